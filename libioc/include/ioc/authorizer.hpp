@@ -1,0 +1,46 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ioc/model.hpp"
+
+namespace ioc {
+
+/// Who asks: an operator's token (name and role) on a node, or a peer node.
+struct Actor {
+  std::string name;  ///< token name, or the node id for federation commands
+  Role role = Role::kViewer;
+  std::string node;  ///< the node the actor acts from
+};
+
+/// One question put to the authority: may `actor` do `action` on something in `area`?
+struct AuthzRequest {
+  Actor actor;
+  IncidentAction action = IncidentAction::kAcknowledge;
+  Domain domain = Domain::kPublicOrder;
+  std::string area;
+  Severity severity = Severity::kMinor;
+  TimeMs at = 0;
+};
+
+struct Decision {
+  bool allowed = false;
+  std::string grant;   ///< the grant that allowed it (recorded in the audit history)
+  std::string reason;  ///< for a denial: the failing condition, e.g. "severity"
+  std::string field;   ///< the condition's name, for the JSON error's "field"
+};
+
+/// Decides incident actions. The policy engine implements it; tests swap in their own.
+/// Implementations must be thread-safe.
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  virtual Decision decide(const AuthzRequest& request) const = 0;
+};
+
+/// The default until policies are loaded: operators (and admins) of `node_id` itself may act on
+/// anything the node holds; everyone else is denied.
+std::unique_ptr<Authorizer> make_local_operator_authorizer(std::string node_id);
+
+}  // namespace ioc

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ioc/model.hpp"
+
+namespace ioc {
+
+/// One node of a Federation file.
+struct NodeConfig {
+  std::string id;
+  NodeKind kind = NodeKind::kCity;
+  std::optional<std::string> parent;  ///< absent on the root only
+  std::string endpoint;
+  std::vector<std::string> public_keys;   ///< absolute paths, one or two (rotation)
+  std::vector<std::string> config_files;  ///< absolute paths of Rules and Services files
+};
+
+/// A loaded and checked Federation file (SPEC section 8). Immutable once loaded.
+class FederationConfig {
+ public:
+  std::string name;
+  std::string path;  ///< the file it was loaded from
+  std::vector<NodeConfig> nodes;
+  std::vector<std::string> policy_files;  ///< absolute paths; read by the policy engine
+
+  /// The node with this id, or nullptr.
+  const NodeConfig* find(const std::string& id) const;
+  /// True if `node` is `ancestor` or lies below it.
+  bool in_subtree(const std::string& node, const std::string& ancestor) const;
+  /// Direct children of `id`, in file order.
+  std::vector<std::string> children(const std::string& id) const;
+  /// The root node's id.
+  const std::string& root() const;
+};
+
+/// Node-local configuration gathered from the node's `config` files.
+struct NodeLocalConfig {
+  std::vector<Rule> rules;
+  std::vector<Service> services;
+};
+
+/// Loads a Federation file strictly. Throws Error(kConfig) whose message starts "file:line:col: ".
+FederationConfig load_federation(const std::string& path);
+/// Loads the Rules and Services files a node lists, checking areas against the federation.
+NodeLocalConfig load_node_config(const FederationConfig& federation, const std::string& node_id);
+
+}  // namespace ioc

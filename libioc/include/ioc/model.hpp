@@ -1,0 +1,191 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ioc/time.hpp"
+
+namespace ioc {
+
+/// Severity order: minor < moderate < severe < extreme.
+enum class Severity { kMinor = 0, kModerate = 1, kSevere = 2, kExtreme = 3 };
+
+enum class Domain {
+  kTraffic,
+  kFlood,
+  kEnvironment,
+  kPublicOrder,
+  kFireRescue,
+  kHealth,
+  kEducation,
+  kTrade,
+  kTourism,
+  kCitizenFeedback,
+  kCybersecurity,
+  kOnlineInformation,
+  kSocioEconomic,
+  kGovernmentPerformance,
+};
+
+enum class NodeKind { kCity, kDistrict, kWard, kSector, kAgency };
+
+enum class IncidentStatus { kReported, kAcknowledged, kDispatched, kResolved, kClosed, kCancelled };
+
+enum class IncidentAction { kAcknowledge, kDispatch, kResolve, kClose, kEscalate, kCancel };
+
+/// Operator roles; each includes viewer, admin includes all.
+enum class Role { kViewer, kOperator, kIngest, kAdmin };
+
+// Lower-case wire names ("severe", "public-order", ...) and their parsers (nullopt if unknown).
+std::string_view to_string(Severity v);
+std::string_view to_string(Domain v);
+std::string_view to_string(NodeKind v);
+std::string_view to_string(IncidentStatus v);
+std::string_view to_string(IncidentAction v);
+std::string_view to_string(Role v);
+std::optional<Severity> parse_severity(std::string_view s);
+std::optional<Domain> parse_domain(std::string_view s);
+std::optional<NodeKind> parse_node_kind(std::string_view s);
+std::optional<IncidentStatus> parse_incident_status(std::string_view s);
+std::optional<IncidentAction> parse_incident_action(std::string_view s);
+std::optional<Role> parse_role(std::string_view s);
+/// CAP 1.2 severity words: Extreme, Severe, Moderate, Minor.
+std::string_view cap_severity(Severity v);
+std::optional<Severity> parse_cap_severity(std::string_view s);
+/// True if `held` includes the rights of `needed` (admin has all, every role has viewer).
+bool role_allows(Role held, Role needed);
+
+using Tags = std::map<std::string, std::string>;
+
+/// One measured fact. Posting the same row twice stores it twice.
+struct Observation {
+  std::string source;
+  std::string metric;
+  TimeMs ts = 0;
+  double value = 0;
+  std::string unit;
+  std::string area;  ///< a node id known to the federation
+  Tags tags;
+};
+
+/// CAP 1.2 message types.
+enum class CapMsgType { kAlert, kUpdate, kCancel };
+std::string_view to_string(CapMsgType v);
+
+/// An alert shaped as a CAP 1.2 message with a single info and area block.
+struct Alert {
+  std::string identifier;
+  std::string sender;  ///< the node id that raised it
+  TimeMs sent = 0;
+  std::string status = "Actual";  ///< Actual, Exercise, System, Test, Draft
+  CapMsgType msg_type = CapMsgType::kAlert;
+  std::string scope = "Public";  ///< Public, Restricted, Private
+  std::string category;          ///< Geo, Met, Safety, Security, Rescue, Fire, Health, Env, ...
+  std::string event;
+  std::string urgency;    ///< Immediate, Expected, Future, Past, Unknown
+  Severity severity = Severity::kModerate;
+  std::string certainty;  ///< Observed, Likely, Possible, Unlikely, Unknown
+  std::string headline;
+  std::string description;
+  std::string area;  ///< node id; areaDesc in CAP
+  TimeMs onset = 0;
+  std::optional<TimeMs> expires;
+  std::vector<std::string> references;  ///< identifiers of earlier messages this one updates
+  std::string rule_id;
+  bool active = true;
+};
+
+/// A point or free-text place where an incident happens.
+struct Location {
+  std::optional<double> lat;
+  std::optional<double> lon;
+  std::string address;
+};
+
+/// One line of an incident's audit history.
+struct AuditEntry {
+  TimeMs at = 0;
+  std::string actor;  ///< "token-name@node" for operators, a node id for federation commands
+  std::string action;
+  std::string note;
+  std::string grant;  ///< the grant that allowed it ("local-operator" until policies exist)
+  int version = 0;    ///< the incident version this entry produced
+};
+
+struct Incident {
+  std::string id;
+  Domain domain = Domain::kPublicOrder;
+  Severity severity = Severity::kModerate;
+  std::string area;
+  std::string title;
+  Location location;
+  std::string origin;  ///< node where it was reported
+  std::string owner;   ///< node responsible now, the single writer
+  int version = 1;
+  IncidentStatus status = IncidentStatus::kReported;
+  TimeMs created = 0;
+  TimeMs updated = 0;
+  std::string alert_id;  ///< the alert that opened it, if a rule did
+  std::vector<AuditEntry> history;
+};
+
+/// An Open311 GeoReport v2 service definition from a node-local Services file.
+struct Service {
+  std::string code;
+  std::string name;
+  std::string group;
+  Domain domain = Domain::kCitizenFeedback;
+  TimeMs sla = 0;
+  std::string description;
+};
+
+/// An Open311 GeoReport v2 service request.
+struct ServiceRequest {
+  std::string id;
+  std::string service_code;
+  std::string service_name;
+  std::string description;
+  std::string status = "open";  ///< open or closed
+  std::string status_notes;
+  std::string agency_responsible;  ///< the node the request is routed to
+  std::string area;
+  std::string address;
+  std::optional<double> lat;
+  std::optional<double> lon;
+  std::string media_url;
+  TimeMs requested = 0;
+  TimeMs updated = 0;
+  TimeMs expected = 0;  ///< requested + SLA
+  std::optional<TimeMs> closed;
+};
+
+enum class Comparison { kAbove, kBelow };
+
+/// A node-local threshold rule (SPEC section 8, kind Rules).
+struct Rule {
+  std::string id;
+  std::string metric;
+  std::string area;  ///< node id: matches observations in that subtree
+  Comparison comparison = Comparison::kAbove;
+  double threshold = 0;
+  TimeMs hold_for = 0;    ///< how long the condition must hold before raising
+  double hysteresis = 0;  ///< how far back past the threshold the value must go to clear
+  struct AlertSpec {
+    std::string event;
+    std::string category = "Other";
+    Severity severity = Severity::kModerate;
+    std::string urgency = "Expected";
+    std::string certainty = "Observed";
+    std::string headline;
+  } alert;
+  struct IncidentSpec {
+    Domain domain = Domain::kPublicOrder;
+    Severity severity = Severity::kModerate;
+  };
+  std::optional<IncidentSpec> incident;
+};
+
+}  // namespace ioc

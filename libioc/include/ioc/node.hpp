@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ioc/authorizer.hpp"
+#include "ioc/config.hpp"
+#include "ioc/model.hpp"
+#include "ioc/time.hpp"
+
+namespace ioc {
+
+/// Everything a node needs to run. Defaults suit a single node on one machine.
+struct NodeOptions {
+  std::string federation_file;  ///< the Federation YAML (SPEC section 8)
+  std::string node_id;          ///< which node of it this process is
+  std::string data_dir = ".";   ///< holds ioc.db and its WAL
+  std::string listen = "127.0.0.1:8080";  ///< HOST:PORT; port 0 picks a free one
+  std::string key_file;         ///< the node's Ed25519 private key (PEM); used by the federation
+  std::size_t body_limit = 8 * 1024 * 1024;
+  std::size_t max_batch_rows = 50'000;
+  bool power_safe = false;      ///< commits survive power loss (synchronous=FULL), not only crashes
+  int threads = 2;              ///< HTTP I/O threads
+  std::shared_ptr<const Clock> clock;               ///< defaults to the system clock
+  std::unique_ptr<Authorizer> authorizer;           ///< defaults to local operators only
+};
+
+/// One operations-centre node: store, rules, incidents, Open311 and the HTTP API, embedded in
+/// the caller's process. Construct, then `start` to serve; `stop` (or the destructor) drains
+/// the writer so that everything acknowledged is committed. Methods are thread-safe.
+class Node {
+ public:
+  /// Loads configuration and opens the store; throws Error (kConfig for bad files).
+  explicit Node(NodeOptions options);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Starts serving HTTP; returns the bound port.
+  std::uint16_t start();
+  void stop();
+
+  const std::string& id() const;
+  const FederationConfig& federation() const;
+  /// The store's log epoch.
+  const std::string& epoch() const;
+
+  /// Stores observations durably (and runs the rules over them) before returning.
+  void ingest(std::vector<Observation> rows);
+  /// Reports an incident as `actor` on this node.
+  Incident report_incident(const Actor& actor, Domain domain, Severity severity, const std::string& area,
+                           const std::string& title);
+  Incident act_on_incident(const Actor& actor, const std::string& id, IncidentAction action, const std::string& note);
+  /// Alerts currently active on this node.
+  std::vector<Alert> active_alerts() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Issues a bearer token in a node's data directory; returns the token (shown only once).
+std::string issue_token(const std::string& data_dir, Role role, const std::string& name,
+                        std::optional<TimeMs> expires);
+
+/// A token as listed by `iocctl token list`: never the token itself.
+struct TokenInfo {
+  std::int64_t id = 0;
+  std::string name;
+  Role role = Role::kViewer;
+  TimeMs created = 0;
+  std::optional<TimeMs> expires;
+  bool revoked = false;
+};
+std::vector<TokenInfo> list_tokens(const std::string& data_dir);
+/// Revokes a token by id; false if there is no such live token.
+bool revoke_token(const std::string& data_dir, std::int64_t id);
+/// Writes a consistent copy of a node's store, even while the node runs.
+void backup_store(const std::string& data_dir, const std::string& out_file);
+/// The store file inside a data directory.
+std::string store_path(const std::string& data_dir);
+
+}  // namespace ioc

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http_message.hpp"
+#include "incident_service.hpp"
+#include "ingest_parser.hpp"
+#include "node_context.hpp"
+#include "observation_ingest.hpp"
+#include "service_requests.hpp"
+#include "summary_service.hpp"
+#include "token_service.hpp"
+
+namespace ioc {
+
+/// The node API of SPEC section 6 as a route table: each route names its method, path pattern,
+/// the roles that may call it and its handler. Authentication, role checks and the JSON error
+/// shape are handled here once. Thread-safe.
+class ApiRouter {
+ public:
+  struct Services {
+    ObservationIngest& ingest;
+    IncidentService& incidents;
+    ServiceRequests& requests;
+    SummaryService& summary;
+    TokenService& tokens;
+  };
+
+  ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);
+
+  void handle(const HttpRequest& request, Respond respond);
+  /// The actor behind an "Authorization: Bearer" header or `access_token` query parameter, for
+  /// the WebSocket stream; nullopt if missing or invalid.
+  std::optional<Actor> authenticate(const HttpRequest& request);
+  /// Marks the node as shutting down: /readyz answers 503 from now on.
+  void set_draining() { draining_ = true; }
+
+  /// Renders an error as the JSON error shape with its status.
+  static HttpResponse error_response(const class Error& e);
+
+ private:
+  struct Call {
+    const HttpRequest& request;
+    std::map<std::string, std::string> params;  ///< path parameters ({id})
+    std::map<std::string, std::string> query;
+    std::optional<Actor> actor;
+  };
+  using Handler = void (ApiRouter::*)(Call&, Respond&);
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  ///< "{id}" matches one segment
+    std::vector<Role> roles;            ///< any of; empty means no token needed
+    Handler handler;
+  };
+
+  void healthz(Call&, Respond&);
+  void readyz(Call&, Respond&);
+  void metrics(Call&, Respond&);
+  void post_observations(Call&, Respond&);
+  void get_observations(Call&, Respond&);
+  void get_alerts(Call&, Respond&);
+  void get_alert(Call&, Respond&);
+  void post_incident(Call&, Respond&);
+  void get_incidents(Call&, Respond&);
+  void get_incident(Call&, Respond&);
+  void post_incident_action(Call&, Respond&);
+  void get_services(Call&, Respond&);
+  void post_service_request(Call&, Respond&);
+  void get_service_requests(Call&, Respond&);
+  void get_service_request(Call&, Respond&);
+  void close_service_request(Call&, Respond&);
+  void get_summary(Call&, Respond&);
+  void get_federation(Call&, Respond&);
+
+  NodeContext& ctx_;
+  Services services_;
+  IngestLimits limits_;
+  std::vector<Route> routes_;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace ioc

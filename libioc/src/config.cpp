@@ -1,0 +1,214 @@
+#include "ioc/config.hpp"
+
+#include <filesystem>
+#include <set>
+
+#include "ioc/error.hpp"
+#include "yaml_reader.hpp"
+
+namespace ioc {
+
+const NodeConfig* FederationConfig::find(const std::string& id) const {
+  for (const auto& n : nodes)
+    if (n.id == id) return &n;
+  return nullptr;
+}
+
+bool FederationConfig::in_subtree(const std::string& node, const std::string& ancestor) const {
+  const NodeConfig* n = find(node);
+  // The hop bound protects against a cycle even though loading rejects them.
+  for (std::size_t hops = 0; n && hops <= nodes.size(); ++hops) {
+    if (n->id == ancestor) return true;
+    n = n->parent ? find(*n->parent) : nullptr;
+  }
+  return false;
+}
+
+std::vector<std::string> FederationConfig::children(const std::string& id) const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes)
+    if (n.parent && *n.parent == id) out.push_back(n.id);
+  return out;
+}
+
+const std::string& FederationConfig::root() const {
+  for (const auto& n : nodes)
+    if (!n.parent) return n.id;
+  throw Error(ErrorCode::kInternal, "federation has no root");
+}
+
+FederationConfig load_federation(const std::string& path) {
+  const YAML::Node root = yaml::load_file(path);
+  yaml::MapReader doc(path, root, "");
+  yaml::expect_kind(doc, "Federation");
+  FederationConfig fed;
+  fed.path = path;
+  fed.name = doc.str("name");
+  const YAML::Node nodes = doc.list("nodes");
+  std::vector<YAML::Node> parent_marks;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    yaml::MapReader r(path, nodes[i], "nodes[" + std::to_string(i) + "]");
+    NodeConfig n;
+    n.id = r.str("id");
+    if (fed.find(n.id)) r.fail_at("id", "duplicate node id '" + n.id + "'");
+    const auto kind = r.str("kind");
+    const auto parsed = parse_node_kind(kind);
+    if (!parsed) r.fail_at("kind", "unknown node kind '" + kind + "' (expected city, district, "
+                                   "ward, sector or agency)");
+    n.kind = *parsed;
+    n.parent = r.opt_str("parent");
+    n.endpoint = r.str("endpoint");
+    for (const auto& k : r.str_or_list("publicKey")) n.public_keys.push_back(yaml::resolve_path(path, k));
+    if (n.public_keys.size() > 2) r.fail_at("publicKey", "at most two keys (during rotation)");
+    if (r.has("config"))
+      for (const auto& c : r.str_list("config")) n.config_files.push_back(yaml::resolve_path(path, c));
+    else
+      r.opt_list("config");
+    r.finish();
+    parent_marks.push_back(nodes[i]["parent"].IsDefined() ? nodes[i]["parent"] : nodes[i]);
+    fed.nodes.push_back(std::move(n));
+  }
+  if (fed.nodes.empty()) doc.fail_at("nodes", "a federation needs at least one node");
+  if (doc.has("policies"))
+    for (const auto& p : doc.str_list("policies")) fed.policy_files.push_back(yaml::resolve_path(path, p));
+  else
+    doc.opt_list("policies");
+  doc.finish();
+
+  int roots = 0;
+  for (std::size_t i = 0; i < fed.nodes.size(); ++i) {
+    const auto& n = fed.nodes[i];
+    const std::string key = "nodes[" + std::to_string(i) + "].parent";
+    if (!n.parent) {
+      if (++roots > 1) yaml::fail(path, parent_marks[i], key, "a second root '" + n.id + "' (only one node may have no parent)");
+      continue;
+    }
+    if (*n.parent == n.id) yaml::fail(path, parent_marks[i], key, "node '" + n.id + "' is its own parent");
+    if (!fed.find(*n.parent)) yaml::fail(path, parent_marks[i], key, "unknown node '" + *n.parent + "'");
+    // Walk up: reaching this node again means a cycle.
+    const NodeConfig* p = fed.find(*n.parent);
+    for (std::size_t hops = 0; p && p->parent; ++hops) {
+      if (p->id == n.id || hops > fed.nodes.size())
+        yaml::fail(path, parent_marks[i], key, "cycle through node '" + n.id + "'");
+      p = fed.find(*p->parent);
+    }
+    if (p && p->id == n.id) yaml::fail(path, parent_marks[i], key, "cycle through node '" + n.id + "'");
+  }
+  if (roots == 0) doc.fail_at("nodes", "no root: exactly one node must have no parent");
+  return fed;
+}
+
+namespace {
+
+Rule read_rule(yaml::MapReader& r, const FederationConfig& fed) {
+  Rule rule;
+  rule.id = r.str("id");
+  rule.metric = r.str("metric");
+  rule.area = r.str("area");
+  if (!fed.find(rule.area)) r.fail_at("area", "unknown node '" + rule.area + "'");
+  const bool above = r.has("above"), below = r.has("below");
+  if (above == below) r.fail_at(above ? "below" : "above", "exactly one of 'above' or 'below' is required");
+  rule.comparison = above ? Comparison::kAbove : Comparison::kBelow;
+  rule.threshold = r.number(above ? "above" : "below");
+  if (const auto f = r.opt_str("for")) {
+    const auto d = parse_duration(*f);
+    if (!d) r.fail_at("for", "expected a duration such as 90s, 5m or 1h, got '" + *f + "'");
+    rule.hold_for = *d;
+  }
+  rule.hysteresis = r.opt_number("hysteresis").value_or(0);
+  if (rule.hysteresis < 0) r.fail_at("hysteresis", "must not be negative");
+
+  yaml::MapReader a(r.file(), r.node("alert"), r.key_path("alert"));
+  rule.alert.event = a.str("event");
+  rule.alert.category = a.opt_str("category").value_or("Other");
+  static const std::set<std::string> kCategories{"Geo", "Met", "Safety", "Security", "Rescue", "Fire",
+                                                 "Health", "Env", "Transport", "Infra", "CBRNE", "Other"};
+  if (!kCategories.count(rule.alert.category))
+    a.fail_at("category", "not a CAP 1.2 category: '" + rule.alert.category + "'");
+  const auto sev = a.str("severity");
+  const auto parsed = parse_cap_severity(sev);
+  if (!parsed) a.fail_at("severity", "expected Extreme, Severe, Moderate or Minor, got '" + sev + "'");
+  rule.alert.severity = *parsed;
+  rule.alert.urgency = a.opt_str("urgency").value_or("Expected");
+  static const std::set<std::string> kUrgencies{"Immediate", "Expected", "Future", "Past", "Unknown"};
+  if (!kUrgencies.count(rule.alert.urgency))
+    a.fail_at("urgency", "expected Immediate, Expected, Future, Past or Unknown, got '" + rule.alert.urgency + "'");
+  rule.alert.certainty = a.opt_str("certainty").value_or("Observed");
+  static const std::set<std::string> kCertainties{"Observed", "Likely", "Possible", "Unlikely", "Unknown"};
+  if (!kCertainties.count(rule.alert.certainty))
+    a.fail_at("certainty", "expected Observed, Likely, Possible, Unlikely or Unknown, got '" + rule.alert.certainty + "'");
+  rule.alert.headline = a.opt_str("headline").value_or(rule.alert.event);
+  a.finish();
+
+  if (r.has("incident")) {
+    yaml::MapReader i(r.file(), r.node("incident"), r.key_path("incident"));
+    Rule::IncidentSpec spec;
+    const auto dom = i.str("domain");
+    const auto d = parse_domain(dom);
+    if (!d) i.fail_at("domain", "unknown domain '" + dom + "'");
+    spec.domain = *d;
+    const auto s = i.str("severity");
+    const auto ps = parse_severity(s);
+    if (!ps) i.fail_at("severity", "expected minor, moderate, severe or extreme, got '" + s + "'");
+    spec.severity = *ps;
+    i.finish();
+    rule.incident = spec;
+  }
+  r.finish();
+  return rule;
+}
+
+Service read_service(yaml::MapReader& r) {
+  Service s;
+  s.code = r.str("code");
+  s.name = r.str("name");
+  s.group = r.str("group");
+  const auto dom = r.str("domain");
+  const auto d = parse_domain(dom);
+  if (!d) r.fail_at("domain", "unknown domain '" + dom + "'");
+  s.domain = *d;
+  const auto sla = r.str("sla");
+  const auto ms = parse_duration(sla);
+  if (!ms || *ms == 0) r.fail_at("sla", "expected a positive duration such as 48h, got '" + sla + "'");
+  s.sla = *ms;
+  s.description = r.opt_str("description").value_or("");
+  r.finish();
+  return s;
+}
+
+}  // namespace
+
+NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string& node_id) {
+  const NodeConfig* node = fed.find(node_id);
+  if (!node) throw Error(ErrorCode::kConfig, fed.path + ": error: node '" + node_id + "' is not in the federation", "node");
+  NodeLocalConfig out;
+  std::set<std::string> rule_ids, codes;
+  for (const auto& file : node->config_files) {
+    yaml::MapReader doc(file, yaml::load_file(file), "");
+    if (doc.str("apiVersion") != "ioc/v1") doc.fail_at("apiVersion", "expected 'ioc/v1'");
+    const auto kind = doc.str("kind");
+    if (kind == "Rules") {
+      const YAML::Node list = doc.list("rules");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        yaml::MapReader r(file, list[i], "rules[" + std::to_string(i) + "]");
+        Rule rule = read_rule(r, fed);
+        if (!rule_ids.insert(rule.id).second) r.fail_at("id", "duplicate rule id '" + rule.id + "'");
+        out.rules.push_back(std::move(rule));
+      }
+    } else if (kind == "Services") {
+      const YAML::Node list = doc.list("services");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        yaml::MapReader r(file, list[i], "services[" + std::to_string(i) + "]");
+        Service s = read_service(r);
+        if (!codes.insert(s.code).second) r.fail_at("code", "duplicate service code '" + s.code + "'");
+        out.services.push_back(std::move(s));
+      }
+    } else {
+      doc.fail_at("kind", "expected 'Rules' or 'Services' in a node config file, got '" + kind + "'");
+    }
+    doc.finish();
+  }
+  return out;
+}
+
+}  // namespace ioc

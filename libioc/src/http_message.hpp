@@ -1,0 +1,38 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ioc {
+
+/// A request as the API sees it, independent of the HTTP library.
+struct HttpRequest {
+  std::string method;  ///< "GET", "POST", ...
+  std::string target;  ///< path and query as sent
+  std::map<std::string, std::string> headers;  ///< names in lower case
+  std::string body;
+
+  std::string header(const std::string& lower_name) const {
+    const auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Completes a request; may be called from any thread, exactly once.
+using Respond = std::function<void(HttpResponse)>;
+
+/// Splits "a=1&b=x%20y" into decoded pairs (later duplicates win).
+std::map<std::string, std::string> parse_query(const std::string& query);
+std::string url_decode(const std::string& s);
+
+}  // namespace ioc

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+
+#include "ioc/authorizer.hpp"
+#include "node_context.hpp"
+
+namespace ioc {
+
+/// What a reporter supplies; the service fills in id, origin, owner, version and history.
+struct IncidentDraft {
+  Domain domain = Domain::kPublicOrder;
+  Severity severity = Severity::kModerate;
+  std::string area;
+  std::string title;
+  Location location;
+  std::string note;
+};
+
+/// Incidents on this node: reporting, the status lifecycle and its audit history. Every change
+/// bumps the version, is appended to the event log and published live. Thread-safe: all changes
+/// go through the node's single writer.
+class IncidentService {
+ public:
+  explicit IncidentService(NodeContext& ctx) : ctx_(ctx) {}
+
+  /// Reports an incident and waits until it is committed.
+  Incident report(const Actor& actor, const IncidentDraft& draft);
+  /// Reports inside a running write job (rules opening incidents with their alert).
+  Incident report_in(WriteContext& w, const std::string& actor, const IncidentDraft& draft,
+                     const std::string& alert_id);
+  /// Applies an action after asking the authorizer; throws Error 403, 404 or 409.
+  Incident act(const Actor& actor, const std::string& id, IncidentAction action, const std::string& note);
+
+  /// The status an action leads to; nullopt for actions that do not change status (escalate).
+  static std::optional<IncidentStatus> target_status(IncidentAction action);
+  /// Why `action` is not possible from `from`, or empty if it is (forward steps may skip states).
+  static std::string transition_error(IncidentStatus from, IncidentAction action);
+
+ private:
+  void record(WriteContext& w, const Incident& incident, const AuditEntry& entry, bool created);
+  NodeContext& ctx_;
+};
+
+}  // namespace ioc

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "ioc/model.hpp"
+
+namespace ioc {
+
+enum class BodyFormat { kJsonArray, kNdjson };
+
+struct IngestLimits {
+  std::size_t max_rows = 50'000;
+  std::size_t max_string = 256;  ///< bytes in source, metric, unit, area, tag keys and values
+  std::size_t max_tags = 32;
+};
+
+/// Parses an observation batch. All or nothing: the first bad element throws Error(kBadRequest)
+/// whose field names it as "[INDEX].FIELD"; more rows than `max_rows` throws kPayloadTooLarge.
+/// `known_area` says whether an area id belongs to the federation.
+std::vector<Observation> parse_observations(std::string_view body, BodyFormat format,
+                                            const std::function<bool(const std::string&)>& known_area,
+                                            const IngestLimits& limits = {});
+
+}  // namespace ioc

@@ -1,0 +1,186 @@
+#include "json_codec.hpp"
+
+#include "ioc/error.hpp"
+
+namespace ioc::codec {
+namespace {
+
+json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+std::optional<double> read_optional_number(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  return it->get<double>();
+}
+std::optional<TimeMs> read_optional_time(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  return parse_rfc3339(it->get<std::string>());
+}
+TimeMs read_time(const json& j, const char* key) { return read_optional_time(j, key).value_or(0); }
+
+}  // namespace
+
+json to_json(const Observation& o) {
+  return json{{"source", o.source}, {"metric", o.metric}, {"ts", format_rfc3339(o.ts)},
+              {"value", o.value},   {"unit", o.unit},     {"area", o.area},
+              {"tags", o.tags}};
+}
+
+json to_json(const Alert& a) {
+  return json{{"identifier", a.identifier},
+              {"sender", a.sender},
+              {"sent", format_rfc3339(a.sent)},
+              {"status", a.status},
+              {"msgType", to_string(a.msg_type)},
+              {"scope", a.scope},
+              {"category", a.category},
+              {"event", a.event},
+              {"urgency", a.urgency},
+              {"severity", cap_severity(a.severity)},
+              {"certainty", a.certainty},
+              {"headline", a.headline},
+              {"description", a.description},
+              {"area", a.area},
+              {"onset", format_rfc3339(a.onset)},
+              {"expires", a.expires ? json(format_rfc3339(*a.expires)) : json(nullptr)},
+              {"references", a.references},
+              {"rule", a.rule_id},
+              {"active", a.active}};
+}
+
+Alert alert_from_json(const json& j) {
+  Alert a;
+  a.identifier = j.at("identifier").get<std::string>();
+  a.sender = j.at("sender").get<std::string>();
+  a.sent = read_time(j, "sent");
+  a.status = j.at("status").get<std::string>();
+  const auto mt = j.at("msgType").get<std::string>();
+  a.msg_type = mt == "Cancel" ? CapMsgType::kCancel : mt == "Update" ? CapMsgType::kUpdate : CapMsgType::kAlert;
+  a.scope = j.at("scope").get<std::string>();
+  a.category = j.at("category").get<std::string>();
+  a.event = j.at("event").get<std::string>();
+  a.urgency = j.at("urgency").get<std::string>();
+  a.severity = parse_cap_severity(j.at("severity").get<std::string>()).value_or(Severity::kModerate);
+  a.certainty = j.at("certainty").get<std::string>();
+  a.headline = j.at("headline").get<std::string>();
+  a.description = j.value("description", "");
+  a.area = j.at("area").get<std::string>();
+  a.onset = read_time(j, "onset");
+  a.expires = read_optional_time(j, "expires");
+  a.references = j.value("references", std::vector<std::string>{});
+  a.rule_id = j.value("rule", "");
+  a.active = j.value("active", true);
+  return a;
+}
+
+json to_json(const AuditEntry& e) {
+  return json{{"at", format_rfc3339(e.at)}, {"actor", e.actor}, {"action", e.action},
+              {"note", e.note},             {"grant", e.grant}, {"version", e.version}};
+}
+
+AuditEntry audit_entry_from_json(const json& j) {
+  return AuditEntry{read_time(j, "at"), j.at("actor").get<std::string>(), j.at("action").get<std::string>(),
+                    j.value("note", ""), j.value("grant", ""), j.at("version").get<int>()};
+}
+
+json to_json(const Incident& i) {
+  json history = json::array();
+  for (const auto& e : i.history) history.push_back(to_json(e));
+  return json{{"id", i.id},
+              {"domain", to_string(i.domain)},
+              {"severity", to_string(i.severity)},
+              {"area", i.area},
+              {"title", i.title},
+              {"location",
+               {{"lat", optional_number(i.location.lat)},
+                {"lon", optional_number(i.location.lon)},
+                {"address", i.location.address}}},
+              {"origin", i.origin},
+              {"owner", i.owner},
+              {"version", i.version},
+              {"status", to_string(i.status)},
+              {"created", format_rfc3339(i.created)},
+              {"updated", format_rfc3339(i.updated)},
+              {"alert", i.alert_id.empty() ? json(nullptr) : json(i.alert_id)},
+              {"history", history}};
+}
+
+Incident incident_from_json(const json& j) {
+  Incident i;
+  i.id = j.at("id").get<std::string>();
+  i.domain = parse_domain(j.at("domain").get<std::string>()).value();
+  i.severity = parse_severity(j.at("severity").get<std::string>()).value();
+  i.area = j.at("area").get<std::string>();
+  i.title = j.at("title").get<std::string>();
+  const auto& loc = j.at("location");
+  i.location.lat = read_optional_number(loc, "lat");
+  i.location.lon = read_optional_number(loc, "lon");
+  i.location.address = loc.value("address", "");
+  i.origin = j.at("origin").get<std::string>();
+  i.owner = j.at("owner").get<std::string>();
+  i.version = j.at("version").get<int>();
+  i.status = parse_incident_status(j.at("status").get<std::string>()).value();
+  i.created = read_time(j, "created");
+  i.updated = read_time(j, "updated");
+  if (const auto it = j.find("alert"); it != j.end() && it->is_string()) i.alert_id = it->get<std::string>();
+  return i;
+}
+
+json to_json(const ServiceRequest& r) {
+  return json{{"service_request_id", r.id},
+              {"status", r.status},
+              {"status_notes", r.status_notes},
+              {"service_name", r.service_name},
+              {"service_code", r.service_code},
+              {"description", r.description},
+              {"agency_responsible", r.agency_responsible},
+              {"service_notice", ""},
+              {"requested_datetime", format_rfc3339(r.requested)},
+              {"updated_datetime", format_rfc3339(r.updated)},
+              {"expected_datetime", format_rfc3339(r.expected)},
+              {"closed_datetime", r.closed ? json(format_rfc3339(*r.closed)) : json(nullptr)},
+              {"address", r.address},
+              {"area", r.area},
+              {"lat", optional_number(r.lat)},
+              {"long", optional_number(r.lon)},
+              {"media_url", r.media_url}};
+}
+
+ServiceRequest service_request_from_json(const json& j) {
+  ServiceRequest r;
+  r.id = j.at("service_request_id").get<std::string>();
+  r.status = j.at("status").get<std::string>();
+  r.status_notes = j.value("status_notes", "");
+  r.service_name = j.value("service_name", "");
+  r.service_code = j.at("service_code").get<std::string>();
+  r.description = j.value("description", "");
+  r.agency_responsible = j.value("agency_responsible", "");
+  r.requested = read_time(j, "requested_datetime");
+  r.updated = read_time(j, "updated_datetime");
+  r.expected = read_time(j, "expected_datetime");
+  r.closed = read_optional_time(j, "closed_datetime");
+  r.address = j.value("address", "");
+  r.area = j.value("area", "");
+  r.lat = read_optional_number(j, "lat");
+  r.lon = read_optional_number(j, "long");
+  r.media_url = j.value("media_url", "");
+  return r;
+}
+
+json to_json(const Service& s) {
+  return json{{"service_code", s.code},
+              {"service_name", s.name},
+              {"description", s.description},
+              {"metadata", false},
+              {"type", "realtime"},
+              {"keywords", to_string(s.domain)},
+              {"group", s.group}};
+}
+
+std::string error_body(std::string_view code, const std::string& message, const std::string& field) {
+  json err{{"code", code}, {"message", message}};
+  err["field"] = field.empty() ? json(nullptr) : json(field);
+  return json{{"error", err}}.dump();
+}
+
+}  // namespace ioc::codec

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "ioc/model.hpp"
+
+namespace ioc::codec {
+
+using nlohmann::json;
+
+json to_json(const Observation& o);
+json to_json(const Alert& a);
+json to_json(const Incident& i);
+json to_json(const AuditEntry& e);
+/// The Open311 GeoReport v2 representation of a request.
+json to_json(const ServiceRequest& r);
+json to_json(const Service& s);
+
+Alert alert_from_json(const json& j);
+Incident incident_from_json(const json& j);
+AuditEntry audit_entry_from_json(const json& j);
+ServiceRequest service_request_from_json(const json& j);
+
+/// `{"error": {"code", "message", "field"}}`.
+std::string error_body(std::string_view code, const std::string& message, const std::string& field);
+
+}  // namespace ioc::codec

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+
+#include "event_sink.hpp"
+#include "ioc/authorizer.hpp"
+#include "ioc/config.hpp"
+#include "ioc/time.hpp"
+#include "metrics.hpp"
+#include "store.hpp"
+#include "write_queue.hpp"
+
+namespace ioc {
+
+/// What the node's services share. Owned by the Node; services hold a reference.
+struct NodeContext {
+  std::string node_id;
+  const FederationConfig& federation;
+  const NodeLocalConfig& local;
+  Store& store;
+  WriteQueue& writes;
+  const Clock& clock;
+  EventSink& events;
+  Metrics& metrics;
+  const Authorizer& authorizer;
+};
+
+}  // namespace ioc

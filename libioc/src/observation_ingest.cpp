@@ -1,0 +1,69 @@
+#include "observation_ingest.hpp"
+
+#include <memory>
+
+#include "ioc/error.hpp"
+#include "json_codec.hpp"
+
+namespace ioc {
+
+ObservationIngest::ObservationIngest(NodeContext& ctx, IncidentService& incidents)
+    : ctx_(ctx), incidents_(incidents), rules_(ctx.local.rules, ctx.federation, ctx.node_id) {
+  rules_.restore(ctx.store.active_alerts());
+}
+
+void ObservationIngest::on_write_failure() {
+  aggregator_.reset();
+  rules_.rollback();
+}
+
+bool ObservationIngest::submit(std::vector<Observation> rows, std::function<void(std::exception_ptr)> done) {
+  auto batch = std::make_shared<std::vector<Observation>>(std::move(rows));
+  return ctx_.writes.submit([this, batch](WriteContext& w) { apply(w, *batch); }, std::move(done));
+}
+
+void ObservationIngest::ingest(std::vector<Observation> rows) {
+  ctx_.writes.run([&](WriteContext& w) { apply(w, rows); });
+}
+
+void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& rows) {
+  rules_.checkpoint();
+  const std::int64_t first = w.writer.insert_observations(rows);
+  const TimeMs now = ctx_.clock.now();
+  codec::json body{{"firstId", first}, {"count", rows.size()}};
+  std::int64_t seq = w.writer.append_event("observations", now, body.dump());
+  aggregator_.add(w.writer, rows);
+
+  std::vector<RuleEffect> effects;
+  for (const auto& o : rows) rules_.evaluate(o, now, effects);
+  std::vector<std::string> live;
+  std::uint64_t raised = 0, cancelled = 0;
+  for (auto& e : effects) {
+    if (e.message.msg_type == CapMsgType::kCancel) {
+      w.writer.deactivate_alert(e.cancels);
+      ++cancelled;
+    } else {
+      ++raised;
+    }
+    w.writer.insert_alert(e.message);
+    const codec::json alert = codec::to_json(e.message);
+    seq = w.writer.append_event("alert", now, alert.dump());
+    live.push_back(codec::json{{"type", "alert"}, {"data", alert}}.dump());
+    if (e.rule->incident && e.message.msg_type == CapMsgType::kAlert) {
+      IncidentDraft d{e.rule->incident->domain, e.rule->incident->severity, e.trigger.area, e.rule->alert.headline,
+                      {}, e.message.description};
+      incidents_.report_in(w, "rule:" + e.rule->id, d, e.message.identifier);
+    }
+  }
+  const std::size_t count = rows.size();
+  w.after_commit.push_back([this, live = std::move(live), count, seq, raised, cancelled] {
+    ctx_.metrics.observations_ingested += count;
+    ctx_.metrics.ingest_batches++;
+    ctx_.metrics.alerts_raised += raised;
+    ctx_.metrics.alerts_cancelled += cancelled;
+    if (seq > ctx_.metrics.event_log_seq) ctx_.metrics.event_log_seq = seq;
+    for (const auto& msg : live) ctx_.events.publish(msg);
+  });
+}
+
+}  // namespace ioc

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ioc/config.hpp"
+#include "ioc/model.hpp"
+
+namespace ioc {
+
+/// A CAP message a rule produced, with the rule that produced it.
+struct RuleEffect {
+  const Rule* rule = nullptr;
+  Alert message;                 ///< msgType Alert when raised, Cancel when cleared
+  std::string cancels;           ///< for a Cancel: the identifier of the alert it ends
+  Observation trigger;           ///< the observation that crossed or cleared
+};
+
+/// Evaluates threshold rules over observations in arrival order. Each rule holds at most one
+/// active alert per area node. Pending `for` timers live in memory only: after a restart a
+/// condition must hold for the full duration again. Not thread-safe: the single writer owns it.
+class RuleEngine {
+ public:
+  RuleEngine(std::vector<Rule> rules, const FederationConfig& federation, std::string node_id);
+
+  /// Marks alerts that are still active in the store, so a restart neither raises them twice nor
+  /// forgets to cancel them.
+  void restore(const std::vector<Alert>& active);
+  /// Appends the CAP messages `o` causes to `out`. `now` stamps the messages' `sent`.
+  void evaluate(const Observation& o, TimeMs now, std::vector<RuleEffect>& out);
+  /// Rolls back to the state before the last evaluate calls (used when their batch fails).
+  void checkpoint();
+  void rollback();
+
+  const std::vector<Rule>& rules() const { return rules_; }
+
+ private:
+  struct State {
+    std::optional<TimeMs> pending_since;
+    std::string active_alert;  ///< identifier, empty when none
+    TimeMs active_sent = 0;
+  };
+  Alert make_alert(const Rule& rule, const Observation& o, TimeMs now) const;
+
+  std::vector<Rule> rules_;
+  const FederationConfig& federation_;
+  std::string node_id_;
+  std::unordered_map<std::string, std::vector<const Rule*>> by_metric_;
+  std::map<std::pair<std::string, std::string>, State> state_;  ///< (rule id, area) -> state
+  std::map<std::pair<std::string, std::string>, State> saved_;
+};
+
+}  // namespace ioc

@@ -1,0 +1,576 @@
+#include "store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "crypto_util.hpp"
+#include "ioc/error.hpp"
+#include "json_codec.hpp"
+
+namespace ioc {
+namespace {
+
+using codec::json;
+
+// Each entry moves the schema one version forward; never edit an entry that has shipped.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE observations(
+  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, metric TEXT NOT NULL, area TEXT NOT NULL,
+  source TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, tags TEXT);
+CREATE INDEX observations_metric_ts ON observations(metric, ts);
+CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, ts INTEGER NOT NULL,
+  body TEXT NOT NULL);
+CREATE TABLE aggregates(metric TEXT NOT NULL, area TEXT NOT NULL, start INTEGER NOT NULL,
+  count INTEGER NOT NULL, sketch BLOB NOT NULL, PRIMARY KEY(metric, area, start)) WITHOUT ROWID;
+CREATE INDEX aggregates_start ON aggregates(start);
+CREATE TABLE alerts(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, active INTEGER NOT NULL,
+  body TEXT NOT NULL);
+CREATE TABLE incidents(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+  domain TEXT NOT NULL, severity TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE incident_audit(incident_id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY(incident_id, version)) WITHOUT ROWID;
+CREATE TABLE service_requests(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL, expected INTEGER NOT NULL, closed INTEGER, body TEXT NOT NULL);
+CREATE TABLE tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, expires INTEGER, revoked INTEGER NOT NULL);
+)sql",
+};
+
+constexpr int kReadConnections = 4;
+
+struct Connection {
+  SQLite::Database db;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache;
+
+  Connection(const std::string& path, int flags) : db(path, flags, 5000) {}
+
+  // Statements are keyed by the address of their SQL literal; each is reset before reuse.
+  SQLite::Statement& prepare(const char* sql) {
+    auto& st = cache[sql];
+    if (!st) {
+      st = std::make_unique<SQLite::Statement>(db, sql);
+    } else {
+      st->reset();
+      st->clearBindings();
+    }
+    return *st;
+  }
+
+  // A stepped but unreset statement keeps its read transaction open, which pins an old WAL
+  // snapshot (and blocks checkpoints); release them all whenever the connection goes idle.
+  void release() {
+    for (auto& [_, st] : cache) st->reset();
+  }
+};
+
+json parse_body(const SQLite::Column& c) { return json::parse(c.getString()); }
+
+template <typename T>
+Page<std::pair<std::int64_t, T>> finish_page(std::vector<std::pair<std::int64_t, T>> rows, int limit) {
+  Page<std::pair<std::int64_t, T>> page;
+  if (static_cast<int>(rows.size()) > limit) {
+    rows.resize(static_cast<std::size_t>(limit));
+    page.next = rows.back().first;
+  }
+  page.items = std::move(rows);
+  return page;
+}
+
+std::string meta_get(SQLite::Database& db, const char* key) {
+  SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
+  st.bind(1, key);
+  return st.executeStep() ? st.getColumn(0).getString() : std::string();
+}
+
+void meta_set(SQLite::Database& db, const char* key, const std::string& value) {
+  SQLite::Statement st(db, "INSERT INTO meta(key, value) VALUES(?, ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  st.bind(1, key);
+  st.bind(2, value);
+  st.exec();
+}
+
+}  // namespace
+
+struct Store::Impl {
+  std::string path;
+  std::mutex write_mutex;
+  std::unique_ptr<Connection> writer;
+  std::string epoch;
+  mutable std::mutex pool_mutex;
+  mutable std::vector<std::unique_ptr<Connection>> pool;
+
+  // Borrows a read connection for the lifetime of the lease.
+  class Lease {
+   public:
+    explicit Lease(const Impl& impl) : impl_(impl) {
+      std::lock_guard lock(impl_.pool_mutex);
+      if (!impl_.pool.empty()) {
+        conn_ = std::move(impl_.pool.back());
+        impl_.pool.pop_back();
+      }
+      if (!conn_) conn_ = std::make_unique<Connection>(impl_.path, SQLite::OPEN_READONLY);
+    }
+    ~Lease() {
+      conn_->release();
+      std::lock_guard lock(impl_.pool_mutex);
+      if (impl_.pool.size() < kReadConnections) impl_.pool.push_back(std::move(conn_));
+    }
+    Connection* operator->() { return conn_.get(); }
+    Connection& get() { return *conn_; }
+
+   private:
+    const Impl& impl_;
+    std::unique_ptr<Connection> conn_;
+  };
+};
+
+Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
+  impl_->path = options.path;
+  try {
+    impl_->writer = std::make_unique<Connection>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    auto& db = impl_->writer->db;
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec(options.power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    db.exec("PRAGMA foreign_keys=ON");
+    const int version = db.execAndGet("PRAGMA user_version").getInt();
+    const int latest = static_cast<int>(std::size(kMigrations));
+    if (version > latest)
+      throw Error(ErrorCode::kConfig, options.path + ": schema version " + std::to_string(version) +
+                                          " is newer than this build (" + std::to_string(latest) + ")");
+    for (int v = version; v < latest; ++v) {
+      SQLite::Transaction tx(db);
+      db.exec(kMigrations[v]);
+      db.exec("PRAGMA user_version=" + std::to_string(v + 1));
+      tx.commit();
+    }
+    SQLite::Transaction tx(db);
+    impl_->epoch = meta_get(db, "epoch");
+    if (impl_->epoch.empty() || meta_get(db, "restored") == "1") {
+      impl_->epoch = crypto::random_hex(8);
+      meta_set(db, "epoch", impl_->epoch);
+      meta_set(db, "restored", "0");
+    }
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    throw Error(ErrorCode::kInternal, options.path + ": " + e.what(), "data");
+  }
+}
+
+Store::~Store() = default;
+
+const std::string& Store::epoch() const { return impl_->epoch; }
+
+void Store::write(const std::function<void(Writer&)>& fn) {
+  std::lock_guard lock(impl_->write_mutex);
+  try {
+    SQLite::Transaction tx(impl_->writer->db, SQLite::TransactionBehavior::IMMEDIATE);
+    Writer w(*impl_);
+    try {
+      fn(w);
+    } catch (...) {
+      impl_->writer->release();
+      throw;
+    }
+    impl_->writer->release();
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    throw Error(ErrorCode::kInternal, std::string("store write failed: ") + e.what());
+  }
+}
+
+void Store::Writer::savepoint(const std::function<void()>& fn) {
+  auto& db = impl_.writer->db;
+  db.exec("SAVEPOINT job");
+  try {
+    fn();
+  } catch (...) {
+    db.exec("ROLLBACK TO job");
+    db.exec("RELEASE job");
+    throw;
+  }
+  db.exec("RELEASE job");
+}
+
+std::int64_t Store::Writer::insert_observations(const std::vector<Observation>& rows) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO observations(ts, metric, area, source, value, unit, tags) VALUES(?,?,?,?,?,?,?)");
+  std::int64_t first = 0;
+  for (const auto& o : rows) {
+    st.reset();
+    st.bind(1, static_cast<std::int64_t>(o.ts));
+    st.bindNoCopy(2, o.metric);
+    st.bindNoCopy(3, o.area);
+    st.bindNoCopy(4, o.source);
+    st.bind(5, o.value);
+    st.bindNoCopy(6, o.unit);
+    if (o.tags.empty()) st.bind(7);
+    else st.bind(7, json(o.tags).dump());
+    st.exec();
+    if (!first) first = impl_.writer->db.getLastInsertRowid();
+  }
+  return first;
+}
+
+std::int64_t Store::Writer::append_event(const std::string& type, TimeMs ts, const std::string& body) {
+  auto& st = impl_.writer->prepare("INSERT INTO events(type, ts, body) VALUES(?,?,?)");
+  st.bind(1, type);
+  st.bind(2, static_cast<std::int64_t>(ts));
+  st.bind(3, body);
+  st.exec();
+  return impl_.writer->db.getLastInsertRowid();
+}
+
+std::optional<SummarySketch> Store::Writer::aggregate(const std::string& metric, const std::string& area,
+                                                      TimeMs start) {
+  auto& st = impl_.writer->prepare("SELECT sketch FROM aggregates WHERE metric=? AND area=? AND start=?");
+  st.bind(1, metric);
+  st.bind(2, area);
+  st.bind(3, static_cast<std::int64_t>(start));
+  if (!st.executeStep()) return std::nullopt;
+  const auto col = st.getColumn(0);
+  return SummarySketch::decode(std::string_view(static_cast<const char*>(col.getBlob()),
+                                                static_cast<std::size_t>(col.getBytes())));
+}
+
+void Store::Writer::put_aggregate(const AggregateBucket& b) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO aggregates(metric, area, start, count, sketch) VALUES(?,?,?,?,?) "
+      "ON CONFLICT(metric, area, start) DO UPDATE SET count=excluded.count, sketch=excluded.sketch");
+  const std::string bytes = b.sketch.encode();
+  st.bind(1, b.metric);
+  st.bind(2, b.area);
+  st.bind(3, static_cast<std::int64_t>(b.start));
+  st.bind(4, static_cast<std::int64_t>(b.sketch.count()));
+  st.bind(5, bytes.data(), static_cast<int>(bytes.size()));
+  st.exec();
+}
+
+void Store::Writer::insert_alert(const Alert& a) {
+  auto& st = impl_.writer->prepare("INSERT INTO alerts(id, active, body) VALUES(?,?,?)");
+  st.bind(1, a.identifier);
+  st.bind(2, a.active ? 1 : 0);
+  st.bind(3, codec::to_json(a).dump());
+  st.exec();
+}
+
+void Store::Writer::deactivate_alert(const std::string& id) {
+  auto& st = impl_.writer->prepare(
+      "UPDATE alerts SET active=0, body=json_set(body, '$.active', json('false')) WHERE id=?");
+  st.bind(1, id);
+  st.exec();
+}
+
+void Store::Writer::insert_incident(const Incident& i) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO incidents(id, status, domain, severity, body) VALUES(?,?,?,?,?)");
+  json body = codec::to_json(i);
+  body.erase("history");
+  st.bind(1, i.id);
+  st.bind(2, std::string(to_string(i.status)));
+  st.bind(3, std::string(to_string(i.domain)));
+  st.bind(4, std::string(to_string(i.severity)));
+  st.bind(5, body.dump());
+  st.exec();
+  for (const auto& e : i.history) {
+    auto& audit = impl_.writer->prepare("INSERT INTO incident_audit(incident_id, version, body) VALUES(?,?,?)");
+    audit.bind(1, i.id);
+    audit.bind(2, e.version);
+    audit.bind(3, codec::to_json(e).dump());
+    audit.exec();
+  }
+}
+
+void Store::Writer::update_incident(const Incident& i, const AuditEntry& entry) {
+  auto& st = impl_.writer->prepare(
+      "UPDATE incidents SET status=?, domain=?, severity=?, body=? WHERE id=?");
+  json body = codec::to_json(i);
+  body.erase("history");
+  st.bind(1, std::string(to_string(i.status)));
+  st.bind(2, std::string(to_string(i.domain)));
+  st.bind(3, std::string(to_string(i.severity)));
+  st.bind(4, body.dump());
+  st.bind(5, i.id);
+  st.exec();
+  auto& audit = impl_.writer->prepare("INSERT INTO incident_audit(incident_id, version, body) VALUES(?,?,?)");
+  audit.bind(1, i.id);
+  audit.bind(2, entry.version);
+  audit.bind(3, codec::to_json(entry).dump());
+  audit.exec();
+}
+
+void Store::Writer::insert_service_request(const ServiceRequest& r) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO service_requests(id, status, expected, closed, body) VALUES(?,?,?,?,?)");
+  st.bind(1, r.id);
+  st.bind(2, r.status);
+  st.bind(3, static_cast<std::int64_t>(r.expected));
+  if (r.closed) st.bind(4, static_cast<std::int64_t>(*r.closed));
+  else st.bind(4);
+  st.bind(5, codec::to_json(r).dump());
+  st.exec();
+}
+
+void Store::Writer::update_service_request(const ServiceRequest& r) {
+  auto& st = impl_.writer->prepare("UPDATE service_requests SET status=?, closed=?, body=? WHERE id=?");
+  st.bind(1, r.status);
+  if (r.closed) st.bind(2, static_cast<std::int64_t>(*r.closed));
+  else st.bind(2);
+  st.bind(3, codec::to_json(r).dump());
+  st.bind(4, r.id);
+  st.exec();
+}
+
+std::int64_t Store::Writer::insert_token(const TokenRecord& t) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO tokens(name, role, hash, created, expires, revoked) VALUES(?,?,?,?,?,0)");
+  st.bind(1, t.name);
+  st.bind(2, std::string(to_string(t.role)));
+  st.bind(3, t.hash);
+  st.bind(4, static_cast<std::int64_t>(t.created));
+  if (t.expires) st.bind(5, static_cast<std::int64_t>(*t.expires));
+  else st.bind(5);
+  st.exec();
+  return impl_.writer->db.getLastInsertRowid();
+}
+
+bool Store::Writer::revoke_token(std::int64_t id) {
+  auto& st = impl_.writer->prepare("UPDATE tokens SET revoked=1 WHERE id=? AND revoked=0");
+  st.bind(1, id);
+  return st.exec() == 1;
+}
+
+Page<std::pair<std::int64_t, Observation>> Store::observations(const ObservationQuery& q) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT id, ts, metric, area, source, value, unit, tags FROM observations "
+      "WHERE id > ?1 AND (?2 IS NULL OR metric = ?2) AND (?3 IS NULL OR area = ?3) "
+      "AND (?4 IS NULL OR ts >= ?4) AND (?5 IS NULL OR ts < ?5) ORDER BY id LIMIT ?6");
+  st.bind(1, static_cast<std::int64_t>(q.after));
+  if (q.metric) st.bind(2, *q.metric);
+  if (q.area) st.bind(3, *q.area);
+  if (q.from) st.bind(4, static_cast<std::int64_t>(*q.from));
+  if (q.to) st.bind(5, static_cast<std::int64_t>(*q.to));
+  st.bind(6, q.limit + 1);
+  std::vector<std::pair<std::int64_t, Observation>> rows;
+  while (st.executeStep()) {
+    Observation o;
+    o.ts = st.getColumn(1).getInt64();
+    o.metric = st.getColumn(2).getString();
+    o.area = st.getColumn(3).getString();
+    o.source = st.getColumn(4).getString();
+    o.value = st.getColumn(5).getDouble();
+    o.unit = st.getColumn(6).getString();
+    if (!st.getColumn(7).isNull()) o.tags = json::parse(st.getColumn(7).getString()).get<Tags>();
+    rows.emplace_back(st.getColumn(0).getInt64(), std::move(o));
+  }
+  return finish_page(std::move(rows), q.limit);
+}
+
+std::int64_t Store::observation_count() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT count(*) FROM observations");
+  st.executeStep();
+  return st.getColumn(0).getInt64();
+}
+
+Page<std::pair<std::int64_t, Alert>> Store::alerts(bool active_only, int limit, std::int64_t after) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT row, body FROM alerts WHERE row > ? AND (? = 0 OR active = 1) ORDER BY row LIMIT ?");
+  st.bind(1, static_cast<std::int64_t>(after));
+  st.bind(2, active_only ? 1 : 0);
+  st.bind(3, limit + 1);
+  std::vector<std::pair<std::int64_t, Alert>> rows;
+  while (st.executeStep())
+    rows.emplace_back(st.getColumn(0).getInt64(), codec::alert_from_json(parse_body(st.getColumn(1))));
+  return finish_page(std::move(rows), limit);
+}
+
+std::optional<Alert> Store::alert(const std::string& id) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT body FROM alerts WHERE id = ?");
+  st.bind(1, id);
+  if (!st.executeStep()) return std::nullopt;
+  return codec::alert_from_json(parse_body(st.getColumn(0)));
+}
+
+std::vector<Alert> Store::active_alerts() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT body FROM alerts WHERE active = 1 ORDER BY row");
+  std::vector<Alert> out;
+  while (st.executeStep()) out.push_back(codec::alert_from_json(parse_body(st.getColumn(0))));
+  return out;
+}
+
+Page<std::pair<std::int64_t, Incident>> Store::incidents(const IncidentQuery& q) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT row, body FROM incidents WHERE row > ?1 AND (?2 IS NULL OR status = ?2) "
+      "AND (?3 IS NULL OR domain = ?3) ORDER BY row LIMIT ?4");
+  st.bind(1, static_cast<std::int64_t>(q.after));
+  if (q.status) st.bind(2, std::string(to_string(*q.status)));
+  if (q.domain) st.bind(3, std::string(to_string(*q.domain)));
+  st.bind(4, q.limit + 1);
+  std::vector<std::pair<std::int64_t, Incident>> rows;
+  while (st.executeStep())
+    rows.emplace_back(st.getColumn(0).getInt64(), codec::incident_from_json(parse_body(st.getColumn(1))));
+  return finish_page(std::move(rows), q.limit);
+}
+
+namespace {
+
+std::optional<Incident> load_incident(Connection& conn, const std::string& id) {
+  auto& st = conn.prepare("SELECT body FROM incidents WHERE id = ?");
+  st.bind(1, id);
+  if (!st.executeStep()) return std::nullopt;
+  Incident i = codec::incident_from_json(parse_body(st.getColumn(0)));
+  auto& audit = conn.prepare("SELECT body FROM incident_audit WHERE incident_id = ? ORDER BY version");
+  audit.bind(1, id);
+  while (audit.executeStep()) i.history.push_back(codec::audit_entry_from_json(parse_body(audit.getColumn(0))));
+  return i;
+}
+
+std::optional<ServiceRequest> load_service_request(Connection& conn, const std::string& id) {
+  auto& st = conn.prepare("SELECT body FROM service_requests WHERE id = ?");
+  st.bind(1, id);
+  if (!st.executeStep()) return std::nullopt;
+  return codec::service_request_from_json(parse_body(st.getColumn(0)));
+}
+
+}  // namespace
+
+std::optional<Incident> Store::incident(const std::string& id) const {
+  Impl::Lease conn(*impl_);
+  return load_incident(conn.get(), id);
+}
+
+std::optional<Incident> Store::Writer::incident(const std::string& id) { return load_incident(*impl_.writer, id); }
+
+std::optional<ServiceRequest> Store::Writer::service_request(const std::string& id) {
+  return load_service_request(*impl_.writer, id);
+}
+
+IncidentCounts Store::incident_counts() const {
+  Impl::Lease conn(*impl_);
+  IncidentCounts c;
+  const auto group = [&](const char* sql, std::vector<std::pair<std::string, std::int64_t>>& out) {
+    auto& st = conn->prepare(sql);
+    while (st.executeStep()) out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getInt64());
+  };
+  group("SELECT status, count(*) FROM incidents GROUP BY status", c.by_status);
+  group("SELECT domain, count(*) FROM incidents GROUP BY domain", c.by_domain);
+  group("SELECT severity, count(*) FROM incidents GROUP BY severity", c.by_severity);
+  for (const auto& [_, n] : c.by_status) c.total += n;
+  return c;
+}
+
+Page<std::pair<std::int64_t, ServiceRequest>> Store::service_requests(int limit, std::int64_t after) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT row, body FROM service_requests WHERE row > ? ORDER BY row LIMIT ?");
+  st.bind(1, static_cast<std::int64_t>(after));
+  st.bind(2, limit + 1);
+  std::vector<std::pair<std::int64_t, ServiceRequest>> rows;
+  while (st.executeStep())
+    rows.emplace_back(st.getColumn(0).getInt64(), codec::service_request_from_json(parse_body(st.getColumn(1))));
+  return finish_page(std::move(rows), limit);
+}
+
+std::optional<ServiceRequest> Store::service_request(const std::string& id) const {
+  Impl::Lease conn(*impl_);
+  return load_service_request(conn.get(), id);
+}
+
+ServiceRequestCounts Store::service_request_counts() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT coalesce(sum(status = 'open'), 0), coalesce(sum(status = 'closed'), 0), "
+      "coalesce(sum(status = 'closed' AND closed <= expected), 0) FROM service_requests");
+  st.executeStep();
+  return {st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getInt64()};
+}
+
+std::vector<AggregateBucket> Store::aggregates(TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT metric, area, start, sketch FROM aggregates WHERE start >= ? AND start < ? ORDER BY metric");
+  st.bind(1, static_cast<std::int64_t>(from));
+  st.bind(2, static_cast<std::int64_t>(to));
+  std::vector<AggregateBucket> out;
+  while (st.executeStep()) {
+    std::string metric = st.getColumn(0).getString();
+    if (!metrics.empty() && std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) continue;
+    const auto blob = st.getColumn(3);
+    out.push_back(AggregateBucket{std::move(metric), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
+                                  SummarySketch::decode(std::string_view(static_cast<const char*>(blob.getBlob()),
+                                                                         static_cast<std::size_t>(blob.getBytes())))});
+  }
+  return out;
+}
+
+std::vector<LoggedEvent> Store::events_after(std::int64_t seq, int limit) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT seq, type, ts, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  st.bind(1, static_cast<std::int64_t>(seq));
+  st.bind(2, limit);
+  std::vector<LoggedEvent> out;
+  while (st.executeStep())
+    out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
+                   st.getColumn(3).getString()});
+  return out;
+}
+
+std::int64_t Store::last_event_seq() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT coalesce(max(seq), 0) FROM events");
+  st.executeStep();
+  return st.getColumn(0).getInt64();
+}
+
+namespace {
+TokenRecord read_token(SQLite::Statement& st) {
+  TokenRecord t;
+  t.id = st.getColumn(0).getInt64();
+  t.name = st.getColumn(1).getString();
+  t.role = parse_role(st.getColumn(2).getString()).value_or(Role::kViewer);
+  t.hash = st.getColumn(3).getString();
+  t.created = st.getColumn(4).getInt64();
+  if (!st.getColumn(5).isNull()) t.expires = st.getColumn(5).getInt64();
+  t.revoked = st.getColumn(6).getInt() != 0;
+  return t;
+}
+}  // namespace
+
+std::optional<TokenRecord> Store::token_by_hash(const std::string& hash) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT id, name, role, hash, created, expires, revoked FROM tokens WHERE hash = ?");
+  st.bind(1, hash);
+  if (!st.executeStep()) return std::nullopt;
+  return read_token(st);
+}
+
+std::vector<TokenRecord> Store::tokens() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT id, name, role, hash, created, expires, revoked FROM tokens ORDER BY id");
+  std::vector<TokenRecord> out;
+  while (st.executeStep()) out.push_back(read_token(st));
+  return out;
+}
+
+void Store::backup(const std::string& file) const {
+  try {
+    Impl::Lease conn(*impl_);
+    conn->db.backup(file.c_str(), SQLite::Database::Save);
+    SQLite::Database copy(file, SQLite::OPEN_READWRITE);
+    meta_set(copy, "restored", "1");
+  } catch (const SQLite::Exception& e) {
+    throw Error(ErrorCode::kInternal, "backup to " + file + " failed: " + e.what(), "out");
+  }
+}
+
+}  // namespace ioc

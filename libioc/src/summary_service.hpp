@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "node_context.hpp"
+
+namespace ioc {
+
+struct SummaryWindow {
+  TimeMs from = 0;  ///< inclusive, aligned down to a bucket
+  TimeMs to = 0;    ///< exclusive, aligned up to a bucket
+};
+
+/// This node's subtree summary (SPEC section 6 shape), answered from what the node holds.
+class SummaryService {
+ public:
+  explicit SummaryService(NodeContext& ctx) : ctx_(ctx) {}
+
+  /// Aligns [from, to) outward to aggregate buckets.
+  static SummaryWindow align(TimeMs from, TimeMs to);
+  nlohmann::json summary(const SummaryWindow& window, const std::vector<std::string>& metrics) const;
+
+ private:
+  NodeContext& ctx_;
+};
+
+}  // namespace ioc

@@ -1,0 +1,212 @@
+#include "ioc/summary_sketch.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "ioc/error.hpp"
+
+namespace ioc {
+namespace {
+
+// Values closer to zero than this count as zero; it keeps bucket indexes in int range.
+constexpr double kMinIndexable = 1e-9;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+std::uint64_t get_varint(std::string_view& in) {
+  std::uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in.empty()) throw Error(ErrorCode::kBadRequest, "truncated sketch", "sketch");
+    const auto byte = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return v;
+  }
+  throw Error(ErrorCode::kBadRequest, "bad varint in sketch", "sketch");
+}
+
+void put_double(std::string& out, double d) {
+  char b[8];
+  std::memcpy(b, &d, 8);
+  out.append(b, 8);
+}
+
+double get_double(std::string_view& in) {
+  if (in.size() < 8) throw Error(ErrorCode::kBadRequest, "truncated sketch", "sketch");
+  double d;
+  std::memcpy(&d, in.data(), 8);
+  in.remove_prefix(8);
+  return d;
+}
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+void put_bins(std::string& out, const std::map<int, std::uint64_t>& bins) {
+  put_varint(out, bins.size());
+  int prev = 0;
+  for (const auto& [index, n] : bins) {
+    put_varint(out, zigzag(static_cast<std::int64_t>(index) - prev));
+    put_varint(out, n);
+    prev = index;
+  }
+}
+
+std::uint64_t get_bins(std::string_view& in, std::map<int, std::uint64_t>& bins) {
+  const auto size = get_varint(in);
+  if (size > SummarySketch::kMaxBuckets * 2) throw Error(ErrorCode::kBadRequest, "too many sketch buckets", "sketch");
+  std::int64_t index = 0;
+  std::uint64_t total = 0;
+  for (std::uint64_t i = 0; i < size; ++i) {
+    index += unzigzag(get_varint(in));
+    if (index < INT32_MIN || index > INT32_MAX) throw Error(ErrorCode::kBadRequest, "sketch index out of range", "sketch");
+    const auto n = get_varint(in);
+    bins[static_cast<int>(index)] += n;
+    total += n;
+  }
+  return total;
+}
+
+}  // namespace
+
+SummarySketch::SummarySketch(double relative_error)
+    : alpha_(relative_error),
+      gamma_((1 + relative_error) / (1 - relative_error)),
+      log_gamma_(std::log(gamma_)) {}
+
+int SummarySketch::index_of(double magnitude) const {
+  return static_cast<int>(std::ceil(std::log(magnitude) / log_gamma_));
+}
+
+double SummarySketch::value_of(int index) const {
+  // The midpoint (in relative terms) of bucket (gamma^(i-1), gamma^i].
+  return 2 * std::pow(gamma_, index) / (gamma_ + 1);
+}
+
+void SummarySketch::collapse(std::map<int, std::uint64_t>& bins) {
+  while (bins.size() > kMaxBuckets) {
+    auto lowest = bins.begin();
+    auto next = std::next(lowest);
+    next->second += lowest->second;
+    bins.erase(lowest);
+  }
+}
+
+void SummarySketch::add(double value) {
+  if (!std::isfinite(value)) return;
+  if (count_ == 0) {
+    min_ = max_ = value;
+  } else {
+    min_ = std::min(min_, value);
+    max_ = std::max(max_, value);
+  }
+  ++count_;
+  sum_ += value;
+  const double magnitude = std::fabs(value);
+  if (magnitude < kMinIndexable) {
+    ++zeros_;
+    return;
+  }
+  auto& bins = value > 0 ? positive_ : negative_;
+  ++bins[index_of(magnitude)];
+  if (bins.size() > kMaxBuckets) collapse(bins);
+}
+
+void SummarySketch::merge(const SummarySketch& other) {
+  if (other.count_ == 0) return;
+  if (other.alpha_ != alpha_)
+    throw Error(ErrorCode::kBadRequest, "cannot merge sketches of different relative error", "sketch");
+  if (count_ == 0) {
+    min_ = other.min_;
+    max_ = other.max_;
+  } else {
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+  }
+  count_ += other.count_;
+  sum_ += other.sum_;
+  zeros_ += other.zeros_;
+  for (const auto& [i, n] : other.positive_) positive_[i] += n;
+  for (const auto& [i, n] : other.negative_) negative_[i] += n;
+  collapse(positive_);
+  collapse(negative_);
+}
+
+double SummarySketch::quantile(double q) const {
+  if (count_ == 0) return 0;
+  q = std::clamp(q, 0.0, 1.0);
+  if (q == 0) return min_;
+  if (q == 1) return max_;
+  const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
+  std::uint64_t seen = 0;
+  double estimate = max_;
+  bool found = false;
+  // Negative values: largest magnitude first.
+  for (auto it = negative_.rbegin(); it != negative_.rend() && !found; ++it) {
+    seen += it->second;
+    if (seen > rank) {
+      estimate = -value_of(it->first);
+      found = true;
+    }
+  }
+  if (!found) {
+    seen += zeros_;
+    if (seen > rank) {
+      estimate = 0;
+      found = true;
+    }
+  }
+  for (auto it = positive_.begin(); it != positive_.end() && !found; ++it) {
+    seen += it->second;
+    if (seen > rank) {
+      estimate = value_of(it->first);
+      found = true;
+    }
+  }
+  return std::clamp(estimate, min_, max_);
+}
+
+std::string SummarySketch::encode() const {
+  std::string out;
+  out.push_back(1);  // format version
+  put_double(out, alpha_);
+  put_varint(out, count_);
+  put_double(out, sum_);
+  put_double(out, min_);
+  put_double(out, max_);
+  put_varint(out, zeros_);
+  put_bins(out, positive_);
+  put_bins(out, negative_);
+  return out;
+}
+
+SummarySketch SummarySketch::decode(std::string_view in) {
+  if (in.empty() || in.front() != 1) throw Error(ErrorCode::kBadRequest, "unknown sketch format", "sketch");
+  in.remove_prefix(1);
+  const double alpha = get_double(in);
+  if (!(alpha > 0 && alpha < 1)) throw Error(ErrorCode::kBadRequest, "bad sketch relative error", "sketch");
+  SummarySketch s(alpha);
+  s.count_ = get_varint(in);
+  s.sum_ = get_double(in);
+  s.min_ = get_double(in);
+  s.max_ = get_double(in);
+  s.zeros_ = get_varint(in);
+  const auto bucketed = get_bins(in, s.positive_) + get_bins(in, s.negative_) + s.zeros_;
+  if (!in.empty() || bucketed != s.count_)
+    throw Error(ErrorCode::kBadRequest, "inconsistent sketch", "sketch");
+  return s;
+}
+
+}  // namespace ioc

@@ -1,0 +1,101 @@
+#include "write_queue.hpp"
+
+#include <future>
+
+#include "ioc/error.hpp"
+
+namespace ioc {
+
+WriteQueue::WriteQueue(Store& store, Options options, std::function<void()> on_failure)
+    : store_(store), options_(options), on_failure_(std::move(on_failure)), thread_([this] { loop(); }) {}
+
+WriteQueue::~WriteQueue() { stop(); }
+
+bool WriteQueue::submit(Job job, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= options_.max_pending) return false;
+    queue_.emplace_back(std::move(job), std::move(done));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void WriteQueue::run(Job job) {
+  std::promise<void> committed;
+  auto result = committed.get_future();
+  const bool queued = submit(std::move(job), [&committed](std::exception_ptr error) {
+    if (error) committed.set_exception(error);
+    else committed.set_value();
+  });
+  if (!queued) throw Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly");
+  result.get();
+}
+
+void WriteQueue::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void WriteQueue::loop() {
+  std::vector<std::pair<Job, Done>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left
+      while (!queue_.empty() && batch.size() < options_.max_per_commit) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit(batch);
+    batch.clear();
+  }
+}
+
+void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
+  std::vector<std::exception_ptr> errors(batch.size());
+  std::vector<std::function<void()>> after;
+  bool any_failed = false;
+  try {
+    store_.write([&](Store::Writer& w) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        WriteContext ctx{w, {}};
+        try {
+          w.savepoint([&] { batch[i].first(ctx); });
+          for (auto& f : ctx.after_commit) after.push_back(std::move(f));
+        } catch (...) {
+          errors[i] = std::current_exception();
+          any_failed = true;
+        }
+      }
+    });
+  } catch (...) {
+    // The commit itself failed: nothing in this batch is durable.
+    for (auto& e : errors) e = std::current_exception();
+    after.clear();
+    any_failed = true;
+  }
+  if (any_failed && on_failure_) on_failure_();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      if (batch[i].second) batch[i].second(errors[i]);
+    } catch (...) {
+      // A completion must not take the writer down; it has already been told its outcome.
+    }
+  }
+  for (auto& f : after) {
+    try {
+      f();
+    } catch (...) {
+    }
+  }
+}
+
+}  // namespace ioc

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store.hpp"
+
+namespace ioc {
+
+/// What a job may do inside the shared transaction besides writing: queue work for after commit
+/// (live notifications), which is dropped if the job fails.
+struct WriteContext {
+  Store::Writer& writer;
+  std::vector<std::function<void()>> after_commit;
+};
+
+/// The node's single writer. Jobs from any thread run in order on one thread; everything queued
+/// at the moment the writer wakes is committed in one transaction, each job under its own
+/// savepoint so a failing job changes nothing and does not hold back the others. A job's `done`
+/// runs once its effects are committed (or with the error that stopped it). Thread-safe.
+class WriteQueue {
+ public:
+  using Job = std::function<void(WriteContext&)>;
+  using Done = std::function<void(std::exception_ptr)>;
+
+  struct Options {
+    std::size_t max_pending = 1024;   ///< jobs queued at most; submit refuses beyond
+    std::size_t max_per_commit = 256; ///< jobs grouped into one transaction at most
+  };
+
+  /// `on_failure` runs on the writer thread whenever a job or a commit fails, so stateful caches
+  /// touched by jobs can be dropped.
+  WriteQueue(Store& store, Options options, std::function<void()> on_failure = {});
+  ~WriteQueue();
+
+  /// Queues a job; false (nothing queued) when the queue is full or stopped.
+  bool submit(Job job, Done done);
+  /// Runs a job and waits for its commit; rethrows its error. Throws kTooManyRequests when full.
+  void run(Job job);
+  /// Commits what is queued, then stops the thread. Later submits are refused.
+  void stop();
+
+ private:
+  void loop();
+  void commit(std::vector<std::pair<Job, Done>>& batch);
+
+  Store& store_;
+  Options options_;
+  std::function<void()> on_failure_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<Job, Done>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ioc

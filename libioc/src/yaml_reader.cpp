@@ -1,0 +1,156 @@
+#include "yaml_reader.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "ioc/error.hpp"
+
+namespace ioc::yaml {
+
+YAML::Node load_file(const std::string& path) {
+  try {
+    return YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw Error(ErrorCode::kConfig, path + ":1:1: error: cannot open file", path);
+  } catch (const YAML::ParserException& e) {
+    throw Error(ErrorCode::kConfig,
+                path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                    std::to_string(e.mark.column + 1) + ": error: invalid YAML: " + e.msg);
+  }
+}
+
+void fail(const std::string& file, const YAML::Node& at, const std::string& key,
+          const std::string& message) {
+  const auto mark = at.Mark();
+  const int line = mark.line < 0 ? 1 : mark.line + 1;
+  const int col = mark.column < 0 ? 1 : mark.column + 1;
+  throw Error(ErrorCode::kConfig,
+              file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " +
+                  (key.empty() ? "" : key + ": ") + message,
+              key);
+}
+
+namespace {
+std::string describe(const YAML::Node& n) {
+  if (n.IsScalar()) return "'" + n.Scalar() + "'";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "nothing";
+}
+}  // namespace
+
+MapReader::MapReader(std::string file, const YAML::Node& node, std::string path)
+    : file_(std::move(file)), node_(node), path_(std::move(path)) {
+  if (!node_.IsMap()) fail(file_, node_, path_, "expected a mapping, got " + describe(node_));
+  std::set<std::string> seen;
+  for (const auto& kv : node_) {
+    const auto key = kv.first.as<std::string>();
+    if (!seen.insert(key).second) fail(file_, kv.first, key_path(key), "duplicate key");
+  }
+}
+
+std::string MapReader::key_path(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+void MapReader::fail_at(const std::string& key, const std::string& message) const {
+  const YAML::Node n = node_[key];
+  fail(file_, n.IsDefined() ? n : node_, key_path(key), message);
+}
+
+bool MapReader::has(const std::string& key) const { return node_[key].IsDefined(); }
+
+YAML::Node MapReader::take(const std::string& key) {
+  used_.insert(key);
+  return node_[key];
+}
+
+YAML::Node MapReader::node(const std::string& key) {
+  YAML::Node n = take(key);
+  if (!n.IsDefined() || n.IsNull()) fail(file_, node_, key_path(key), "required key is missing");
+  return n;
+}
+
+std::string MapReader::str(const std::string& key) {
+  YAML::Node n = node(key);
+  if (!n.IsScalar() || n.Scalar().empty())
+    fail(file_, n, key_path(key), "expected a non-empty string, got " + describe(n));
+  return n.Scalar();
+}
+
+std::optional<std::string> MapReader::opt_str(const std::string& key) {
+  if (!has(key)) {
+    used_.insert(key);
+    return std::nullopt;
+  }
+  return str(key);
+}
+
+double MapReader::number(const std::string& key) {
+  YAML::Node n = node(key);
+  double v = 0;
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v))
+    fail(file_, n, key_path(key), "expected a finite number, got " + describe(n));
+  return v;
+}
+
+std::optional<double> MapReader::opt_number(const std::string& key) {
+  if (!has(key)) {
+    used_.insert(key);
+    return std::nullopt;
+  }
+  return number(key);
+}
+
+YAML::Node MapReader::list(const std::string& key) {
+  YAML::Node n = node(key);
+  if (!n.IsSequence()) fail(file_, n, key_path(key), "expected a list, got " + describe(n));
+  return n;
+}
+
+YAML::Node MapReader::opt_list(const std::string& key) {
+  if (!has(key)) {
+    used_.insert(key);
+    return YAML::Node(YAML::NodeType::Sequence);
+  }
+  return list(key);
+}
+
+std::vector<std::string> MapReader::str_list(const std::string& key) {
+  std::vector<std::string> out;
+  const YAML::Node n = list(key);
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsScalar() || n[i].Scalar().empty())
+      fail(file_, n[i], key_path(key) + "[" + std::to_string(i) + "]",
+           "expected a non-empty string, got " + describe(n[i]));
+    out.push_back(n[i].Scalar());
+  }
+  return out;
+}
+
+std::vector<std::string> MapReader::str_or_list(const std::string& key) {
+  if (node(key).IsScalar()) return {str(key)};
+  return str_list(key);
+}
+
+void MapReader::finish() const {
+  for (const auto& kv : node_) {
+    const auto key = kv.first.as<std::string>();
+    if (!used_.count(key)) fail(file_, kv.first, key_path(key), "unknown key");
+  }
+}
+
+void expect_kind(MapReader& doc, const std::string& kind) {
+  if (const auto v = doc.str("apiVersion"); v != "ioc/v1")
+    doc.fail_at("apiVersion", "expected 'ioc/v1', got '" + v + "'");
+  if (const auto k = doc.str("kind"); k != kind)
+    doc.fail_at("kind", "expected '" + kind + "', got '" + k + "'");
+}
+
+std::string resolve_path(const std::string& file, const std::string& relative) {
+  const std::filesystem::path p(relative);
+  if (p.is_absolute()) return p.lexically_normal().string();
+  return (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+}
+
+}  // namespace ioc::yaml

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ioc::yaml {
+
+/// Parses a YAML file; syntax errors become Error(kConfig) with file:line:col.
+YAML::Node load_file(const std::string& path);
+
+/// Throws Error(kConfig): "file:line:col: error: KEY: message" (1-based line and column).
+[[noreturn]] void fail(const std::string& file, const YAML::Node& at, const std::string& key,
+                       const std::string& message);
+
+/// Strict reader over one YAML mapping: typed getters record the keys they consume, `finish`
+/// rejects any key left unread; duplicate keys are rejected on construction.
+class MapReader {
+ public:
+  MapReader(std::string file, const YAML::Node& node, std::string path);
+
+  bool has(const std::string& key) const;
+  YAML::Node node(const std::string& key);  ///< required, any type
+  std::string str(const std::string& key);
+  std::optional<std::string> opt_str(const std::string& key);
+  double number(const std::string& key);
+  std::optional<double> opt_number(const std::string& key);
+  std::vector<std::string> str_list(const std::string& key);
+  /// A string or a list of strings.
+  std::vector<std::string> str_or_list(const std::string& key);
+  YAML::Node list(const std::string& key);  ///< required sequence
+  YAML::Node opt_list(const std::string& key);
+  void finish() const;
+
+  [[noreturn]] void fail_at(const std::string& key, const std::string& message) const;
+  std::string key_path(const std::string& key) const;
+  const std::string& file() const { return file_; }
+
+ private:
+  YAML::Node take(const std::string& key);
+  std::string file_;
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+/// Checks the header of a document: apiVersion ioc/v1 and the expected kind.
+void expect_kind(MapReader& doc, const std::string& kind);
+/// Resolves `relative` against the directory of `file`.
+std::string resolve_path(const std::string& file, const std::string& relative);
+
+}  // namespace ioc::yaml
