@@ -78,6 +78,68 @@ Observation read_element(const json& e, std::size_t index,
   return o;
 }
 
+// Parses into a DOM like json::parse, but remembers where in the document it is, so that a
+// failure (a number overflowing to infinity, a syntax error) names the element and field.
+class PathTrackingSax {
+ public:
+  explicit PathTrackingSax(json& root) : dom_(root, false) {}
+
+  bool null() { return scalar() && dom_.null(); }
+  bool boolean(bool v) { return scalar() && dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return scalar() && dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return scalar() && dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const std::string& s) { return scalar() && dom_.number_float(v, s); }
+  bool string(std::string& v) { return scalar() && dom_.string(v); }
+  bool binary(json::binary_t& v) { return scalar() && dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    frames_.push_back({false, 0, {}});
+    return dom_.start_object(n);
+  }
+  bool key(std::string& k) {
+    frames_.back().key = k;
+    return dom_.key(k);
+  }
+  bool end_object() { return close() && dom_.end_object(); }
+  bool start_array(std::size_t n) {
+    frames_.push_back({true, 0, {}});
+    return dom_.start_array(n);
+  }
+  bool end_array() { return close() && dom_.end_array(); }
+  bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& ex) {
+    std::string where;
+    for (const auto& f : frames_) where += f.array ? "[" + std::to_string(f.count) + "]" : (where.empty() ? "" : ".") + f.key;
+    const bool overflow = ex.id == 406;
+    const std::string what = overflow ? "number '" + token + "' is not finite"
+                                      : "invalid JSON at byte " + std::to_string(position) + " near '" + token + "'";
+    if (where.empty()) throw Error(ErrorCode::kBadRequest, "body: " + what, "body");
+    throw Error(ErrorCode::kBadRequest, where + ": " + what, where);
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t count;
+    std::string key;
+  };
+  bool scalar() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().count;
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return scalar();
+  }
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  std::vector<Frame> frames_;
+};
+
+json parse_document(std::string_view text) {
+  json doc;
+  PathTrackingSax sax(doc);
+  json::sax_parse(text.begin(), text.end(), &sax);
+  return doc;
+}
+
 void check_count(std::size_t n, const IngestLimits& limits) {
   if (n > limits.max_rows)
     throw Error(ErrorCode::kPayloadTooLarge,
@@ -91,8 +153,7 @@ std::vector<Observation> parse_observations(std::string_view body, BodyFormat fo
                                             const IngestLimits& limits) {
   std::vector<Observation> rows;
   if (format == BodyFormat::kJsonArray) {
-    json doc = json::parse(body, nullptr, false);
-    if (doc.is_discarded()) throw Error(ErrorCode::kBadRequest, "body is not valid JSON", "body");
+    const json doc = parse_document(body);
     if (!doc.is_array()) throw Error(ErrorCode::kBadRequest, "body must be a JSON array of observations", "body");
     check_count(doc.size(), limits);
     rows.reserve(doc.size());
@@ -106,10 +167,15 @@ std::vector<Observation> parse_observations(std::string_view body, BodyFormat fo
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
       check_count(index + 1, limits);
-      json doc = json::parse(line, nullptr, false);
-      if (doc.is_discarded())
-        throw Error(ErrorCode::kBadRequest, "element " + std::to_string(index) + ": line is not valid JSON",
-                    "[" + std::to_string(index) + "]");
+      json doc;
+      try {
+        doc = parse_document(line);
+      } catch (const Error& e) {
+        // Inside a line the path is relative to the element; prefix the element's index.
+        const std::string at = "[" + std::to_string(index) + "]";
+        const std::string field = e.field() == "body" ? at : at + (e.field()[0] == '[' ? "" : ".") + e.field();
+        throw Error(ErrorCode::kBadRequest, "element " + std::to_string(index) + ": " + e.what(), field);
+      }
       rows.push_back(read_element(doc, index, known_area, limits));
       ++index;
     }

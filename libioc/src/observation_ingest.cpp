@@ -36,7 +36,6 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
 
   std::vector<RuleEffect> effects;
   for (const auto& o : rows) rules_.evaluate(o, now, effects);
-  std::vector<std::string> live;
   std::uint64_t raised = 0, cancelled = 0;
   for (auto& e : effects) {
     if (e.message.msg_type == CapMsgType::kCancel) {
@@ -48,7 +47,10 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
     w.writer.insert_alert(e.message);
     const codec::json alert = codec::to_json(e.message);
     seq = w.writer.append_event("alert", now, alert.dump());
-    live.push_back(codec::json{{"type", "alert"}, {"data", alert}}.dump());
+    // Published in log order: this alert before the incident it may open.
+    w.after_commit.push_back([this, live = codec::json{{"type", "alert"}, {"data", alert}}.dump()] {
+      ctx_.events.publish(live);
+    });
     if (e.rule->incident && e.message.msg_type == CapMsgType::kAlert) {
       IncidentDraft d{e.rule->incident->domain, e.rule->incident->severity, e.trigger.area, e.rule->alert.headline,
                       {}, e.message.description};
@@ -56,13 +58,12 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
     }
   }
   const std::size_t count = rows.size();
-  w.after_commit.push_back([this, live = std::move(live), count, seq, raised, cancelled] {
+  w.after_commit.push_back([this, count, seq, raised, cancelled] {
     ctx_.metrics.observations_ingested += count;
     ctx_.metrics.ingest_batches++;
     ctx_.metrics.alerts_raised += raised;
     ctx_.metrics.alerts_cancelled += cancelled;
     if (seq > ctx_.metrics.event_log_seq) ctx_.metrics.event_log_seq = seq;
-    for (const auto& msg : live) ctx_.events.publish(msg);
   });
 }
 

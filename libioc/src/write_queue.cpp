@@ -83,17 +83,18 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
     any_failed = true;
   }
   if (any_failed && on_failure_) on_failure_();
+  // Live notifications go out before the answers, so a client never sees its 2xx ahead of the event.
+  for (auto& f : after) {
+    try {
+      f();
+    } catch (...) {
+    }
+  }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
       if (batch[i].second) batch[i].second(errors[i]);
     } catch (...) {
       // A completion must not take the writer down; it has already been told its outcome.
-    }
-  }
-  for (auto& f : after) {
-    try {
-      f();
-    } catch (...) {
     }
   }
 }

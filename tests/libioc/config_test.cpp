@@ -1,0 +1,156 @@
+#include "ioc/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "ioc/error.hpp"
+#include "temp_dir.hpp"
+
+using namespace ioc;
+using ioc::test::TempDir;
+using ioc::test::write_file;
+
+namespace {
+
+std::string load_error(const std::string& path) {
+  try {
+    const auto fed = load_federation(path);
+    for (const auto& n : fed.nodes) load_node_config(fed, n.id);
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kConfig);
+    return e.what();
+  }
+  return "no error";
+}
+
+const char* kHeader = "apiVersion: ioc/v1\nkind: Federation\nname: t\nnodes:\n";
+
+}  // namespace
+
+TEST_CASE("a valid federation loads with its tree", "[config]") {
+  TempDir dir;
+  const auto fed = load_federation(ioc::test::write_test_federation(dir.path()));
+  CHECK(fed.name == "testcity");
+  REQUIRE(fed.nodes.size() == 4);
+  CHECK(fed.root() == "city");
+  CHECK(fed.children("city") == std::vector<std::string>{"city/north", "city/south", "city/health"});
+  CHECK(fed.in_subtree("city/north", "city"));
+  CHECK(fed.in_subtree("city", "city"));
+  CHECK_FALSE(fed.in_subtree("city", "city/north"));
+  CHECK_FALSE(fed.in_subtree("city/south", "city/north"));
+  CHECK(fed.find("city")->public_keys[0] == dir / "keys/city.pub");
+  const auto local = load_node_config(fed, "city");
+  REQUIRE(local.rules.size() == 2);
+  CHECK(local.rules[0].threshold == 2.2);
+  CHECK(local.rules[0].hysteresis == Approx(0.1));
+  CHECK(local.rules[0].incident->domain == Domain::kFlood);
+  CHECK(local.rules[1].hold_for == 300'000);
+  REQUIRE(local.services.size() == 2);
+  CHECK(local.services[1].sla == 4 * 3'600'000);
+  CHECK(load_node_config(fed, "city/north").rules.empty());
+}
+
+TEST_CASE("federation errors name file:line:col and the key", "[config]") {
+  TempDir dir;
+  const std::string f = dir / "f.yaml";
+  SECTION("unknown key") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k, colour: red}\n");
+    CHECK(load_error(f) == f + ":5:52: error: nodes[0].colour: unknown key");
+  }
+  SECTION("duplicate key") {
+    write_file(f, std::string(kHeader) + "  - id: a\n    id: b\n    kind: city\n    endpoint: e\n    publicKey: k\n");
+    CHECK(load_error(f) == f + ":6:5: error: nodes[0].id: duplicate key");
+  }
+  SECTION("wrong type") {
+    write_file(f, std::string(kHeader) + "  - {id: [a], kind: city, endpoint: e, publicKey: k}\n");
+    CHECK(load_error(f) == f + ":5:10: error: nodes[0].id: expected a non-empty string, got a list");
+  }
+  SECTION("missing key") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, publicKey: k}\n");
+    CHECK(load_error(f) == f + ":5:5: error: nodes[0].endpoint: required key is missing");
+  }
+  SECTION("unknown kind") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: town, endpoint: e, publicKey: k}\n");
+    CHECK(load_error(f).find(":5:19: error: nodes[0].kind: unknown node kind 'town'") != std::string::npos);
+  }
+  SECTION("unknown parent") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
+                                         "  - {id: b, kind: ward, parent: zz, endpoint: e, publicKey: k}\n");
+    CHECK(load_error(f) == f + ":6:33: error: nodes[1].parent: unknown node 'zz'");
+  }
+  SECTION("two roots") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
+                                         "  - {id: b, kind: city, endpoint: e, publicKey: k}\n");
+    CHECK(load_error(f).find("nodes[1].parent: a second root 'b'") != std::string::npos);
+  }
+  SECTION("no root: a cycle") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, parent: b, endpoint: e, publicKey: k}\n"
+                                         "  - {id: b, kind: city, parent: a, endpoint: e, publicKey: k}\n");
+    CHECK(load_error(f).find("cycle through node 'a'") != std::string::npos);
+  }
+  SECTION("duplicate id") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
+                                         "  - {id: a, kind: ward, parent: a, endpoint: e, publicKey: k}\n");
+    CHECK(load_error(f) == f + ":6:10: error: nodes[1].id: duplicate node id 'a'");
+  }
+  SECTION("wrong apiVersion") {
+    write_file(f, "apiVersion: ioc/v2\nkind: Federation\nname: t\nnodes: []\n");
+    CHECK(load_error(f) == f + ":1:13: error: apiVersion: expected 'ioc/v1', got 'ioc/v2'");
+  }
+  SECTION("invalid YAML") {
+    write_file(f, "apiVersion: ioc/v1\nkind: [Federation\n");
+    CHECK(load_error(f).rfind(f + ":", 0) == 0);
+    CHECK(load_error(f).find("invalid YAML") != std::string::npos);
+  }
+  SECTION("missing file") { CHECK(load_error(dir / "nope.yaml") == dir / "nope.yaml" + ":1:1: error: cannot open file"); }
+  SECTION("three public keys") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: [k1, k2, k3]}\n");
+    CHECK(load_error(f).find("publicKey: at most two keys") != std::string::npos);
+  }
+}
+
+TEST_CASE("rules and services files are checked strictly", "[config]") {
+  TempDir dir;
+  const std::string f = dir / "f.yaml";
+  write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k, config: [r.yaml]}\n");
+  const std::string r = dir / "r.yaml";
+  const std::string head = "apiVersion: ioc/v1\nkind: Rules\nrules:\n";
+  SECTION("unknown area") {
+    write_file(r, head + "  - {id: x, metric: m, area: nowhere, above: 1, alert: {event: e, severity: Minor}}\n");
+    CHECK(load_error(f) == r + ":4:30: error: rules[0].area: unknown node 'nowhere'");
+  }
+  SECTION("both above and below") {
+    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, below: 0, alert: {event: e, severity: Minor}}\n");
+    CHECK(load_error(f).find("exactly one of 'above' or 'below'") != std::string::npos);
+  }
+  SECTION("threshold not a number") {
+    write_file(r, head + "  - {id: x, metric: m, area: a, above: high, alert: {event: e, severity: Minor}}\n");
+    CHECK(load_error(f) == r + ":4:40: error: rules[0].above: expected a finite number, got 'high'");
+  }
+  SECTION("bad CAP severity") {
+    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: severe}}\n");
+    CHECK(load_error(f).find("rules[0].alert.severity: expected Extreme, Severe, Moderate or Minor") != std::string::npos);
+  }
+  SECTION("bad duration") {
+    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, for: soon, alert: {event: e, severity: Minor}}\n");
+    CHECK(load_error(f).find("rules[0].for: expected a duration") != std::string::npos);
+  }
+  SECTION("bad incident domain") {
+    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: Minor},"
+                         " incident: {domain: weather, severity: minor}}\n");
+    CHECK(load_error(f).find("rules[0].incident.domain: unknown domain 'weather'") != std::string::npos);
+  }
+  SECTION("duplicate rule id") {
+    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: Minor}}\n"
+                         "  - {id: x, metric: m, area: a, above: 2, alert: {event: e, severity: Minor}}\n");
+    CHECK(load_error(f).find("rules[1].id: duplicate rule id 'x'") != std::string::npos);
+  }
+  SECTION("services with a bad sla") {
+    write_file(r, "apiVersion: ioc/v1\nkind: Services\nservices:\n"
+                  "  - {code: p, name: P, group: G, domain: traffic, sla: never}\n");
+    CHECK(load_error(f).find("services[0].sla: expected a positive duration") != std::string::npos);
+  }
+  SECTION("a config file of the wrong kind") {
+    write_file(r, "apiVersion: ioc/v1\nkind: Authority\n");
+    CHECK(load_error(f).find("kind: expected 'Rules' or 'Services'") != std::string::npos);
+  }
+}

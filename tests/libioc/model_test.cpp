@@ -1,0 +1,42 @@
+#include "ioc/model.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace ioc;
+
+TEST_CASE("wire names round-trip for every enumeration", "[model]") {
+  for (int i = 0; i <= 3; ++i) {
+    const auto s = static_cast<Severity>(i);
+    CHECK(parse_severity(to_string(s)) == s);
+    CHECK(parse_cap_severity(cap_severity(s)) == s);
+  }
+  for (int i = 0; i <= static_cast<int>(Domain::kGovernmentPerformance); ++i) {
+    const auto d = static_cast<Domain>(i);
+    CHECK(parse_domain(to_string(d)) == d);
+  }
+  for (int i = 0; i <= static_cast<int>(IncidentStatus::kCancelled); ++i) {
+    const auto s = static_cast<IncidentStatus>(i);
+    CHECK(parse_incident_status(to_string(s)) == s);
+  }
+  CHECK(parse_domain("public-order") == Domain::kPublicOrder);
+  CHECK(parse_domain("Flood") == std::nullopt);
+  CHECK(parse_severity("Severe") == std::nullopt);
+  CHECK(parse_node_kind("agency") == NodeKind::kAgency);
+  CHECK(parse_incident_action("escalate") == IncidentAction::kEscalate);
+}
+
+TEST_CASE("severity order is minor < moderate < severe < extreme", "[model]") {
+  CHECK(Severity::kMinor < Severity::kModerate);
+  CHECK(Severity::kModerate < Severity::kSevere);
+  CHECK(Severity::kSevere < Severity::kExtreme);
+}
+
+TEST_CASE("roles include viewer and admin includes all", "[model]") {
+  CHECK(role_allows(Role::kOperator, Role::kViewer));
+  CHECK(role_allows(Role::kIngest, Role::kViewer));
+  CHECK(role_allows(Role::kAdmin, Role::kIngest));
+  CHECK(role_allows(Role::kAdmin, Role::kOperator));
+  CHECK_FALSE(role_allows(Role::kViewer, Role::kOperator));
+  CHECK_FALSE(role_allows(Role::kIngest, Role::kOperator));
+  CHECK_FALSE(role_allows(Role::kOperator, Role::kIngest));
+}

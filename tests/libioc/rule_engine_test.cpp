@@ -1,0 +1,113 @@
+#include "rule_engine.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "temp_dir.hpp"
+
+using namespace ioc;
+
+namespace {
+
+struct Fixture {
+  ioc::test::TempDir dir;
+  FederationConfig fed = load_federation(ioc::test::write_test_federation(dir.path()));
+  RuleEngine engine{load_node_config(fed, "city").rules, fed, "city"};
+  std::vector<RuleEffect> out;
+
+  void feed(const std::string& metric, const std::string& area, double value, TimeMs ts) {
+    engine.evaluate(Observation{"s", metric, ts, value, "u", area, {}}, 1000, out);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("crossing raises one alert; staying above raises nothing more", "[rules]") {
+  Fixture f;
+  f.feed("river_level", "city/north", 2.0, 0);
+  CHECK(f.out.empty());
+  f.feed("river_level", "city/north", 2.3, 1);
+  REQUIRE(f.out.size() == 1);
+  CHECK(f.out[0].message.msg_type == CapMsgType::kAlert);
+  CHECK(f.out[0].message.area == "city/north");
+  CHECK(f.out[0].message.severity == Severity::kSevere);
+  CHECK(f.out[0].message.sender == "city");
+  CHECK(f.out[0].rule->id == "river-2");
+  f.feed("river_level", "city/north", 2.5, 2);
+  CHECK(f.out.size() == 1);
+}
+
+TEST_CASE("hysteresis: the value must fall past threshold minus hysteresis to cancel", "[rules]") {
+  Fixture f;
+  f.feed("river_level", "city/north", 2.3, 1);
+  const std::string id = f.out.at(0).message.identifier;
+  f.feed("river_level", "city/north", 2.15, 2);  // below 2.2 but within 0.1 hysteresis
+  CHECK(f.out.size() == 1);
+  f.feed("river_level", "city/north", 2.05, 3);
+  REQUIRE(f.out.size() == 2);
+  const auto& cancel = f.out[1];
+  CHECK(cancel.message.msg_type == CapMsgType::kCancel);
+  CHECK(cancel.cancels == id);
+  REQUIRE(cancel.message.references.size() == 1);
+  CHECK(cancel.message.references[0].find("city," + id + ",") == 0);
+  f.feed("river_level", "city/north", 2.3, 4);
+  CHECK(f.out.size() == 3);  // a new crossing raises a new alert
+  CHECK(f.out[2].message.identifier != id);
+}
+
+TEST_CASE("one active alert per rule and area node", "[rules]") {
+  Fixture f;
+  f.feed("river_level", "city/north", 2.3, 1);
+  f.feed("river_level", "city/south", 2.3, 1);
+  f.feed("river_level", "city/north", 2.4, 2);
+  CHECK(f.out.size() == 2);
+}
+
+TEST_CASE("a rule only sees observations inside its area subtree", "[rules]") {
+  Fixture f;
+  f.feed("pm25", "city/south", 80, 0);
+  f.feed("pm25", "city/south", 80, 600'000);
+  CHECK(f.out.empty());
+  f.feed("pm25", "city", 80, 0);
+  f.feed("pm25", "city", 80, 600'000);
+  CHECK(f.out.empty());
+  f.feed("other", "city/north", 80, 0);
+  CHECK(f.out.empty());
+}
+
+TEST_CASE("'for' needs the condition to hold for the whole duration", "[rules]") {
+  Fixture f;
+  f.feed("pm25", "city/north", 60, 0);
+  f.feed("pm25", "city/north", 60, 240'000);
+  CHECK(f.out.empty());
+  f.feed("pm25", "city/north", 40, 250'000);  // dips: the timer restarts
+  f.feed("pm25", "city/north", 60, 260'000);
+  f.feed("pm25", "city/north", 60, 500'000);
+  CHECK(f.out.empty());
+  f.feed("pm25", "city/north", 60, 560'000);
+  REQUIRE(f.out.size() == 1);
+  CHECK(f.out[0].message.onset == 560'000);
+}
+
+TEST_CASE("restore remembers active alerts so a restart cancels them", "[rules]") {
+  Fixture f;
+  Alert active;
+  active.identifier = "ioc-old";
+  active.rule_id = "river-2";
+  active.area = "city/north";
+  f.engine.restore({active});
+  f.feed("river_level", "city/north", 2.4, 1);
+  CHECK(f.out.empty());
+  f.feed("river_level", "city/north", 1.0, 2);
+  REQUIRE(f.out.size() == 1);
+  CHECK(f.out[0].cancels == "ioc-old");
+}
+
+TEST_CASE("rollback undoes evaluations of a failed batch", "[rules]") {
+  Fixture f;
+  f.engine.checkpoint();
+  f.feed("river_level", "city/north", 2.3, 1);
+  f.engine.rollback();
+  f.out.clear();
+  f.feed("river_level", "city/north", 2.3, 2);
+  CHECK(f.out.size() == 1);
+}

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ioc::test {
+
+struct HttpResult {
+  int status = -1;  ///< -1 when the connection failed
+  std::string body;
+  std::map<std::string, std::string> headers;  ///< lower-case names
+  nlohmann::json json() const { return nlohmann::json::parse(body); }
+  std::string header(const std::string& lower_name) const {
+    const auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+/// A blocking HTTP/1.1 client for tests; a fresh connection per request unless `keep_alive`.
+class HttpClient {
+ public:
+  explicit HttpClient(std::uint16_t port, std::string token = {}, bool keep_alive = false);
+  ~HttpClient();
+
+  HttpResult request(const std::string& method, const std::string& target, const std::string& body = {},
+                     const std::string& content_type = {}, const std::map<std::string, std::string>& headers = {});
+  HttpResult get(const std::string& target) { return request("GET", target); }
+  HttpResult post(const std::string& target, const nlohmann::json& body) {
+    return request("POST", target, body.dump(), "application/json");
+  }
+  /// How many TCP connections this client has opened.
+  int connections_opened() const { return connections_; }
+
+ private:
+  struct Conn;
+  std::uint16_t port_;
+  std::string token_;
+  bool keep_alive_;
+  int connections_ = 0;
+  std::unique_ptr<Conn> conn_;
+};
+
+/// A WebSocket client of /api/v1/stream.
+class StreamClient {
+ public:
+  /// Connects and upgrades; `status` of a refused upgrade is kept in `refused_status`.
+  StreamClient(std::uint16_t port, const std::string& token);
+  ~StreamClient();
+  bool connected() const { return refused_status == 0; }
+  int refused_status = 0;
+  /// The next message, or nullopt if none arrives in time.
+  std::optional<std::string> next(std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Observations as a JSON array body for `area`.
+nlohmann::json observations(const std::string& metric, const std::string& area, const std::vector<double>& values,
+                            std::int64_t first_ts_ms = 1761552000000, std::int64_t step_ms = 60000,
+                            const std::string& source = "sensor-1");
+
+}  // namespace ioc::test

@@ -1,0 +1,87 @@
+#include "node_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "ioc/node.hpp"
+#include "temp_dir.hpp"
+
+namespace ioc::test {
+
+NodeProcess::NodeProcess(std::string federation, std::string node, std::string data_dir, std::vector<std::string> extra)
+    : federation_(std::move(federation)), node_(std::move(node)), data_dir_(std::move(data_dir)), extra_(std::move(extra)) {}
+
+NodeProcess::~NodeProcess() {
+  if (pid_ > 0) stop();
+}
+
+std::string NodeProcess::log() const { return read_file(data_dir_ + "/iocd.log"); }
+
+void NodeProcess::start() {
+  std::filesystem::create_directories(data_dir_);
+  const std::string port_file = data_dir_ + "/iocd.port";
+  std::filesystem::remove(port_file);
+  std::vector<std::string> argv{IOCD_PATH, "--federation", federation_, "--node", node_, "--data", data_dir_,
+                                "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra_.begin(), extra_.end());
+  const std::string log_path = data_dir_ + "/iocd.log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("iocd exited during start: " + log());
+    }
+    if (std::filesystem::exists(port_file)) {
+      const std::string text = read_file(port_file);
+      if (!text.empty() && text.back() == '\n') {
+        port_ = static_cast<std::uint16_t>(std::stoi(text));
+        return;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill_hard();
+  throw std::runtime_error("iocd did not start in time: " + log());
+}
+
+int NodeProcess::stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void NodeProcess::kill_hard() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string issue(const std::string& data_dir, const std::string& role) {
+  return ioc::issue_token(data_dir, *ioc::parse_role(role), role + "-test", std::nullopt);
+}
+
+}  // namespace ioc::test

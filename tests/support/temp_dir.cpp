@@ -1,0 +1,99 @@
+#include "temp_dir.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ioc::test {
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/ioc-test-XXXXXX";
+  if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string write_test_federation(const std::string& dir) {
+  write_file(dir + "/rules.yaml", R"(apiVersion: ioc/v1
+kind: Rules
+rules:
+  - id: river-2
+    metric: river_level
+    area: city
+    above: 2.2
+    hysteresis: 0.1
+    alert: {event: River flood alarm level 2, category: Met, severity: Severe, urgency: Immediate,
+            certainty: Observed, headline: River at alarm level 2}
+    incident: {domain: flood, severity: severe}
+  - id: pm25
+    metric: pm25
+    area: city/north
+    above: 55
+    for: 5m
+    alert: {event: Unhealthy air, category: Env, severity: Moderate, headline: PM2.5 high}
+)");
+  write_file(dir + "/services.yaml", R"(apiVersion: ioc/v1
+kind: Services
+services:
+  - {code: pothole, name: Pothole, group: Streets, domain: traffic, sla: 72h}
+  - {code: flooding, name: Street flooding, group: Drainage, domain: flood, sla: 4h}
+)");
+  const std::string path = dir + "/federation.yaml";
+  write_file(path, R"(apiVersion: ioc/v1
+kind: Federation
+name: testcity
+nodes:
+  - {id: city, kind: city, endpoint: "http://127.0.0.1:1", publicKey: keys/city.pub,
+     config: [rules.yaml, services.yaml]}
+  - {id: city/north, kind: district, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/north.pub}
+  - {id: city/south, kind: district, parent: city, endpoint: "http://127.0.0.1:3", publicKey: keys/south.pub}
+  - {id: city/health, kind: sector, parent: city, endpoint: "http://127.0.0.1:4", publicKey: keys/health.pub}
+)");
+  return path;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv) {
+  TempDir scratch;
+  const std::string out_path = scratch / "out", err_path = scratch / "err";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out_path), read_file(err_path)};
+}
+
+}  // namespace ioc::test

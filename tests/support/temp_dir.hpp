@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ioc::test {
+
+/// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void write_file(const std::string& path, const std::string& text);
+std::string read_file(const std::string& path);
+
+/// A Federation file with a city, two districts and a sector, plus Rules and Services files,
+/// written into `dir`; returns the federation file's path. Rules: `river_level` above 2.2 with
+/// hysteresis 0.1 opening a severe flood incident; `pm25` above 55 for 5m.
+std::string write_test_federation(const std::string& dir);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+/// Runs a program with arguments (no shell) and captures its output.
+CommandResult run_command(const std::vector<std::string>& argv);
+
+}  // namespace ioc::test
