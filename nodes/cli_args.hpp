@@ -13,7 +13,8 @@ namespace ioc::cli {
 class Args {
  public:
   /// `with_value`: options that take a value; `flags`: options that do not.
-  Args(int argc, char** argv, int first, const std::set<std::string>& with_value, const std::set<std::string>& flags);
+  Args(int argc, char** argv, int first, const std::set<std::string>& with_value,
+       const std::set<std::string>& flags);
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }

@@ -67,7 +67,8 @@ KeyFiles generate_keys(std::string_view node_id, const std::string& out_dir) {
   const std::string stem = (std::filesystem::path(out_dir) / key_file_stem(node_id)).string();
   KeyFiles files{stem + ".key", stem + ".pub"};
   for (const auto& p : {files.private_key, files.public_key})
-    if (std::filesystem::exists(p)) throw Error(ErrorCode::kConflict, p + " already exists; not overwriting a key", "out");
+    if (std::filesystem::exists(p))
+      throw Error(ErrorCode::kConflict, p + " already exists; not overwriting a key", "out");
 
   std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
   EVP_PKEY* raw = nullptr;
@@ -79,12 +80,14 @@ KeyFiles generate_keys(std::string_view node_id, const std::string& out_dir) {
   const mode_t old = umask(077);
   File priv(std::fopen(files.private_key.c_str(), "w"));
   umask(old);
-  if (!priv || PEM_write_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+  if (!priv ||
+      PEM_write_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     throw Error(ErrorCode::kInternal, "cannot write " + files.private_key, "out");
   priv.reset();
   chmod(files.private_key.c_str(), 0600);
   const File pub = open_file(files.public_key, "w");
-  if (PEM_write_PUBKEY(pub.get(), key.get()) != 1) throw Error(ErrorCode::kInternal, "cannot write " + files.public_key, "out");
+  if (PEM_write_PUBKEY(pub.get(), key.get()) != 1)
+    throw Error(ErrorCode::kInternal, "cannot write " + files.public_key, "out");
   return files;
 }
 
@@ -101,12 +104,14 @@ std::string sign(const std::string& private_key_file, std::string_view message) 
   return sig;
 }
 
-bool verify(const std::string& public_key_file, std::string_view message, std::string_view signature) {
+bool verify(const std::string& public_key_file, std::string_view message,
+            std::string_view signature) {
   const Pkey key = read_public(public_key_file);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
   return md && EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+         EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
 }
 
 }  // namespace ioc::federation

@@ -1,8 +1,5 @@
 #include "aggregator.hpp"
 
-#include <map>
-#include <tuple>
-
 namespace ioc {
 
 TimeMs Aggregator::bucket_of(TimeMs ts) {
@@ -11,20 +8,36 @@ TimeMs Aggregator::bucket_of(TimeMs ts) {
 }
 
 void Aggregator::add(Store::Writer& writer, const std::vector<Observation>& rows) {
-  std::map<std::tuple<std::string, std::string, TimeMs>, std::vector<double>> by_key;
-  for (const auto& o : rows) by_key[{o.metric, o.area, bucket_of(o.ts)}].push_back(o.value);
+  // A batch touches few (metric, area, minute) buckets: find each row's with a short linear scan
+  // rather than building a key per row.
+  struct Group {
+    const Observation* first;
+    TimeMs start;
+    SummarySketch* sketch;
+  };
+  std::vector<Group> groups;
   if (cache_.size() > kMaxCached) cache_.clear();
-  for (auto& [key, values] : by_key) {
-    const auto& [metric, area, start] = key;
-    const std::string cache_key = metric + '\n' + area + '\n' + std::to_string(start);
-    auto it = cache_.find(cache_key);
-    if (it == cache_.end()) {
-      auto stored = writer.aggregate(metric, area, start);
-      it = cache_.emplace(cache_key, stored ? std::move(*stored) : SummarySketch()).first;
+  for (const auto& o : rows) {
+    const TimeMs start = bucket_of(o.ts);
+    Group* group = nullptr;
+    for (auto& g : groups)
+      if (g.start == start && g.first->metric == o.metric && g.first->area == o.area) {
+        group = &g;
+        break;
+      }
+    if (!group) {
+      const std::string cache_key = o.metric + '\n' + o.area + '\n' + std::to_string(start);
+      auto it = cache_.find(cache_key);
+      if (it == cache_.end()) {
+        auto stored = writer.aggregate(o.metric, o.area, start);
+        it = cache_.emplace(cache_key, stored ? std::move(*stored) : SummarySketch()).first;
+      }
+      group = &groups.emplace_back(Group{&o, start, &it->second});
     }
-    for (double v : values) it->second.add(v);
-    writer.put_aggregate(AggregateBucket{metric, area, start, it->second});
+    group->sketch->add(o.value);
   }
+  for (const auto& g : groups)
+    writer.put_aggregate(AggregateBucket{g.first->metric, g.first->area, g.start, *g.sketch});
 }
 
 }  // namespace ioc

@@ -20,7 +20,8 @@ std::vector<std::string> split_path(const std::string& path) {
   std::size_t pos = 1;
   while (pos <= path.size()) {
     const auto slash = path.find('/', pos);
-    out.push_back(url_decode(path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos)));
+    out.push_back(
+        url_decode(path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos)));
     if (slash == std::string::npos) break;
     pos = slash + 1;
   }
@@ -35,15 +36,17 @@ HttpResponse json_response(int status, const json& body) {
 std::string media_type(const HttpRequest& r) {
   std::string ct = r.header("content-type");
   ct = ct.substr(0, ct.find(';'));
-  ct.erase(std::remove_if(ct.begin(), ct.end(), [](unsigned char c) { return std::isspace(c); }), ct.end());
+  ct.erase(std::remove_if(ct.begin(), ct.end(), [](unsigned char c) { return std::isspace(c); }),
+           ct.end());
   std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return std::tolower(c); });
   return ct;
 }
 
 void require_json(const HttpRequest& r) {
   if (media_type(r) != "application/json")
-    throw Error(ErrorCode::kUnsupportedMedia, "expected Content-Type application/json, got '" +
-                                                  r.header("content-type") + "'", "content-type");
+    throw Error(ErrorCode::kUnsupportedMedia,
+                "expected Content-Type application/json, got '" + r.header("content-type") + "'",
+                "content-type");
 }
 
 json parse_json_object(const std::string& body) {
@@ -53,7 +56,8 @@ json parse_json_object(const std::string& body) {
   return j;
 }
 
-void only_fields(const json& j, std::initializer_list<const char*> allowed, const std::string& prefix = "") {
+void only_fields(const json& j, std::initializer_list<const char*> allowed,
+                 const std::string& prefix = "") {
   for (const auto& [key, _] : j.items())
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
       throw Error(ErrorCode::kBadRequest, "unknown field '" + prefix + key + "'", prefix + key);
@@ -65,10 +69,14 @@ std::string string_field(const json& j, const char* key, bool required, std::siz
     if (required) throw Error(ErrorCode::kBadRequest, std::string(key) + " is required", key);
     return {};
   }
-  if (!it->is_string()) throw Error(ErrorCode::kBadRequest, std::string(key) + " must be a string", key);
+  if (!it->is_string())
+    throw Error(ErrorCode::kBadRequest, std::string(key) + " must be a string", key);
   const auto& s = it->get_ref<const std::string&>();
-  if (required && s.empty()) throw Error(ErrorCode::kBadRequest, std::string(key) + " must not be empty", key);
-  if (s.size() > max) throw Error(ErrorCode::kBadRequest, std::string(key) + " is longer than " + std::to_string(max), key);
+  if (required && s.empty())
+    throw Error(ErrorCode::kBadRequest, std::string(key) + " must not be empty", key);
+  if (s.size() > max)
+    throw Error(ErrorCode::kBadRequest, std::string(key) + " is longer than " + std::to_string(max),
+                key);
   return s;
 }
 
@@ -107,14 +115,17 @@ template <typename T, typename F>
 json page_json(const Page<std::pair<std::int64_t, T>>& page, F&& render) {
   json items = json::array();
   for (const auto& [_, item] : page.items) items.push_back(render(item));
-  return json{{"items", items}, {"next", page.next ? json(std::to_string(*page.next)) : json(nullptr)}};
+  return json{{"items", items},
+              {"next", page.next ? json(std::to_string(*page.next)) : json(nullptr)}};
 }
 
 }  // namespace
 
 HttpResponse ApiRouter::error_response(const Error& e) {
-  return HttpResponse{http_status(e.code()), "application/json",
-                      codec::error_body(code_name(e.code()), e.what(), e.field()), {}};
+  return HttpResponse{http_status(e.code()),
+                      "application/json",
+                      codec::error_body(code_name(e.code()), e.what(), e.field()),
+                      {}};
 }
 
 ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
@@ -134,11 +145,13 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   r("GET", "/api/v1/incidents", {R::kViewer}, &ApiRouter::get_incidents);
   r("GET", "/api/v1/incidents/{id}", {R::kViewer}, &ApiRouter::get_incident);
   r("POST", "/api/v1/incidents/{id}/actions", {R::kOperator}, &ApiRouter::post_incident_action);
-  r("POST", "/api/v1/service-requests/{id}/close", {R::kOperator}, &ApiRouter::close_service_request);
+  r("POST", "/api/v1/service-requests/{id}/close", {R::kOperator},
+    &ApiRouter::close_service_request);
   r("GET", "/api/v1/summary", {R::kViewer}, &ApiRouter::get_summary);
   r("GET", "/api/v1/federation", {R::kViewer}, &ApiRouter::get_federation);
   r("GET", "/open311/v2/services.json", {R::kViewer}, &ApiRouter::get_services);
-  r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator}, &ApiRouter::post_service_request);
+  r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator},
+    &ApiRouter::post_service_request);
   r("GET", "/open311/v2/requests.json", {R::kViewer}, &ApiRouter::get_service_requests);
   r("GET", "/open311/v2/requests/{id}.json", {R::kViewer}, &ApiRouter::get_service_request);
 }
@@ -146,7 +159,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
 std::optional<Actor> ApiRouter::authenticate(const HttpRequest& request) {
   std::string token;
   const std::string auth = request.header("authorization");
-  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
+  if (auth.size() > 7 &&
+      (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
     token = auth.substr(7);
   } else {
     const auto q = request.target.find('?');
@@ -168,7 +182,8 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
   try {
     const auto qpos = request.target.find('?');
     const std::string path = request.target.substr(0, qpos);
-    if (path.empty() || path[0] != '/') throw Error(ErrorCode::kBadRequest, "request target must be a path", "target");
+    if (path.empty() || path[0] != '/')
+      throw Error(ErrorCode::kBadRequest, "request target must be a path", "target");
     const auto segments = split_path(path);
     const Route* match = nullptr;
     std::map<std::string, std::string> params;
@@ -184,7 +199,8 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
           const auto close = want.find('}');
           const std::string suffix = want.substr(close + 1);
           const auto& got = segments[i];
-          ok = got.size() > suffix.size() && got.compare(got.size() - suffix.size(), suffix.size(), suffix) == 0;
+          ok = got.size() > suffix.size() &&
+               got.compare(got.size() - suffix.size(), suffix.size(), suffix) == 0;
           if (ok) p[want.substr(1, close - 1)] = got.substr(0, got.size() - suffix.size());
         } else {
           ok = want == segments[i];
@@ -203,32 +219,41 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
       if (!allowed_methods.empty()) {
         std::string allow;
         for (const auto& m : allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-        auto res = error_response(Error(ErrorCode::kNotFound, "method " + request.method + " is not allowed on " + path, "method"));
+        auto res = error_response(Error(ErrorCode::kNotFound,
+                                        "method " + request.method + " is not allowed on " + path,
+                                        "method"));
         res.status = 405;
         res.headers.emplace_back("Allow", allow);
         return reply(std::move(res));
       }
       throw Error(ErrorCode::kNotFound, "no route " + request.method + " " + path, "path");
     }
-    Call call{request, std::move(params), qpos == std::string::npos ? std::map<std::string, std::string>{}
-                                                                   : parse_query(request.target.substr(qpos + 1)),
+    Call call{request, std::move(params),
+              qpos == std::string::npos ? std::map<std::string, std::string>{}
+                                        : parse_query(request.target.substr(qpos + 1)),
               std::nullopt};
     if (!match->roles.empty()) {
       call.actor = authenticate(request);
       if (!call.actor) {
         auto res = error_response(Error(ErrorCode::kUnauthorized,
-                                        request.header("authorization").empty() ? "a bearer token is required"
-                                                                                : "the bearer token is unknown, revoked or expired",
+                                        request.header("authorization").empty()
+                                            ? "a bearer token is required"
+                                            : "the bearer token is unknown, revoked or expired",
                                         "authorization"));
         res.headers.emplace_back("WWW-Authenticate", "Bearer");
         return reply(std::move(res));
       }
-      const bool allowed = std::any_of(match->roles.begin(), match->roles.end(),
-                                       [&](Role need) { return role_allows(call.actor->role, need); });
+      const bool allowed = std::any_of(match->roles.begin(), match->roles.end(), [&](Role need) {
+        return role_allows(call.actor->role, need);
+      });
       if (!allowed) {
         std::string need;
-        for (Role role : match->roles) need += (need.empty() ? "" : " or ") + std::string(to_string(role));
-        throw Error(ErrorCode::kForbidden, "role '" + std::string(to_string(call.actor->role)) + "' may not do this; it needs " + need, "role");
+        for (Role role : match->roles)
+          need += (need.empty() ? "" : " or ") + std::string(to_string(role));
+        throw Error(ErrorCode::kForbidden,
+                    "role '" + std::string(to_string(call.actor->role)) +
+                        "' may not do this; it needs " + need,
+                    "role");
       }
     }
     (this->*match->handler)(call, reply);
@@ -239,46 +264,58 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
   }
 }
 
-void ApiRouter::healthz(Call&, Respond& respond) { respond(json_response(200, {{"status", "ok"}})); }
+void ApiRouter::healthz(Call&, Respond& respond) {
+  respond(json_response(200, {{"status", "ok"}}));
+}
 
 void ApiRouter::readyz(Call&, Respond& respond) {
   if (draining_) throw Error(ErrorCode::kUnavailable, "node is shutting down", "");
-  respond(json_response(200, {{"status", "ready"}, {"node", ctx_.node_id}, {"epoch", ctx_.store.epoch()}}));
+  respond(json_response(
+      200, {{"status", "ready"}, {"node", ctx_.node_id}, {"epoch", ctx_.store.epoch()}}));
 }
 
 void ApiRouter::metrics(Call&, Respond& respond) {
-  respond(HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", ctx_.metrics.render(ctx_.node_id), {}});
+  respond(HttpResponse{
+      200, "text/plain; version=0.0.4; charset=utf-8", ctx_.metrics.render(ctx_.node_id), {}});
 }
 
 void ApiRouter::post_observations(Call& call, Respond& respond) {
   const std::string type = media_type(call.request);
   BodyFormat format;
-  if (type == "application/json") format = BodyFormat::kJsonArray;
-  else if (type == "application/x-ndjson") format = BodyFormat::kNdjson;
+  if (type == "application/json")
+    format = BodyFormat::kJsonArray;
+  else if (type == "application/x-ndjson")
+    format = BodyFormat::kNdjson;
   else
-    throw Error(ErrorCode::kUnsupportedMedia, "expected Content-Type application/json or application/x-ndjson, got '" +
-                                                  call.request.header("content-type") + "'", "content-type");
+    throw Error(ErrorCode::kUnsupportedMedia,
+                "expected Content-Type application/json or application/x-ndjson, got '" +
+                    call.request.header("content-type") + "'",
+                "content-type");
   std::vector<Observation> rows;
   try {
-    rows = parse_observations(call.request.body, format,
-                              [this](const std::string& area) { return ctx_.federation.find(area) != nullptr; }, limits_);
+    rows = parse_observations(
+        call.request.body, format,
+        [this](const std::string& area) { return ctx_.federation.find(area) != nullptr; }, limits_);
   } catch (const Error&) {
     ctx_.metrics.ingest_rejected++;
     throw;
   }
   const std::size_t n = rows.size();
-  const bool queued = services_.ingest.submit(std::move(rows), [respond, n](std::exception_ptr error) {
-    if (!error) return respond(json_response(202, {{"accepted", n}}));
-    try {
-      std::rethrow_exception(error);
-    } catch (const Error& e) {
-      respond(error_response(e));
-    } catch (const std::exception& e) {
-      respond(error_response(Error(ErrorCode::kInternal, std::string("ingest failed: ") + e.what())));
-    }
-  });
+  const bool queued =
+      services_.ingest.submit(std::move(rows), [respond, n](std::exception_ptr error) {
+        if (!error) return respond(json_response(202, {{"accepted", n}}));
+        try {
+          std::rethrow_exception(error);
+        } catch (const Error& e) {
+          respond(error_response(e));
+        } catch (const std::exception& e) {
+          respond(error_response(
+              Error(ErrorCode::kInternal, std::string("ingest failed: ") + e.what())));
+        }
+      });
   if (!queued) {
-    auto res = error_response(Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly", ""));
+    auto res = error_response(
+        Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly", ""));
     res.headers.emplace_back("Retry-After", "1");
     respond(std::move(res));
   }
@@ -289,14 +326,16 @@ void ApiRouter::get_observations(Call& call, Respond& respond) {
   if (const auto it = call.query.find("metric"); it != call.query.end()) q.metric = it->second;
   if (const auto it = call.query.find("area"); it != call.query.end()) {
     if (!ctx_.federation.find(it->second))
-      throw Error(ErrorCode::kBadRequest, "area '" + it->second + "' is not a node of the federation", "area");
+      throw Error(ErrorCode::kBadRequest,
+                  "area '" + it->second + "' is not a node of the federation", "area");
     q.area = it->second;
   }
   q.from = query_time(call.query, "from");
   q.to = query_time(call.query, "to");
   q.limit = query_limit(call.query);
   q.after = query_cursor(call.query);
-  respond(json_response(200, page_json(ctx_.store.observations(q), [](const Observation& o) { return codec::to_json(o); })));
+  respond(json_response(200, page_json(ctx_.store.observations(q),
+                                       [](const Observation& o) { return codec::to_json(o); })));
 }
 
 void ApiRouter::get_alerts(Call& call, Respond& respond) {
@@ -306,8 +345,9 @@ void ApiRouter::get_alerts(Call& call, Respond& respond) {
       throw Error(ErrorCode::kBadRequest, "active must be true or false", "active");
     active = it->second == "true";
   }
-  respond(json_response(200, page_json(ctx_.store.alerts(active, query_limit(call.query), query_cursor(call.query)),
-                                       [](const Alert& a) { return codec::to_json(a); })));
+  respond(json_response(
+      200, page_json(ctx_.store.alerts(active, query_limit(call.query), query_cursor(call.query)),
+                     [](const Alert& a) { return codec::to_json(a); })));
 }
 
 void ApiRouter::get_alert(Call& call, Respond& respond) {
@@ -325,25 +365,32 @@ void ApiRouter::post_incident(Call& call, Respond& respond) {
   IncidentDraft d;
   const auto domain = string_field(j, "domain", true);
   const auto parsed_domain = parse_domain(domain);
-  if (!parsed_domain) throw Error(ErrorCode::kBadRequest, "unknown domain '" + domain + "'", "domain");
+  if (!parsed_domain)
+    throw Error(ErrorCode::kBadRequest, "unknown domain '" + domain + "'", "domain");
   d.domain = *parsed_domain;
   const auto severity = string_field(j, "severity", true);
   const auto parsed_severity = parse_severity(severity);
   if (!parsed_severity)
-    throw Error(ErrorCode::kBadRequest, "severity must be minor, moderate, severe or extreme, got '" + severity + "'", "severity");
+    throw Error(ErrorCode::kBadRequest,
+                "severity must be minor, moderate, severe or extreme, got '" + severity + "'",
+                "severity");
   d.severity = *parsed_severity;
   d.area = string_field(j, "area", true);
   d.title = string_field(j, "title", true, 500);
   d.note = string_field(j, "note", false, 4000);
   if (const auto loc = j.find("location"); loc != j.end() && !loc->is_null()) {
-    if (!loc->is_object()) throw Error(ErrorCode::kBadRequest, "location must be an object", "location");
+    if (!loc->is_object())
+      throw Error(ErrorCode::kBadRequest, "location must be an object", "location");
     only_fields(*loc, {"lat", "lon", "address"}, "location.");
     const auto coord = [&](const char* key, double limit) -> std::optional<double> {
       const auto it = loc->find(key);
       if (it == loc->end() || it->is_null()) return std::nullopt;
-      if (!it->is_number() || !std::isfinite(it->get<double>()) || std::fabs(it->get<double>()) > limit)
-        throw Error(ErrorCode::kBadRequest, std::string("location.") + key + " must be a number within +-" +
-                                                std::to_string(static_cast<int>(limit)), std::string("location.") + key);
+      if (!it->is_number() || !std::isfinite(it->get<double>()) ||
+          std::fabs(it->get<double>()) > limit)
+        throw Error(ErrorCode::kBadRequest,
+                    std::string("location.") + key + " must be a number within +-" +
+                        std::to_string(static_cast<int>(limit)),
+                    std::string("location.") + key);
       return it->get<double>();
     };
     d.location.lat = coord("lat", 90);
@@ -357,11 +404,13 @@ void ApiRouter::get_incidents(Call& call, Respond& respond) {
   IncidentQuery q;
   if (const auto it = call.query.find("status"); it != call.query.end()) {
     q.status = parse_incident_status(it->second);
-    if (!q.status) throw Error(ErrorCode::kBadRequest, "unknown status '" + it->second + "'", "status");
+    if (!q.status)
+      throw Error(ErrorCode::kBadRequest, "unknown status '" + it->second + "'", "status");
   }
   if (const auto it = call.query.find("domain"); it != call.query.end()) {
     q.domain = parse_domain(it->second);
-    if (!q.domain) throw Error(ErrorCode::kBadRequest, "unknown domain '" + it->second + "'", "domain");
+    if (!q.domain)
+      throw Error(ErrorCode::kBadRequest, "unknown domain '" + it->second + "'", "domain");
   }
   q.limit = query_limit(call.query);
   q.after = query_cursor(call.query);
@@ -385,9 +434,13 @@ void ApiRouter::post_incident_action(Call& call, Respond& respond) {
   const auto name = string_field(j, "action", true);
   const auto action = parse_incident_action(name);
   if (!action)
-    throw Error(ErrorCode::kBadRequest, "unknown action '" + name + "' (acknowledge, dispatch, resolve, close, escalate, cancel)", "action");
+    throw Error(
+        ErrorCode::kBadRequest,
+        "unknown action '" + name + "' (acknowledge, dispatch, resolve, close, escalate, cancel)",
+        "action");
   const auto note = string_field(j, "note", false, 4000);
-  respond(json_response(200, codec::to_json(services_.incidents.act(*call.actor, call.params["id"], *action, note))));
+  respond(json_response(
+      200, codec::to_json(services_.incidents.act(*call.actor, call.params["id"], *action, note))));
 }
 
 void ApiRouter::get_services(Call&, Respond& respond) {
@@ -404,16 +457,22 @@ void ApiRouter::post_service_request(Call& call, Respond& respond) {
   } else if (type == "application/json") {
     const json j = parse_json_object(call.request.body);
     for (const auto& [k, v] : j.items()) {
-      if (v.is_string()) fields[k] = v.get<std::string>();
-      else if (v.is_number()) fields[k] = v.dump();
-      else if (!v.is_null()) throw Error(ErrorCode::kBadRequest, k + " must be a string or number", k);
+      if (v.is_string())
+        fields[k] = v.get<std::string>();
+      else if (v.is_number())
+        fields[k] = v.dump();
+      else if (!v.is_null())
+        throw Error(ErrorCode::kBadRequest, k + " must be a string or number", k);
     }
   } else {
     throw Error(ErrorCode::kUnsupportedMedia,
-                "expected Content-Type application/x-www-form-urlencoded or application/json", "content-type");
+                "expected Content-Type application/x-www-form-urlencoded or application/json",
+                "content-type");
   }
   const ServiceRequest r = services_.requests.create(fields);
-  respond(json_response(201, json::array({{{"service_request_id", r.id}, {"service_notice", ""}, {"account_id", nullptr}}})));
+  respond(json_response(
+      201, json::array(
+               {{{"service_request_id", r.id}, {"service_notice", ""}, {"account_id", nullptr}}})));
 }
 
 void ApiRouter::get_service_requests(Call& call, Respond& respond) {
@@ -447,7 +506,8 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
   const TimeMs now = ctx_.clock.now();
   TimeMs from, to = now;
   const bool has_from = call.query.count("from"), has_window = call.query.count("window");
-  if (has_from && has_window) throw Error(ErrorCode::kBadRequest, "give either window or from/to, not both", "window");
+  if (has_from && has_window)
+    throw Error(ErrorCode::kBadRequest, "give either window or from/to, not both", "window");
   if (has_from) {
     from = *query_time(call.query, "from");
     to = query_time(call.query, "to").value_or(now);
@@ -456,7 +516,9 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
     const std::string w = has_window ? call.query["window"] : "1h";
     const auto d = parse_duration(w);
     if (!d || *d <= 0 || *d > 366LL * 86'400'000)
-      throw Error(ErrorCode::kBadRequest, "window must be a duration such as 15m, 1h, 24h or 7d, got '" + w + "'", "window");
+      throw Error(ErrorCode::kBadRequest,
+                  "window must be a duration such as 15m, 1h, 24h or 7d, got '" + w + "'",
+                  "window");
     from = now - *d;
   }
   std::vector<std::string> metrics;
@@ -464,7 +526,8 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
     std::size_t pos = 0;
     while (pos <= it->second.size()) {
       const auto comma = it->second.find(',', pos);
-      const auto name = it->second.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      const auto name =
+          it->second.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
       if (!name.empty()) metrics.push_back(name);
       if (comma == std::string::npos) break;
       pos = comma + 1;
@@ -479,9 +542,13 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
     json link = nullptr;
     const bool self = n.id == ctx_.node_id;
     const NodeConfig* me = ctx_.federation.find(ctx_.node_id);
-    const bool neighbour = (me->parent && *me->parent == n.id) || (n.parent && *n.parent == ctx_.node_id);
+    const bool neighbour =
+        (me->parent && *me->parent == n.id) || (n.parent && *n.parent == ctx_.node_id);
     if (neighbour)
-      link = {{"state", "down"}, {"lagSeconds", nullptr}, {"lastContact", nullptr}, {"protocolVersion", nullptr}};
+      link = {{"state", "down"},
+              {"lagSeconds", nullptr},
+              {"lastContact", nullptr},
+              {"protocolVersion", nullptr}};
     nodes.push_back({{"id", n.id},
                      {"kind", to_string(n.kind)},
                      {"parent", n.parent ? json(*n.parent) : json(nullptr)},
@@ -489,7 +556,8 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
                      {"self", self},
                      {"link", link}});
   }
-  respond(json_response(200, {{"federation", ctx_.federation.name}, {"node", ctx_.node_id}, {"nodes", nodes}}));
+  respond(json_response(
+      200, {{"federation", ctx_.federation.name}, {"node", ctx_.node_id}, {"nodes", nodes}}));
 }
 
 }  // namespace ioc

@@ -11,7 +11,9 @@ class LocalOperatorAuthorizer final : public Authorizer {
     if (r.actor.node != node_id_)
       return {false, "", "actor is not an operator of node '" + node_id_ + "'", "actor"};
     if (!role_allows(r.actor.role, Role::kOperator))
-      return {false, "", "role '" + std::string(to_string(r.actor.role)) + "' may not act on incidents", "role"};
+      return {false, "",
+              "role '" + std::string(to_string(r.actor.role)) + "' may not act on incidents",
+              "role"};
     return {true, "local-operator", "", ""};
   }
 

@@ -53,15 +53,19 @@ FederationConfig load_federation(const std::string& path) {
     if (fed.find(n.id)) r.fail_at("id", "duplicate node id '" + n.id + "'");
     const auto kind = r.str("kind");
     const auto parsed = parse_node_kind(kind);
-    if (!parsed) r.fail_at("kind", "unknown node kind '" + kind + "' (expected city, district, "
-                                   "ward, sector or agency)");
+    if (!parsed)
+      r.fail_at("kind", "unknown node kind '" + kind +
+                            "' (expected city, district, "
+                            "ward, sector or agency)");
     n.kind = *parsed;
     n.parent = r.opt_str("parent");
     n.endpoint = r.str("endpoint");
-    for (const auto& k : r.str_or_list("publicKey")) n.public_keys.push_back(yaml::resolve_path(path, k));
+    for (const auto& k : r.str_or_list("publicKey"))
+      n.public_keys.push_back(yaml::resolve_path(path, k));
     if (n.public_keys.size() > 2) r.fail_at("publicKey", "at most two keys (during rotation)");
     if (r.has("config"))
-      for (const auto& c : r.str_list("config")) n.config_files.push_back(yaml::resolve_path(path, c));
+      for (const auto& c : r.str_list("config"))
+        n.config_files.push_back(yaml::resolve_path(path, c));
     else
       r.opt_list("config");
     r.finish();
@@ -70,7 +74,8 @@ FederationConfig load_federation(const std::string& path) {
   }
   if (fed.nodes.empty()) doc.fail_at("nodes", "a federation needs at least one node");
   if (doc.has("policies"))
-    for (const auto& p : doc.str_list("policies")) fed.policy_files.push_back(yaml::resolve_path(path, p));
+    for (const auto& p : doc.str_list("policies"))
+      fed.policy_files.push_back(yaml::resolve_path(path, p));
   else
     doc.opt_list("policies");
   doc.finish();
@@ -80,11 +85,15 @@ FederationConfig load_federation(const std::string& path) {
     const auto& n = fed.nodes[i];
     const std::string key = "nodes[" + std::to_string(i) + "].parent";
     if (!n.parent) {
-      if (++roots > 1) yaml::fail(path, parent_marks[i], key, "a second root '" + n.id + "' (only one node may have no parent)");
+      if (++roots > 1)
+        yaml::fail(path, parent_marks[i], key,
+                   "a second root '" + n.id + "' (only one node may have no parent)");
       continue;
     }
-    if (*n.parent == n.id) yaml::fail(path, parent_marks[i], key, "node '" + n.id + "' is its own parent");
-    if (!fed.find(*n.parent)) yaml::fail(path, parent_marks[i], key, "unknown node '" + *n.parent + "'");
+    if (*n.parent == n.id)
+      yaml::fail(path, parent_marks[i], key, "node '" + n.id + "' is its own parent");
+    if (!fed.find(*n.parent))
+      yaml::fail(path, parent_marks[i], key, "unknown node '" + *n.parent + "'");
     // Walk up: reaching this node again means a cycle.
     const NodeConfig* p = fed.find(*n.parent);
     for (std::size_t hops = 0; p && p->parent; ++hops) {
@@ -92,7 +101,8 @@ FederationConfig load_federation(const std::string& path) {
         yaml::fail(path, parent_marks[i], key, "cycle through node '" + n.id + "'");
       p = fed.find(*p->parent);
     }
-    if (p && p->id == n.id) yaml::fail(path, parent_marks[i], key, "cycle through node '" + n.id + "'");
+    if (p && p->id == n.id)
+      yaml::fail(path, parent_marks[i], key, "cycle through node '" + n.id + "'");
   }
   if (roots == 0) doc.fail_at("nodes", "no root: exactly one node must have no parent");
   return fed;
@@ -107,7 +117,8 @@ Rule read_rule(yaml::MapReader& r, const FederationConfig& fed) {
   rule.area = r.str("area");
   if (!fed.find(rule.area)) r.fail_at("area", "unknown node '" + rule.area + "'");
   const bool above = r.has("above"), below = r.has("below");
-  if (above == below) r.fail_at(above ? "below" : "above", "exactly one of 'above' or 'below' is required");
+  if (above == below)
+    r.fail_at(above ? "below" : "above", "exactly one of 'above' or 'below' is required");
   rule.comparison = above ? Comparison::kAbove : Comparison::kBelow;
   rule.threshold = r.number(above ? "above" : "below");
   if (const auto f = r.opt_str("for")) {
@@ -121,22 +132,28 @@ Rule read_rule(yaml::MapReader& r, const FederationConfig& fed) {
   yaml::MapReader a(r.file(), r.node("alert"), r.key_path("alert"));
   rule.alert.event = a.str("event");
   rule.alert.category = a.opt_str("category").value_or("Other");
-  static const std::set<std::string> kCategories{"Geo", "Met", "Safety", "Security", "Rescue", "Fire",
-                                                 "Health", "Env", "Transport", "Infra", "CBRNE", "Other"};
+  static const std::set<std::string> kCategories{"Geo",       "Met",   "Safety", "Security",
+                                                 "Rescue",    "Fire",  "Health", "Env",
+                                                 "Transport", "Infra", "CBRNE",  "Other"};
   if (!kCategories.count(rule.alert.category))
     a.fail_at("category", "not a CAP 1.2 category: '" + rule.alert.category + "'");
   const auto sev = a.str("severity");
   const auto parsed = parse_cap_severity(sev);
-  if (!parsed) a.fail_at("severity", "expected Extreme, Severe, Moderate or Minor, got '" + sev + "'");
+  if (!parsed)
+    a.fail_at("severity", "expected Extreme, Severe, Moderate or Minor, got '" + sev + "'");
   rule.alert.severity = *parsed;
   rule.alert.urgency = a.opt_str("urgency").value_or("Expected");
-  static const std::set<std::string> kUrgencies{"Immediate", "Expected", "Future", "Past", "Unknown"};
+  static const std::set<std::string> kUrgencies{"Immediate", "Expected", "Future", "Past",
+                                                "Unknown"};
   if (!kUrgencies.count(rule.alert.urgency))
-    a.fail_at("urgency", "expected Immediate, Expected, Future, Past or Unknown, got '" + rule.alert.urgency + "'");
+    a.fail_at("urgency", "expected Immediate, Expected, Future, Past or Unknown, got '" +
+                             rule.alert.urgency + "'");
   rule.alert.certainty = a.opt_str("certainty").value_or("Observed");
-  static const std::set<std::string> kCertainties{"Observed", "Likely", "Possible", "Unlikely", "Unknown"};
+  static const std::set<std::string> kCertainties{"Observed", "Likely", "Possible", "Unlikely",
+                                                  "Unknown"};
   if (!kCertainties.count(rule.alert.certainty))
-    a.fail_at("certainty", "expected Observed, Likely, Possible, Unlikely or Unknown, got '" + rule.alert.certainty + "'");
+    a.fail_at("certainty", "expected Observed, Likely, Possible, Unlikely or Unknown, got '" +
+                               rule.alert.certainty + "'");
   rule.alert.headline = a.opt_str("headline").value_or(rule.alert.event);
   a.finish();
 
@@ -169,7 +186,8 @@ Service read_service(yaml::MapReader& r) {
   s.domain = *d;
   const auto sla = r.str("sla");
   const auto ms = parse_duration(sla);
-  if (!ms || *ms == 0) r.fail_at("sla", "expected a positive duration such as 48h, got '" + sla + "'");
+  if (!ms || *ms == 0)
+    r.fail_at("sla", "expected a positive duration such as 48h, got '" + sla + "'");
   s.sla = *ms;
   s.description = r.opt_str("description").value_or("");
   r.finish();
@@ -180,7 +198,9 @@ Service read_service(yaml::MapReader& r) {
 
 NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string& node_id) {
   const NodeConfig* node = fed.find(node_id);
-  if (!node) throw Error(ErrorCode::kConfig, fed.path + ": error: node '" + node_id + "' is not in the federation", "node");
+  if (!node)
+    throw Error(ErrorCode::kConfig,
+                fed.path + ": error: node '" + node_id + "' is not in the federation", "node");
   NodeLocalConfig out;
   std::set<std::string> rule_ids, codes;
   for (const auto& file : node->config_files) {
@@ -192,7 +212,8 @@ NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string&
       for (std::size_t i = 0; i < list.size(); ++i) {
         yaml::MapReader r(file, list[i], "rules[" + std::to_string(i) + "]");
         Rule rule = read_rule(r, fed);
-        if (!rule_ids.insert(rule.id).second) r.fail_at("id", "duplicate rule id '" + rule.id + "'");
+        if (!rule_ids.insert(rule.id).second)
+          r.fail_at("id", "duplicate rule id '" + rule.id + "'");
         out.rules.push_back(std::move(rule));
       }
     } else if (kind == "Services") {
@@ -200,11 +221,13 @@ NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string&
       for (std::size_t i = 0; i < list.size(); ++i) {
         yaml::MapReader r(file, list[i], "services[" + std::to_string(i) + "]");
         Service s = read_service(r);
-        if (!codes.insert(s.code).second) r.fail_at("code", "duplicate service code '" + s.code + "'");
+        if (!codes.insert(s.code).second)
+          r.fail_at("code", "duplicate service code '" + s.code + "'");
         out.services.push_back(std::move(s));
       }
     } else {
-      doc.fail_at("kind", "expected 'Rules' or 'Services' in a node config file, got '" + kind + "'");
+      doc.fail_at("kind",
+                  "expected 'Rules' or 'Services' in a node config file, got '" + kind + "'");
     }
     doc.finish();
   }

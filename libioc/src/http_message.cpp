@@ -10,7 +10,8 @@ std::string url_decode(const std::string& s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
       i += 2;
@@ -26,11 +27,14 @@ std::map<std::string, std::string> parse_query(const std::string& query) {
   std::size_t pos = 0;
   while (pos <= query.size()) {
     const auto amp = query.find('&', pos);
-    const std::string part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+    const std::string part =
+        query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
     if (!part.empty()) {
       const auto eq = part.find('=');
-      if (eq == std::string::npos) out[url_decode(part)] = "";
-      else out[url_decode(part.substr(0, eq))] = url_decode(part.substr(eq + 1));
+      if (eq == std::string::npos)
+        out[url_decode(part)] = "";
+      else
+        out[url_decode(part.substr(0, eq))] = url_decode(part.substr(eq + 1));
     }
     if (amp == std::string::npos) break;
     pos = amp + 1;

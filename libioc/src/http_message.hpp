@@ -10,8 +10,8 @@ namespace ioc {
 
 /// A request as the API sees it, independent of the HTTP library.
 struct HttpRequest {
-  std::string method;  ///< "GET", "POST", ...
-  std::string target;  ///< path and query as sent
+  std::string method;                          ///< "GET", "POST", ...
+  std::string target;                          ///< path and query as sent
   std::map<std::string, std::string> headers;  ///< names in lower case
   std::string body;
 

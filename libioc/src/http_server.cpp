@@ -28,20 +28,22 @@ using tcp = net::ip::tcp;
 
 constexpr const char* kStreamPath = "/api/v1/stream";
 
-HttpRequest to_request(const http::request<http::string_body>& req) {
+HttpRequest to_request(http::request<http::string_body>& req) {
   HttpRequest out;
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
   for (const auto& field : req) {
     std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     out.headers[name] = std::string(field.value());
   }
-  out.body = req.body();
+  out.body = std::move(req.body());
   return out;
 }
 
-http::response<http::string_body> to_response(const HttpResponse& r, unsigned version, bool keep_alive) {
+http::response<http::string_body> to_response(const HttpResponse& r, unsigned version,
+                                              bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "libioc");
   res.set(http::field::content_type, r.content_type);
@@ -115,8 +117,9 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
     if (queue_.size() >= queue_limit_) {
       closing_ = true;
       queue_.clear();
-      ws_.async_close(websocket::close_reason(websocket::close_code::try_again_later, "client too slow"),
-                      [self = shared_from_this()](beast::error_code) {});
+      ws_.async_close(
+          websocket::close_reason(websocket::close_code::try_again_later, "client too slow"),
+          [self = shared_from_this()](beast::error_code) {});
       return;
     }
     queue_.push_back(std::move(message));
@@ -178,14 +181,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
   ~HttpSession() { shared_.metrics.open_connections--; }
 
-  void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this())); }
+  void run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+  }
 
  private:
   void do_read() {
     parser_.emplace();
     parser_->body_limit(shared_.options.body_limit);
     stream_.expires_after(shared_.options.timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -193,34 +200,46 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == http::error::body_limit) return reject_too_large();
     if (ec) {
       // A peer that closed or timed out needs no answer; garbage gets a 400 before closing.
-      if (ec == beast::error::timeout || ec == net::error::eof || ec == net::error::connection_reset ||
-          ec == net::error::operation_aborted)
+      if (ec == beast::error::timeout || ec == net::error::eof ||
+          ec == net::error::connection_reset || ec == net::error::operation_aborted)
         return;
-      return write_final(HttpResponse{400, "application/json", codec::error_body("bad_request", "malformed HTTP request: " + ec.message(), "request"), {}});
+      return write_final(HttpResponse{
+          400,
+          "application/json",
+          codec::error_body("bad_request", "malformed HTTP request: " + ec.message(), "request"),
+          {}});
     }
     auto req = parser_->release();
     if (websocket::is_upgrade(req)) return upgrade(std::move(req));
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     shared_.handler(to_request(req), [self = shared_from_this()](HttpResponse res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+      net::post(self->stream_.get_executor(),
+                [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
     });
   }
 
   void upgrade(http::request<http::string_body> req) {
     const HttpRequest plain = to_request(req);
     if (plain.target.substr(0, plain.target.find('?')) != kStreamPath)
-      return write_final(HttpResponse{404, "application/json", codec::error_body("not_found", "no WebSocket endpoint at " + plain.target, "path"), {}});
+      return write_final(HttpResponse{
+          404,
+          "application/json",
+          codec::error_body("not_found", "no WebSocket endpoint at " + plain.target, "path"),
+          {}});
     if (auto refusal = shared_.gate(plain)) return write_final(std::move(*refusal));
     stream_.expires_never();
-    std::make_shared<StreamSession>(stream_.release_socket(), shared_.options.stream_queue_limit, shared_.metrics)
+    std::make_shared<StreamSession>(stream_.release_socket(), shared_.options.stream_queue_limit,
+                                    shared_.metrics)
         ->start(std::move(req), shared_.hub);
   }
 
   void write(HttpResponse res) {
-    res_ = std::make_shared<http::response<http::string_body>>(to_response(res, version_, keep_alive_));
+    res_ = std::make_shared<http::response<http::string_body>>(
+        to_response(res, version_, keep_alive_));
     stream_.expires_after(shared_.options.timeout);
-    http::async_write(stream_, *res_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    http::async_write(stream_, *res_,
+                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -235,19 +254,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     keep_alive_ = false;
     res_ = std::make_shared<http::response<http::string_body>>(to_response(res, version_, false));
     stream_.expires_after(shared_.options.timeout);
-    http::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      self->lingering_close();
-    });
+    http::async_write(stream_, *res_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        self->lingering_close();
+                      });
   }
 
   void reject_too_large() {
     shared_.metrics.count_response(413);
-    write_final(HttpResponse{413, "application/json",
-                             codec::error_body("payload_too_large",
-                                               "request body exceeds the limit of " + std::to_string(shared_.options.body_limit) + " bytes",
-                                               "body"),
-                             {}});
+    write_final(
+        HttpResponse{413,
+                     "application/json",
+                     codec::error_body("payload_too_large",
+                                       "request body exceeds the limit of " +
+                                           std::to_string(shared_.options.body_limit) + " bytes",
+                                       "body"),
+                     {}});
   }
 
   // Half-closes, then reads and drops what the client still sends (up to drain_limit) until it
@@ -261,15 +284,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void do_drain() {
     stream_.expires_after(std::chrono::seconds(5));
-    stream_.async_read_some(drain_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > self->shared_.options.drain_limit) {
-        beast::error_code ignored;
-        self->stream_.socket().close(ignored);
-        return;
-      }
-      self->do_drain();
-    });
+    stream_.async_read_some(drain_.prepare(64 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > self->shared_.options.drain_limit) {
+                                beast::error_code ignored;
+                                self->stream_.socket().close(ignored);
+                                return;
+                              }
+                              self->do_drain();
+                            });
   }
 
   void do_close() {
@@ -308,7 +332,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
@@ -324,7 +349,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(Options o, Handler h, StreamGate g, Metrics& m) : shared{std::move(o), std::move(h), std::move(g), m, {}} {}
+  Impl(Options o, Handler h, StreamGate g, Metrics& m)
+      : shared{std::move(o), std::move(h), std::move(g), m, {}} {}
   Shared shared;
   net::io_context ioc;
   std::shared_ptr<Listener> listener;
@@ -332,22 +358,32 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(Options options, Handler handler, StreamGate gate, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(gate), metrics)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(gate),
+                                   metrics)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 std::uint16_t HttpServer::start() {
   const auto& o = impl_->shared.options;
   beast::error_code ec;
   const auto address = net::ip::make_address(o.host, ec);
-  if (ec) throw Error(ErrorCode::kConfig, "listen address '" + o.host + "' is not an IP address", "listen");
+  if (ec)
+    throw Error(ErrorCode::kConfig, "listen address '" + o.host + "' is not an IP address",
+                "listen");
   try {
-    impl_->listener = std::make_shared<Listener>(impl_->ioc, tcp::endpoint{address, o.port}, impl_->shared);
+    impl_->listener =
+        std::make_shared<Listener>(impl_->ioc, tcp::endpoint{address, o.port}, impl_->shared);
   } catch (const boost::system::system_error& e) {
-    throw Error(ErrorCode::kConfig, "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + e.code().message(), "listen");
+    throw Error(
+        ErrorCode::kConfig,
+        "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + e.code().message(),
+        "listen");
   }
   impl_->listener->run();
-  for (int i = 0; i < std::max(1, o.threads); ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 0; i < std::max(1, o.threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   return impl_->listener->port();
 }
 
@@ -359,6 +395,8 @@ void HttpServer::stop() {
   impl_->threads.clear();
 }
 
-EventSink& HttpServer::stream() { return impl_->shared.hub; }
+EventSink& HttpServer::stream() {
+  return impl_->shared.hub;
+}
 
 }  // namespace ioc

@@ -19,12 +19,13 @@ class HttpServer {
  public:
   struct Options {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 0;                         ///< 0 picks a free port
-    std::size_t body_limit = 8 * 1024 * 1024;       ///< larger bodies get 413
-    std::size_t drain_limit = 64 * 1024 * 1024;     ///< bytes read and dropped after a 413 before closing
-    std::chrono::seconds timeout{30};               ///< per read or write, and idle keep-alive
+    std::uint16_t port = 0;                    ///< 0 picks a free port
+    std::size_t body_limit = 8 * 1024 * 1024;  ///< larger bodies get 413
+    std::size_t drain_limit =
+        64 * 1024 * 1024;              ///< bytes read and dropped after a 413 before closing
+    std::chrono::seconds timeout{30};  ///< per read or write, and idle keep-alive
     int threads = 2;
-    std::size_t stream_queue_limit = 1024;          ///< messages queued per stream client
+    std::size_t stream_queue_limit = 1024;  ///< messages queued per stream client
   };
   using Handler = std::function<void(const HttpRequest&, Respond)>;
   /// Decides a WebSocket upgrade on /api/v1/stream: nullopt accepts, a response refuses.

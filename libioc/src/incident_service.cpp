@@ -8,12 +8,18 @@ namespace ioc {
 
 std::optional<IncidentStatus> IncidentService::target_status(IncidentAction action) {
   switch (action) {
-    case IncidentAction::kAcknowledge: return IncidentStatus::kAcknowledged;
-    case IncidentAction::kDispatch: return IncidentStatus::kDispatched;
-    case IncidentAction::kResolve: return IncidentStatus::kResolved;
-    case IncidentAction::kClose: return IncidentStatus::kClosed;
-    case IncidentAction::kCancel: return IncidentStatus::kCancelled;
-    case IncidentAction::kEscalate: return std::nullopt;
+    case IncidentAction::kAcknowledge:
+      return IncidentStatus::kAcknowledged;
+    case IncidentAction::kDispatch:
+      return IncidentStatus::kDispatched;
+    case IncidentAction::kResolve:
+      return IncidentStatus::kResolved;
+    case IncidentAction::kClose:
+      return IncidentStatus::kClosed;
+    case IncidentAction::kCancel:
+      return IncidentStatus::kCancelled;
+    case IncidentAction::kEscalate:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -25,13 +31,17 @@ std::string IncidentService::transition_error(IncidentStatus from, IncidentActio
   if (!to) return {};
   if (*to == IncidentStatus::kCancelled) return {};
   if (static_cast<int>(*to) <= static_cast<int>(from))
-    return "cannot " + std::string(to_string(action)) + ": incident is already " + std::string(to_string(from));
+    return "cannot " + std::string(to_string(action)) + ": incident is already " +
+           std::string(to_string(from));
   return {};
 }
 
-void IncidentService::record(WriteContext& w, const Incident& incident, const AuditEntry& entry, bool created) {
-  if (created) w.writer.insert_incident(incident);
-  else w.writer.update_incident(incident, entry);
+void IncidentService::record(WriteContext& w, const Incident& incident, const AuditEntry& entry,
+                             bool created) {
+  if (created)
+    w.writer.insert_incident(incident);
+  else
+    w.writer.update_incident(incident, entry);
   codec::json body = codec::to_json(incident);
   body.erase("history");
   body["change"] = codec::to_json(entry);
@@ -44,8 +54,8 @@ void IncidentService::record(WriteContext& w, const Incident& incident, const Au
   });
 }
 
-Incident IncidentService::report_in(WriteContext& w, const std::string& actor, const IncidentDraft& draft,
-                                    const std::string& alert_id) {
+Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
+                                    const IncidentDraft& draft, const std::string& alert_id) {
   Incident i;
   i.id = "inc-" + crypto::random_hex(8);
   i.domain = draft.domain;
@@ -65,9 +75,11 @@ Incident IncidentService::report_in(WriteContext& w, const std::string& actor, c
 
 Incident IncidentService::report(const Actor& actor, const IncidentDraft& draft) {
   if (!ctx_.federation.find(draft.area))
-    throw Error(ErrorCode::kBadRequest, "area '" + draft.area + "' is not a node of the federation", "area");
+    throw Error(ErrorCode::kBadRequest, "area '" + draft.area + "' is not a node of the federation",
+                "area");
   Incident out;
-  ctx_.writes.run([&](WriteContext& w) { out = report_in(w, actor.name + "@" + actor.node, draft, ""); });
+  ctx_.writes.run(
+      [&](WriteContext& w) { out = report_in(w, actor.name + "@" + actor.node, draft, ""); });
   return out;
 }
 
@@ -81,21 +93,32 @@ Incident IncidentService::act(const Actor& actor, const std::string& id, Inciden
     const Decision d = ctx_.authorizer.decide(
         AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
     if (!d.allowed)
-      throw Error(ErrorCode::kForbidden, "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
+      throw Error(ErrorCode::kForbidden,
+                  "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
     if (i.owner != ctx_.node_id)
-      throw Error(ErrorCode::kConflict, "incident is owned by '" + i.owner + "'; commands to the owner need the federation link", "owner");
+      throw Error(
+          ErrorCode::kConflict,
+          "incident is owned by '" + i.owner + "'; commands to the owner need the federation link",
+          "owner");
     if (const auto why = transition_error(i.status, action); !why.empty())
       throw Error(ErrorCode::kConflict, why, "action");
     if (action == IncidentAction::kEscalate) {
       const NodeConfig* self = ctx_.federation.find(ctx_.node_id);
       if (!self || !self->parent)
-        throw Error(ErrorCode::kConflict, "cannot escalate: '" + ctx_.node_id + "' is the root; no node above it", "action");
-      throw Error(ErrorCode::kUnavailable, "cannot escalate to '" + *self->parent + "': this node has no federation link running", "action");
+        throw Error(ErrorCode::kConflict,
+                    "cannot escalate: '" + ctx_.node_id + "' is the root; no node above it",
+                    "action");
+      throw Error(
+          ErrorCode::kUnavailable,
+          "cannot escalate to '" + *self->parent + "': this node has no federation link running",
+          "action");
     }
     i.status = *target_status(action);
     i.version += 1;
     i.updated = ctx_.clock.now();
-    AuditEntry entry{i.updated, actor.name + "@" + actor.node, std::string(to_string(action)), note, d.grant, i.version};
+    AuditEntry entry{
+        i.updated, actor.name + "@" + actor.node, std::string(to_string(action)), note, d.grant,
+        i.version};
     record(w, i, entry, false);
     i.history.push_back(entry);
     out = i;

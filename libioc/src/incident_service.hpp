@@ -30,7 +30,8 @@ class IncidentService {
   Incident report_in(WriteContext& w, const std::string& actor, const IncidentDraft& draft,
                      const std::string& alert_id);
   /// Applies an action after asking the authorizer; throws Error 403, 404 or 409.
-  Incident act(const Actor& actor, const std::string& id, IncidentAction action, const std::string& note);
+  Incident act(const Actor& actor, const std::string& id, IncidentAction action,
+               const std::string& note);
 
   /// The status an action leads to; nullopt for actions that do not change status (escalate).
   static std::optional<IncidentStatus> target_status(IncidentAction action);

@@ -11,176 +11,256 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void reject(std::size_t index, const char* field, const std::string& what) {
-  const std::string where = "[" + std::to_string(index) + "]" + (*field ? std::string(".") + field : "");
-  throw Error(ErrorCode::kBadRequest, "element " + std::to_string(index) + ": " +
-                                          (*field ? std::string(field) + " " : "") + what, where);
+enum class Field { kNone, kSource, kMetric, kTs, kValue, kUnit, kArea, kTags };
+
+Field field_of(const std::string& key) {
+  if (key == "source") return Field::kSource;
+  if (key == "metric") return Field::kMetric;
+  if (key == "ts") return Field::kTs;
+  if (key == "value") return Field::kValue;
+  if (key == "unit") return Field::kUnit;
+  if (key == "area") return Field::kArea;
+  if (key == "tags") return Field::kTags;
+  return Field::kNone;
 }
 
-std::string read_string(const json& obj, const char* field, std::size_t index, bool required,
-                        const IngestLimits& limits) {
-  const auto it = obj.find(field);
-  if (it == obj.end()) {
-    if (required) reject(index, field, "is required");
-    return {};
-  }
-  if (!it->is_string()) reject(index, field, std::string("must be a string, got ") + it->type_name());
-  const auto& s = it->get_ref<const std::string&>();
-  if (required && s.empty()) reject(index, field, "must not be empty");
-  if (s.size() > limits.max_string)
-    reject(index, field, "is longer than " + std::to_string(limits.max_string) + " bytes");
-  return s;
-}
-
-Observation read_element(const json& e, std::size_t index,
-                         const std::function<bool(const std::string&)>& known_area, const IngestLimits& limits) {
-  if (!e.is_object()) reject(index, "", std::string("must be an object, got ") + e.type_name());
-  for (const auto& [key, _] : e.items())
-    if (key != "source" && key != "metric" && key != "ts" && key != "value" && key != "unit" &&
-        key != "area" && key != "tags")
-      reject(index, key.c_str(), "is not a known field (source, metric, ts, value, unit, area, tags)");
-  Observation o;
-  o.source = read_string(e, "source", index, true, limits);
-  o.metric = read_string(e, "metric", index, true, limits);
-  o.unit = read_string(e, "unit", index, false, limits);
-  o.area = read_string(e, "area", index, true, limits);
-  if (!known_area(o.area)) reject(index, "area", "'" + o.area + "' is not a node of the federation");
-
-  const auto ts = e.find("ts");
-  if (ts == e.end()) reject(index, "ts", "is required");
-  if (ts->is_string()) {
-    const auto t = parse_rfc3339(ts->get_ref<const std::string&>());
-    if (!t) reject(index, "ts", "must be RFC 3339 (e.g. 2025-10-27T08:00:00Z) or epoch milliseconds");
-    o.ts = *t;
-  } else if (ts->is_number_integer()) {
-    o.ts = ts->get<std::int64_t>();
-    if (o.ts < 0) reject(index, "ts", "must not be negative");
-  } else {
-    reject(index, "ts", std::string("must be an RFC 3339 string or integer epoch milliseconds, got ") + ts->type_name());
-  }
-
-  const auto value = e.find("value");
-  if (value == e.end()) reject(index, "value", "is required");
-  if (!value->is_number()) reject(index, "value", std::string("must be a number, got ") + value->type_name());
-  o.value = value->get<double>();
-  if (!std::isfinite(o.value)) reject(index, "value", "must be finite");
-
-  if (const auto tags = e.find("tags"); tags != e.end() && !tags->is_null()) {
-    if (!tags->is_object()) reject(index, "tags", "must be an object of strings");
-    if (tags->size() > limits.max_tags) reject(index, "tags", "has more than " + std::to_string(limits.max_tags) + " entries");
-    for (const auto& [k, v] : tags->items()) {
-      if (!v.is_string()) reject(index, "tags", "value of '" + k + "' must be a string");
-      if (k.size() > limits.max_string || v.get_ref<const std::string&>().size() > limits.max_string)
-        reject(index, "tags", "entry '" + k + "' is too long");
-      o.tags.emplace(k, v.get<std::string>());
-    }
-  }
-  return o;
-}
-
-// Parses into a DOM like json::parse, but remembers where in the document it is, so that a
-// failure (a number overflowing to infinity, a syntax error) names the element and field.
-class PathTrackingSax {
+/// SAX handler that reads observations straight into structs, checking each value as it
+/// arrives; the first problem throws an Error naming "[INDEX].FIELD". `index_base` offsets the
+/// element index (NDJSON parses one element per document).
+class ObservationSax {
  public:
-  explicit PathTrackingSax(json& root) : dom_(root, false) {}
+  ObservationSax(std::vector<Observation>& rows, bool top_is_array, std::size_t index_base,
+                 const IngestLimits& limits)
+      : rows_(rows), top_is_array_(top_is_array), index_(index_base), limits_(limits) {}
 
-  bool null() { return scalar() && dom_.null(); }
-  bool boolean(bool v) { return scalar() && dom_.boolean(v); }
-  bool number_integer(json::number_integer_t v) { return scalar() && dom_.number_integer(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return scalar() && dom_.number_unsigned(v); }
-  bool number_float(json::number_float_t v, const std::string& s) { return scalar() && dom_.number_float(v, s); }
-  bool string(std::string& v) { return scalar() && dom_.string(v); }
-  bool binary(json::binary_t& v) { return scalar() && dom_.binary(v); }
-  bool start_object(std::size_t n) {
-    frames_.push_back({false, 0, {}});
-    return dom_.start_object(n);
+  bool null() {
+    if (depth_ == 2 && field_ == Field::kTags) return done_value();
+    return bad_value("null");
+  }
+  bool boolean(bool) { return bad_value("boolean"); }
+  bool number_integer(json::number_integer_t v) { return number(static_cast<double>(v), true, v); }
+  bool number_unsigned(json::number_unsigned_t v) {
+    return number(static_cast<double>(v), v <= static_cast<json::number_unsigned_t>(INT64_MAX),
+                  static_cast<std::int64_t>(v));
+  }
+  bool number_float(json::number_float_t v, const std::string&) { return number(v, false, 0); }
+  bool binary(json::binary_t&) { return bad_value("binary"); }
+
+  bool string(std::string& v) {
+    if (depth_ == 3) {
+      if (v.size() > limits_.max_string) reject("tags", "entry '" + tag_key_ + "' is too long");
+      row().tags.emplace(std::move(tag_key_), std::move(v));
+      return true;
+    }
+    if (depth_ != 2) return bad_value("string");
+    if (v.size() > limits_.max_string)
+      reject(key_, "is longer than " + std::to_string(limits_.max_string) + " bytes");
+    auto& o = row();
+    switch (field_) {
+      case Field::kSource:
+        o.source = std::move(v);
+        break;
+      case Field::kMetric:
+        o.metric = std::move(v);
+        break;
+      case Field::kUnit:
+        o.unit = std::move(v);
+        break;
+      case Field::kArea:
+        o.area = std::move(v);
+        break;
+      case Field::kTs: {
+        const auto t = parse_rfc3339(v);
+        if (!t) reject("ts", "must be RFC 3339 (e.g. 2025-10-27T08:00:00Z) or epoch milliseconds");
+        o.ts = *t;
+        break;
+      }
+      default:
+        return bad_value("string");
+    }
+    seen_ |= bit(field_);
+    return done_value();
+  }
+
+  bool start_object(std::size_t) {
+    if (depth_ == 0 && !top_is_array_) return open_element();
+    if (depth_ == 1 && top_is_array_) return open_element();
+    if (depth_ == 2 && field_ == Field::kTags) {
+      depth_ = 3;
+      return true;
+    }
+    return bad_value("object");
   }
   bool key(std::string& k) {
-    frames_.back().key = k;
-    return dom_.key(k);
+    if (depth_ == 3) {
+      if (row().tags.size() >= limits_.max_tags)
+        reject("tags", "has more than " + std::to_string(limits_.max_tags) + " entries");
+      if (k.size() > limits_.max_string)
+        reject("tags", "entry '" + k.substr(0, 32) + "...' is too long");
+      tag_key_ = std::move(k);
+      return true;
+    }
+    field_ = field_of(k);
+    key_ = std::move(k);
+    if (field_ == Field::kNone)
+      reject(key_, "is not a known field (source, metric, ts, value, unit, area, tags)");
+    return true;
   }
-  bool end_object() { return close() && dom_.end_object(); }
-  bool start_array(std::size_t n) {
-    frames_.push_back({true, 0, {}});
-    return dom_.start_array(n);
+  bool end_object() {
+    if (depth_ == 3) {
+      depth_ = 2;
+      seen_ |= bit(Field::kTags);
+      return done_value();
+    }
+    close_element();
+    return true;
   }
-  bool end_array() { return close() && dom_.end_array(); }
-  bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& ex) {
-    std::string where;
-    for (const auto& f : frames_) where += f.array ? "[" + std::to_string(f.count) + "]" : (where.empty() ? "" : ".") + f.key;
-    const bool overflow = ex.id == 406;
-    const std::string what = overflow ? "number '" + token + "' is not finite"
-                                      : "invalid JSON at byte " + std::to_string(position) + " near '" + token + "'";
-    if (where.empty()) throw Error(ErrorCode::kBadRequest, "body: " + what, "body");
-    throw Error(ErrorCode::kBadRequest, where + ": " + what, where);
+  bool start_array(std::size_t) {
+    if (depth_ == 0 && top_is_array_) {
+      depth_ = 1;
+      return true;
+    }
+    return bad_value("array");
+  }
+  bool end_array() {
+    depth_ = 0;
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& ex) {
+    const std::string what =
+        ex.id == 406 ? "number '" + token + "' is not finite"
+                     : "invalid JSON at byte " + std::to_string(position) + " near '" + token + "'";
+    if (depth_ >= 2) reject(depth_ == 3 ? "tags" : key_, what);
+    if (depth_ == 1 || !top_is_array_) reject("", what);
+    throw Error(ErrorCode::kBadRequest, "body: " + what, "body");
   }
 
  private:
-  struct Frame {
-    bool array;
-    std::size_t count;
-    std::string key;
-  };
-  bool scalar() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().count;
+  static unsigned bit(Field f) { return 1u << static_cast<unsigned>(f); }
+  Observation& row() { return rows_.back(); }
+
+  [[noreturn]] void reject(const std::string& field, const std::string& what) const {
+    const std::string where =
+        "[" + std::to_string(index_) + "]" + (field.empty() ? "" : "." + field);
+    throw Error(
+        ErrorCode::kBadRequest,
+        "element " + std::to_string(index_) + ": " + (field.empty() ? "" : field + " ") + what,
+        where);
+  }
+
+  bool bad_value(const char* type) {
+    if (depth_ == 3) reject("tags", "value of '" + tag_key_ + "' must be a string");
+    if (depth_ == 2) {
+      if (field_ == Field::kTs)
+        reject("ts", std::string("must be an RFC 3339 string or integer epoch milliseconds, got ") +
+                         type);
+      if (field_ == Field::kTags) reject("tags", "must be an object of strings");
+      if (field_ == Field::kValue) reject("value", std::string("must be a number, got ") + type);
+      reject(key_, std::string("must be a string, got ") + type);
+    }
+    if (depth_ == 1 || !top_is_array_) reject("", std::string("must be an object, got ") + type);
+    throw Error(ErrorCode::kBadRequest, "body must be a JSON array of observations", "body");
+  }
+
+  bool number(double v, bool integral, std::int64_t as_int) {
+    if (depth_ != 2) return bad_value("number");
+    auto& o = row();
+    if (field_ == Field::kValue) {
+      if (!std::isfinite(v)) reject("value", "must be finite");
+      o.value = v;
+    } else if (field_ == Field::kTs) {
+      if (!integral)
+        reject("ts", "must be an RFC 3339 string or integer epoch milliseconds, got number");
+      if (as_int < 0) reject("ts", "must not be negative");
+      o.ts = as_int;
+    } else {
+      return bad_value("number");
+    }
+    seen_ |= bit(field_);
+    return done_value();
+  }
+
+  bool done_value() {
+    field_ = Field::kNone;
     return true;
   }
-  bool close() {
-    frames_.pop_back();
-    return scalar();
+
+  bool open_element() {
+    if (rows_.size() >= limits_.max_rows)
+      throw Error(
+          ErrorCode::kPayloadTooLarge,
+          "batch has more than " + std::to_string(limits_.max_rows) + " observations; split it",
+          "body");
+    depth_ = 2;
+    seen_ = 0;
+    rows_.emplace_back();
+    return true;
   }
-  nlohmann::detail::json_sax_dom_parser<json> dom_;
-  std::vector<Frame> frames_;
+
+  void close_element() {
+    for (const Field f :
+         {Field::kSource, Field::kMetric, Field::kTs, Field::kValue, Field::kArea}) {
+      if (seen_ & bit(f)) continue;
+      static const char* kNames[] = {"", "source", "metric", "ts", "value", "unit", "area", "tags"};
+      reject(kNames[static_cast<int>(f)], "is required");
+    }
+    const auto& o = row();
+    if (o.source.empty()) reject("source", "must not be empty");
+    if (o.metric.empty()) reject("metric", "must not be empty");
+    if (o.area.empty()) reject("area", "must not be empty");
+    depth_ = top_is_array_ ? 1 : 0;
+    ++index_;
+  }
+
+  std::vector<Observation>& rows_;
+  bool top_is_array_;
+  std::size_t index_;
+  const IngestLimits& limits_;
+  int depth_ = 0;  // 0 document, 1 top array, 2 element object, 3 tags object
+  Field field_ = Field::kNone;
+  std::string key_;
+  std::string tag_key_;
+  unsigned seen_ = 0;
 };
 
-json parse_document(std::string_view text) {
-  json doc;
-  PathTrackingSax sax(doc);
-  json::sax_parse(text.begin(), text.end(), &sax);
-  return doc;
-}
-
-void check_count(std::size_t n, const IngestLimits& limits) {
-  if (n > limits.max_rows)
-    throw Error(ErrorCode::kPayloadTooLarge,
-                "batch has more than " + std::to_string(limits.max_rows) + " observations; split it", "body");
+void check_areas(const std::vector<Observation>& rows,
+                 const std::function<bool(const std::string&)>& known_area) {
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (!known_area(rows[i].area))
+      throw Error(ErrorCode::kBadRequest,
+                  "element " + std::to_string(i) + ": area '" + rows[i].area +
+                      "' is not a node of the federation",
+                  "[" + std::to_string(i) + "].area");
 }
 
 }  // namespace
 
-std::vector<Observation> parse_observations(std::string_view body, BodyFormat format,
-                                            const std::function<bool(const std::string&)>& known_area,
-                                            const IngestLimits& limits) {
+std::vector<Observation> parse_observations(
+    std::string_view body, BodyFormat format,
+    const std::function<bool(const std::string&)>& known_area, const IngestLimits& limits) {
   std::vector<Observation> rows;
   if (format == BodyFormat::kJsonArray) {
-    const json doc = parse_document(body);
-    if (!doc.is_array()) throw Error(ErrorCode::kBadRequest, "body must be a JSON array of observations", "body");
-    check_count(doc.size(), limits);
-    rows.reserve(doc.size());
-    for (std::size_t i = 0; i < doc.size(); ++i) rows.push_back(read_element(doc[i], i, known_area, limits));
+    ObservationSax sax(rows, true, 0, limits);
+    json::sax_parse(body.begin(), body.end(), &sax);
   } else {
-    std::size_t index = 0;
     while (!body.empty()) {
       const auto nl = body.find('\n');
       std::string_view line = body.substr(0, nl);
       body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-      check_count(index + 1, limits);
-      json doc;
-      try {
-        doc = parse_document(line);
-      } catch (const Error& e) {
-        // Inside a line the path is relative to the element; prefix the element's index.
-        const std::string at = "[" + std::to_string(index) + "]";
-        const std::string field = e.field() == "body" ? at : at + (e.field()[0] == '[' ? "" : ".") + e.field();
-        throw Error(ErrorCode::kBadRequest, "element " + std::to_string(index) + ": " + e.what(), field);
-      }
-      rows.push_back(read_element(doc, index, known_area, limits));
-      ++index;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      if (rows.size() >= limits.max_rows)
+        throw Error(
+            ErrorCode::kPayloadTooLarge,
+            "batch has more than " + std::to_string(limits.max_rows) + " observations; split it",
+            "body");
+      ObservationSax sax(rows, false, rows.size(), limits);
+      json::sax_parse(line.begin(), line.end(), &sax);
     }
   }
   if (rows.empty()) throw Error(ErrorCode::kBadRequest, "batch has no observations", "body");
+  check_areas(rows, known_area);
   return rows;
 }
 

@@ -20,8 +20,8 @@ struct IngestLimits {
 /// Parses an observation batch. All or nothing: the first bad element throws Error(kBadRequest)
 /// whose field names it as "[INDEX].FIELD"; more rows than `max_rows` throws kPayloadTooLarge.
 /// `known_area` says whether an area id belongs to the federation.
-std::vector<Observation> parse_observations(std::string_view body, BodyFormat format,
-                                            const std::function<bool(const std::string&)>& known_area,
-                                            const IngestLimits& limits = {});
+std::vector<Observation> parse_observations(
+    std::string_view body, BodyFormat format,
+    const std::function<bool(const std::string&)>& known_area, const IngestLimits& limits = {});
 
 }  // namespace ioc

@@ -5,7 +5,9 @@
 namespace ioc::codec {
 namespace {
 
-json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json optional_number(const std::optional<double>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 std::optional<double> read_optional_number(const json& j, const char* key) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
@@ -16,7 +18,9 @@ std::optional<TimeMs> read_optional_time(const json& j, const char* key) {
   if (it == j.end() || it->is_null()) return std::nullopt;
   return parse_rfc3339(it->get<std::string>());
 }
-TimeMs read_time(const json& j, const char* key) { return read_optional_time(j, key).value_or(0); }
+TimeMs read_time(const json& j, const char* key) {
+  return read_optional_time(j, key).value_or(0);
+}
 
 }  // namespace
 
@@ -55,12 +59,15 @@ Alert alert_from_json(const json& j) {
   a.sent = read_time(j, "sent");
   a.status = j.at("status").get<std::string>();
   const auto mt = j.at("msgType").get<std::string>();
-  a.msg_type = mt == "Cancel" ? CapMsgType::kCancel : mt == "Update" ? CapMsgType::kUpdate : CapMsgType::kAlert;
+  a.msg_type = mt == "Cancel"   ? CapMsgType::kCancel
+               : mt == "Update" ? CapMsgType::kUpdate
+                                : CapMsgType::kAlert;
   a.scope = j.at("scope").get<std::string>();
   a.category = j.at("category").get<std::string>();
   a.event = j.at("event").get<std::string>();
   a.urgency = j.at("urgency").get<std::string>();
-  a.severity = parse_cap_severity(j.at("severity").get<std::string>()).value_or(Severity::kModerate);
+  a.severity =
+      parse_cap_severity(j.at("severity").get<std::string>()).value_or(Severity::kModerate);
   a.certainty = j.at("certainty").get<std::string>();
   a.headline = j.at("headline").get<std::string>();
   a.description = j.value("description", "");
@@ -74,13 +81,18 @@ Alert alert_from_json(const json& j) {
 }
 
 json to_json(const AuditEntry& e) {
-  return json{{"at", format_rfc3339(e.at)}, {"actor", e.actor}, {"action", e.action},
-              {"note", e.note},             {"grant", e.grant}, {"version", e.version}};
+  return json{{"at", format_rfc3339(e.at)}, {"actor", e.actor},
+              {"action", e.action},         {"note", e.note},
+              {"grant", e.grant},           {"version", e.version}};
 }
 
 AuditEntry audit_entry_from_json(const json& j) {
-  return AuditEntry{read_time(j, "at"), j.at("actor").get<std::string>(), j.at("action").get<std::string>(),
-                    j.value("note", ""), j.value("grant", ""), j.at("version").get<int>()};
+  return AuditEntry{read_time(j, "at"),
+                    j.at("actor").get<std::string>(),
+                    j.at("action").get<std::string>(),
+                    j.value("note", ""),
+                    j.value("grant", ""),
+                    j.at("version").get<int>()};
 }
 
 json to_json(const Incident& i) {
@@ -122,7 +134,8 @@ Incident incident_from_json(const json& j) {
   i.status = parse_incident_status(j.at("status").get<std::string>()).value();
   i.created = read_time(j, "created");
   i.updated = read_time(j, "updated");
-  if (const auto it = j.find("alert"); it != j.end() && it->is_string()) i.alert_id = it->get<std::string>();
+  if (const auto it = j.find("alert"); it != j.end() && it->is_string())
+    i.alert_id = it->get<std::string>();
   return i;
 }
 
@@ -168,16 +181,13 @@ ServiceRequest service_request_from_json(const json& j) {
 }
 
 json to_json(const Service& s) {
-  return json{{"service_code", s.code},
-              {"service_name", s.name},
-              {"description", s.description},
-              {"metadata", false},
-              {"type", "realtime"},
-              {"keywords", to_string(s.domain)},
+  return json{{"service_code", s.code}, {"service_name", s.name}, {"description", s.description},
+              {"metadata", false},      {"type", "realtime"},     {"keywords", to_string(s.domain)},
               {"group", s.group}};
 }
 
-std::string error_body(std::string_view code, const std::string& message, const std::string& field) {
+std::string error_body(std::string_view code, const std::string& message,
+                       const std::string& field) {
   json err{{"code", code}, {"message", message}};
   err["field"] = field.empty() ? json(nullptr) : json(field);
   return json{{"error", err}}.dump();

@@ -3,8 +3,8 @@
 namespace ioc {
 namespace {
 
-void emit(std::string& out, const char* name, const char* type, const char* help, const std::string& labels,
-          std::int64_t value) {
+void emit(std::string& out, const char* name, const char* type, const char* help,
+          const std::string& labels, std::int64_t value) {
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
   out += std::string(name) + "{" + labels + "} " + std::to_string(value) + "\n";
 }
@@ -14,19 +14,32 @@ void emit(std::string& out, const char* name, const char* type, const char* help
 std::string Metrics::render(const std::string& node) const {
   const std::string l = "node=\"" + node + "\"";
   std::string out;
-  const auto c = [](const std::atomic<std::uint64_t>& a) { return static_cast<std::int64_t>(a.load()); };
-  emit(out, "ioc_observations_ingested_total", "counter", "Observations durably committed.", l, c(observations_ingested));
-  emit(out, "ioc_ingest_batches_total", "counter", "Observation batches committed.", l, c(ingest_batches));
-  emit(out, "ioc_ingest_rejected_total", "counter", "Observation batches rejected.", l, c(ingest_rejected));
-  emit(out, "ioc_alerts_raised_total", "counter", "CAP alerts raised by rules.", l, c(alerts_raised));
-  emit(out, "ioc_alerts_cancelled_total", "counter", "CAP alerts cancelled by rules.", l, c(alerts_cancelled));
-  emit(out, "ioc_incidents_opened_total", "counter", "Incidents reported on this node.", l, c(incidents_opened));
-  emit(out, "ioc_incident_actions_total", "counter", "Incident actions applied.", l, c(incident_actions));
-  emit(out, "ioc_service_requests_total", "counter", "Open311 service requests received.", l, c(service_requests));
-  emit(out, "ioc_auth_failures_total", "counter", "Requests refused with 401 or 403.", l, c(auth_failures));
+  const auto c = [](const std::atomic<std::uint64_t>& a) {
+    return static_cast<std::int64_t>(a.load());
+  };
+  emit(out, "ioc_observations_ingested_total", "counter", "Observations durably committed.", l,
+       c(observations_ingested));
+  emit(out, "ioc_ingest_batches_total", "counter", "Observation batches committed.", l,
+       c(ingest_batches));
+  emit(out, "ioc_ingest_rejected_total", "counter", "Observation batches rejected.", l,
+       c(ingest_rejected));
+  emit(out, "ioc_alerts_raised_total", "counter", "CAP alerts raised by rules.", l,
+       c(alerts_raised));
+  emit(out, "ioc_alerts_cancelled_total", "counter", "CAP alerts cancelled by rules.", l,
+       c(alerts_cancelled));
+  emit(out, "ioc_incidents_opened_total", "counter", "Incidents reported on this node.", l,
+       c(incidents_opened));
+  emit(out, "ioc_incident_actions_total", "counter", "Incident actions applied.", l,
+       c(incident_actions));
+  emit(out, "ioc_service_requests_total", "counter", "Open311 service requests received.", l,
+       c(service_requests));
+  emit(out, "ioc_auth_failures_total", "counter", "Requests refused with 401 or 403.", l,
+       c(auth_failures));
   emit(out, "ioc_open_connections", "gauge", "Open HTTP connections.", l, open_connections.load());
-  emit(out, "ioc_stream_clients", "gauge", "Connected WebSocket stream clients.", l, stream_clients.load());
-  emit(out, "ioc_event_log_seq", "gauge", "Highest sequence number in the event log.", l, event_log_seq.load());
+  emit(out, "ioc_stream_clients", "gauge", "Connected WebSocket stream clients.", l,
+       stream_clients.load());
+  emit(out, "ioc_event_log_seq", "gauge", "Highest sequence number in the event log.", l,
+       event_log_seq.load());
   out += "# HELP ioc_http_responses_total HTTP responses by status class.\n";
   out += "# TYPE ioc_http_responses_total counter\n";
   for (std::size_t i = 1; i < responses.size(); ++i)

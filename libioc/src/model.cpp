@@ -68,29 +68,54 @@ constexpr Names<Role, 4> kRoles{{{Role::kViewer, "viewer"},
                                  {Role::kOperator, "operator"},
                                  {Role::kIngest, "ingest"},
                                  {Role::kAdmin, "admin"}}};
-constexpr Names<CapMsgType, 3> kMsgTypes{
-    {{CapMsgType::kAlert, "Alert"}, {CapMsgType::kUpdate, "Update"}, {CapMsgType::kCancel, "Cancel"}}};
+constexpr Names<CapMsgType, 3> kMsgTypes{{{CapMsgType::kAlert, "Alert"},
+                                          {CapMsgType::kUpdate, "Update"},
+                                          {CapMsgType::kCancel, "Cancel"}}};
 
 }  // namespace
 
-std::string_view to_string(Severity v) { return name_of(kSeverities, v); }
-std::string_view to_string(Domain v) { return name_of(kDomains, v); }
-std::string_view to_string(NodeKind v) { return name_of(kNodeKinds, v); }
-std::string_view to_string(IncidentStatus v) { return name_of(kStatuses, v); }
-std::string_view to_string(IncidentAction v) { return name_of(kActions, v); }
-std::string_view to_string(Role v) { return name_of(kRoles, v); }
-std::string_view to_string(CapMsgType v) { return name_of(kMsgTypes, v); }
-std::optional<Severity> parse_severity(std::string_view s) { return parse_name(kSeverities, s); }
-std::optional<Domain> parse_domain(std::string_view s) { return parse_name(kDomains, s); }
-std::optional<NodeKind> parse_node_kind(std::string_view s) { return parse_name(kNodeKinds, s); }
+std::string_view to_string(Severity v) {
+  return name_of(kSeverities, v);
+}
+std::string_view to_string(Domain v) {
+  return name_of(kDomains, v);
+}
+std::string_view to_string(NodeKind v) {
+  return name_of(kNodeKinds, v);
+}
+std::string_view to_string(IncidentStatus v) {
+  return name_of(kStatuses, v);
+}
+std::string_view to_string(IncidentAction v) {
+  return name_of(kActions, v);
+}
+std::string_view to_string(Role v) {
+  return name_of(kRoles, v);
+}
+std::string_view to_string(CapMsgType v) {
+  return name_of(kMsgTypes, v);
+}
+std::optional<Severity> parse_severity(std::string_view s) {
+  return parse_name(kSeverities, s);
+}
+std::optional<Domain> parse_domain(std::string_view s) {
+  return parse_name(kDomains, s);
+}
+std::optional<NodeKind> parse_node_kind(std::string_view s) {
+  return parse_name(kNodeKinds, s);
+}
 std::optional<IncidentStatus> parse_incident_status(std::string_view s) {
   return parse_name(kStatuses, s);
 }
 std::optional<IncidentAction> parse_incident_action(std::string_view s) {
   return parse_name(kActions, s);
 }
-std::optional<Role> parse_role(std::string_view s) { return parse_name(kRoles, s); }
-std::string_view cap_severity(Severity v) { return name_of(kCapSeverities, v); }
+std::optional<Role> parse_role(std::string_view s) {
+  return parse_name(kRoles, s);
+}
+std::string_view cap_severity(Severity v) {
+  return name_of(kCapSeverities, v);
+}
 std::optional<Severity> parse_cap_severity(std::string_view s) {
   return parse_name(kCapSeverities, s);
 }

@@ -19,16 +19,19 @@ namespace {
 HttpServer::Options server_options(const NodeOptions& o) {
   HttpServer::Options s;
   const auto colon = o.listen.rfind(':');
-  if (colon == std::string::npos) throw Error(ErrorCode::kConfig, "listen must be HOST:PORT, got '" + o.listen + "'", "listen");
+  if (colon == std::string::npos)
+    throw Error(ErrorCode::kConfig, "listen must be HOST:PORT, got '" + o.listen + "'", "listen");
   s.host = o.listen.substr(0, colon);
   if (s.host.size() > 2 && s.host.front() == '[') s.host = s.host.substr(1, s.host.size() - 2);
   try {
     std::size_t used = 0;
     const int port = std::stoi(o.listen.substr(colon + 1), &used);
-    if (used != o.listen.size() - colon - 1 || port < 0 || port > 65535) throw std::out_of_range("port");
+    if (used != o.listen.size() - colon - 1 || port < 0 || port > 65535)
+      throw std::out_of_range("port");
     s.port = static_cast<std::uint16_t>(port);
   } catch (const std::exception&) {
-    throw Error(ErrorCode::kConfig, "listen port must be 0-65535, got '" + o.listen.substr(colon + 1) + "'", "listen");
+    throw Error(ErrorCode::kConfig,
+                "listen port must be 0-65535, got '" + o.listen.substr(colon + 1) + "'", "listen");
   }
   s.body_limit = o.body_limit;
   s.threads = o.threads;
@@ -38,13 +41,17 @@ HttpServer::Options server_options(const NodeOptions& o) {
 Store::Options store_options(const std::string& data_dir, bool power_safe) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  if (ec) throw Error(ErrorCode::kConfig, "cannot create data directory " + data_dir + ": " + ec.message(), "data");
+  if (ec)
+    throw Error(ErrorCode::kConfig,
+                "cannot create data directory " + data_dir + ": " + ec.message(), "data");
   return Store::Options{store_path(data_dir), power_safe};
 }
 
 }  // namespace
 
-std::string store_path(const std::string& data_dir) { return (std::filesystem::path(data_dir) / "ioc.db").string(); }
+std::string store_path(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "ioc.db").string();
+}
 
 struct Node::Impl {
   explicit Impl(NodeOptions o)
@@ -52,17 +59,23 @@ struct Node::Impl {
         federation(load_federation(options.federation_file)),
         local(check_node_and_load(federation, options.node_id)),
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-        authorizer(options.authorizer ? std::move(options.authorizer) : make_local_operator_authorizer(options.node_id)),
+        authorizer(options.authorizer ? std::move(options.authorizer)
+                                      : make_local_operator_authorizer(options.node_id)),
         store(store_options(options.data_dir, options.power_safe)),
-        server(server_options(options), [this](const HttpRequest& r, Respond respond) { router.handle(r, std::move(respond)); },
-               [this](const HttpRequest& r) -> std::optional<HttpResponse> {
-                 const auto actor = router.authenticate(r);
-                 if (actor) return std::nullopt;
-                 return ApiRouter::error_response(Error(ErrorCode::kUnauthorized, "a valid bearer token is required for the stream", "authorization"));
-               },
-               metrics),
+        server(
+            server_options(options),
+            [this](const HttpRequest& r, Respond respond) { router.handle(r, std::move(respond)); },
+            [this](const HttpRequest& r) -> std::optional<HttpResponse> {
+              const auto actor = router.authenticate(r);
+              if (actor) return std::nullopt;
+              return ApiRouter::error_response(
+                  Error(ErrorCode::kUnauthorized, "a valid bearer token is required for the stream",
+                        "authorization"));
+            },
+            metrics),
         writes(store, WriteQueue::Options{}, [this] { ingest.on_write_failure(); }),
-        ctx{options.node_id, federation, local, store, writes, *clock, server.stream(), metrics, *authorizer},
+        ctx{options.node_id, federation,      local,   store,      writes,
+            *clock,          server.stream(), metrics, *authorizer},
         incidents(ctx),
         requests(ctx),
         summary(ctx),
@@ -82,7 +95,9 @@ struct Node::Impl {
   }
 
   static NodeLocalConfig check_node_and_load(const FederationConfig& fed, const std::string& id) {
-    if (!fed.find(id)) throw Error(ErrorCode::kConfig, fed.path + ": no node '" + id + "' in this federation", "node");
+    if (!fed.find(id))
+      throw Error(ErrorCode::kConfig, fed.path + ": no node '" + id + "' in this federation",
+                  "node");
     return load_node_config(fed, id);
   }
 
@@ -107,32 +122,48 @@ struct Node::Impl {
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Node::~Node() = default;
 
-std::uint16_t Node::start() { return impl_->server.start(); }
-void Node::stop() { impl_->shutdown(); }
-const std::string& Node::id() const { return impl_->options.node_id; }
-const FederationConfig& Node::federation() const { return impl_->federation; }
-const std::string& Node::epoch() const { return impl_->store.epoch(); }
+std::uint16_t Node::start() {
+  return impl_->server.start();
+}
+void Node::stop() {
+  impl_->shutdown();
+}
+const std::string& Node::id() const {
+  return impl_->options.node_id;
+}
+const FederationConfig& Node::federation() const {
+  return impl_->federation;
+}
+const std::string& Node::epoch() const {
+  return impl_->store.epoch();
+}
 
 void Node::ingest(std::vector<Observation> rows) {
   for (std::size_t i = 0; i < rows.size(); ++i)
     if (!impl_->federation.find(rows[i].area))
-      throw Error(ErrorCode::kBadRequest, "element " + std::to_string(i) + ": area '" + rows[i].area + "' is not a node of the federation",
+      throw Error(ErrorCode::kBadRequest,
+                  "element " + std::to_string(i) + ": area '" + rows[i].area +
+                      "' is not a node of the federation",
                   "[" + std::to_string(i) + "].area");
   impl_->ingest.ingest(std::move(rows));
 }
 
-Incident Node::report_incident(const Actor& actor, Domain domain, Severity severity, const std::string& area,
-                               const std::string& title) {
+Incident Node::report_incident(const Actor& actor, Domain domain, Severity severity,
+                               const std::string& area, const std::string& title) {
   return impl_->incidents.report(actor, IncidentDraft{domain, severity, area, title, {}, ""});
 }
 
-Incident Node::act_on_incident(const Actor& actor, const std::string& id, IncidentAction action, const std::string& note) {
+Incident Node::act_on_incident(const Actor& actor, const std::string& id, IncidentAction action,
+                               const std::string& note) {
   return impl_->incidents.act(actor, id, action, note);
 }
 
-std::vector<Alert> Node::active_alerts() const { return impl_->store.active_alerts(); }
+std::vector<Alert> Node::active_alerts() const {
+  return impl_->store.active_alerts();
+}
 
-std::string issue_token(const std::string& data_dir, Role role, const std::string& name, std::optional<TimeMs> expires) {
+std::string issue_token(const std::string& data_dir, Role role, const std::string& name,
+                        std::optional<TimeMs> expires) {
   Store store(store_options(data_dir, false));
   return TokenService::issue(store, role, name, expires, SystemClock().now());
 }
@@ -140,7 +171,8 @@ std::string issue_token(const std::string& data_dir, Role role, const std::strin
 std::vector<TokenInfo> list_tokens(const std::string& data_dir) {
   Store store(store_options(data_dir, false));
   std::vector<TokenInfo> out;
-  for (const auto& t : store.tokens()) out.push_back(TokenInfo{t.id, t.name, t.role, t.created, t.expires, t.revoked});
+  for (const auto& t : store.tokens())
+    out.push_back(TokenInfo{t.id, t.name, t.role, t.created, t.expires, t.revoked});
   return out;
 }
 
@@ -154,7 +186,8 @@ bool revoke_token(const std::string& data_dir, std::int64_t id) {
 void backup_store(const std::string& data_dir, const std::string& out_file) {
   if (!std::filesystem::exists(store_path(data_dir)))
     throw Error(ErrorCode::kNotFound, "no store at " + store_path(data_dir), "data");
-  if (std::filesystem::exists(out_file)) throw Error(ErrorCode::kConflict, out_file + " already exists", "out");
+  if (std::filesystem::exists(out_file))
+    throw Error(ErrorCode::kConflict, out_file + " already exists", "out");
   Store store(store_options(data_dir, false));
   store.backup(out_file);
 }

@@ -17,7 +17,8 @@ void ObservationIngest::on_write_failure() {
   rules_.rollback();
 }
 
-bool ObservationIngest::submit(std::vector<Observation> rows, std::function<void(std::exception_ptr)> done) {
+bool ObservationIngest::submit(std::vector<Observation> rows,
+                               std::function<void(std::exception_ptr)> done) {
   auto batch = std::make_shared<std::vector<Observation>>(std::move(rows));
   return ctx_.writes.submit([this, batch](WriteContext& w) { apply(w, *batch); }, std::move(done));
 }
@@ -52,8 +53,12 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
       ctx_.events.publish(live);
     });
     if (e.rule->incident && e.message.msg_type == CapMsgType::kAlert) {
-      IncidentDraft d{e.rule->incident->domain, e.rule->incident->severity, e.trigger.area, e.rule->alert.headline,
-                      {}, e.message.description};
+      IncidentDraft d{e.rule->incident->domain,
+                      e.rule->incident->severity,
+                      e.trigger.area,
+                      e.rule->alert.headline,
+                      {},
+                      e.message.description};
       incidents_.report_in(w, "rule:" + e.rule->id, d, e.message.identifier);
     }
   }

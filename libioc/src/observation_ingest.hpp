@@ -16,7 +16,8 @@ class ObservationIngest {
  public:
   ObservationIngest(NodeContext& ctx, IncidentService& incidents);
 
-  /// Queues the batch; `done` runs after commit with nullptr or the error. False if the queue is full.
+  /// Queues the batch; `done` runs after commit with nullptr or the error. False if the queue is
+  /// full.
   bool submit(std::vector<Observation> rows, std::function<void(std::exception_ptr)> done);
   /// Stores the batch and waits for the commit.
   void ingest(std::vector<Observation> rows);

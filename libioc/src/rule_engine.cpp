@@ -15,22 +15,37 @@ std::string format_value(double v) {
 
 }  // namespace
 
-RuleEngine::RuleEngine(std::vector<Rule> rules, const FederationConfig& federation, std::string node_id)
-    : rules_(std::move(rules)), federation_(federation), node_id_(std::move(node_id)) {
-  for (const auto& r : rules_) by_metric_[r.metric].push_back(&r);
+RuleEngine::RuleEngine(std::vector<Rule> rules, const FederationConfig& federation,
+                       std::string node_id)
+    : rules_(std::move(rules)),
+      node_id_(std::move(node_id)),
+      areas_(rules_.size()),
+      state_(rules_.size()) {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    by_metric_[rules_[i].metric].push_back(i);
+    for (const auto& n : federation.nodes)
+      if (federation.in_subtree(n.id, rules_[i].area)) areas_[i].insert(n.id);
+  }
 }
 
 void RuleEngine::restore(const std::vector<Alert>& active) {
   for (const auto& a : active) {
     if (a.rule_id.empty() || a.msg_type == CapMsgType::kCancel) continue;
-    auto& s = state_[{a.rule_id, a.area}];
-    s.active_alert = a.identifier;
-    s.active_sent = a.sent;
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+      if (rules_[i].id != a.rule_id) continue;
+      auto& s = state_[i][a.area];
+      s.active_alert = a.identifier;
+      s.active_sent = a.sent;
+    }
   }
 }
 
-void RuleEngine::checkpoint() { saved_ = state_; }
-void RuleEngine::rollback() { state_ = saved_; }
+void RuleEngine::checkpoint() {
+  saved_ = state_;
+}
+void RuleEngine::rollback() {
+  state_ = saved_;
+}
 
 Alert RuleEngine::make_alert(const Rule& rule, const Observation& o, TimeMs now) const {
   Alert a;
@@ -52,13 +67,20 @@ Alert RuleEngine::make_alert(const Rule& rule, const Observation& o, TimeMs now)
 void RuleEngine::evaluate(const Observation& o, TimeMs now, std::vector<RuleEffect>& out) {
   const auto it = by_metric_.find(o.metric);
   if (it == by_metric_.end()) return;
-  for (const Rule* rule : it->second) {
-    if (!federation_.in_subtree(o.area, rule->area)) continue;
-    auto& s = state_[{rule->id, o.area}];
+  for (const std::size_t index : it->second) {
+    if (!areas_[index].count(o.area)) continue;
+    const Rule* rule = &rules_[index];
+    auto& states = state_[index];
     const bool above = rule->comparison == Comparison::kAbove;
     const bool crossing = above ? o.value >= rule->threshold : o.value <= rule->threshold;
-    const std::string where = o.metric + " " + format_value(o.value) + (o.unit.empty() ? "" : " " + o.unit) +
-                              " at " + o.area;
+    auto found = states.find(o.area);
+    // Most observations are quiet: no state to keep, nothing to do.
+    if (found == states.end() && !crossing) continue;
+    State& s = found != states.end() ? found->second : states[o.area];
+    const auto where = [&] {
+      return o.metric + " " + format_value(o.value) + (o.unit.empty() ? "" : " " + o.unit) +
+             " at " + o.area;
+    };
     if (!s.active_alert.empty()) {
       const bool cleared = above ? o.value < rule->threshold - rule->hysteresis
                                  : o.value > rule->threshold + rule->hysteresis;
@@ -68,20 +90,22 @@ void RuleEngine::evaluate(const Observation& o, TimeMs now, std::vector<RuleEffe
       e.message.urgency = "Past";
       e.message.active = false;
       e.message.headline = "Cancelled: " + rule->alert.headline;
-      e.message.description = where + " is back " + (above ? "below " : "above ") + format_value(rule->threshold);
-      e.message.references = {node_id_ + "," + s.active_alert + "," + format_rfc3339(s.active_sent)};
+      e.message.description =
+          where() + " is back " + (above ? "below " : "above ") + format_value(rule->threshold);
+      e.message.references = {node_id_ + "," + s.active_alert + "," +
+                              format_rfc3339(s.active_sent)};
       out.push_back(std::move(e));
-      s = State{};
+      states.erase(o.area);
       continue;
     }
     if (!crossing) {
-      s.pending_since.reset();
+      states.erase(o.area);
       continue;
     }
     if (!s.pending_since || o.ts < *s.pending_since) s.pending_since = o.ts;
     if (o.ts - *s.pending_since < rule->hold_for) continue;
     RuleEffect e{rule, make_alert(*rule, o, now), "", o};
-    e.message.description = where + " is " + (above ? "at or above " : "at or below ") +
+    e.message.description = where() + " is " + (above ? "at or above " : "at or below ") +
                             format_value(rule->threshold) + " (rule " + rule->id + ")";
     s.active_alert = e.message.identifier;
     s.active_sent = e.message.sent;

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ioc/config.hpp"
@@ -14,9 +14,9 @@ namespace ioc {
 /// A CAP message a rule produced, with the rule that produced it.
 struct RuleEffect {
   const Rule* rule = nullptr;
-  Alert message;                 ///< msgType Alert when raised, Cancel when cleared
-  std::string cancels;           ///< for a Cancel: the identifier of the alert it ends
-  Observation trigger;           ///< the observation that crossed or cleared
+  Alert message;        ///< msgType Alert when raised, Cancel when cleared
+  std::string cancels;  ///< for a Cancel: the identifier of the alert it ends
+  Observation trigger;  ///< the observation that crossed or cleared
 };
 
 /// Evaluates threshold rules over observations in arrival order. Each rule holds at most one
@@ -45,12 +45,14 @@ class RuleEngine {
   };
   Alert make_alert(const Rule& rule, const Observation& o, TimeMs now) const;
 
+  using States = std::vector<std::unordered_map<std::string, State>>;  ///< [rule index][area]
+
   std::vector<Rule> rules_;
-  const FederationConfig& federation_;
   std::string node_id_;
-  std::unordered_map<std::string, std::vector<const Rule*>> by_metric_;
-  std::map<std::pair<std::string, std::string>, State> state_;  ///< (rule id, area) -> state
-  std::map<std::pair<std::string, std::string>, State> saved_;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_metric_;  ///< metric -> rule indexes
+  std::vector<std::unordered_set<std::string>> areas_;  ///< [rule index]: node ids in its subtree
+  States state_;
+  States saved_;
 };
 
 }  // namespace ioc

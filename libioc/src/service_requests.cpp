@@ -10,29 +10,35 @@
 namespace ioc {
 namespace {
 
-std::optional<double> coordinate(const std::map<std::string, std::string>& f, const char* key, double limit) {
+std::optional<double> coordinate(const std::map<std::string, std::string>& f, const char* key,
+                                 double limit) {
   const auto it = f.find(key);
   if (it == f.end() || it->second.empty()) return std::nullopt;
   char* end = nullptr;
   const double v = std::strtod(it->second.c_str(), &end);
   if (end == it->second.c_str() || *end != '\0' || !std::isfinite(v) || std::fabs(v) > limit)
-    throw Error(ErrorCode::kBadRequest, std::string(key) + " must be a number within +-" +
-                                            std::to_string(static_cast<int>(limit)), key);
+    throw Error(
+        ErrorCode::kBadRequest,
+        std::string(key) + " must be a number within +-" + std::to_string(static_cast<int>(limit)),
+        key);
   return v;
 }
 
 std::string field(const std::map<std::string, std::string>& f, const char* key) {
   const auto it = f.find(key);
   if (it == f.end()) return {};
-  if (it->second.size() > 4000) throw Error(ErrorCode::kBadRequest, std::string(key) + " is too long", key);
+  if (it->second.size() > 4000)
+    throw Error(ErrorCode::kBadRequest, std::string(key) + " is too long", key);
   return it->second;
 }
 
 }  // namespace
 
 void ServiceRequests::record(WriteContext& w, const ServiceRequest& r, bool created) {
-  if (created) w.writer.insert_service_request(r);
-  else w.writer.update_service_request(r);
+  if (created)
+    w.writer.insert_service_request(r);
+  else
+    w.writer.update_service_request(r);
   const codec::json body = codec::to_json(r);
   const auto seq = w.writer.append_event("service-request", r.updated, body.dump());
   const std::string live = codec::json{{"type", "service-request"}, {"data", body}}.dump();
@@ -49,7 +55,8 @@ ServiceRequest ServiceRequests::create(const std::map<std::string, std::string>&
   const Service* service = nullptr;
   for (const auto& s : ctx_.local.services)
     if (s.code == code) service = &s;
-  if (!service) throw Error(ErrorCode::kBadRequest, "unknown service_code '" + code + "'", "service_code");
+  if (!service)
+    throw Error(ErrorCode::kBadRequest, "unknown service_code '" + code + "'", "service_code");
   ServiceRequest r;
   r.lat = coordinate(f, "lat", 90);
   r.lon = coordinate(f, "long", 180);
@@ -57,11 +64,13 @@ ServiceRequest ServiceRequests::create(const std::map<std::string, std::string>&
     throw Error(ErrorCode::kBadRequest, "lat and long go together", r.lat ? "long" : "lat");
   r.address = field(f, "address_string");
   if (!r.lat && r.address.empty())
-    throw Error(ErrorCode::kBadRequest, "a location is required: lat and long, or address_string", "lat");
+    throw Error(ErrorCode::kBadRequest, "a location is required: lat and long, or address_string",
+                "lat");
   r.area = field(f, "area");
   if (r.area.empty()) r.area = ctx_.node_id;
   if (!ctx_.federation.find(r.area))
-    throw Error(ErrorCode::kBadRequest, "area '" + r.area + "' is not a node of the federation", "area");
+    throw Error(ErrorCode::kBadRequest, "area '" + r.area + "' is not a node of the federation",
+                "area");
   r.id = "sr-" + crypto::random_hex(8);
   r.service_code = service->code;
   r.service_name = service->name;
@@ -79,7 +88,8 @@ ServiceRequest ServiceRequests::close(const std::string& id, const std::string& 
   ctx_.writes.run([&](WriteContext& w) {
     auto r = w.writer.service_request(id);
     if (!r) throw Error(ErrorCode::kNotFound, "no service request '" + id + "'", "id");
-    if (r->status == "closed") throw Error(ErrorCode::kConflict, "service request is already closed", "status");
+    if (r->status == "closed")
+      throw Error(ErrorCode::kConflict, "service request is already closed", "status");
     r->status = "closed";
     r->status_notes = note;
     r->updated = ctx_.clock.now();

@@ -67,10 +67,13 @@ struct Connection {
   }
 };
 
-json parse_body(const SQLite::Column& c) { return json::parse(c.getString()); }
+json parse_body(const SQLite::Column& c) {
+  return json::parse(c.getString());
+}
 
 template <typename T>
-Page<std::pair<std::int64_t, T>> finish_page(std::vector<std::pair<std::int64_t, T>> rows, int limit) {
+Page<std::pair<std::int64_t, T>> finish_page(std::vector<std::pair<std::int64_t, T>> rows,
+                                             int limit) {
   Page<std::pair<std::int64_t, T>> page;
   if (static_cast<int>(rows.size()) > limit) {
     rows.resize(static_cast<std::size_t>(limit));
@@ -87,8 +90,9 @@ std::string meta_get(SQLite::Database& db, const char* key) {
 }
 
 void meta_set(SQLite::Database& db, const char* key, const std::string& value) {
-  SQLite::Statement st(db, "INSERT INTO meta(key, value) VALUES(?, ?) "
-                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  SQLite::Statement st(db,
+                       "INSERT INTO meta(key, value) VALUES(?, ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   st.bind(1, key);
   st.bind(2, value);
   st.exec();
@@ -132,7 +136,8 @@ struct Store::Impl {
 Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
   impl_->path = options.path;
   try {
-    impl_->writer = std::make_unique<Connection>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    impl_->writer =
+        std::make_unique<Connection>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     auto& db = impl_->writer->db;
     db.exec("PRAGMA journal_mode=WAL");
     db.exec(options.power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
@@ -141,7 +146,8 @@ Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
     const int latest = static_cast<int>(std::size(kMigrations));
     if (version > latest)
       throw Error(ErrorCode::kConfig, options.path + ": schema version " + std::to_string(version) +
-                                          " is newer than this build (" + std::to_string(latest) + ")");
+                                          " is newer than this build (" + std::to_string(latest) +
+                                          ")");
     for (int v = version; v < latest; ++v) {
       SQLite::Transaction tx(db);
       db.exec(kMigrations[v]);
@@ -163,7 +169,9 @@ Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
 
 Store::~Store() = default;
 
-const std::string& Store::epoch() const { return impl_->epoch; }
+const std::string& Store::epoch() const {
+  return impl_->epoch;
+}
 
 void Store::write(const std::function<void(Writer&)>& fn) {
   std::lock_guard lock(impl_->write_mutex);
@@ -198,7 +206,8 @@ void Store::Writer::savepoint(const std::function<void()>& fn) {
 
 std::int64_t Store::Writer::insert_observations(const std::vector<Observation>& rows) {
   auto& st = impl_.writer->prepare(
-      "INSERT INTO observations(ts, metric, area, source, value, unit, tags) VALUES(?,?,?,?,?,?,?)");
+      "INSERT INTO observations(ts, metric, area, source, value, unit, tags) "
+      "VALUES(?,?,?,?,?,?,?)");
   std::int64_t first = 0;
   for (const auto& o : rows) {
     st.reset();
@@ -208,15 +217,18 @@ std::int64_t Store::Writer::insert_observations(const std::vector<Observation>& 
     st.bindNoCopy(4, o.source);
     st.bind(5, o.value);
     st.bindNoCopy(6, o.unit);
-    if (o.tags.empty()) st.bind(7);
-    else st.bind(7, json(o.tags).dump());
+    if (o.tags.empty())
+      st.bind(7);
+    else
+      st.bind(7, json(o.tags).dump());
     st.exec();
     if (!first) first = impl_.writer->db.getLastInsertRowid();
   }
   return first;
 }
 
-std::int64_t Store::Writer::append_event(const std::string& type, TimeMs ts, const std::string& body) {
+std::int64_t Store::Writer::append_event(const std::string& type, TimeMs ts,
+                                         const std::string& body) {
   auto& st = impl_.writer->prepare("INSERT INTO events(type, ts, body) VALUES(?,?,?)");
   st.bind(1, type);
   st.bind(2, static_cast<std::int64_t>(ts));
@@ -225,9 +237,10 @@ std::int64_t Store::Writer::append_event(const std::string& type, TimeMs ts, con
   return impl_.writer->db.getLastInsertRowid();
 }
 
-std::optional<SummarySketch> Store::Writer::aggregate(const std::string& metric, const std::string& area,
-                                                      TimeMs start) {
-  auto& st = impl_.writer->prepare("SELECT sketch FROM aggregates WHERE metric=? AND area=? AND start=?");
+std::optional<SummarySketch> Store::Writer::aggregate(const std::string& metric,
+                                                      const std::string& area, TimeMs start) {
+  auto& st =
+      impl_.writer->prepare("SELECT sketch FROM aggregates WHERE metric=? AND area=? AND start=?");
   st.bind(1, metric);
   st.bind(2, area);
   st.bind(3, static_cast<std::int64_t>(start));
@@ -240,7 +253,8 @@ std::optional<SummarySketch> Store::Writer::aggregate(const std::string& metric,
 void Store::Writer::put_aggregate(const AggregateBucket& b) {
   auto& st = impl_.writer->prepare(
       "INSERT INTO aggregates(metric, area, start, count, sketch) VALUES(?,?,?,?,?) "
-      "ON CONFLICT(metric, area, start) DO UPDATE SET count=excluded.count, sketch=excluded.sketch");
+      "ON CONFLICT(metric, area, start) DO UPDATE SET count=excluded.count, "
+      "sketch=excluded.sketch");
   const std::string bytes = b.sketch.encode();
   st.bind(1, b.metric);
   st.bind(2, b.area);
@@ -277,7 +291,8 @@ void Store::Writer::insert_incident(const Incident& i) {
   st.bind(5, body.dump());
   st.exec();
   for (const auto& e : i.history) {
-    auto& audit = impl_.writer->prepare("INSERT INTO incident_audit(incident_id, version, body) VALUES(?,?,?)");
+    auto& audit = impl_.writer->prepare(
+        "INSERT INTO incident_audit(incident_id, version, body) VALUES(?,?,?)");
     audit.bind(1, i.id);
     audit.bind(2, e.version);
     audit.bind(3, codec::to_json(e).dump());
@@ -296,7 +311,8 @@ void Store::Writer::update_incident(const Incident& i, const AuditEntry& entry) 
   st.bind(4, body.dump());
   st.bind(5, i.id);
   st.exec();
-  auto& audit = impl_.writer->prepare("INSERT INTO incident_audit(incident_id, version, body) VALUES(?,?,?)");
+  auto& audit =
+      impl_.writer->prepare("INSERT INTO incident_audit(incident_id, version, body) VALUES(?,?,?)");
   audit.bind(1, i.id);
   audit.bind(2, entry.version);
   audit.bind(3, codec::to_json(entry).dump());
@@ -309,17 +325,22 @@ void Store::Writer::insert_service_request(const ServiceRequest& r) {
   st.bind(1, r.id);
   st.bind(2, r.status);
   st.bind(3, static_cast<std::int64_t>(r.expected));
-  if (r.closed) st.bind(4, static_cast<std::int64_t>(*r.closed));
-  else st.bind(4);
+  if (r.closed)
+    st.bind(4, static_cast<std::int64_t>(*r.closed));
+  else
+    st.bind(4);
   st.bind(5, codec::to_json(r).dump());
   st.exec();
 }
 
 void Store::Writer::update_service_request(const ServiceRequest& r) {
-  auto& st = impl_.writer->prepare("UPDATE service_requests SET status=?, closed=?, body=? WHERE id=?");
+  auto& st =
+      impl_.writer->prepare("UPDATE service_requests SET status=?, closed=?, body=? WHERE id=?");
   st.bind(1, r.status);
-  if (r.closed) st.bind(2, static_cast<std::int64_t>(*r.closed));
-  else st.bind(2);
+  if (r.closed)
+    st.bind(2, static_cast<std::int64_t>(*r.closed));
+  else
+    st.bind(2);
   st.bind(3, codec::to_json(r).dump());
   st.bind(4, r.id);
   st.exec();
@@ -332,8 +353,10 @@ std::int64_t Store::Writer::insert_token(const TokenRecord& t) {
   st.bind(2, std::string(to_string(t.role)));
   st.bind(3, t.hash);
   st.bind(4, static_cast<std::int64_t>(t.created));
-  if (t.expires) st.bind(5, static_cast<std::int64_t>(*t.expires));
-  else st.bind(5);
+  if (t.expires)
+    st.bind(5, static_cast<std::int64_t>(*t.expires));
+  else
+    st.bind(5);
   st.exec();
   return impl_.writer->db.getLastInsertRowid();
 }
@@ -378,7 +401,8 @@ std::int64_t Store::observation_count() const {
   return st.getColumn(0).getInt64();
 }
 
-Page<std::pair<std::int64_t, Alert>> Store::alerts(bool active_only, int limit, std::int64_t after) const {
+Page<std::pair<std::int64_t, Alert>> Store::alerts(bool active_only, int limit,
+                                                   std::int64_t after) const {
   Impl::Lease conn(*impl_);
   auto& st = conn->prepare(
       "SELECT row, body FROM alerts WHERE row > ? AND (? = 0 OR active = 1) ORDER BY row LIMIT ?");
@@ -387,7 +411,8 @@ Page<std::pair<std::int64_t, Alert>> Store::alerts(bool active_only, int limit, 
   st.bind(3, limit + 1);
   std::vector<std::pair<std::int64_t, Alert>> rows;
   while (st.executeStep())
-    rows.emplace_back(st.getColumn(0).getInt64(), codec::alert_from_json(parse_body(st.getColumn(1))));
+    rows.emplace_back(st.getColumn(0).getInt64(),
+                      codec::alert_from_json(parse_body(st.getColumn(1))));
   return finish_page(std::move(rows), limit);
 }
 
@@ -418,7 +443,8 @@ Page<std::pair<std::int64_t, Incident>> Store::incidents(const IncidentQuery& q)
   st.bind(4, q.limit + 1);
   std::vector<std::pair<std::int64_t, Incident>> rows;
   while (st.executeStep())
-    rows.emplace_back(st.getColumn(0).getInt64(), codec::incident_from_json(parse_body(st.getColumn(1))));
+    rows.emplace_back(st.getColumn(0).getInt64(),
+                      codec::incident_from_json(parse_body(st.getColumn(1))));
   return finish_page(std::move(rows), q.limit);
 }
 
@@ -429,9 +455,11 @@ std::optional<Incident> load_incident(Connection& conn, const std::string& id) {
   st.bind(1, id);
   if (!st.executeStep()) return std::nullopt;
   Incident i = codec::incident_from_json(parse_body(st.getColumn(0)));
-  auto& audit = conn.prepare("SELECT body FROM incident_audit WHERE incident_id = ? ORDER BY version");
+  auto& audit =
+      conn.prepare("SELECT body FROM incident_audit WHERE incident_id = ? ORDER BY version");
   audit.bind(1, id);
-  while (audit.executeStep()) i.history.push_back(codec::audit_entry_from_json(parse_body(audit.getColumn(0))));
+  while (audit.executeStep())
+    i.history.push_back(codec::audit_entry_from_json(parse_body(audit.getColumn(0))));
   return i;
 }
 
@@ -449,7 +477,9 @@ std::optional<Incident> Store::incident(const std::string& id) const {
   return load_incident(conn.get(), id);
 }
 
-std::optional<Incident> Store::Writer::incident(const std::string& id) { return load_incident(*impl_.writer, id); }
+std::optional<Incident> Store::Writer::incident(const std::string& id) {
+  return load_incident(*impl_.writer, id);
+}
 
 std::optional<ServiceRequest> Store::Writer::service_request(const std::string& id) {
   return load_service_request(*impl_.writer, id);
@@ -460,7 +490,8 @@ IncidentCounts Store::incident_counts() const {
   IncidentCounts c;
   const auto group = [&](const char* sql, std::vector<std::pair<std::string, std::int64_t>>& out) {
     auto& st = conn->prepare(sql);
-    while (st.executeStep()) out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getInt64());
+    while (st.executeStep())
+      out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getInt64());
   };
   group("SELECT status, count(*) FROM incidents GROUP BY status", c.by_status);
   group("SELECT domain, count(*) FROM incidents GROUP BY domain", c.by_domain);
@@ -469,14 +500,17 @@ IncidentCounts Store::incident_counts() const {
   return c;
 }
 
-Page<std::pair<std::int64_t, ServiceRequest>> Store::service_requests(int limit, std::int64_t after) const {
+Page<std::pair<std::int64_t, ServiceRequest>> Store::service_requests(int limit,
+                                                                      std::int64_t after) const {
   Impl::Lease conn(*impl_);
-  auto& st = conn->prepare("SELECT row, body FROM service_requests WHERE row > ? ORDER BY row LIMIT ?");
+  auto& st =
+      conn->prepare("SELECT row, body FROM service_requests WHERE row > ? ORDER BY row LIMIT ?");
   st.bind(1, static_cast<std::int64_t>(after));
   st.bind(2, limit + 1);
   std::vector<std::pair<std::int64_t, ServiceRequest>> rows;
   while (st.executeStep())
-    rows.emplace_back(st.getColumn(0).getInt64(), codec::service_request_from_json(parse_body(st.getColumn(1))));
+    rows.emplace_back(st.getColumn(0).getInt64(),
+                      codec::service_request_from_json(parse_body(st.getColumn(1))));
   return finish_page(std::move(rows), limit);
 }
 
@@ -494,33 +528,38 @@ ServiceRequestCounts Store::service_request_counts() const {
   return {st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getInt64()};
 }
 
-std::vector<AggregateBucket> Store::aggregates(TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const {
+std::vector<AggregateBucket> Store::aggregates(TimeMs from, TimeMs to,
+                                               const std::vector<std::string>& metrics) const {
   Impl::Lease conn(*impl_);
   auto& st = conn->prepare(
-      "SELECT metric, area, start, sketch FROM aggregates WHERE start >= ? AND start < ? ORDER BY metric");
+      "SELECT metric, area, start, sketch FROM aggregates WHERE start >= ? AND start < ? ORDER BY "
+      "metric");
   st.bind(1, static_cast<std::int64_t>(from));
   st.bind(2, static_cast<std::int64_t>(to));
   std::vector<AggregateBucket> out;
   while (st.executeStep()) {
     std::string metric = st.getColumn(0).getString();
-    if (!metrics.empty() && std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) continue;
+    if (!metrics.empty() && std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
+      continue;
     const auto blob = st.getColumn(3);
-    out.push_back(AggregateBucket{std::move(metric), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
-                                  SummarySketch::decode(std::string_view(static_cast<const char*>(blob.getBlob()),
-                                                                         static_cast<std::size_t>(blob.getBytes())))});
+    out.push_back(AggregateBucket{
+        std::move(metric), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
+        SummarySketch::decode(std::string_view(static_cast<const char*>(blob.getBlob()),
+                                               static_cast<std::size_t>(blob.getBytes())))});
   }
   return out;
 }
 
 std::vector<LoggedEvent> Store::events_after(std::int64_t seq, int limit) const {
   Impl::Lease conn(*impl_);
-  auto& st = conn->prepare("SELECT seq, type, ts, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  auto& st =
+      conn->prepare("SELECT seq, type, ts, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   st.bind(1, static_cast<std::int64_t>(seq));
   st.bind(2, limit);
   std::vector<LoggedEvent> out;
   while (st.executeStep())
-    out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
-                   st.getColumn(3).getString()});
+    out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getString(),
+                   st.getColumn(2).getInt64(), st.getColumn(3).getString()});
   return out;
 }
 
@@ -556,7 +595,8 @@ std::optional<TokenRecord> Store::token_by_hash(const std::string& hash) const {
 
 std::vector<TokenRecord> Store::tokens() const {
   Impl::Lease conn(*impl_);
-  auto& st = conn->prepare("SELECT id, name, role, hash, created, expires, revoked FROM tokens ORDER BY id");
+  auto& st = conn->prepare(
+      "SELECT id, name, role, hash, created, expires, revoked FROM tokens ORDER BY id");
   std::vector<TokenRecord> out;
   while (st.executeStep()) out.push_back(read_token(st));
   return out;

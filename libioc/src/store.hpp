@@ -89,7 +89,8 @@ class Store {
     std::int64_t insert_observations(const std::vector<Observation>& rows);
     /// Appends to the event log; returns its sequence number.
     std::int64_t append_event(const std::string& type, TimeMs ts, const std::string& body);
-    std::optional<SummarySketch> aggregate(const std::string& metric, const std::string& area, TimeMs start);
+    std::optional<SummarySketch> aggregate(const std::string& metric, const std::string& area,
+                                           TimeMs start);
     void put_aggregate(const AggregateBucket& bucket);
     void insert_alert(const Alert& alert);
     void deactivate_alert(const std::string& id);
@@ -103,7 +104,8 @@ class Store {
     std::optional<ServiceRequest> service_request(const std::string& id);
     std::int64_t insert_token(const TokenRecord& token);
     bool revoke_token(std::int64_t id);
-    /// Runs `fn` under a savepoint: if it throws, its writes are undone and the exception passes on.
+    /// Runs `fn` under a savepoint: if it throws, its writes are undone and the exception passes
+    /// on.
     void savepoint(const std::function<void()>& fn);
 
    private:
@@ -124,17 +126,20 @@ class Store {
 
   Page<std::pair<std::int64_t, Observation>> observations(const ObservationQuery& q) const;
   std::int64_t observation_count() const;
-  Page<std::pair<std::int64_t, Alert>> alerts(bool active_only, int limit, std::int64_t after) const;
+  Page<std::pair<std::int64_t, Alert>> alerts(bool active_only, int limit,
+                                              std::int64_t after) const;
   std::optional<Alert> alert(const std::string& id) const;
   std::vector<Alert> active_alerts() const;
   Page<std::pair<std::int64_t, Incident>> incidents(const IncidentQuery& q) const;
   /// The incident with its audit history.
   std::optional<Incident> incident(const std::string& id) const;
   IncidentCounts incident_counts() const;
-  Page<std::pair<std::int64_t, ServiceRequest>> service_requests(int limit, std::int64_t after) const;
+  Page<std::pair<std::int64_t, ServiceRequest>> service_requests(int limit,
+                                                                 std::int64_t after) const;
   std::optional<ServiceRequest> service_request(const std::string& id) const;
   ServiceRequestCounts service_request_counts() const;
-  std::vector<AggregateBucket> aggregates(TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const;
+  std::vector<AggregateBucket> aggregates(TimeMs from, TimeMs to,
+                                          const std::vector<std::string>& metrics) const;
   std::vector<LoggedEvent> events_after(std::int64_t seq, int limit) const;
   std::int64_t last_event_seq() const;
   std::optional<TokenRecord> token_by_hash(const std::string& hash) const;

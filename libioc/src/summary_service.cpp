@@ -15,7 +15,8 @@ SummaryWindow SummaryService::align(TimeMs from, TimeMs to) {
   return {start, end};
 }
 
-json SummaryService::summary(const SummaryWindow& window, const std::vector<std::string>& metrics) const {
+json SummaryService::summary(const SummaryWindow& window,
+                             const std::vector<std::string>& metrics) const {
   std::map<std::string, SummarySketch> merged;
   for (const auto& b : ctx_.store.aggregates(window.from, window.to, metrics)) {
     if (!ctx_.federation.in_subtree(b.area, ctx_.node_id)) continue;
@@ -23,9 +24,10 @@ json SummaryService::summary(const SummaryWindow& window, const std::vector<std:
   }
   json out_metrics = json::object();
   for (const auto& [name, s] : merged)
-    out_metrics[name] = {{"count", s.count()}, {"sum", s.sum()},          {"min", s.min()},
-                         {"max", s.max()},     {"mean", s.mean()},        {"p50", s.quantile(0.5)},
-                         {"p90", s.quantile(0.9)}, {"p99", s.quantile(0.99)}, {"relativeError", s.relative_error()}};
+    out_metrics[name] = {
+        {"count", s.count()},     {"sum", s.sum()},          {"min", s.min()},
+        {"max", s.max()},         {"mean", s.mean()},        {"p50", s.quantile(0.5)},
+        {"p90", s.quantile(0.9)}, {"p99", s.quantile(0.99)}, {"relativeError", s.relative_error()}};
 
   const auto counts = ctx_.store.incident_counts();
   const auto as_object = [](const std::vector<std::pair<std::string, std::int64_t>>& v) {
@@ -37,22 +39,28 @@ json SummaryService::summary(const SummaryWindow& window, const std::vector<std:
   json children = json::array();
   // No federation link runs yet, so every child is reported as unreachable rather than left out.
   for (const auto& child : ctx_.federation.children(ctx_.node_id))
-    children.push_back({{"node", child}, {"state", "unreachable"}, {"lastSync", nullptr},
-                        {"lagSeconds", nullptr}, {"complete", false}, {"lostRanges", json::array()}});
-  return json{{"node", ctx_.node_id},
-              {"window", {{"from", format_rfc3339(window.from)}, {"to", format_rfc3339(window.to)}}},
-              {"metrics", out_metrics},
-              {"incidents",
-               {{"total", counts.total},
-                {"byStatus", as_object(counts.by_status)},
-                {"byDomain", as_object(counts.by_domain)},
-                {"bySeverity", as_object(counts.by_severity)}}},
-              {"serviceRequests",
-               {{"open", sr.open},
-                {"closed", sr.closed},
-                {"onTimeRatio", sr.closed ? json(static_cast<double>(sr.closed_on_time) / static_cast<double>(sr.closed))
-                                          : json(nullptr)}}},
-              {"children", children}};
+    children.push_back({{"node", child},
+                        {"state", "unreachable"},
+                        {"lastSync", nullptr},
+                        {"lagSeconds", nullptr},
+                        {"complete", false},
+                        {"lostRanges", json::array()}});
+  return json{
+      {"node", ctx_.node_id},
+      {"window", {{"from", format_rfc3339(window.from)}, {"to", format_rfc3339(window.to)}}},
+      {"metrics", out_metrics},
+      {"incidents",
+       {{"total", counts.total},
+        {"byStatus", as_object(counts.by_status)},
+        {"byDomain", as_object(counts.by_domain)},
+        {"bySeverity", as_object(counts.by_severity)}}},
+      {"serviceRequests",
+       {{"open", sr.open},
+        {"closed", sr.closed},
+        {"onTimeRatio",
+         sr.closed ? json(static_cast<double>(sr.closed_on_time) / static_cast<double>(sr.closed))
+                   : json(nullptr)}}},
+      {"children", children}};
 }
 
 }  // namespace ioc

@@ -21,7 +21,8 @@ class SummaryService {
 
   /// Aligns [from, to) outward to aggregate buckets.
   static SummaryWindow align(TimeMs from, TimeMs to);
-  nlohmann::json summary(const SummaryWindow& window, const std::vector<std::string>& metrics) const;
+  nlohmann::json summary(const SummaryWindow& window,
+                         const std::vector<std::string>& metrics) const;
 
  private:
   NodeContext& ctx_;

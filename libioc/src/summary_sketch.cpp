@@ -66,12 +66,14 @@ void put_bins(std::string& out, const std::map<int, std::uint64_t>& bins) {
 
 std::uint64_t get_bins(std::string_view& in, std::map<int, std::uint64_t>& bins) {
   const auto size = get_varint(in);
-  if (size > SummarySketch::kMaxBuckets * 2) throw Error(ErrorCode::kBadRequest, "too many sketch buckets", "sketch");
+  if (size > SummarySketch::kMaxBuckets * 2)
+    throw Error(ErrorCode::kBadRequest, "too many sketch buckets", "sketch");
   std::int64_t index = 0;
   std::uint64_t total = 0;
   for (std::uint64_t i = 0; i < size; ++i) {
     index += unzigzag(get_varint(in));
-    if (index < INT32_MIN || index > INT32_MAX) throw Error(ErrorCode::kBadRequest, "sketch index out of range", "sketch");
+    if (index < INT32_MIN || index > INT32_MAX)
+      throw Error(ErrorCode::kBadRequest, "sketch index out of range", "sketch");
     const auto n = get_varint(in);
     bins[static_cast<int>(index)] += n;
     total += n;
@@ -127,7 +129,8 @@ void SummarySketch::add(double value) {
 void SummarySketch::merge(const SummarySketch& other) {
   if (other.count_ == 0) return;
   if (other.alpha_ != alpha_)
-    throw Error(ErrorCode::kBadRequest, "cannot merge sketches of different relative error", "sketch");
+    throw Error(ErrorCode::kBadRequest, "cannot merge sketches of different relative error",
+                "sketch");
   if (count_ == 0) {
     min_ = other.min_;
     max_ = other.max_;
@@ -193,10 +196,12 @@ std::string SummarySketch::encode() const {
 }
 
 SummarySketch SummarySketch::decode(std::string_view in) {
-  if (in.empty() || in.front() != 1) throw Error(ErrorCode::kBadRequest, "unknown sketch format", "sketch");
+  if (in.empty() || in.front() != 1)
+    throw Error(ErrorCode::kBadRequest, "unknown sketch format", "sketch");
   in.remove_prefix(1);
   const double alpha = get_double(in);
-  if (!(alpha > 0 && alpha < 1)) throw Error(ErrorCode::kBadRequest, "bad sketch relative error", "sketch");
+  if (!(alpha > 0 && alpha < 1))
+    throw Error(ErrorCode::kBadRequest, "bad sketch relative error", "sketch");
   SummarySketch s(alpha);
   s.count_ = get_varint(in);
   s.sum_ = get_double(in);

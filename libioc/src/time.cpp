@@ -119,12 +119,18 @@ std::optional<TimeMs> parse_duration(std::string_view s) {
   if (ec != std::errc() || end == s.data() || n < 0) return std::nullopt;
   const std::string_view unit(end, static_cast<std::size_t>(s.data() + s.size() - end));
   std::int64_t scale;
-  if (unit == "ms") scale = 1;
-  else if (unit == "s") scale = 1000;
-  else if (unit == "m") scale = 60'000;
-  else if (unit == "h") scale = 3'600'000;
-  else if (unit == "d") scale = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
+  else if (unit == "d")
+    scale = 86'400'000;
+  else
+    return std::nullopt;
   if (n > INT64_MAX / scale) return std::nullopt;
   return n * scale;
 }

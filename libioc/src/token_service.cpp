@@ -4,8 +4,8 @@
 
 namespace ioc {
 
-std::string TokenService::issue(Store& store, Role role, const std::string& name, std::optional<TimeMs> expires,
-                                TimeMs now) {
+std::string TokenService::issue(Store& store, Role role, const std::string& name,
+                                std::optional<TimeMs> expires, TimeMs now) {
   const std::string token = "ioc_" + crypto::random_base64url(32);
   TokenRecord rec;
   rec.name = name;

@@ -20,8 +20,8 @@ class TokenService {
   TokenService(Store& store, std::string node_id) : store_(store), node_id_(std::move(node_id)) {}
 
   /// Creates a token and returns it; the only time its clear text exists.
-  static std::string issue(Store& store, Role role, const std::string& name, std::optional<TimeMs> expires,
-                           TimeMs now);
+  static std::string issue(Store& store, Role role, const std::string& name,
+                           std::optional<TimeMs> expires, TimeMs now);
   /// The actor a bearer token stands for, or nullopt if unknown, revoked or expired. Thread-safe.
   std::optional<Actor> authenticate(const std::string& token, TimeMs now);
 

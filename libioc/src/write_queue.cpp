@@ -7,9 +7,14 @@
 namespace ioc {
 
 WriteQueue::WriteQueue(Store& store, Options options, std::function<void()> on_failure)
-    : store_(store), options_(options), on_failure_(std::move(on_failure)), thread_([this] { loop(); }) {}
+    : store_(store),
+      options_(options),
+      on_failure_(std::move(on_failure)),
+      thread_([this] { loop(); }) {}
 
-WriteQueue::~WriteQueue() { stop(); }
+WriteQueue::~WriteQueue() {
+  stop();
+}
 
 bool WriteQueue::submit(Job job, Done done) {
   {
@@ -25,10 +30,13 @@ void WriteQueue::run(Job job) {
   std::promise<void> committed;
   auto result = committed.get_future();
   const bool queued = submit(std::move(job), [&committed](std::exception_ptr error) {
-    if (error) committed.set_exception(error);
-    else committed.set_value();
+    if (error)
+      committed.set_exception(error);
+    else
+      committed.set_value();
   });
-  if (!queued) throw Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly");
+  if (!queued)
+    throw Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly");
   result.get();
 }
 
@@ -83,7 +91,8 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
     any_failed = true;
   }
   if (any_failed && on_failure_) on_failure_();
-  // Live notifications go out before the answers, so a client never sees its 2xx ahead of the event.
+  // Live notifications go out before the answers, so a client never sees its 2xx ahead of the
+  // event.
   for (auto& f : after) {
     try {
       f();

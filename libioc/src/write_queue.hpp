@@ -29,8 +29,8 @@ class WriteQueue {
   using Done = std::function<void(std::exception_ptr)>;
 
   struct Options {
-    std::size_t max_pending = 1024;   ///< jobs queued at most; submit refuses beyond
-    std::size_t max_per_commit = 256; ///< jobs grouped into one transaction at most
+    std::size_t max_pending = 1024;    ///< jobs queued at most; submit refuses beyond
+    std::size_t max_per_commit = 256;  ///< jobs grouped into one transaction at most
   };
 
   /// `on_failure` runs on the writer thread whenever a job or a commit fails, so stateful caches

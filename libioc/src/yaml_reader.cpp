@@ -13,9 +13,9 @@ YAML::Node load_file(const std::string& path) {
   } catch (const YAML::BadFile&) {
     throw Error(ErrorCode::kConfig, path + ":1:1: error: cannot open file", path);
   } catch (const YAML::ParserException& e) {
-    throw Error(ErrorCode::kConfig,
-                path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                    std::to_string(e.mark.column + 1) + ": error: invalid YAML: " + e.msg);
+    throw Error(ErrorCode::kConfig, path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                        std::to_string(e.mark.column + 1) +
+                                        ": error: invalid YAML: " + e.msg);
   }
 }
 
@@ -25,8 +25,8 @@ void fail(const std::string& file, const YAML::Node& at, const std::string& key,
   const int line = mark.line < 0 ? 1 : mark.line + 1;
   const int col = mark.column < 0 ? 1 : mark.column + 1;
   throw Error(ErrorCode::kConfig,
-              file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " +
-                  (key.empty() ? "" : key + ": ") + message,
+              file + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                  ": error: " + (key.empty() ? "" : key + ": ") + message,
               key);
 }
 
@@ -58,7 +58,9 @@ void MapReader::fail_at(const std::string& key, const std::string& message) cons
   fail(file_, n.IsDefined() ? n : node_, key_path(key), message);
 }
 
-bool MapReader::has(const std::string& key) const { return node_[key].IsDefined(); }
+bool MapReader::has(const std::string& key) const {
+  return node_[key].IsDefined();
+}
 
 YAML::Node MapReader::take(const std::string& key) {
   used_.insert(key);

@@ -27,7 +27,8 @@ int usage(const std::string& why) {
 
 std::string require(const ioc::cli::Args& args, const std::string& name) {
   const auto v = args.get(name);
-  if (!v || v->empty()) throw ioc::Error(ioc::ErrorCode::kBadRequest, "--" + name + " is required", name);
+  if (!v || v->empty())
+    throw ioc::Error(ioc::ErrorCode::kBadRequest, "--" + name + " is required", name);
   return *v;
 }
 
@@ -52,9 +53,12 @@ int token_command(const std::string& verb, int argc, char** argv) {
     std::cout << "id\tname\trole\tcreated\texpires\tstate\n";
     const auto now = ioc::SystemClock().now();
     for (const auto& t : ioc::list_tokens(data)) {
-      const char* state = t.revoked ? "revoked" : (t.expires && *t.expires <= now) ? "expired" : "active";
-      std::cout << t.id << "\t" << t.name << "\t" << ioc::to_string(t.role) << "\t" << ioc::format_rfc3339(t.created)
-                << "\t" << (t.expires ? ioc::format_rfc3339(*t.expires) : "never") << "\t" << state << "\n";
+      const char* state = t.revoked                          ? "revoked"
+                          : (t.expires && *t.expires <= now) ? "expired"
+                                                             : "active";
+      std::cout << t.id << "\t" << t.name << "\t" << ioc::to_string(t.role) << "\t"
+                << ioc::format_rfc3339(t.created) << "\t"
+                << (t.expires ? ioc::format_rfc3339(*t.expires) : "never") << "\t" << state << "\n";
     }
     return 0;
   }
@@ -77,18 +81,20 @@ int token_command(const std::string& verb, int argc, char** argv) {
 
 int federation_command(const std::string& verb, int argc, char** argv) {
   ioc::cli::Args args(argc, argv, 3, {}, {});
-  if (!args.ok() || args.positional().size() != 1) return usage("federation " + verb + " takes one FILE");
+  if (!args.ok() || args.positional().size() != 1)
+    return usage("federation " + verb + " takes one FILE");
   const auto fed = ioc::load_federation(args.positional()[0]);
   for (const auto& n : fed.nodes) ioc::load_node_config(fed, n.id);
   if (verb == "check") {
-    std::cout << fed.path << ": ok: federation '" << fed.name << "', " << fed.nodes.size() << " nodes, root '"
-              << fed.root() << "'\n";
+    std::cout << fed.path << ": ok: federation '" << fed.name << "', " << fed.nodes.size()
+              << " nodes, root '" << fed.root() << "'\n";
     return 0;
   }
   if (verb == "graph") {
     std::cout << "digraph \"" << fed.name << "\" {\n  rankdir=TB;\n";
     for (const auto& n : fed.nodes)
-      std::cout << "  \"" << n.id << "\" [label=\"" << n.id << "\\n(" << ioc::to_string(n.kind) << ")\"];\n";
+      std::cout << "  \"" << n.id << "\" [label=\"" << n.id << "\\n(" << ioc::to_string(n.kind)
+                << ")\"];\n";
     for (const auto& n : fed.nodes)
       if (n.parent) std::cout << "  \"" << *n.parent << "\" -> \"" << n.id << "\";\n";
     std::cout << "}\n";
@@ -109,7 +115,8 @@ int main(int argc, char** argv) {
     if (command == "keys" && verb == "generate") {
       ioc::cli::Args args(argc, argv, 3, {"node", "out"}, {});
       if (!args.ok()) return usage(args.error());
-      const auto files = ioc::federation::generate_keys(require(args, "node"), require(args, "out"));
+      const auto files =
+          ioc::federation::generate_keys(require(args, "node"), require(args, "out"));
       std::cout << files.private_key << "\n" << files.public_key << "\n";
       return 0;
     }
@@ -118,7 +125,8 @@ int main(int argc, char** argv) {
       if (!args.ok()) return usage(args.error());
       const std::string out = require(args, "out");
       ioc::backup_store(require(args, "data"), out);
-      std::cout << "backup written to " << out << " (a node started from it begins a new log epoch)\n";
+      std::cout << "backup written to " << out
+                << " (a node started from it begins a new log epoch)\n";
       return 0;
     }
     if (command == "--help" || command == "help") {
@@ -128,8 +136,10 @@ int main(int argc, char** argv) {
     return usage("unknown command '" + command + (verb.empty() ? "" : " " + verb) + "'");
   } catch (const ioc::Error& e) {
     // Config errors already read "file:line:col: error: ..."; others get a prefix.
-    if (e.code() == ioc::ErrorCode::kConfig) std::cerr << e.what() << "\n";
-    else std::cerr << "iocctl: error: " << e.what() << "\n";
+    if (e.code() == ioc::ErrorCode::kConfig)
+      std::cerr << e.what() << "\n";
+    else
+      std::cerr << "iocctl: error: " << e.what() << "\n";
     return 1;
   }
 }

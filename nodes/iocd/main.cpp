@@ -29,14 +29,17 @@ void write_port_file(const std::string& data_dir, std::uint16_t port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ioc::cli::Args args(argc, argv, 1, {"federation", "node", "data", "listen", "key", "body-limit", "threads"},
+  ioc::cli::Args args(argc, argv, 1,
+                      {"federation", "node", "data", "listen", "key", "body-limit", "threads"},
                       {"power-safe", "help"});
   if (args.flag("help")) {
     std::cout << kUsage;
     return 0;
   }
   if (!args.ok() || !args.get("federation") || !args.get("node") || !args.positional().empty()) {
-    std::cerr << "iocd: " << (args.ok() ? "--federation and --node are required" : args.error()) << "\n" << kUsage;
+    std::cerr << "iocd: " << (args.ok() ? "--federation and --node are required" : args.error())
+              << "\n"
+              << kUsage;
     return 2;
   }
   // Block the signals we wait for before any thread starts, so every thread inherits the mask.
@@ -66,8 +69,8 @@ int main(int argc, char** argv) {
     const std::uint16_t port = node.start();
     const std::string data_dir = args.get_or("data", "data/" + node.id());
     write_port_file(data_dir, port);
-    std::cout << "iocd: node " << node.id() << " serving on port " << port << " (epoch " << node.epoch()
-              << ", data " << data_dir << ")" << std::endl;
+    std::cout << "iocd: node " << node.id() << " serving on port " << port << " (epoch "
+              << node.epoch() << ", data " << data_dir << ")" << std::endl;
     for (;;) {
       int sig = 0;
       sigwait(&signals, &sig);

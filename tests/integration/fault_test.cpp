@@ -29,7 +29,8 @@ std::map<std::string, int> rows_per_source(const std::string& data_dir) {
 
 }  // namespace
 
-TEST_CASE("kill -9 in the middle of ingest loses no acknowledged row and splits no batch", "[integration][fault]") {
+TEST_CASE("kill -9 in the middle of ingest loses no acknowledged row and splits no batch",
+          "[integration][fault]") {
   RunningNode node;
   const auto port = node.process.port();
   const std::string token = node.tokens.at("ingest");
@@ -45,7 +46,8 @@ TEST_CASE("kill -9 in the middle of ingest loses no acknowledged row and splits 
       for (int b = 0; !stop; ++b) {
         const std::string source = "client" + std::to_string(c) + "-batch" + std::to_string(b);
         std::vector<double> values(kRowsPerBatch, 1.0);
-        const auto res = client.post("/api/v1/observations", observations("load", "city", values, 1761552000000, 1, source));
+        const auto res = client.post(
+            "/api/v1/observations", observations("load", "city", values, 1761552000000, 1, source));
         if (res.status == 202) {
           std::lock_guard lock(mutex);
           acknowledged.insert(source);
@@ -75,27 +77,38 @@ TEST_CASE("kill -9 in the middle of ingest loses no acknowledged row and splits 
   CHECK(stored.size() >= acknowledged.size());
 }
 
-TEST_CASE("after a crash an active alert is still known and is cancelled when the value falls", "[integration][fault]") {
+TEST_CASE("after a crash an active alert is still known and is cancelled when the value falls",
+          "[integration][fault]") {
   RunningNode node;
-  REQUIRE(node.as("ingest").post("/api/v1/observations", observations("river_level", "city/north", {2.6})).status == 202);
+  REQUIRE(node.as("ingest")
+              .post("/api/v1/observations", observations("river_level", "city/north", {2.6}))
+              .status == 202);
   node.process.kill_hard();
   node.process.start();
   auto viewer = node.as("viewer");
   REQUIRE(viewer.get("/api/v1/alerts?active=true").json()["items"].size() == 1);
   // Still above: no second alert.
-  REQUIRE(node.as("ingest").post("/api/v1/observations", observations("river_level", "city/north", {2.7})).status == 202);
+  REQUIRE(node.as("ingest")
+              .post("/api/v1/observations", observations("river_level", "city/north", {2.7}))
+              .status == 202);
   CHECK(viewer.get("/api/v1/alerts").json()["items"].size() == 1);
-  REQUIRE(node.as("ingest").post("/api/v1/observations", observations("river_level", "city/north", {1.0})).status == 202);
+  REQUIRE(node.as("ingest")
+              .post("/api/v1/observations", observations("river_level", "city/north", {1.0}))
+              .status == 202);
   CHECK(viewer.get("/api/v1/alerts?active=true").json()["items"].empty());
   CHECK(viewer.get("/api/v1/alerts").json()["items"][1]["msgType"] == "Cancel");
 }
 
-TEST_CASE("a backup taken while the node runs restores with all its rows and a new epoch", "[integration][fault]") {
+TEST_CASE("a backup taken while the node runs restores with all its rows and a new epoch",
+          "[integration][fault]") {
   RunningNode node;
-  REQUIRE(node.as("ingest").post("/api/v1/observations", observations("rainfall", "city", {1, 2, 3})).status == 202);
+  REQUIRE(node.as("ingest")
+              .post("/api/v1/observations", observations("rainfall", "city", {1, 2, 3}))
+              .status == 202);
   const std::string epoch = node.as("viewer").get("/readyz").json()["epoch"];
   // 1. Back up through iocctl while the node keeps serving.
-  const auto backup = run_command({IOCCTL_PATH, "backup", "--data", node.data(), "--out", node.dir / "backup.db"});
+  const auto backup =
+      run_command({IOCCTL_PATH, "backup", "--data", node.data(), "--out", node.dir / "backup.db"});
   REQUIRE(backup.exit_code == 0);
   CHECK(node.as("viewer").get("/healthz").status == 200);
   // 2. Restore into a fresh data directory and start a node on it.
@@ -106,14 +119,20 @@ TEST_CASE("a backup taken while the node runs restores with all its rows and a n
   const auto ready = HttpClient(restored.port()).get("/readyz").json();
   CHECK(ready["epoch"] != epoch);
   // 3. The tokens and rows came along.
-  CHECK(HttpClient(restored.port(), node.tokens.at("viewer")).get("/api/v1/observations").json()["items"].size() == 3);
+  CHECK(HttpClient(restored.port(), node.tokens.at("viewer"))
+            .get("/api/v1/observations")
+            .json()["items"]
+            .size() == 3);
   // 4. Refuses to overwrite an existing file.
-  CHECK(run_command({IOCCTL_PATH, "backup", "--data", node.data(), "--out", node.dir / "backup.db"}).exit_code == 1);
+  CHECK(run_command({IOCCTL_PATH, "backup", "--data", node.data(), "--out", node.dir / "backup.db"})
+            .exit_code == 1);
 }
 
 TEST_CASE("power-safe mode serves and survives a crash", "[integration][fault]") {
   RunningNode node({"--power-safe"});
-  REQUIRE(node.as("ingest").post("/api/v1/observations", observations("rainfall", "city", {1, 2})).status == 202);
+  REQUIRE(node.as("ingest")
+              .post("/api/v1/observations", observations("rainfall", "city", {1, 2}))
+              .status == 202);
   node.process.kill_hard();
   node.process.start();
   CHECK(node.as("viewer").get("/api/v1/observations").json()["items"].size() == 2);
@@ -121,7 +140,9 @@ TEST_CASE("power-safe mode serves and survives a crash", "[integration][fault]")
 
 TEST_CASE("SIGTERM drains: a clean stop exits 0 and keeps everything", "[integration][fault]") {
   RunningNode node;
-  REQUIRE(node.as("ingest").post("/api/v1/observations", observations("rainfall", "city", {1})).status == 202);
+  REQUIRE(node.as("ingest")
+              .post("/api/v1/observations", observations("rainfall", "city", {1}))
+              .status == 202);
   CHECK(node.process.stop() == 0);
   CHECK(rows_per_source(node.data()).at("sensor-1") == 1);
 }

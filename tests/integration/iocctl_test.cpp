@@ -9,10 +9,12 @@
 
 using namespace ioc::test;
 
-TEST_CASE("iocctl token issue prints only the token, list shows it, revoke stops it", "[integration][iocctl]") {
+TEST_CASE("iocctl token issue prints only the token, list shows it, revoke stops it",
+          "[integration][iocctl]") {
   RunningNode node;
   // 1. Issue.
-  const auto issued = run_command({IOCCTL_PATH, "token", "issue", "--data", node.data(), "--role", "operator", "--name", "duty"});
+  const auto issued = run_command({IOCCTL_PATH, "token", "issue", "--data", node.data(), "--role",
+                                   "operator", "--name", "duty"});
   REQUIRE(issued.exit_code == 0);
   const std::string token = issued.out.substr(0, issued.out.size() - 1);
   CHECK(token.rfind("ioc_", 0) == 0);
@@ -24,32 +26,46 @@ TEST_CASE("iocctl token issue prints only the token, list shows it, revoke stops
   CHECK(listed.out.find("duty\toperator") != std::string::npos);
   CHECK(listed.out.find(token) == std::string::npos);
   // 3. Revoke (id 5: four role tokens came first); the running node stops accepting it.
-  REQUIRE(run_command({IOCCTL_PATH, "token", "revoke", "--data", node.data(), "--id", "5"}).exit_code == 0);
+  REQUIRE(
+      run_command({IOCCTL_PATH, "token", "revoke", "--data", node.data(), "--id", "5"}).exit_code ==
+      0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   CHECK(HttpClient(node.process.port(), token).get("/api/v1/incidents").status == 401);
-  CHECK(run_command({IOCCTL_PATH, "token", "revoke", "--data", node.data(), "--id", "5"}).exit_code == 1);
+  CHECK(
+      run_command({IOCCTL_PATH, "token", "revoke", "--data", node.data(), "--id", "5"}).exit_code ==
+      1);
 }
 
 TEST_CASE("iocctl token issue with an expiry and bad arguments", "[integration][iocctl]") {
   TempDir dir;
-  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--role", "viewer", "--expires", "1d"}).exit_code == 0);
-  CHECK(run_command({IOCCTL_PATH, "token", "list", "--data", dir / "d"}).out.find("\tactive") != std::string::npos);
-  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--role", "king"}).exit_code == 2);
-  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--role", "viewer", "--expires", "soon"}).exit_code == 2);
+  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--role", "viewer",
+                     "--expires", "1d"})
+            .exit_code == 0);
+  CHECK(run_command({IOCCTL_PATH, "token", "list", "--data", dir / "d"}).out.find("\tactive") !=
+        std::string::npos);
+  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--role", "king"})
+            .exit_code == 2);
+  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--role", "viewer",
+                     "--expires", "soon"})
+            .exit_code == 2);
   CHECK(run_command({IOCCTL_PATH, "token", "issue", "--role", "viewer"}).exit_code == 1);
-  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--rol", "viewer"}).exit_code == 2);
+  CHECK(run_command({IOCCTL_PATH, "token", "issue", "--data", dir / "d", "--rol", "viewer"})
+            .exit_code == 2);
   CHECK(run_command({IOCCTL_PATH, "frobnicate"}).exit_code == 2);
 }
 
 TEST_CASE("iocctl keys generate writes NAME.key (0600) and NAME.pub", "[integration][iocctl]") {
   TempDir dir;
-  const auto res = run_command({IOCCTL_PATH, "keys", "generate", "--node", "danang/son-tra", "--out", dir / "keys"});
+  const auto res = run_command(
+      {IOCCTL_PATH, "keys", "generate", "--node", "danang/son-tra", "--out", dir / "keys"});
   REQUIRE(res.exit_code == 0);
   struct stat st {};
   REQUIRE(stat((dir / "keys/danang_son-tra.key").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(read_file(dir / "keys/danang_son-tra.pub").find("BEGIN PUBLIC KEY") != std::string::npos);
-  CHECK(run_command({IOCCTL_PATH, "keys", "generate", "--node", "danang/son-tra", "--out", dir / "keys"}).exit_code == 1);
+  CHECK(run_command(
+            {IOCCTL_PATH, "keys", "generate", "--node", "danang/son-tra", "--out", dir / "keys"})
+            .exit_code == 1);
 }
 
 TEST_CASE("iocctl federation check and graph", "[integration][iocctl]") {
@@ -61,14 +77,19 @@ TEST_CASE("iocctl federation check and graph", "[integration][iocctl]") {
   res = run_command({IOCCTL_PATH, "federation", "graph", fed});
   CHECK(res.out.rfind("digraph \"testcity\" {", 0) == 0);
   CHECK(res.out.find("\"city\" -> \"city/north\";") != std::string::npos);
-  write_file(dir / "bad.yaml", "apiVersion: ioc/v1\nkind: Federation\nname: x\nnodes:\n  - {id: a, kind: city, endpoint: e, publicKey: k, extra: 1}\n");
+  write_file(dir / "bad.yaml",
+             "apiVersion: ioc/v1\nkind: Federation\nname: x\nnodes:\n  - {id: a, kind: city, "
+             "endpoint: e, publicKey: k, extra: 1}\n");
   res = run_command({IOCCTL_PATH, "federation", "check", dir / "bad.yaml"});
   CHECK(res.exit_code == 1);
   CHECK(res.err.rfind(dir / "bad.yaml:5:52: error: nodes[0].extra: unknown key", 0) == 0);
-  CHECK(run_command({IOCCTL_PATH, "federation", "check", IOC_SOURCE_DIR "/examples/danang/federation.yaml"}).exit_code == 0);
+  CHECK(run_command(
+            {IOCCTL_PATH, "federation", "check", IOC_SOURCE_DIR "/examples/danang/federation.yaml"})
+            .exit_code == 0);
 }
 
-TEST_CASE("iocd refuses bad arguments and bad configuration with a clear message", "[integration][iocctl]") {
+TEST_CASE("iocd refuses bad arguments and bad configuration with a clear message",
+          "[integration][iocctl]") {
   TempDir dir;
   const std::string fed = write_test_federation(dir.path());
   auto res = run_command({IOCD_PATH, "--node", "city"});
@@ -77,7 +98,8 @@ TEST_CASE("iocd refuses bad arguments and bad configuration with a clear message
   res = run_command({IOCD_PATH, "--federation", fed, "--node", "atlantis", "--data", dir / "d"});
   CHECK(res.exit_code == 1);
   CHECK(res.err.find("no node 'atlantis'") != std::string::npos);
-  res = run_command({IOCD_PATH, "--federation", fed, "--node", "city", "--data", dir / "d", "--listen", "nowhere"});
+  res = run_command({IOCD_PATH, "--federation", fed, "--node", "city", "--data", dir / "d",
+                     "--listen", "nowhere"});
   CHECK(res.exit_code == 1);
   CHECK(res.err.find("listen") != std::string::npos);
 }

@@ -38,24 +38,32 @@ TEST_CASE("ingest answers 202 once committed and the rows can be read back", "[i
   CHECK(page["items"][0]["ts"] == "2025-10-27T08:00:00.000Z");
   CHECK(page["items"][0]["area"] == "city/north");
   REQUIRE(page["next"].is_string());
-  page = viewer.get("/api/v1/observations?metric=rainfall&limit=10&cursor=" + page["next"].get<std::string>()).json();
+  page = viewer
+             .get("/api/v1/observations?metric=rainfall&limit=10&cursor=" +
+                  page["next"].get<std::string>())
+             .json();
   CHECK(page["items"].size() == 3);
   CHECK(page["next"].is_null());
   page = viewer.get("/api/v1/observations?area=city%2Fsouth").json();
   CHECK(page["items"].size() == 2);
-  page = viewer.get("/api/v1/observations?from=2025-10-27T08:01:00Z&to=2025-10-27T08:02:00Z").json();
+  page =
+      viewer.get("/api/v1/observations?from=2025-10-27T08:01:00Z&to=2025-10-27T08:02:00Z").json();
   CHECK(page["items"].size() == 2);
   // 3. Posting the same rows again stores them again: observations are facts, not keyed records.
   ingest.post("/api/v1/observations", observations("rainfall", "city/north", {1, 2, 3}));
   CHECK(viewer.get("/api/v1/observations?metric=rainfall&limit=100").json()["items"].size() == 8);
 }
 
-TEST_CASE("a river crossing raises a CAP alert and an incident; falling back cancels", "[integration]") {
+TEST_CASE("a river crossing raises a CAP alert and an incident; falling back cancels",
+          "[integration]") {
   RunningNode node;
   auto ingest = node.as("ingest");
   auto viewer = node.as("viewer");
   // 1. The river rises past 2.2 m in the north district.
-  REQUIRE(ingest.post("/api/v1/observations", observations("river_level", "city/north", {1.8, 2.1, 2.4})).status == 202);
+  REQUIRE(
+      ingest
+          .post("/api/v1/observations", observations("river_level", "city/north", {1.8, 2.1, 2.4}))
+          .status == 202);
   auto alerts = viewer.get("/api/v1/alerts?active=true").json()["items"];
   REQUIRE(alerts.size() == 1);
   const std::string id = alerts[0]["identifier"];
@@ -63,7 +71,8 @@ TEST_CASE("a river crossing raises a CAP alert and an incident; falling back can
   CHECK(alerts[0]["severity"] == "Severe");
   CHECK(alerts[0]["area"] == "city/north");
   // 2. The alert is also served as CAP 1.2 XML.
-  const auto xml = viewer.request("GET", "/api/v1/alerts/" + id, "", "", {{"Accept", "application/cap+xml"}});
+  const auto xml =
+      viewer.request("GET", "/api/v1/alerts/" + id, "", "", {{"Accept", "application/cap+xml"}});
   CHECK(xml.status == 200);
   CHECK(xml.header("content-type") == "application/cap+xml");
   CHECK(xml.body.find("<msgType>Alert</msgType>") != std::string::npos);
@@ -74,7 +83,10 @@ TEST_CASE("a river crossing raises a CAP alert and an incident; falling back can
   CHECK(incidents[0]["alert"] == id);
   CHECK(incidents[0]["owner"] == "city");
   // 4. The river falls below 2.1 m: a Cancel referencing the alert, which is no longer active.
-  REQUIRE(ingest.post("/api/v1/observations", observations("river_level", "city/north", {2.15, 2.0}, 1761553000000)).status == 202);
+  REQUIRE(ingest
+              .post("/api/v1/observations",
+                    observations("river_level", "city/north", {2.15, 2.0}, 1761553000000))
+              .status == 202);
   CHECK(viewer.get("/api/v1/alerts?active=true").json()["items"].empty());
   alerts = viewer.get("/api/v1/alerts").json()["items"];
   REQUIRE(alerts.size() == 2);
@@ -83,13 +95,18 @@ TEST_CASE("a river crossing raises a CAP alert and an incident; falling back can
   CHECK_FALSE(alerts[0]["active"].get<bool>());
 }
 
-TEST_CASE("an incident goes through its lifecycle with versions and audit history", "[integration]") {
+TEST_CASE("an incident goes through its lifecycle with versions and audit history",
+          "[integration]") {
   RunningNode node;
   auto op = node.as("operator");
   // 1. Report.
-  auto res = op.post("/api/v1/incidents", {{"domain", "public-order"}, {"severity", "moderate"}, {"area", "city/south"},
-                                            {"title", "Crowd at Dragon Bridge"},
-                                            {"location", {{"lat", 16.0611}, {"lon", 108.2272}, {"address", "Cau Rong"}}}});
+  auto res =
+      op.post("/api/v1/incidents",
+              {{"domain", "public-order"},
+               {"severity", "moderate"},
+               {"area", "city/south"},
+               {"title", "Crowd at Dragon Bridge"},
+               {"location", {{"lat", 16.0611}, {"lon", 108.2272}, {"address", "Cau Rong"}}}});
   REQUIRE(res.status == 201);
   const std::string id = res.json()["id"];
   CHECK(res.json()["version"] == 1);
@@ -98,7 +115,8 @@ TEST_CASE("an incident goes through its lifecycle with versions and audit histor
   // 2. Acknowledge, dispatch, resolve, close.
   int version = 1;
   for (const char* action : {"acknowledge", "dispatch", "resolve", "close"}) {
-    res = op.post("/api/v1/incidents/" + id + "/actions", {{"action", action}, {"note", std::string("step ") + action}});
+    res = op.post("/api/v1/incidents/" + id + "/actions",
+                  {{"action", action}, {"note", std::string("step ") + action}});
     REQUIRE(res.status == 200);
     CHECK(res.json()["version"] == ++version);
   }
@@ -123,8 +141,11 @@ TEST_CASE("an incident goes through its lifecycle with versions and audit histor
 TEST_CASE("escalation needs a node above: the root answers 409", "[integration]") {
   RunningNode node;
   auto op = node.as("operator");
-  const auto id = op.post("/api/v1/incidents", {{"domain", "flood"}, {"severity", "severe"}, {"area", "city"}, {"title", "t"}})
-                      .json()["id"].get<std::string>();
+  const auto id =
+      op.post("/api/v1/incidents",
+              {{"domain", "flood"}, {"severity", "severe"}, {"area", "city"}, {"title", "t"}})
+          .json()["id"]
+          .get<std::string>();
   const auto res = op.post("/api/v1/incidents/" + id + "/actions", {{"action", "escalate"}});
   CHECK(res.status == 409);
   CHECK(res.json()["error"]["message"].get<std::string>().find("root") != std::string::npos);
@@ -138,9 +159,10 @@ TEST_CASE("Open311 services, requests and SLA compliance", "[integration]") {
   REQUIRE(services.size() == 2);
   CHECK(services[0]["service_code"] == "pothole");
   // 2. A citizen app posts a form-encoded request.
-  auto res = op.request("POST", "/open311/v2/requests.json",
-                        "service_code=flooding&lat=16.05&long=108.2&description=water+knee+deep&area=city%2Fnorth",
-                        "application/x-www-form-urlencoded");
+  auto res = op.request(
+      "POST", "/open311/v2/requests.json",
+      "service_code=flooding&lat=16.05&long=108.2&description=water+knee+deep&area=city%2Fnorth",
+      "application/x-www-form-urlencoded");
   REQUIRE(res.status == 201);
   const std::string id = res.json()[0]["service_request_id"];
   // 3. It is listed with its SLA-derived expected time.
@@ -150,7 +172,8 @@ TEST_CASE("Open311 services, requests and SLA compliance", "[integration]") {
   CHECK(one[0]["service_name"] == "Street flooding");
   CHECK(one[0]["agency_responsible"] == "city");
   // 4. A JSON request too, then closing one.
-  res = op.post("/open311/v2/requests.json", {{"service_code", "pothole"}, {"address_string", "12 Bach Dang"}});
+  res = op.post("/open311/v2/requests.json",
+                {{"service_code", "pothole"}, {"address_string", "12 Bach Dang"}});
   REQUIRE(res.status == 201);
   CHECK(op.get("/open311/v2/requests.json").json().size() == 2);
   res = op.post("/api/v1/service-requests/" + id + "/close", {{"status_notes", "drained"}});
@@ -169,8 +192,12 @@ TEST_CASE("the summary merges sketches over the window and lists every child", "
   auto ingest = node.as("ingest");
   std::vector<double> values;
   for (int i = 1; i <= 1000; ++i) values.push_back(i);
-  REQUIRE(ingest.post("/api/v1/observations", observations("pm25", "city/south", values, 1761552000000, 100)).status == 202);
-  REQUIRE(ingest.post("/api/v1/observations", observations("rainfall", "city", {5, 7})).status == 202);
+  REQUIRE(ingest
+              .post("/api/v1/observations",
+                    observations("pm25", "city/south", values, 1761552000000, 100))
+              .status == 202);
+  REQUIRE(ingest.post("/api/v1/observations", observations("rainfall", "city", {5, 7})).status ==
+          202);
   auto viewer = node.as("viewer");
   auto s = viewer.get("/api/v1/summary?from=2025-10-27T08:00:30Z&to=2025-10-27T09:00:00Z").json();
   CHECK(s["node"] == "city");
@@ -186,7 +213,9 @@ TEST_CASE("the summary merges sketches over the window and lists every child", "
   REQUIRE(s["children"].size() == 3);
   CHECK(s["children"][0]["node"] == "city/north");
   CHECK(s["children"][0]["state"] == "unreachable");
-  s = viewer.get("/api/v1/summary?from=2025-10-27T08:00:00Z&to=2025-10-27T09:00:00Z&metrics=rainfall").json();
+  s = viewer
+          .get("/api/v1/summary?from=2025-10-27T08:00:00Z&to=2025-10-27T09:00:00Z&metrics=rainfall")
+          .json();
   CHECK(s["metrics"].size() == 1);
   CHECK(s["metrics"]["rainfall"]["mean"] == 6.0);
   s = viewer.get("/api/v1/summary?from=2025-10-27T10:00:00Z&to=2025-10-27T11:00:00Z").json();

@@ -5,13 +5,16 @@
 using namespace ioc::test;
 using nlohmann::json;
 
-TEST_CASE("the WebSocket stream delivers alerts and incident changes live", "[integration][stream]") {
+TEST_CASE("the WebSocket stream delivers alerts and incident changes live",
+          "[integration][stream]") {
   RunningNode node;
   // 1. A viewer opens the stream.
   StreamClient stream(node.process.port(), node.tokens.at("viewer"));
   REQUIRE(stream.connected());
   // 2. A crossing produces an alert and an incident, in that order.
-  REQUIRE(node.as("ingest").post("/api/v1/observations", observations("river_level", "city/north", {2.5})).status == 202);
+  REQUIRE(node.as("ingest")
+              .post("/api/v1/observations", observations("river_level", "city/north", {2.5}))
+              .status == 202);
   const auto first = stream.next(std::chrono::seconds(5));
   REQUIRE(first);
   const auto alert = json::parse(*first);
@@ -22,7 +25,9 @@ TEST_CASE("the WebSocket stream delivers alerts and incident changes live", "[in
   CHECK(json::parse(*second)["type"] == "incident");
   // 3. An operator action shows up too.
   const std::string id = json::parse(*second)["data"]["id"];
-  REQUIRE(node.as("operator").post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}}).status == 200);
+  REQUIRE(node.as("operator")
+              .post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}})
+              .status == 200);
   const auto third = stream.next(std::chrono::seconds(5));
   REQUIRE(third);
   CHECK(json::parse(*third)["data"]["status"] == "acknowledged");

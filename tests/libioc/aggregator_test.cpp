@@ -18,9 +18,12 @@ TEST_CASE("batches fold into per-metric, per-area minute buckets", "[aggregator]
   ioc::test::TempDir dir;
   Store store({dir / "ioc.db"});
   Aggregator agg;
-  const auto o = [](const char* m, const char* area, TimeMs ts, double v) { return Observation{"s", m, ts, v, "", area, {}}; };
+  const auto o = [](const char* m, const char* area, TimeMs ts, double v) {
+    return Observation{"s", m, ts, v, "", area, {}};
+  };
   store.write([&](Store::Writer& w) {
-    agg.add(w, {o("rain", "a", 1000, 1), o("rain", "a", 2000, 3), o("rain", "b", 1000, 10), o("rain", "a", 61'000, 5)});
+    agg.add(w, {o("rain", "a", 1000, 1), o("rain", "a", 2000, 3), o("rain", "b", 1000, 10),
+                o("rain", "a", 61'000, 5)});
   });
   store.write([&](Store::Writer& w) { agg.add(w, {o("rain", "a", 3000, 2)}); });
   agg.reset();  // the next batch must read the bucket back from the store

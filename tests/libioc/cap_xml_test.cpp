@@ -40,17 +40,23 @@ TEST_CASE("CAP 1.2 XML has the required alert and info elements", "[cap]") {
   CHECK(element(xml, "identifier") == "ioc-abc");
   CHECK(element(xml, "sender") == "danang/hai-chau");
   CHECK(element(xml, "sent") == "2025-10-27T08:00:00+00:00");
-  CHECK(std::set<std::string>{"Actual", "Exercise", "System", "Test", "Draft"}.count(element(xml, "status")));
-  CHECK(std::set<std::string>{"Alert", "Update", "Cancel", "Ack", "Error"}.count(element(xml, "msgType")));
+  CHECK(std::set<std::string>{"Actual", "Exercise", "System", "Test", "Draft"}.count(
+      element(xml, "status")));
+  CHECK(std::set<std::string>{"Alert", "Update", "Cancel", "Ack", "Error"}.count(
+      element(xml, "msgType")));
   CHECK(std::set<std::string>{"Public", "Restricted", "Private"}.count(element(xml, "scope")));
-  CHECK(std::set<std::string>{"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport",
-                              "Infra", "CBRNE", "Other"}.count(element(xml, "category")));
-  CHECK(std::set<std::string>{"Immediate", "Expected", "Future", "Past", "Unknown"}.count(element(xml, "urgency")));
+  CHECK(std::set<std::string>{"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
+                              "Transport", "Infra", "CBRNE", "Other"}
+            .count(element(xml, "category")));
+  CHECK(std::set<std::string>{"Immediate", "Expected", "Future", "Past", "Unknown"}.count(
+      element(xml, "urgency")));
   CHECK(element(xml, "severity") == "Severe");
-  CHECK(std::set<std::string>{"Observed", "Likely", "Possible", "Unlikely", "Unknown"}.count(element(xml, "certainty")));
+  CHECK(std::set<std::string>{"Observed", "Likely", "Possible", "Unlikely", "Unknown"}.count(
+      element(xml, "certainty")));
   CHECK(element(xml, "event") == "River flood alarm level 2");
   CHECK(element(xml, "areaDesc") == "danang/hai-chau");
-  // CAP element order inside <alert>: identifier, sender, sent, status, msgType, scope, references?, info
+  // CAP element order inside <alert>: identifier, sender, sent, status, msgType, scope,
+  // references?, info
   CHECK(xml.find("<identifier>") < xml.find("<sender>"));
   CHECK(xml.find("<sent>") < xml.find("<status>"));
   CHECK(xml.find("<msgType>") < xml.find("<scope>"));

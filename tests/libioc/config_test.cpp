@@ -32,7 +32,8 @@ TEST_CASE("a valid federation loads with its tree", "[config]") {
   CHECK(fed.name == "testcity");
   REQUIRE(fed.nodes.size() == 4);
   CHECK(fed.root() == "city");
-  CHECK(fed.children("city") == std::vector<std::string>{"city/north", "city/south", "city/health"});
+  CHECK(fed.children("city") ==
+        std::vector<std::string>{"city/north", "city/south", "city/health"});
   CHECK(fed.in_subtree("city/north", "city"));
   CHECK(fed.in_subtree("city", "city"));
   CHECK_FALSE(fed.in_subtree("city", "city/north"));
@@ -53,16 +54,19 @@ TEST_CASE("federation errors name file:line:col and the key", "[config]") {
   TempDir dir;
   const std::string f = dir / "f.yaml";
   SECTION("unknown key") {
-    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k, colour: red}\n");
+    write_file(f, std::string(kHeader) +
+                      "  - {id: a, kind: city, endpoint: e, publicKey: k, colour: red}\n");
     CHECK(load_error(f) == f + ":5:52: error: nodes[0].colour: unknown key");
   }
   SECTION("duplicate key") {
-    write_file(f, std::string(kHeader) + "  - id: a\n    id: b\n    kind: city\n    endpoint: e\n    publicKey: k\n");
+    write_file(f, std::string(kHeader) +
+                      "  - id: a\n    id: b\n    kind: city\n    endpoint: e\n    publicKey: k\n");
     CHECK(load_error(f) == f + ":6:5: error: nodes[0].id: duplicate key");
   }
   SECTION("wrong type") {
     write_file(f, std::string(kHeader) + "  - {id: [a], kind: city, endpoint: e, publicKey: k}\n");
-    CHECK(load_error(f) == f + ":5:10: error: nodes[0].id: expected a non-empty string, got a list");
+    CHECK(load_error(f) ==
+          f + ":5:10: error: nodes[0].id: expected a non-empty string, got a list");
   }
   SECTION("missing key") {
     write_file(f, std::string(kHeader) + "  - {id: a, kind: city, publicKey: k}\n");
@@ -70,26 +74,31 @@ TEST_CASE("federation errors name file:line:col and the key", "[config]") {
   }
   SECTION("unknown kind") {
     write_file(f, std::string(kHeader) + "  - {id: a, kind: town, endpoint: e, publicKey: k}\n");
-    CHECK(load_error(f).find(":5:19: error: nodes[0].kind: unknown node kind 'town'") != std::string::npos);
+    CHECK(load_error(f).find(":5:19: error: nodes[0].kind: unknown node kind 'town'") !=
+          std::string::npos);
   }
   SECTION("unknown parent") {
-    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
-                                         "  - {id: b, kind: ward, parent: zz, endpoint: e, publicKey: k}\n");
+    write_file(f, std::string(kHeader) +
+                      "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
+                      "  - {id: b, kind: ward, parent: zz, endpoint: e, publicKey: k}\n");
     CHECK(load_error(f) == f + ":6:33: error: nodes[1].parent: unknown node 'zz'");
   }
   SECTION("two roots") {
-    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
-                                         "  - {id: b, kind: city, endpoint: e, publicKey: k}\n");
+    write_file(f, std::string(kHeader) +
+                      "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
+                      "  - {id: b, kind: city, endpoint: e, publicKey: k}\n");
     CHECK(load_error(f).find("nodes[1].parent: a second root 'b'") != std::string::npos);
   }
   SECTION("no root: a cycle") {
-    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, parent: b, endpoint: e, publicKey: k}\n"
-                                         "  - {id: b, kind: city, parent: a, endpoint: e, publicKey: k}\n");
+    write_file(f, std::string(kHeader) +
+                      "  - {id: a, kind: city, parent: b, endpoint: e, publicKey: k}\n"
+                      "  - {id: b, kind: city, parent: a, endpoint: e, publicKey: k}\n");
     CHECK(load_error(f).find("cycle through node 'a'") != std::string::npos);
   }
   SECTION("duplicate id") {
-    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
-                                         "  - {id: a, kind: ward, parent: a, endpoint: e, publicKey: k}\n");
+    write_file(f, std::string(kHeader) +
+                      "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
+                      "  - {id: a, kind: ward, parent: a, endpoint: e, publicKey: k}\n");
     CHECK(load_error(f) == f + ":6:10: error: nodes[1].id: duplicate node id 'a'");
   }
   SECTION("wrong apiVersion") {
@@ -101,9 +110,12 @@ TEST_CASE("federation errors name file:line:col and the key", "[config]") {
     CHECK(load_error(f).rfind(f + ":", 0) == 0);
     CHECK(load_error(f).find("invalid YAML") != std::string::npos);
   }
-  SECTION("missing file") { CHECK(load_error(dir / "nope.yaml") == dir / "nope.yaml" + ":1:1: error: cannot open file"); }
+  SECTION("missing file") {
+    CHECK(load_error(dir / "nope.yaml") == dir / "nope.yaml" + ":1:1: error: cannot open file");
+  }
   SECTION("three public keys") {
-    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: [k1, k2, k3]}\n");
+    write_file(f, std::string(kHeader) +
+                      "  - {id: a, kind: city, endpoint: e, publicKey: [k1, k2, k3]}\n");
     CHECK(load_error(f).find("publicKey: at most two keys") != std::string::npos);
   }
 }
@@ -111,42 +123,63 @@ TEST_CASE("federation errors name file:line:col and the key", "[config]") {
 TEST_CASE("rules and services files are checked strictly", "[config]") {
   TempDir dir;
   const std::string f = dir / "f.yaml";
-  write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e, publicKey: k, config: [r.yaml]}\n");
+  write_file(f, std::string(kHeader) +
+                    "  - {id: a, kind: city, endpoint: e, publicKey: k, config: [r.yaml]}\n");
   const std::string r = dir / "r.yaml";
   const std::string head = "apiVersion: ioc/v1\nkind: Rules\nrules:\n";
   SECTION("unknown area") {
-    write_file(r, head + "  - {id: x, metric: m, area: nowhere, above: 1, alert: {event: e, severity: Minor}}\n");
+    write_file(r, head +
+                      "  - {id: x, metric: m, area: nowhere, above: 1, alert: {event: e, severity: "
+                      "Minor}}\n");
     CHECK(load_error(f) == r + ":4:30: error: rules[0].area: unknown node 'nowhere'");
   }
   SECTION("both above and below") {
-    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, below: 0, alert: {event: e, severity: Minor}}\n");
+    write_file(r, head +
+                      "  - {id: x, metric: m, area: a, above: 1, below: 0, alert: {event: e, "
+                      "severity: Minor}}\n");
     CHECK(load_error(f).find("exactly one of 'above' or 'below'") != std::string::npos);
   }
   SECTION("threshold not a number") {
-    write_file(r, head + "  - {id: x, metric: m, area: a, above: high, alert: {event: e, severity: Minor}}\n");
-    CHECK(load_error(f) == r + ":4:40: error: rules[0].above: expected a finite number, got 'high'");
+    write_file(
+        r,
+        head +
+            "  - {id: x, metric: m, area: a, above: high, alert: {event: e, severity: Minor}}\n");
+    CHECK(load_error(f) ==
+          r + ":4:40: error: rules[0].above: expected a finite number, got 'high'");
   }
   SECTION("bad CAP severity") {
-    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: severe}}\n");
-    CHECK(load_error(f).find("rules[0].alert.severity: expected Extreme, Severe, Moderate or Minor") != std::string::npos);
+    write_file(
+        r,
+        head + "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: severe}}\n");
+    CHECK(load_error(f).find(
+              "rules[0].alert.severity: expected Extreme, Severe, Moderate or Minor") !=
+          std::string::npos);
   }
   SECTION("bad duration") {
-    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, for: soon, alert: {event: e, severity: Minor}}\n");
+    write_file(r, head +
+                      "  - {id: x, metric: m, area: a, above: 1, for: soon, alert: {event: e, "
+                      "severity: Minor}}\n");
     CHECK(load_error(f).find("rules[0].for: expected a duration") != std::string::npos);
   }
   SECTION("bad incident domain") {
-    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: Minor},"
-                         " incident: {domain: weather, severity: minor}}\n");
-    CHECK(load_error(f).find("rules[0].incident.domain: unknown domain 'weather'") != std::string::npos);
+    write_file(r,
+               head +
+                   "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: Minor},"
+                   " incident: {domain: weather, severity: minor}}\n");
+    CHECK(load_error(f).find("rules[0].incident.domain: unknown domain 'weather'") !=
+          std::string::npos);
   }
   SECTION("duplicate rule id") {
-    write_file(r, head + "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: Minor}}\n"
-                         "  - {id: x, metric: m, area: a, above: 2, alert: {event: e, severity: Minor}}\n");
+    write_file(
+        r, head +
+               "  - {id: x, metric: m, area: a, above: 1, alert: {event: e, severity: Minor}}\n"
+               "  - {id: x, metric: m, area: a, above: 2, alert: {event: e, severity: Minor}}\n");
     CHECK(load_error(f).find("rules[1].id: duplicate rule id 'x'") != std::string::npos);
   }
   SECTION("services with a bad sla") {
-    write_file(r, "apiVersion: ioc/v1\nkind: Services\nservices:\n"
-                  "  - {code: p, name: P, group: G, domain: traffic, sla: never}\n");
+    write_file(r,
+               "apiVersion: ioc/v1\nkind: Services\nservices:\n"
+               "  - {code: p, name: P, group: G, domain: traffic, sla: never}\n");
     CHECK(load_error(f).find("services[0].sla: expected a positive duration") != std::string::npos);
   }
   SECTION("a config file of the wrong kind") {

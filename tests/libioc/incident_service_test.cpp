@@ -29,13 +29,15 @@ class FixedClock final : public Clock {
 class DenySevere final : public Authorizer {
  public:
   Decision decide(const AuthzRequest& r) const override {
-    if (r.severity >= Severity::kSevere) return {false, "", "severity above what the grant allows", "severity"};
+    if (r.severity >= Severity::kSevere)
+      return {false, "", "severity above what the grant allows", "severity"};
     return {true, "grant-7", "", ""};
   }
 };
 
 struct Fixture {
-  explicit Fixture(std::unique_ptr<Authorizer> a = make_local_operator_authorizer("city")) : authorizer(std::move(a)) {}
+  explicit Fixture(std::unique_ptr<Authorizer> a = make_local_operator_authorizer("city"))
+      : authorizer(std::move(a)) {}
   ioc::test::TempDir dir;
   FederationConfig fed = load_federation(ioc::test::write_test_federation(dir.path()));
   NodeLocalConfig local;
@@ -50,7 +52,8 @@ struct Fixture {
   Actor op{"alice", Role::kOperator, "city"};
 
   Incident report(Severity s = Severity::kModerate) {
-    return service.report(op, IncidentDraft{Domain::kFlood, s, "city/north", "Street flooded", {}, "seen by patrol"});
+    return service.report(
+        op, IncidentDraft{Domain::kFlood, s, "city/north", "Street flooded", {}, "seen by patrol"});
   }
 };
 
@@ -79,17 +82,21 @@ TEST_CASE("reporting creates version 1 owned by this node with an audit entry", 
   CHECK(stored->history[0].note == "seen by patrol");
   CHECK(f.store.last_event_seq() == 1);
   CHECK(f.sink.messages.size() == 1);
-  CHECK(error_of([&] { f.service.report(f.op, IncidentDraft{Domain::kFlood, Severity::kMinor, "mars", "t", {}, ""}); }) ==
-        ErrorCode::kBadRequest);
+  CHECK(error_of([&] {
+          f.service.report(f.op,
+                           IncidentDraft{Domain::kFlood, Severity::kMinor, "mars", "t", {}, ""});
+        }) == ErrorCode::kBadRequest);
 }
 
-TEST_CASE("actions move forward, bump the version and record who and under which grant", "[incidents]") {
+TEST_CASE("actions move forward, bump the version and record who and under which grant",
+          "[incidents]") {
   Fixture f;
   const Incident i = f.report();
   auto after = f.service.act(f.op, i.id, IncidentAction::kAcknowledge, "on it");
   CHECK(after.status == IncidentStatus::kAcknowledged);
   CHECK(after.version == 2);
-  after = f.service.act(f.op, i.id, IncidentAction::kResolve, "pumped out");  // skipping dispatched is allowed
+  after = f.service.act(f.op, i.id, IncidentAction::kResolve,
+                        "pumped out");  // skipping dispatched is allowed
   CHECK(after.status == IncidentStatus::kResolved);
   CHECK(after.version == 3);
   const auto stored = f.store.incident(i.id);
@@ -104,10 +111,13 @@ TEST_CASE("a step backwards or from a final state is a conflict", "[incidents]")
   Fixture f;
   const Incident i = f.report();
   f.service.act(f.op, i.id, IncidentAction::kDispatch, "");
-  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kAcknowledge, ""); }) == ErrorCode::kConflict);
-  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kDispatch, ""); }) == ErrorCode::kConflict);
+  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kAcknowledge, ""); }) ==
+        ErrorCode::kConflict);
+  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kDispatch, ""); }) ==
+        ErrorCode::kConflict);
   f.service.act(f.op, i.id, IncidentAction::kCancel, "duplicate report");
-  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kClose, ""); }) == ErrorCode::kConflict);
+  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kClose, ""); }) ==
+        ErrorCode::kConflict);
   CHECK(f.store.incident(i.id)->version == 3);
 }
 
@@ -121,17 +131,21 @@ TEST_CASE("the transition table", "[incidents]") {
   CHECK_FALSE(IncidentService::transition_error(S::kCancelled, A::kAcknowledge).empty());
 }
 
-TEST_CASE("unknown incidents are not found; escalation from the root is a conflict", "[incidents]") {
+TEST_CASE("unknown incidents are not found; escalation from the root is a conflict",
+          "[incidents]") {
   Fixture f;
-  CHECK(error_of([&] { f.service.act(f.op, "inc-missing", IncidentAction::kAcknowledge, ""); }) == ErrorCode::kNotFound);
+  CHECK(error_of([&] { f.service.act(f.op, "inc-missing", IncidentAction::kAcknowledge, ""); }) ==
+        ErrorCode::kNotFound);
   const Incident i = f.report();
-  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kEscalate, ""); }) == ErrorCode::kConflict);
+  CHECK(error_of([&] { f.service.act(f.op, i.id, IncidentAction::kEscalate, ""); }) ==
+        ErrorCode::kConflict);
 }
 
 TEST_CASE("the authorizer decides every action and its denial changes nothing", "[incidents]") {
   Fixture f(std::make_unique<DenySevere>());
   const Incident minor = f.report(Severity::kModerate);
-  CHECK(f.service.act(f.op, minor.id, IncidentAction::kAcknowledge, "").history.back().grant == "grant-7");
+  CHECK(f.service.act(f.op, minor.id, IncidentAction::kAcknowledge, "").history.back().grant ==
+        "grant-7");
   const Incident severe = f.report(Severity::kSevere);
   try {
     f.service.act(f.op, severe.id, IncidentAction::kAcknowledge, "");
@@ -147,9 +161,14 @@ TEST_CASE("the authorizer decides every action and its denial changes nothing", 
 TEST_CASE("the default authorizer admits only this node's operators", "[incidents]") {
   Fixture f;
   const Incident i = f.report();
-  CHECK(error_of([&] { f.service.act(Actor{"bob", Role::kViewer, "city"}, i.id, IncidentAction::kAcknowledge, ""); }) ==
-        ErrorCode::kForbidden);
-  CHECK(error_of([&] { f.service.act(Actor{"peer", Role::kAdmin, "city/north"}, i.id, IncidentAction::kAcknowledge, ""); }) ==
-        ErrorCode::kForbidden);
-  CHECK(f.service.act(Actor{"root", Role::kAdmin, "city"}, i.id, IncidentAction::kAcknowledge, "").version == 2);
+  CHECK(
+      error_of([&] {
+        f.service.act(Actor{"bob", Role::kViewer, "city"}, i.id, IncidentAction::kAcknowledge, "");
+      }) == ErrorCode::kForbidden);
+  CHECK(error_of([&] {
+          f.service.act(Actor{"peer", Role::kAdmin, "city/north"}, i.id,
+                        IncidentAction::kAcknowledge, "");
+        }) == ErrorCode::kForbidden);
+  CHECK(f.service.act(Actor{"root", Role::kAdmin, "city"}, i.id, IncidentAction::kAcknowledge, "")
+            .version == 2);
 }

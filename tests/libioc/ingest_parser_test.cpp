@@ -10,9 +10,12 @@ using namespace ioc;
 
 namespace {
 
-bool known(const std::string& area) { return area == "city" || area == "city/north"; }
+bool known(const std::string& area) {
+  return area == "city" || area == "city/north";
+}
 
-Error parse_error(const std::string& body, BodyFormat format = BodyFormat::kJsonArray, IngestLimits limits = {}) {
+Error parse_error(const std::string& body, BodyFormat format = BodyFormat::kJsonArray,
+                  IngestLimits limits = {}) {
   try {
     parse_observations(body, format, known, limits);
   } catch (const Error& e) {
@@ -22,7 +25,8 @@ Error parse_error(const std::string& body, BodyFormat format = BodyFormat::kJson
   return Error(ErrorCode::kInternal, "");
 }
 
-const char* kRow = R"({"source":"s","metric":"m","ts":"2025-10-27T08:00:00Z","value":1.5,"unit":"m","area":"city"})";
+const char* kRow =
+    R"({"source":"s","metric":"m","ts":"2025-10-27T08:00:00Z","value":1.5,"unit":"m","area":"city"})";
 
 }  // namespace
 
@@ -54,21 +58,26 @@ TEST_CASE("an NDJSON batch skips blank lines and counts elements", "[ingest]") {
 TEST_CASE("each bad element names its index and field", "[ingest]") {
   const auto row_with = [](const std::string& field, const std::string& value) {
     nlohmann::json j = nlohmann::json::parse(kRow);
-    if (value == "<drop>") j.erase(field);
-    else j[field] = nlohmann::json::parse(value);
+    if (value == "<drop>")
+      j.erase(field);
+    else
+      j[field] = nlohmann::json::parse(value);
     return "[" + std::string(kRow) + "," + j.dump() + "]";
   };
   CHECK(parse_error(row_with("value", "\"1\"")).field() == "[1].value");
   CHECK(parse_error(row_with("value", "<drop>")).field() == "[1].value");
-  const auto overflow = parse_error("[" + std::string(kRow) + R"(,{"source":"s","metric":"m","ts":0,"value":-1e999}])");
+  const auto overflow = parse_error("[" + std::string(kRow) +
+                                    R"(,{"source":"s","metric":"m","ts":0,"value":-1e999}])");
   CHECK(overflow.field() == "[1].value");
   CHECK(std::string(overflow.what()).find("not finite") != std::string::npos);
-  CHECK(parse_error(std::string(kRow) + "\n" + R"({"value":1e999})", BodyFormat::kNdjson).field() == "[1].value");
+  CHECK(parse_error(std::string(kRow) + "\n" + R"({"value":1e999})", BodyFormat::kNdjson).field() ==
+        "[1].value");
   CHECK(parse_error(row_with("ts", "\"yesterday\"")).field() == "[1].ts");
   CHECK(parse_error(row_with("ts", "1.5")).field() == "[1].ts");
   CHECK(parse_error(row_with("ts", "-5")).field() == "[1].ts");
   CHECK(parse_error(row_with("area", "\"atlantis\"")).field() == "[1].area");
-  CHECK(std::string(parse_error(row_with("area", "\"atlantis\"")).what()).find("atlantis") != std::string::npos);
+  CHECK(std::string(parse_error(row_with("area", "\"atlantis\"")).what()).find("atlantis") !=
+        std::string::npos);
   CHECK(parse_error(row_with("metric", "\"\"")).field() == "[1].metric");
   CHECK(parse_error(row_with("source", "<drop>")).field() == "[1].source");
   CHECK(parse_error(row_with("tags", "[1]")).field() == "[1].tags");

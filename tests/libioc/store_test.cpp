@@ -173,7 +173,9 @@ TEST_CASE("tokens are stored by hash and revoked once", "[store]") {
   TempDir dir;
   Store s({dir / "ioc.db"});
   std::int64_t id = 0;
-  s.write([&](Store::Writer& w) { id = w.insert_token({0, "ops", Role::kOperator, "abc", 1, std::nullopt, false}); });
+  s.write([&](Store::Writer& w) {
+    id = w.insert_token({0, "ops", Role::kOperator, "abc", 1, std::nullopt, false});
+  });
   CHECK(s.token_by_hash("abc")->role == Role::kOperator);
   CHECK_FALSE(s.token_by_hash("abd"));
   bool first = false, second = true;

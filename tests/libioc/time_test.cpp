@@ -15,9 +15,10 @@ TEST_CASE("parse_rfc3339 reads UTC, offsets and fractions", "[time]") {
 }
 
 TEST_CASE("parse_rfc3339 rejects malformed times", "[time]") {
-  for (const char* bad : {"", "2025-10-27", "2025-10-27T08:00:00", "2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
-                          "2025-10-27T24:00:00Z", "2025-10-27T08:00:00+0700", "2025-10-27T08:00:00Zjunk",
-                          "2025-10-27T08:00:00.Z", "yesterday"})
+  for (const char* bad :
+       {"", "2025-10-27", "2025-10-27T08:00:00", "2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2025-10-27T24:00:00Z", "2025-10-27T08:00:00+0700", "2025-10-27T08:00:00Zjunk",
+        "2025-10-27T08:00:00.Z", "yesterday"})
     CHECK_FALSE(parse_rfc3339(bad).has_value());
 }
 

@@ -7,7 +7,8 @@
 
 using namespace ioc;
 
-TEST_CASE("an issued token authenticates with its role and name; only its hash is stored", "[tokens]") {
+TEST_CASE("an issued token authenticates with its role and name; only its hash is stored",
+          "[tokens]") {
   ioc::test::TempDir dir;
   Store store({dir / "ioc.db"});
   const std::string token = TokenService::issue(store, Role::kIngest, "gauges", std::nullopt, 1000);

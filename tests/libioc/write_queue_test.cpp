@@ -11,7 +11,9 @@
 using namespace ioc;
 
 namespace {
-Observation obs(double v) { return Observation{"s", "m", 1, v, "u", "city", {}}; }
+Observation obs(double v) {
+  return Observation{"s", "m", 1, v, "u", "city", {}};
+}
 }  // namespace
 
 TEST_CASE("run waits for the commit and rethrows a job's error", "[write_queue]") {
@@ -20,7 +22,8 @@ TEST_CASE("run waits for the commit and rethrows a job's error", "[write_queue]"
   WriteQueue q(store, {});
   q.run([](WriteContext& w) { w.writer.insert_observations({obs(1)}); });
   CHECK(store.observation_count() == 1);
-  CHECK_THROWS_WITH(q.run([](WriteContext&) { throw Error(ErrorCode::kConflict, "nope"); }), "nope");
+  CHECK_THROWS_WITH(q.run([](WriteContext&) { throw Error(ErrorCode::kConflict, "nope"); }),
+                    "nope");
 }
 
 TEST_CASE("a failing job neither blocks nor spoils the others in its commit", "[write_queue]") {
@@ -56,7 +59,12 @@ TEST_CASE("a full queue refuses instead of growing without bound", "[write_queue
   std::promise<void> release;
   auto gate = release.get_future().share();
   std::promise<void> started;
-  REQUIRE(q.submit([gate, &started](WriteContext&) { started.set_value(); gate.wait(); }, {}));
+  REQUIRE(q.submit(
+      [gate, &started](WriteContext&) {
+        started.set_value();
+        gate.wait();
+      },
+      {}));
   started.get_future().wait();
   CHECK(q.submit([](WriteContext&) {}, {}));
   CHECK(q.submit([](WriteContext&) {}, {}));
@@ -72,7 +80,8 @@ TEST_CASE("stop commits everything already queued", "[write_queue]") {
   Store store({dir / "ioc.db"});
   {
     WriteQueue q(store, {});
-    for (int i = 0; i < 100; ++i) q.submit([i](WriteContext& w) { w.writer.insert_observations({obs(i)}); }, {});
+    for (int i = 0; i < 100; ++i)
+      q.submit([i](WriteContext& w) { w.writer.insert_observations({obs(i)}); }, {});
     q.stop();
   }
   CHECK(store.observation_count() == 100);

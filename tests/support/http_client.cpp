@@ -24,12 +24,16 @@ struct HttpClient::Conn {
 };
 
 HttpClient::HttpClient(std::uint16_t port, std::string token, bool keep_alive)
-    : port_(port), token_(std::move(token)), keep_alive_(keep_alive), conn_(std::make_unique<Conn>()) {}
+    : port_(port),
+      token_(std::move(token)),
+      keep_alive_(keep_alive),
+      conn_(std::make_unique<Conn>()) {}
 
 HttpClient::~HttpClient() = default;
 
-HttpResult HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
-                               const std::string& content_type, const std::map<std::string, std::string>& headers) {
+HttpResult HttpClient::request(const std::string& method, const std::string& target,
+                               const std::string& body, const std::string& content_type,
+                               const std::map<std::string, std::string>& headers) {
   HttpResult result;
   try {
     if (!conn_->open || !keep_alive_) {
@@ -56,7 +60,8 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     result.body = res.body();
     for (const auto& f : res) {
       std::string name(f.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       result.headers[name] = std::string(f.value());
     }
     if (!res.keep_alive() || !keep_alive_) conn_->open = false;
@@ -73,18 +78,22 @@ struct StreamClient::Impl {
   beast::flat_buffer buffer;
 };
 
-StreamClient::StreamClient(std::uint16_t port, const std::string& token) : impl_(std::make_unique<Impl>()) {
-  beast::get_lowest_layer(impl_->ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+StreamClient::StreamClient(std::uint16_t port, const std::string& token)
+    : impl_(std::make_unique<Impl>()) {
+  beast::get_lowest_layer(impl_->ws).connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   websocket::response_type res;
   beast::error_code ec;
   const std::string target = "/api/v1/stream?access_token=" + token;
   impl_->ws.handshake(res, "127.0.0.1", target, ec);
   if (!ec) return;
   // Beast does not hand back a refused upgrade's status, so ask again with a plain request.
-  refused_status = HttpClient(port).request("GET", target, "", "",
-                                            {{"Connection", "Upgrade"}, {"Upgrade", "websocket"},
-                                             {"Sec-WebSocket-Version", "13"},
-                                             {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}})
+  refused_status = HttpClient(port)
+                       .request("GET", target, "", "",
+                                {{"Connection", "Upgrade"},
+                                 {"Upgrade", "websocket"},
+                                 {"Sec-WebSocket-Version", "13"},
+                                 {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}})
                        .status;
 }
 
@@ -109,8 +118,9 @@ std::optional<std::string> StreamClient::next(std::chrono::milliseconds timeout)
   return out;
 }
 
-nlohmann::json observations(const std::string& metric, const std::string& area, const std::vector<double>& values,
-                            std::int64_t first_ts_ms, std::int64_t step_ms, const std::string& source) {
+nlohmann::json observations(const std::string& metric, const std::string& area,
+                            const std::vector<double>& values, std::int64_t first_ts_ms,
+                            std::int64_t step_ms, const std::string& source) {
   nlohmann::json rows = nlohmann::json::array();
   for (std::size_t i = 0; i < values.size(); ++i)
     rows.push_back({{"source", source},

@@ -5,8 +5,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,8 +29,9 @@ class HttpClient {
   explicit HttpClient(std::uint16_t port, std::string token = {}, bool keep_alive = false);
   ~HttpClient();
 
-  HttpResult request(const std::string& method, const std::string& target, const std::string& body = {},
-                     const std::string& content_type = {}, const std::map<std::string, std::string>& headers = {});
+  HttpResult request(const std::string& method, const std::string& target,
+                     const std::string& body = {}, const std::string& content_type = {},
+                     const std::map<std::string, std::string>& headers = {});
   HttpResult get(const std::string& target) { return request("GET", target); }
   HttpResult post(const std::string& target, const nlohmann::json& body) {
     return request("POST", target, body.dump(), "application/json");
@@ -64,7 +65,8 @@ class StreamClient {
 };
 
 /// Observations as a JSON array body for `area`.
-nlohmann::json observations(const std::string& metric, const std::string& area, const std::vector<double>& values,
+nlohmann::json observations(const std::string& metric, const std::string& area,
+                            const std::vector<double>& values,
                             std::int64_t first_ts_ms = 1761552000000, std::int64_t step_ms = 60000,
                             const std::string& source = "sensor-1");
 

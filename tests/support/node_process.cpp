@@ -15,21 +15,27 @@
 
 namespace ioc::test {
 
-NodeProcess::NodeProcess(std::string federation, std::string node, std::string data_dir, std::vector<std::string> extra)
-    : federation_(std::move(federation)), node_(std::move(node)), data_dir_(std::move(data_dir)), extra_(std::move(extra)) {}
+NodeProcess::NodeProcess(std::string federation, std::string node, std::string data_dir,
+                         std::vector<std::string> extra)
+    : federation_(std::move(federation)),
+      node_(std::move(node)),
+      data_dir_(std::move(data_dir)),
+      extra_(std::move(extra)) {}
 
 NodeProcess::~NodeProcess() {
   if (pid_ > 0) stop();
 }
 
-std::string NodeProcess::log() const { return read_file(data_dir_ + "/iocd.log"); }
+std::string NodeProcess::log() const {
+  return read_file(data_dir_ + "/iocd.log");
+}
 
 void NodeProcess::start() {
   std::filesystem::create_directories(data_dir_);
   const std::string port_file = data_dir_ + "/iocd.port";
   std::filesystem::remove(port_file);
-  std::vector<std::string> argv{IOCD_PATH, "--federation", federation_, "--node", node_, "--data", data_dir_,
-                                "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv{IOCD_PATH, "--federation", federation_, "--node",     node_,
+                                "--data",  data_dir_,      "--listen",  "127.0.0.1:0"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   const std::string log_path = data_dir_ + "/iocd.log";
   pid_ = fork();

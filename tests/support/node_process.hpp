@@ -11,7 +11,8 @@ namespace ioc::test {
 /// A real iocd process on 127.0.0.1 with an ephemeral port. Stopped (SIGTERM) on destruction.
 class NodeProcess {
  public:
-  NodeProcess(std::string federation, std::string node, std::string data_dir, std::vector<std::string> extra = {});
+  NodeProcess(std::string federation, std::string node, std::string data_dir,
+              std::vector<std::string> extra = {});
   ~NodeProcess();
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;

@@ -13,11 +13,15 @@ namespace ioc::test {
 /// A real iocd for node "city" of the test federation, with a token per role.
 struct RunningNode {
   explicit RunningNode(std::vector<std::string> extra = {})
-      : federation(write_test_federation(dir.path())), process(federation, "city", dir / "data", std::move(extra)) {
-    for (const char* role : {"viewer", "operator", "ingest", "admin"}) tokens[role] = issue(dir / "data", role);
+      : federation(write_test_federation(dir.path())),
+        process(federation, "city", dir / "data", std::move(extra)) {
+    for (const char* role : {"viewer", "operator", "ingest", "admin"})
+      tokens[role] = issue(dir / "data", role);
     process.start();
   }
-  HttpClient as(const std::string& role) const { return HttpClient(process.port(), tokens.at(role)); }
+  HttpClient as(const std::string& role) const {
+    return HttpClient(process.port(), tokens.at(role));
+  }
   HttpClient anonymous() const { return HttpClient(process.port()); }
   std::string data() const { return dir / "data"; }
 

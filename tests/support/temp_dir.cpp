@@ -93,7 +93,8 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out_path), read_file(err_path)};
+  return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out_path),
+                       read_file(err_path)};
 }
 
 }  // namespace ioc::test

@@ -8,17 +8,17 @@ namespace ioc {
 
 /// What kind of failure an Error is; each maps to one HTTP status at the API boundary.
 enum class ErrorCode {
-  kBadRequest,         ///< 400: malformed or invalid input
-  kUnauthorized,       ///< 401: missing or invalid credentials
-  kForbidden,          ///< 403: authenticated but not allowed
-  kNotFound,           ///< 404: unknown route or id
-  kConflict,           ///< 409: state does not allow the request
-  kPayloadTooLarge,    ///< 413: body or batch over its limit
-  kUnsupportedMedia,   ///< 415: wrong content type
-  kTooManyRequests,    ///< 429: back-pressure
-  kUnavailable,        ///< 503: not ready or shutting down
-  kInternal,           ///< 500: a bug or an unexpected storage failure
-  kConfig,             ///< invalid configuration file (file:line:col in the message)
+  kBadRequest,        ///< 400: malformed or invalid input
+  kUnauthorized,      ///< 401: missing or invalid credentials
+  kForbidden,         ///< 403: authenticated but not allowed
+  kNotFound,          ///< 404: unknown route or id
+  kConflict,          ///< 409: state does not allow the request
+  kPayloadTooLarge,   ///< 413: body or batch over its limit
+  kUnsupportedMedia,  ///< 415: wrong content type
+  kTooManyRequests,   ///< 429: back-pressure
+  kUnavailable,       ///< 503: not ready or shutting down
+  kInternal,          ///< 500: a bug or an unexpected storage failure
+  kConfig,            ///< invalid configuration file (file:line:col in the message)
 };
 
 /// Stable machine-readable name of a code ("bad_request", ...).

@@ -85,7 +85,7 @@ struct Alert {
   std::string scope = "Public";  ///< Public, Restricted, Private
   std::string category;          ///< Geo, Met, Safety, Security, Rescue, Fire, Health, Env, ...
   std::string event;
-  std::string urgency;    ///< Immediate, Expected, Future, Past, Unknown
+  std::string urgency;  ///< Immediate, Expected, Future, Past, Unknown
   Severity severity = Severity::kModerate;
   std::string certainty;  ///< Observed, Likely, Possible, Unlikely, Unknown
   std::string headline;

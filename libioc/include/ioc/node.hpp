@@ -14,17 +14,17 @@ namespace ioc {
 
 /// Everything a node needs to run. Defaults suit a single node on one machine.
 struct NodeOptions {
-  std::string federation_file;  ///< the Federation YAML (SPEC section 8)
-  std::string node_id;          ///< which node of it this process is
-  std::string data_dir = ".";   ///< holds ioc.db and its WAL
+  std::string federation_file;            ///< the Federation YAML (SPEC section 8)
+  std::string node_id;                    ///< which node of it this process is
+  std::string data_dir = ".";             ///< holds ioc.db and its WAL
   std::string listen = "127.0.0.1:8080";  ///< HOST:PORT; port 0 picks a free one
-  std::string key_file;         ///< the node's Ed25519 private key (PEM); used by the federation
+  std::string key_file;  ///< the node's Ed25519 private key (PEM); used by the federation
   std::size_t body_limit = 8 * 1024 * 1024;
   std::size_t max_batch_rows = 50'000;
-  bool power_safe = false;      ///< commits survive power loss (synchronous=FULL), not only crashes
-  int threads = 2;              ///< HTTP I/O threads
-  std::shared_ptr<const Clock> clock;               ///< defaults to the system clock
-  std::unique_ptr<Authorizer> authorizer;           ///< defaults to local operators only
+  bool power_safe = false;  ///< commits survive power loss (synchronous=FULL), not only crashes
+  int threads = 2;          ///< HTTP I/O threads
+  std::shared_ptr<const Clock> clock;      ///< defaults to the system clock
+  std::unique_ptr<Authorizer> authorizer;  ///< defaults to local operators only
 };
 
 /// One operations-centre node: store, rules, incidents, Open311 and the HTTP API, embedded in
@@ -50,9 +50,10 @@ class Node {
   /// Stores observations durably (and runs the rules over them) before returning.
   void ingest(std::vector<Observation> rows);
   /// Reports an incident as `actor` on this node.
-  Incident report_incident(const Actor& actor, Domain domain, Severity severity, const std::string& area,
-                           const std::string& title);
-  Incident act_on_incident(const Actor& actor, const std::string& id, IncidentAction action, const std::string& note);
+  Incident report_incident(const Actor& actor, Domain domain, Severity severity,
+                           const std::string& area, const std::string& title);
+  Incident act_on_incident(const Actor& actor, const std::string& id, IncidentAction action,
+                           const std::string& note);
   /// Alerts currently active on this node.
   std::vector<Alert> active_alerts() const;
 

@@ -21,6 +21,7 @@ KeyFiles generate_keys(std::string_view node_id, const std::string& out_dir);
 /// Signs `message` with the PEM private key in `private_key_file`; returns the raw signature.
 std::string sign(const std::string& private_key_file, std::string_view message);
 /// Verifies a raw Ed25519 signature against the PEM public key in `public_key_file`.
-bool verify(const std::string& public_key_file, std::string_view message, std::string_view signature);
+bool verify(const std::string& public_key_file, std::string_view message,
+            std::string_view signature);
 
 }  // namespace ioc::federation
