@@ -58,9 +58,11 @@ json parse_json_object(const std::string& body) {
 
 void only_fields(const json& j, std::initializer_list<const char*> allowed,
                  const std::string& prefix = "") {
-  for (const auto& [key, _] : j.items())
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
       throw Error(ErrorCode::kBadRequest, "unknown field '" + prefix + key + "'", prefix + key);
+  }
 }
 
 std::string string_field(const json& j, const char* key, bool required, std::size_t max = 1000) {
