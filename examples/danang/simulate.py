@@ -69,6 +69,10 @@ def main():
     a = p.parse_args()
     start = time.time()
     seen_alerts, handled = set(), set()
+    _, earlier = call(a.url + "/api/v1/alerts?limit=10000", a.viewer)
+    seen_alerts.update(alert["identifier"] for alert in earlier.get("items", []))
+    if seen_alerts:
+        print("(%d CAP messages from earlier runs are in the store; showing new ones only)" % len(seen_alerts))
     step = 0
     try:
         while time.time() - start < a.seconds:
