@@ -50,16 +50,20 @@ std::vector<std::string> make_batches(const Options& o) {
 }
 
 // The same table and index as the node's schema (libioc/src/store.cpp, migration 1).
-double raw_sqlite_rate(const std::string& path, const std::vector<std::string>& batches, bool power_safe) {
+double raw_sqlite_rate(const std::string& path, const std::vector<std::string>& batches,
+                       bool power_safe) {
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
   sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-  sqlite3_exec(db, power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
-  sqlite3_exec(db,
-               "CREATE TABLE observations(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, metric TEXT NOT NULL,"
-               " area TEXT NOT NULL, source TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, tags TEXT);"
-               "CREATE INDEX observations_metric_ts ON observations(metric, ts);",
-               nullptr, nullptr, nullptr);
+  sqlite3_exec(db, power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", nullptr,
+               nullptr, nullptr);
+  sqlite3_exec(
+      db,
+      "CREATE TABLE observations(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, metric TEXT NOT NULL,"
+      " area TEXT NOT NULL, source TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, tags "
+      "TEXT);"
+      "CREATE INDEX observations_metric_ts ON observations(metric, ts);",
+      nullptr, nullptr, nullptr);
   // Rows are decoded up front: the baseline is SQLite's own insert rate, not JSON parsing.
   struct Row {
     std::string source, metric, area, unit;
@@ -74,7 +78,9 @@ double raw_sqlite_rate(const std::string& path, const std::vector<std::string>& 
     decoded.push_back(std::move(rows));
   }
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO observations(ts, metric, area, source, value, unit, tags) VALUES(?,?,?,?,?,?,NULL)",
+  sqlite3_prepare_v2(db,
+                     "INSERT INTO observations(ts, metric, area, source, value, unit, tags) "
+                     "VALUES(?,?,?,?,?,?,NULL)",
                      -1, &st, nullptr);
   std::size_t total = 0;
   const auto start = Clock::now();
@@ -113,9 +119,12 @@ double http_rate(const TempDir& dir, const std::vector<std::string>& batches, co
     clients.emplace_back([&] {
       HttpClient client(node.port(), token, true);
       for (std::size_t i = next++; i < batches.size(); i = next++) {
-        const auto res = client.request("POST", "/api/v1/observations", batches[i], "application/json");
-        if (res.status == 202) rows += static_cast<std::size_t>(o.batch);
-        else failures++;
+        const auto res =
+            client.request("POST", "/api/v1/observations", batches[i], "application/json");
+        if (res.status == 202)
+          rows += static_cast<std::size_t>(o.batch);
+        else
+          failures++;
       }
     });
   for (auto& t : clients) t.join();
@@ -130,19 +139,25 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--rows" && i + 1 < argc) o.rows = std::stoi(argv[++i]);
-    else if (a == "--batch" && i + 1 < argc) o.batch = std::stoi(argv[++i]);
-    else if (a == "--clients" && i + 1 < argc) o.clients = std::stoi(argv[++i]);
-    else if (a == "--power-safe") o.power_safe = true;
+    if (a == "--rows" && i + 1 < argc)
+      o.rows = std::stoi(argv[++i]);
+    else if (a == "--batch" && i + 1 < argc)
+      o.batch = std::stoi(argv[++i]);
+    else if (a == "--clients" && i + 1 < argc)
+      o.clients = std::stoi(argv[++i]);
+    else if (a == "--power-safe")
+      o.power_safe = true;
     else {
-      std::fprintf(stderr, "usage: ingest_bench [--rows N] [--batch N] [--clients N] [--power-safe]\n");
+      std::fprintf(stderr,
+                   "usage: ingest_bench [--rows N] [--batch N] [--clients N] [--power-safe]\n");
       return 2;
     }
   }
   const auto batches = make_batches(o);
   TempDir dir;
   std::printf("ingest: %d rows in batches of %d, %d HTTP clients, %s\n", o.rows, o.batch, o.clients,
-              o.power_safe ? "power-safe commits (synchronous=FULL)" : "crash-safe commits (synchronous=NORMAL)");
+              o.power_safe ? "power-safe commits (synchronous=FULL)"
+                           : "crash-safe commits (synchronous=NORMAL)");
   std::fflush(stdout);
   const double raw = raw_sqlite_rate(dir / "raw.db", batches, o.power_safe);
   std::printf("raw SQLite (prepared inserts, one transaction per batch): %.0f rows/s\n", raw);

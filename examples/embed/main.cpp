@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: embed_example FEDERATION_FILE [DATA_DIR]\n";
     return 2;
   }
-  const std::string data = argc > 2 ? argv[2] : (std::filesystem::temp_directory_path() / "ioc-embed").string();
+  const std::string data =
+      argc > 2 ? argv[2] : (std::filesystem::temp_directory_path() / "ioc-embed").string();
   std::filesystem::remove_all(data);
   try {
     ioc::NodeOptions options;
@@ -30,18 +31,20 @@ int main(int argc, char** argv) {
     std::vector<ioc::Observation> rows;
     const ioc::TimeMs t0 = ioc::SystemClock().now();
     for (double level : {1.6, 1.9, 2.1, 2.35})
-      rows.push_back({"gauge-han-1", "river_level", t0, level, "m", "danang/hai-chau", {{"river", "han"}}});
+      rows.push_back(
+          {"gauge-han-1", "river_level", t0, level, "m", "danang/hai-chau", {{"river", "han"}}});
     node.ingest(rows);
 
     for (const auto& alert : node.active_alerts())
       std::cout << "active alert " << alert.identifier << ": " << alert.headline << "\n";
 
     const ioc::Actor duty{"duty-officer", ioc::Role::kOperator, node.id()};
-    auto incident = node.report_incident(duty, ioc::Domain::kFlood, ioc::Severity::kSevere, "danang/hai-chau",
-                                         "Underpass flooded at Dien Bien Phu");
-    incident = node.act_on_incident(duty, incident.id, ioc::IncidentAction::kDispatch, "pump truck 3");
-    std::cout << "incident " << incident.id << " is " << ioc::to_string(incident.status) << " (version "
-              << incident.version << ")\n";
+    auto incident = node.report_incident(duty, ioc::Domain::kFlood, ioc::Severity::kSevere,
+                                         "danang/hai-chau", "Underpass flooded at Dien Bien Phu");
+    incident =
+        node.act_on_incident(duty, incident.id, ioc::IncidentAction::kDispatch, "pump truck 3");
+    std::cout << "incident " << incident.id << " is " << ioc::to_string(incident.status)
+              << " (version " << incident.version << ")\n";
     node.stop();
     return node.active_alerts().empty() ? 1 : 0;
   } catch (const ioc::Error& e) {

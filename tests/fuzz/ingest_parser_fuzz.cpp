@@ -1,5 +1,6 @@
 // libFuzzer target for the observation batch parser that faces the network. The first byte picks
-// the body format; the parser must either return rows that satisfy its contract or throw ioc::Error.
+// the body format; the parser must either return rows that satisfy its contract or throw
+// ioc::Error.
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -16,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_rows = 1000;
   try {
     const auto rows = ioc::parse_observations(
-        body, format, [](const std::string& area) { return area == "city" || area == "city/north"; }, limits);
+        body, format,
+        [](const std::string& area) { return area == "city" || area == "city/north"; }, limits);
     if (rows.empty() || rows.size() > limits.max_rows) std::abort();
     for (const auto& o : rows)
       if (!std::isfinite(o.value) || o.metric.empty() || o.source.empty() || o.ts < 0 ||

@@ -2,29 +2,12 @@
 
 #include <catch2/catch.hpp>
 
-#include <mutex>
-
 #include "ioc/error.hpp"
-#include "temp_dir.hpp"
+#include "test_context.hpp"
 
 using namespace ioc;
 
 namespace {
-
-class RecordingSink final : public EventSink {
- public:
-  void publish(const std::string& payload) override {
-    std::lock_guard lock(mutex);
-    messages.push_back(payload);
-  }
-  std::mutex mutex;
-  std::vector<std::string> messages;
-};
-
-class FixedClock final : public Clock {
- public:
-  TimeMs now() const override { return 1761552000000; }
-};
 
 class DenySevere final : public Authorizer {
  public:
@@ -36,19 +19,11 @@ class DenySevere final : public Authorizer {
 };
 
 struct Fixture {
-  explicit Fixture(std::unique_ptr<Authorizer> a = make_local_operator_authorizer("city"))
-      : authorizer(std::move(a)) {}
-  ioc::test::TempDir dir;
-  FederationConfig fed = load_federation(ioc::test::write_test_federation(dir.path()));
-  NodeLocalConfig local;
-  Store store{{dir / "ioc.db"}};
-  WriteQueue writes{store, {}};
-  FixedClock clock;
-  RecordingSink sink;
-  Metrics metrics;
-  std::unique_ptr<Authorizer> authorizer;
-  NodeContext ctx{"city", fed, local, store, writes, clock, sink, metrics, *authorizer};
-  IncidentService service{ctx};
+  explicit Fixture(std::unique_ptr<Authorizer> a = nullptr) : t("city", std::move(a)) {}
+  test::TestContext t;
+  Store& store = t.store;
+  test::RecordingSink& sink = t.sink;
+  IncidentService service{t.ctx};
   Actor op{"alice", Role::kOperator, "city"};
 
   Incident report(Severity s = Severity::kModerate) {

@@ -1,0 +1,47 @@
+#pragma once
+
+// A NodeContext over a real store in a temp dir, for unit tests of the node's services.
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "node_context.hpp"
+#include "temp_dir.hpp"
+
+namespace ioc::test {
+
+class RecordingSink final : public EventSink {
+ public:
+  void publish(const std::string& payload) override {
+    std::lock_guard lock(mutex);
+    messages.push_back(payload);
+  }
+  std::mutex mutex;
+  std::vector<std::string> messages;
+};
+
+class ManualClock final : public Clock {
+ public:
+  TimeMs now() const override { return t; }
+  TimeMs t = 1761552000000;  // 2025-10-27T08:00:00Z
+};
+
+struct TestContext {
+  explicit TestContext(const std::string& node = "city",
+                       std::unique_ptr<Authorizer> a = nullptr)
+      : authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
+        ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer} {}
+
+  TempDir dir;
+  FederationConfig fed = load_federation(write_test_federation(dir.path()));
+  NodeLocalConfig local = load_node_config(fed, "city");
+  Store store{{dir / "ioc.db"}};
+  WriteQueue writes{store, {}};
+  ManualClock clock;
+  RecordingSink sink;
+  Metrics metrics;
+  std::unique_ptr<Authorizer> authorizer;
+  NodeContext ctx;
+};
+
+}  // namespace ioc::test
