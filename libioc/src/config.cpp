@@ -131,29 +131,16 @@ Rule read_rule(yaml::MapReader& r, const FederationConfig& fed) {
 
   yaml::MapReader a(r.file(), r.node("alert"), r.key_path("alert"));
   rule.alert.event = a.str("event");
-  rule.alert.category = a.opt_str("category").value_or("Other");
-  static const std::set<std::string> kCategories{"Geo",       "Met",   "Safety", "Security",
-                                                 "Rescue",    "Fire",  "Health", "Env",
-                                                 "Transport", "Infra", "CBRNE",  "Other"};
-  if (!kCategories.count(rule.alert.category))
-    a.fail_at("category", "not a CAP 1.2 category: '" + rule.alert.category + "'");
-  const auto sev = a.str("severity");
-  const auto parsed = parse_cap_severity(sev);
-  if (!parsed)
-    a.fail_at("severity", "expected Extreme, Severe, Moderate or Minor, got '" + sev + "'");
-  rule.alert.severity = *parsed;
-  rule.alert.urgency = a.opt_str("urgency").value_or("Expected");
-  static const std::set<std::string> kUrgencies{"Immediate", "Expected", "Future", "Past",
-                                                "Unknown"};
-  if (!kUrgencies.count(rule.alert.urgency))
-    a.fail_at("urgency", "expected Immediate, Expected, Future, Past or Unknown, got '" +
-                             rule.alert.urgency + "'");
-  rule.alert.certainty = a.opt_str("certainty").value_or("Observed");
-  static const std::set<std::string> kCertainties{"Observed", "Likely", "Possible", "Unlikely",
-                                                  "Unknown"};
-  if (!kCertainties.count(rule.alert.certainty))
-    a.fail_at("certainty", "expected Observed, Likely, Possible, Unlikely or Unknown, got '" +
-                               rule.alert.certainty + "'");
+  rule.alert.category = a.one_of("category",
+                                 {"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health",
+                                  "Env", "Transport", "Infra", "CBRNE", "Other"},
+                                 "Other");
+  rule.alert.severity =
+      *parse_cap_severity(a.one_of("severity", {"Extreme", "Severe", "Moderate", "Minor"}));
+  rule.alert.urgency =
+      a.one_of("urgency", {"Immediate", "Expected", "Future", "Past", "Unknown"}, "Expected");
+  rule.alert.certainty =
+      a.one_of("certainty", {"Observed", "Likely", "Possible", "Unlikely", "Unknown"}, "Observed");
   rule.alert.headline = a.opt_str("headline").value_or(rule.alert.event);
   a.finish();
 
@@ -164,10 +151,8 @@ Rule read_rule(yaml::MapReader& r, const FederationConfig& fed) {
     const auto d = parse_domain(dom);
     if (!d) i.fail_at("domain", "unknown domain '" + dom + "'");
     spec.domain = *d;
-    const auto s = i.str("severity");
-    const auto ps = parse_severity(s);
-    if (!ps) i.fail_at("severity", "expected minor, moderate, severe or extreme, got '" + s + "'");
-    spec.severity = *ps;
+    spec.severity =
+        *parse_severity(i.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
     i.finish();
     rule.incident = spec;
   }

@@ -1,5 +1,6 @@
 #include "yaml_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -102,6 +103,16 @@ std::optional<double> MapReader::opt_number(const std::string& key) {
     return std::nullopt;
   }
   return number(key);
+}
+
+std::string MapReader::one_of(const std::string& key, const std::vector<std::string>& allowed,
+                              const std::optional<std::string>& fallback) {
+  const std::string v = fallback ? opt_str(key).value_or(*fallback) : str(key);
+  if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
+  std::string expected;
+  for (std::size_t i = 0; i < allowed.size(); ++i)
+    expected += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+  fail_at(key, "expected " + expected + ", got '" + v + "'");
 }
 
 YAML::Node MapReader::list(const std::string& key) {

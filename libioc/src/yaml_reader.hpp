@@ -31,6 +31,9 @@ class MapReader {
   std::vector<std::string> str_list(const std::string& key);
   /// A string or a list of strings.
   std::vector<std::string> str_or_list(const std::string& key);
+  /// A string that must be one of `allowed`; `fallback` when absent (required if none given).
+  std::string one_of(const std::string& key, const std::vector<std::string>& allowed,
+                     const std::optional<std::string>& fallback = std::nullopt);
   YAML::Node list(const std::string& key);  ///< required sequence
   YAML::Node opt_list(const std::string& key);
   void finish() const;

@@ -63,7 +63,8 @@ TEST_CASE("incidents and service requests round-trip through JSON", "[codec]") {
 }
 
 TEST_CASE("the error body has code, message and field", "[codec]") {
-  const auto j = nlohmann::json::parse(codec::error_body("bad_request", "value must be finite", "[2].value"));
+  const auto j =
+      nlohmann::json::parse(codec::error_body("bad_request", "value must be finite", "[2].value"));
   CHECK(j["error"]["code"] == "bad_request");
   CHECK(j["error"]["message"] == "value must be finite");
   CHECK(j["error"]["field"] == "[2].value");

@@ -21,7 +21,8 @@ TEST_CASE("an embedded node ingests, raises alerts and handles incidents without
   node.ingest({{"g", "river_level", 1, 2.5, "m", "city/north", {}}});
   REQUIRE(node.active_alerts().size() == 1);
   const Actor duty{"duty", Role::kOperator, "city"};
-  auto i = node.report_incident(duty, Domain::kFlood, Severity::kSevere, "city/north", "Underpass flooded");
+  auto i = node.report_incident(duty, Domain::kFlood, Severity::kSevere, "city/north",
+                                "Underpass flooded");
   i = node.act_on_incident(duty, i.id, IncidentAction::kResolve, "drained");
   CHECK(i.status == IncidentStatus::kResolved);
   CHECK_THROWS_AS(node.ingest({{"g", "river_level", 1, 2.5, "m", "atlantis", {}}}), Error);

@@ -10,8 +10,11 @@ using namespace ioc;
 TEST_CASE("a request gets the service's SLA and is logged and published", "[open311]") {
   test::TestContext t;
   ServiceRequests requests(t.ctx);
-  const auto r = requests.create({{"service_code", "flooding"}, {"lat", "16.05"}, {"long", "108.2"},
-                                  {"description", "knee deep"}, {"area", "city/north"}});
+  const auto r = requests.create({{"service_code", "flooding"},
+                                  {"lat", "16.05"},
+                                  {"long", "108.2"},
+                                  {"description", "knee deep"},
+                                  {"area", "city/north"}});
   CHECK(r.service_name == "Street flooding");
   CHECK(r.expected == r.requested + 4 * 3'600'000);
   CHECK(r.status == "open");
@@ -19,7 +22,8 @@ TEST_CASE("a request gets the service's SLA and is logged and published", "[open
   CHECK(t.store.service_request(r.id)->description == "knee deep");
   CHECK(t.store.last_event_seq() == 1);
   CHECK(t.sink.messages.size() == 1);
-  CHECK(requests.create({{"service_code", "pothole"}, {"address_string", "12 Bach Dang"}}).area == "city");
+  CHECK(requests.create({{"service_code", "pothole"}, {"address_string", "12 Bach Dang"}}).area ==
+        "city");
 }
 
 TEST_CASE("closing records when, counts toward SLA compliance, and happens once", "[open311]") {
@@ -53,7 +57,9 @@ TEST_CASE("invalid requests name the field and store nothing", "[open311]") {
   CHECK(field_of({{"service_code", "pothole"}}) == "lat");
   CHECK(field_of({{"service_code", "pothole"}, {"lat", "x"}, {"long", "1"}}) == "lat");
   CHECK(field_of({{"service_code", "pothole"}, {"lat", "1"}, {"long", "200"}}) == "long");
-  CHECK(field_of({{"service_code", "pothole"}, {"address_string", "a"}, {"area", "mars"}}) == "area");
-  CHECK(field_of({{"service_code", "pothole"}, {"address_string", std::string(5000, 'x')}}) == "address_string");
+  CHECK(field_of({{"service_code", "pothole"}, {"address_string", "a"}, {"area", "mars"}}) ==
+        "area");
+  CHECK(field_of({{"service_code", "pothole"}, {"address_string", std::string(5000, 'x')}}) ==
+        "address_string");
   CHECK(t.store.service_request_counts().open == 0);
 }

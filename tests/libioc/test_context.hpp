@@ -27,8 +27,7 @@ class ManualClock final : public Clock {
 };
 
 struct TestContext {
-  explicit TestContext(const std::string& node = "city",
-                       std::unique_ptr<Authorizer> a = nullptr)
+  explicit TestContext(const std::string& node = "city", std::unique_ptr<Authorizer> a = nullptr)
       : authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
         ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer} {}
 
