@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -337,7 +338,23 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), shared_)->run();
+    if (!ec) {
+      if (shared_.metrics.open_connections.load() >= shared_.options.max_connections) {
+        // Over the limit: answer 503 right away rather than letting the kernel queue fill up.
+        static const std::string kBody =
+            codec::error_body("unavailable", "too many connections", "");
+        static const std::string kBusy =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: "
+            "close\r\n"
+            "Content-Length: " +
+            std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+        beast::error_code ignored;
+        net::write(socket, net::buffer(kBusy), ignored);
+        socket.close(ignored);
+      } else {
+        std::make_shared<HttpSession>(std::move(socket), shared_)->run();
+      }
+    }
     do_accept();
   }
 

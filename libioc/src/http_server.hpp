@@ -26,6 +26,7 @@ class HttpServer {
     std::chrono::seconds timeout{30};  ///< per read or write, and idle keep-alive
     int threads = 2;
     std::size_t stream_queue_limit = 1024;  ///< messages queued per stream client
+    std::int64_t max_connections = 4096;    ///< beyond this, new connections get 503 and close
   };
   using Handler = std::function<void(const HttpRequest&, Respond)>;
   /// Decides a WebSocket upgrade on /api/v1/stream: nullopt accepts, a response refuses.

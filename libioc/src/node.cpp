@@ -1,11 +1,14 @@
 #include "ioc/node.hpp"
 
+#include <condition_variable>
 #include <filesystem>
+#include <thread>
 
 #include "api_router.hpp"
 #include "http_server.hpp"
 #include "incident_service.hpp"
 #include "ioc/error.hpp"
+#include "json_codec.hpp"
 #include "observation_ingest.hpp"
 #include "service_requests.hpp"
 #include "store.hpp"
@@ -88,10 +91,38 @@ struct Node::Impl {
 
   ~Impl() { shutdown(); }
 
+  std::uint16_t start() {
+    const auto port = server.start();
+    ticker = std::thread([this] { publish_summaries(); });
+    return port;
+  }
+
   void shutdown() {
     router.set_draining();
+    {
+      std::lock_guard lock(ticker_mutex);
+      stopping = true;
+    }
+    ticker_wake.notify_all();
+    if (ticker.joinable()) ticker.join();
     server.stop();
     writes.stop();
+  }
+
+  // Stream clients get the node's recent summary every summary_interval, if anyone listens.
+  void publish_summaries() {
+    std::unique_lock lock(ticker_mutex);
+    while (!ticker_wake.wait_for(lock, std::chrono::milliseconds(options.summary_interval),
+                                 [this] { return stopping; })) {
+      if (metrics.stream_clients.load() <= 0) continue;
+      const TimeMs now = clock->now();
+      try {
+        const auto data = summary.summary(SummaryService::align(now - 15 * 60'000, now), {});
+        server.stream().publish(codec::json{{"type", "summary"}, {"data", data}}.dump());
+      } catch (const std::exception&) {
+        // A failed read is retried at the next tick; the stream must not take the node down.
+      }
+    }
   }
 
   static NodeLocalConfig check_node_and_load(const FederationConfig& fed, const std::string& id) {
@@ -117,13 +148,17 @@ struct Node::Impl {
   TokenService tokens;
   ObservationIngest ingest;
   ApiRouter router;
+  std::mutex ticker_mutex;
+  std::condition_variable ticker_wake;
+  bool stopping = false;
+  std::thread ticker;
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Node::~Node() = default;
 
 std::uint16_t Node::start() {
-  return impl_->server.start();
+  return impl_->start();
 }
 void Node::stop() {
   impl_->shutdown();

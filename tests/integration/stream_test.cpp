@@ -40,3 +40,16 @@ TEST_CASE("the stream refuses a missing or wrong token", "[integration][stream]"
   CHECK(stream.refused_status == 401);
   CHECK(node.anonymous().get("/healthz").status == 200);
 }
+
+TEST_CASE("stream clients receive the node's summary at the configured interval",
+          "[integration][stream]") {
+  RunningNode node({"--summary-interval", "200ms"});
+  StreamClient stream(node.process.port(), node.tokens.at("viewer"));
+  REQUIRE(stream.connected());
+  const auto message = stream.next(std::chrono::seconds(5));
+  REQUIRE(message);
+  const auto summary = json::parse(*message);
+  CHECK(summary["type"] == "summary");
+  CHECK(summary["data"]["node"] == "city");
+  CHECK(summary["data"]["children"].size() == 3);
+}
