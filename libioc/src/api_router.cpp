@@ -158,13 +158,13 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   r("GET", "/open311/v2/requests/{id}.json", {R::kViewer}, &ApiRouter::get_service_request);
 }
 
-std::optional<Actor> ApiRouter::authenticate(const HttpRequest& request) {
+std::optional<Actor> ApiRouter::authenticate(const HttpRequest& request, bool allow_query_token) {
   std::string token;
   const std::string auth = request.header("authorization");
   if (auth.size() > 7 &&
       (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
     token = auth.substr(7);
-  } else {
+  } else if (allow_query_token) {
     const auto q = request.target.find('?');
     if (q != std::string::npos) {
       const auto params = parse_query(request.target.substr(q + 1));

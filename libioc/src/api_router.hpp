@@ -33,9 +33,9 @@ class ApiRouter {
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);
 
   void handle(const HttpRequest& request, Respond respond);
-  /// The actor behind an "Authorization: Bearer" header or `access_token` query parameter, for
-  /// the WebSocket stream; nullopt if missing or invalid.
-  std::optional<Actor> authenticate(const HttpRequest& request);
+  /// The actor behind an "Authorization: Bearer" header; with `allow_query_token` (the WebSocket
+  /// upgrade, where browsers cannot set headers) also an `access_token` query parameter.
+  std::optional<Actor> authenticate(const HttpRequest& request, bool allow_query_token = false);
   /// Marks the node as shutting down: /readyz answers 503 from now on.
   void set_draining() { draining_ = true; }
 

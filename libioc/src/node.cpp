@@ -1,5 +1,6 @@
 #include "ioc/node.hpp"
 
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <thread>
@@ -69,7 +70,7 @@ struct Node::Impl {
             server_options(options),
             [this](const HttpRequest& r, Respond respond) { router.handle(r, std::move(respond)); },
             [this](const HttpRequest& r) -> std::optional<HttpResponse> {
-              const auto actor = router.authenticate(r);
+              const auto actor = router.authenticate(r, true);
               if (actor) return std::nullopt;
               return ApiRouter::error_response(
                   Error(ErrorCode::kUnauthorized, "a valid bearer token is required for the stream",
@@ -174,12 +175,18 @@ const std::string& Node::epoch() const {
 }
 
 void Node::ingest(std::vector<Observation> rows) {
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    if (!impl_->federation.find(rows[i].area))
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto fail = [i](const char* field, const std::string& what) {
       throw Error(ErrorCode::kBadRequest,
-                  "element " + std::to_string(i) + ": area '" + rows[i].area +
-                      "' is not a node of the federation",
-                  "[" + std::to_string(i) + "].area");
+                  "element " + std::to_string(i) + ": " + field + " " + what,
+                  "[" + std::to_string(i) + "]." + field);
+    };
+    if (rows[i].source.empty()) fail("source", "must not be empty");
+    if (rows[i].metric.empty()) fail("metric", "must not be empty");
+    if (!std::isfinite(rows[i].value)) fail("value", "must be finite");
+    if (!impl_->federation.find(rows[i].area))
+      fail("area", "'" + rows[i].area + "' is not a node of the federation");
+  }
   impl_->ingest.ingest(std::move(rows));
 }
 

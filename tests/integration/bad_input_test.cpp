@@ -77,6 +77,10 @@ TEST_CASE("tokens and roles: 401 without or with a wrong token, 403 for the wron
   const auto malformed =
       node.anonymous().request("GET", "/api/v1/alerts", "", "", {{"Authorization", "Basic abc"}});
   check_error(malformed, 401, "authorization");
+  // A token in the query string is only for the WebSocket upgrade; elsewhere it would end up in
+  // logs.
+  check_error(node.anonymous().get("/api/v1/alerts?access_token=" + node.tokens.at("admin")), 401,
+              "authorization");
   check_error(node.as("viewer").post("/api/v1/observations", batch), 403, "role");
   check_error(node.as("operator").post("/api/v1/observations", batch), 403, "role");
   check_error(node.as("ingest").post("/api/v1/incidents", {{"domain", "flood"}}), 403, "role");

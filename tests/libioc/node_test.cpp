@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "ioc/error.hpp"
 #include "temp_dir.hpp"
 
@@ -26,6 +28,9 @@ TEST_CASE("an embedded node ingests, raises alerts and handles incidents without
   i = node.act_on_incident(duty, i.id, IncidentAction::kResolve, "drained");
   CHECK(i.status == IncidentStatus::kResolved);
   CHECK_THROWS_AS(node.ingest({{"g", "river_level", 1, 2.5, "m", "atlantis", {}}}), Error);
+  CHECK_THROWS_WITH(node.ingest({{"g", "rain", 1, std::nan(""), "mm", "city", {}}}),
+                    Catch::Contains("value must be finite"));
+  CHECK_THROWS_AS(node.ingest({{"", "rain", 1, 1, "mm", "city", {}}}), Error);
 }
 
 TEST_CASE("a node refuses an unknown node id or a bad listen address", "[node]") {
