@@ -91,27 +91,49 @@ KeyFiles generate_keys(std::string_view node_id, const std::string& out_dir) {
   return files;
 }
 
-std::string sign(const std::string& private_key_file, std::string_view message) {
-  const Pkey key = read_private(private_key_file);
+struct PublicKey::Impl {
+  Pkey key;
+};
+struct PrivateKey::Impl {
+  Pkey key;
+};
+
+PublicKey::PublicKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PublicKey::PublicKey(PublicKey&&) noexcept = default;
+PublicKey& PublicKey::operator=(PublicKey&&) noexcept = default;
+PublicKey::~PublicKey() = default;
+
+PublicKey PublicKey::load(const std::string& pem_file) {
+  return PublicKey(std::make_unique<Impl>(Impl{read_public(pem_file)}));
+}
+
+bool PublicKey::verify(std::string_view message, std::string_view signature) const {
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
+  return md && EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, impl_->key.get()) == 1 &&
+         EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
+}
+
+PrivateKey::PrivateKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PrivateKey::PrivateKey(PrivateKey&&) noexcept = default;
+PrivateKey& PrivateKey::operator=(PrivateKey&&) noexcept = default;
+PrivateKey::~PrivateKey() = default;
+
+PrivateKey PrivateKey::load(const std::string& pem_file) {
+  return PrivateKey(std::make_unique<Impl>(Impl{read_private(pem_file)}));
+}
+
+std::string PrivateKey::sign(std::string_view message) const {
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
   std::string sig(64, '\0');
   std::size_t len = sig.size();
-  if (!md || EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+  if (!md || EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1 ||
       EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
     throw Error(ErrorCode::kInternal, "Ed25519 signing failed");
   sig.resize(len);
   return sig;
-}
-
-bool verify(const std::string& public_key_file, std::string_view message,
-            std::string_view signature) {
-  const Pkey key = read_public(public_key_file);
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
-  return md && EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                          message.size()) == 1;
 }
 
 }  // namespace ioc::federation

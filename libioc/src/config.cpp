@@ -60,6 +60,9 @@ FederationConfig load_federation(const std::string& path) {
     n.kind = *parsed;
     n.parent = r.opt_str("parent");
     n.endpoint = r.str("endpoint");
+    n.where = yaml::location(path, nodes[i]);
+    n.endpoint_where = yaml::location(path, nodes[i]["endpoint"]);
+    n.key_where = yaml::location(path, nodes[i]["publicKey"]);
     for (const auto& k : r.str_or_list("publicKey"))
       n.public_keys.push_back(yaml::resolve_path(path, k));
     if (n.public_keys.size() > 2) r.fail_at("publicKey", "at most two keys (during rotation)");

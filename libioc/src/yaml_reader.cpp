@@ -20,15 +20,17 @@ YAML::Node load_file(const std::string& path) {
   }
 }
 
-void fail(const std::string& file, const YAML::Node& at, const std::string& key,
-          const std::string& message) {
+std::string location(const std::string& file, const YAML::Node& at) {
   const auto mark = at.Mark();
   const int line = mark.line < 0 ? 1 : mark.line + 1;
   const int col = mark.column < 0 ? 1 : mark.column + 1;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col);
+}
+
+void fail(const std::string& file, const YAML::Node& at, const std::string& key,
+          const std::string& message) {
   throw Error(ErrorCode::kConfig,
-              file + ":" + std::to_string(line) + ":" + std::to_string(col) +
-                  ": error: " + (key.empty() ? "" : key + ": ") + message,
-              key);
+              location(file, at) + ": error: " + (key.empty() ? "" : key + ": ") + message, key);
 }
 
 namespace {

@@ -50,6 +50,9 @@ class MapReader {
   std::set<std::string> used_;
 };
 
+/// "file:line:col" (1-based) of a node.
+std::string location(const std::string& file, const YAML::Node& at);
+
 /// Checks the header of a document: apiVersion ioc/v1 and the expected kind.
 void expect_kind(MapReader& doc, const std::string& kind);
 /// Resolves `relative` against the directory of `file`.

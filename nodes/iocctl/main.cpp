@@ -1,4 +1,5 @@
 // iocctl: admin tool for a node's data directory, keys and federation files (SPEC section 9).
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -6,6 +7,7 @@
 #include "ioc/config.hpp"
 #include "ioc/error.hpp"
 #include "ioc/federation/node_keys.hpp"
+#include "ioc/federation/topology.hpp"
 #include "ioc/node.hpp"
 
 namespace {
@@ -84,20 +86,18 @@ int federation_command(const std::string& verb, int argc, char** argv) {
   if (!args.ok() || args.positional().size() != 1)
     return usage("federation " + verb + " takes one FILE");
   const auto fed = ioc::load_federation(args.positional()[0]);
-  for (const auto& n : fed.nodes) ioc::load_node_config(fed, n.id);
+  const ioc::federation::Topology topology(fed);
   if (verb == "check") {
+    ioc::federation::check_federation(fed);
+    for (const auto& n : fed.nodes) ioc::load_node_config(fed, n.id);
+    std::size_t deepest = 0;
+    for (const auto& n : fed.nodes) deepest = std::max(deepest, topology.depth(n.id));
     std::cout << fed.path << ": ok: federation '" << fed.name << "', " << fed.nodes.size()
-              << " nodes, root '" << fed.root() << "'\n";
+              << " nodes, root '" << topology.root() << "', " << deepest + 1 << " tiers\n";
     return 0;
   }
   if (verb == "graph") {
-    std::cout << "digraph \"" << fed.name << "\" {\n  rankdir=TB;\n";
-    for (const auto& n : fed.nodes)
-      std::cout << "  \"" << n.id << "\" [label=\"" << n.id << "\\n(" << ioc::to_string(n.kind)
-                << ")\"];\n";
-    for (const auto& n : fed.nodes)
-      if (n.parent) std::cout << "  \"" << *n.parent << "\" -> \"" << n.id << "\";\n";
-    std::cout << "}\n";
+    std::cout << topology.to_dot();
     return 0;
   }
   return usage("unknown federation command '" + verb + "'");

@@ -26,11 +26,16 @@ TEST_CASE("a signature verifies with the matching key only", "[keys]") {
   ioc::test::TempDir dir;
   const auto a = generate_keys("a", dir.path());
   const auto b = generate_keys("b", dir.path());
-  const std::string sig = sign(a.private_key, "IOC1-ED25519\nGET\n/federation/v1/hello");
+  const auto signer = PrivateKey::load(a.private_key);
+  const std::string message = "IOC1-ED25519\nGET\n/federation/v1/hello";
+  const std::string sig = signer.sign(message);
   CHECK(sig.size() == 64);
-  CHECK(verify(a.public_key, "IOC1-ED25519\nGET\n/federation/v1/hello", sig));
-  CHECK_FALSE(verify(a.public_key, "IOC1-ED25519\nGET\n/federation/v1/hellO", sig));
-  CHECK_FALSE(verify(b.public_key, "IOC1-ED25519\nGET\n/federation/v1/hello", sig));
-  CHECK_THROWS_AS(verify(a.private_key, "x", sig), ioc::Error);
+  CHECK(PublicKey::load(a.public_key).verify(message, sig));
+  CHECK_FALSE(PublicKey::load(a.public_key).verify(message + "!", sig));
+  CHECK_FALSE(PublicKey::load(b.public_key).verify(message, sig));
+  CHECK_FALSE(PublicKey::load(a.public_key).verify(message, sig.substr(0, 63)));
+  CHECK_THROWS_AS(PublicKey::load(a.private_key), ioc::Error);
+  CHECK_THROWS_AS(PrivateKey::load(a.public_key), ioc::Error);
+  CHECK_THROWS_AS(PublicKey::load(dir / "missing.pub"), ioc::Error);
   CHECK(key_file_stem("danang/health") == "danang_health");
 }

@@ -16,6 +16,9 @@ struct NodeConfig {
   std::string endpoint;
   std::vector<std::string> public_keys;   ///< absolute paths, one or two (rotation)
   std::vector<std::string> config_files;  ///< absolute paths of Rules and Services files
+  /// "file:line:col" of the node's entry and of its `endpoint` and `publicKey` values, so that
+  /// later checks (the topology, key files) can point at the line to fix.
+  std::string where, endpoint_where, key_where;
 };
 
 /// A loaded and checked Federation file (SPEC section 8). Immutable once loaded.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,10 +19,38 @@ std::string key_file_stem(std::string_view node_id);
 /// overwrite existing files. Throws Error.
 KeyFiles generate_keys(std::string_view node_id, const std::string& out_dir);
 
-/// Signs `message` with the PEM private key in `private_key_file`; returns the raw signature.
-std::string sign(const std::string& private_key_file, std::string_view message);
-/// Verifies a raw Ed25519 signature against the PEM public key in `public_key_file`.
-bool verify(const std::string& public_key_file, std::string_view message,
-            std::string_view signature);
+/// An Ed25519 public key, loaded once. Immutable; thread-safe.
+class PublicKey {
+ public:
+  /// Reads a SubjectPublicKeyInfo PEM file; throws Error(kConfig) naming the file.
+  static PublicKey load(const std::string& pem_file);
+  PublicKey(PublicKey&&) noexcept;
+  PublicKey& operator=(PublicKey&&) noexcept;
+  ~PublicKey();
+  /// True if `signature` (64 raw bytes) is this key's signature of `message`.
+  bool verify(std::string_view message, std::string_view signature) const;
+
+ private:
+  struct Impl;
+  explicit PublicKey(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// An Ed25519 private key, loaded once. Immutable; thread-safe.
+class PrivateKey {
+ public:
+  /// Reads a PKCS#8 PEM file; throws Error(kConfig) naming the file.
+  static PrivateKey load(const std::string& pem_file);
+  PrivateKey(PrivateKey&&) noexcept;
+  PrivateKey& operator=(PrivateKey&&) noexcept;
+  ~PrivateKey();
+  /// The 64-byte raw Ed25519 signature of `message`.
+  std::string sign(std::string_view message) const;
+
+ private:
+  struct Impl;
+  explicit PrivateKey(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace ioc::federation
