@@ -30,25 +30,33 @@ struct Topology::Impl {
 
   VertexId at(const std::string& id) const {
     const auto it = index.find(id);
-    if (it == index.end()) throw Error(ErrorCode::kNotFound, "no node '" + id + "' in the federation", "node");
+    if (it == index.end())
+      throw Error(ErrorCode::kNotFound, "no node '" + id + "' in the federation", "node");
     return it->second;
   }
 };
 
 Topology::Topology(const FederationConfig& federation) : impl_(std::make_unique<Impl>()) {
   for (const auto& n : federation.nodes)
-    impl_->index[n.id] = boost::add_vertex(Vertex{n.id, std::string(to_string(n.kind))}, impl_->graph);
+    impl_->index[n.id] =
+        boost::add_vertex(Vertex{n.id, std::string(to_string(n.kind))}, impl_->graph);
   for (const auto& n : federation.nodes) {
-    if (n.parent) boost::add_edge(impl_->index.at(*n.parent), impl_->index.at(n.id), impl_->graph);
-    else impl_->root = n.id;
+    if (n.parent)
+      boost::add_edge(impl_->index.at(*n.parent), impl_->index.at(n.id), impl_->graph);
+    else
+      impl_->root = n.id;
   }
 }
 
 Topology::~Topology() = default;
 Topology::Topology(Topology&&) noexcept = default;
 
-const std::string& Topology::root() const { return impl_->root; }
-bool Topology::contains(const std::string& id) const { return impl_->index.count(id) > 0; }
+const std::string& Topology::root() const {
+  return impl_->root;
+}
+bool Topology::contains(const std::string& id) const {
+  return impl_->index.count(id) > 0;
+}
 
 std::optional<std::string> Topology::parent(const std::string& id) const {
   const auto [first, last] = boost::in_edges(impl_->at(id), impl_->graph);
@@ -77,14 +85,15 @@ std::vector<std::string> Topology::subtree(const std::string& id) const {
   } visitor;
   visitor.out = &out;
   std::vector<boost::default_color_type> colors(boost::num_vertices(impl_->graph));
-  boost::breadth_first_search(
-      impl_->graph, impl_->at(id),
-      boost::visitor(visitor).color_map(boost::make_iterator_property_map(
-          colors.begin(), boost::get(boost::vertex_index, impl_->graph))));
+  boost::breadth_first_search(impl_->graph, impl_->at(id),
+                              boost::visitor(visitor).color_map(boost::make_iterator_property_map(
+                                  colors.begin(), boost::get(boost::vertex_index, impl_->graph))));
   return out;
 }
 
-std::size_t Topology::depth(const std::string& id) const { return ancestors(id).size(); }
+std::size_t Topology::depth(const std::string& id) const {
+  return ancestors(id).size();
+}
 
 std::string Topology::to_dot() const {
   const auto& g = impl_->graph;
@@ -110,14 +119,16 @@ void check_federation(const FederationConfig& federation) {
     const std::string at = "nodes[" + std::to_string(i) + "].";
     if (!std::regex_match(n.endpoint, kEndpoint))
       throw Error(ErrorCode::kConfig,
-                  n.endpoint_where + ": error: " + at + "endpoint: expected http://HOST:PORT or https://HOST:PORT, got '" +
+                  n.endpoint_where + ": error: " + at +
+                      "endpoint: expected http://HOST:PORT or https://HOST:PORT, got '" +
                       n.endpoint + "'",
                   at + "endpoint");
     for (const auto& key : n.public_keys) {
       try {
         PublicKey::load(key);
       } catch (const Error& e) {
-        throw Error(ErrorCode::kConfig, n.key_where + ": error: " + at + "publicKey: " + e.what(), at + "publicKey");
+        throw Error(ErrorCode::kConfig, n.key_where + ": error: " + at + "publicKey: " + e.what(),
+                    at + "publicKey");
       }
     }
   }

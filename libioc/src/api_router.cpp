@@ -12,6 +12,7 @@ namespace {
 
 using codec::json;
 
+constexpr const char* kProtocolVersion = "1";
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 10'000;
 
@@ -151,6 +152,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
     &ApiRouter::close_service_request);
   r("GET", "/api/v1/summary", {R::kViewer}, &ApiRouter::get_summary);
   r("GET", "/api/v1/federation", {R::kViewer}, &ApiRouter::get_federation);
+  r("GET", "/federation/v1/hello", {}, &ApiRouter::federation_hello);
+  routes_.back().signed_call = true;
   r("GET", "/open311/v2/services.json", {R::kViewer}, &ApiRouter::get_services);
   r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator},
     &ApiRouter::post_service_request);
@@ -234,6 +237,20 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
               qpos == std::string::npos ? std::map<std::string, std::string>{}
                                         : parse_query(request.target.substr(qpos + 1)),
               std::nullopt};
+    if (match->signed_call) {
+      const auto v = services_.peers.verify(
+          request.method, request.target,
+          [&request](const std::string& h) { return request.header(h); }, request.body,
+          ctx_.clock.now());
+      if (!v.ok) throw Error(ErrorCode::kUnauthorized, v.reason, "signature");
+      call.peer = v.node;
+      const std::string version = request.header("ioc-protocol");
+      if (!version.empty() && version != kProtocolVersion)
+        throw Error(ErrorCode::kBadRequest,
+                    "protocol version '" + version + "' is not spoken here; this node speaks " +
+                        kProtocolVersion,
+                    "ioc-protocol");
+    }
     if (!match->roles.empty()) {
       call.actor = authenticate(request);
       if (!call.actor) {
@@ -536,6 +553,15 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
     }
   }
   respond(json_response(200, services_.summary.summary(SummaryService::align(from, to), metrics)));
+}
+
+void ApiRouter::federation_hello(Call& call, Respond& respond) {
+  respond(json_response(200, {{"node", ctx_.node_id},
+                              {"caller", call.peer},
+                              {"protocolVersions", json::array({kProtocolVersion})},
+                              {"software", "libioc/" IOC_VERSION},
+                              {"policyVersion", ctx_.policy_version},
+                              {"capabilities", json::array({"hello"})}}));
 }
 
 void ApiRouter::get_federation(Call&, Respond& respond) {

@@ -9,6 +9,7 @@
 #include "http_message.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
+#include "ioc/federation/request_signing.hpp"
 #include "node_context.hpp"
 #include "observation_ingest.hpp"
 #include "service_requests.hpp"
@@ -28,6 +29,7 @@ class ApiRouter {
     ServiceRequests& requests;
     SummaryService& summary;
     TokenService& tokens;
+    const federation::RequestVerifier& peers;
   };
 
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);
@@ -48,6 +50,7 @@ class ApiRouter {
     std::map<std::string, std::string> params;  ///< path parameters ({id})
     std::map<std::string, std::string> query;
     std::optional<Actor> actor;
+    std::string peer;  ///< the verified calling node, on signed federation routes
   };
   using Handler = void (ApiRouter::*)(Call&, Respond&);
   struct Route {
@@ -55,6 +58,7 @@ class ApiRouter {
     std::vector<std::string> segments;  ///< "{id}" matches one segment
     std::vector<Role> roles;            ///< any of; empty means no token needed
     Handler handler;
+    bool signed_call = false;  ///< a federation route: an IOC-Signature instead of a token
   };
 
   void healthz(Call&, Respond&);
@@ -75,6 +79,7 @@ class ApiRouter {
   void close_service_request(Call&, Respond&);
   void get_summary(Call&, Respond&);
   void get_federation(Call&, Respond&);
+  void federation_hello(Call&, Respond&);
 
   NodeContext& ctx_;
   Services services_;

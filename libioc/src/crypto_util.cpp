@@ -46,6 +46,44 @@ std::string random_base64url(std::size_t bytes) {
   return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text, bool url) {
+  std::string in(text);
+  if (url) {
+    if (in.find_first_of("+/=") != std::string::npos) return std::nullopt;
+    for (auto& c : in) c = c == '-' ? '+' : c == '_' ? '/' : c;
+    if (in.size() % 4 == 1) return std::nullopt;
+    in.append((4 - in.size() % 4) % 4, '=');
+  } else if (in.size() % 4 != 0 || in.find_first_of("-_") != std::string::npos) {
+    return std::nullopt;
+  }
+  if (in.empty()) return std::string();
+  std::size_t padding = 0;
+  while (padding < 2 && in[in.size() - 1 - padding] == '=') ++padding;
+  std::string out(in.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n) - padding);
+  // Reject non-canonical text: it must re-encode to exactly what was given.
+  std::string again = base64_encode(out);
+  if (url) {
+    for (auto& c : again) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!again.empty() && again.back() == '=') again.pop_back();
+  }
+  if (again != text) return std::nullopt;
+  return out;
+}
+
 std::string sha256_hex(std::string_view data) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);

@@ -3,16 +3,21 @@
 #include <cmath>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api_router.hpp"
+#include "crypto_util.hpp"
 #include "http_server.hpp"
 #include "incident_service.hpp"
 #include "ioc/error.hpp"
+#include "ioc/federation/node_keys.hpp"
+#include "ioc/federation/topology.hpp"
 #include "json_codec.hpp"
 #include "observation_ingest.hpp"
 #include "service_requests.hpp"
 #include "store.hpp"
+#include "store_nonce_cache.hpp"
 #include "summary_service.hpp"
 #include "token_service.hpp"
 #include "write_queue.hpp"
@@ -53,6 +58,11 @@ Store::Options store_options(const std::string& data_dir, bool power_safe) {
 
 }  // namespace
 
+static std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string store_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "ioc.db").string();
 }
@@ -62,6 +72,8 @@ struct Node::Impl {
       : options(std::move(o)),
         federation(load_federation(options.federation_file)),
         local(check_node_and_load(federation, options.node_id)),
+        policy_version(crypto::sha256_hex(read_whole_file(federation.path)).substr(0, 16)),
+        key(load_own_key(federation, options.node_id, options.key_file)),
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
         authorizer(options.authorizer ? std::move(options.authorizer)
                                       : make_local_operator_authorizer(options.node_id)),
@@ -78,14 +90,16 @@ struct Node::Impl {
             },
             metrics),
         writes(store, WriteQueue::Options{}, [this] { ingest.on_write_failure(); }),
-        ctx{options.node_id, federation,      local,   store,      writes,
-            *clock,          server.stream(), metrics, *authorizer},
+        nonces(store),
+        peers(federation, nonces),
+        ctx{options.node_id, federation,      local,   store,       writes,
+            *clock,          server.stream(), metrics, *authorizer, policy_version},
         incidents(ctx),
         requests(ctx),
         summary(ctx),
         tokens(store, options.node_id),
         ingest(ctx, incidents),
-        router(ctx, ApiRouter::Services{ingest, incidents, requests, summary, tokens},
+        router(ctx, ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
   }
@@ -130,18 +144,41 @@ struct Node::Impl {
     if (!fed.find(id))
       throw Error(ErrorCode::kConfig, fed.path + ": no node '" + id + "' in this federation",
                   "node");
+    federation::check_federation(fed);
     return load_node_config(fed, id);
+  }
+
+  // The node's private key must match the public key the federation lists for it, or every call
+  // it signs would be refused by its peers.
+  static std::optional<federation::PrivateKey> load_own_key(const FederationConfig& fed,
+                                                            const std::string& id,
+                                                            const std::string& file) {
+    if (file.empty()) return std::nullopt;
+    auto key = federation::PrivateKey::load(file);
+    const std::string probe = "ioc key check";
+    const std::string sig = key.sign(probe);
+    for (const auto& pub : fed.find(id)->public_keys)
+      if (federation::PublicKey::load(pub).verify(probe, sig)) return key;
+    throw Error(ErrorCode::kConfig,
+                file +
+                    ": this private key does not match the public key the federation lists for '" +
+                    id + "'",
+                "key");
   }
 
   NodeOptions options;
   FederationConfig federation;
   NodeLocalConfig local;
+  std::string policy_version;
+  std::optional<federation::PrivateKey> key;
   std::shared_ptr<const Clock> clock;
   std::unique_ptr<Authorizer> authorizer;
   Metrics metrics;
   Store store;
   HttpServer server;
   WriteQueue writes;
+  federation::StoreNonceCache nonces;
+  federation::RequestVerifier peers;
   NodeContext ctx;
   IncidentService incidents;
   ServiceRequests requests;

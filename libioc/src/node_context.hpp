@@ -23,6 +23,7 @@ struct NodeContext {
   EventSink& events;
   Metrics& metrics;
   const Authorizer& authorizer;
+  std::string policy_version;  ///< content hash of the federation file this node enforces
 };
 
 }  // namespace ioc

@@ -38,6 +38,11 @@ CREATE TABLE service_requests(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
 CREATE TABLE tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
   hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, expires INTEGER, revoked INTEGER NOT NULL);
 )sql",
+    R"sql(
+CREATE TABLE nonces(node TEXT NOT NULL, nonce TEXT NOT NULL, seen INTEGER NOT NULL,
+  PRIMARY KEY(node, nonce)) WITHOUT ROWID;
+CREATE INDEX nonces_seen ON nonces(seen);
+)sql",
 };
 
 constexpr int kReadConnections = 4;
@@ -359,6 +364,18 @@ std::int64_t Store::Writer::insert_token(const TokenRecord& t) {
     st.bind(5);
   st.exec();
   return impl_.writer->db.getLastInsertRowid();
+}
+
+bool Store::Writer::remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
+                                   TimeMs forget_before) {
+  auto& prune = impl_.writer->prepare("DELETE FROM nonces WHERE seen < ?");
+  prune.bind(1, static_cast<std::int64_t>(forget_before));
+  prune.exec();
+  auto& st = impl_.writer->prepare("INSERT OR IGNORE INTO nonces(node, nonce, seen) VALUES(?,?,?)");
+  st.bind(1, node);
+  st.bind(2, nonce);
+  st.bind(3, static_cast<std::int64_t>(seen));
+  return st.exec() == 1;
 }
 
 bool Store::Writer::revoke_token(std::int64_t id) {

@@ -104,6 +104,10 @@ class Store {
     std::optional<ServiceRequest> service_request(const std::string& id);
     std::int64_t insert_token(const TokenRecord& token);
     bool revoke_token(std::int64_t id);
+    /// Records a request nonce; false if (node, nonce) is already remembered. Forgets nonces
+    /// seen before `forget_before`.
+    bool remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
+                        TimeMs forget_before);
     /// Runs `fn` under a savepoint: if it throws, its writes are undone and the exception passes
     /// on.
     void savepoint(const std::function<void()>& fn);

@@ -57,7 +57,8 @@ TEST_CASE("the topology renders as Graphviz DOT", "[topology]") {
   CHECK(dot.find("\"city\"->\"health\"") != std::string::npos);
 }
 
-TEST_CASE("check_federation wants real key files and endpoint URLs, at file:line:col", "[topology]") {
+TEST_CASE("check_federation wants real key files and endpoint URLs, at file:line:col",
+          "[topology]") {
   test::TempDir dir;
   const auto fed = three_tiers(dir);
   SECTION("missing key files") {
@@ -65,22 +66,26 @@ TEST_CASE("check_federation wants real key files and endpoint URLs, at file:line
       check_federation(fed);
       FAIL("expected an error");
     } catch (const Error& e) {
-      CHECK(std::string(e.what()).rfind(dir / "f.yaml:5:74: error: nodes[0].publicKey: cannot open key file", 0) == 0);
+      CHECK(std::string(e.what()).rfind(
+                dir / "f.yaml:5:74: error: nodes[0].publicKey: cannot open key file", 0) == 0);
     }
   }
   SECTION("all keys present") {
-    for (const char* id : {"city", "north", "ward-1", "ward-2", "south", "health"}) generate_keys(id, dir / "keys");
+    for (const char* id : {"city", "north", "ward-1", "ward-2", "south", "health"})
+      generate_keys(id, dir / "keys");
     CHECK_NOTHROW(check_federation(fed));
   }
   SECTION("a bad endpoint") {
-    for (const char* id : {"city", "north", "ward-1", "ward-2", "south", "health"}) generate_keys(id, dir / "keys");
+    for (const char* id : {"city", "north", "ward-1", "ward-2", "south", "health"})
+      generate_keys(id, dir / "keys");
     auto broken = fed;
     broken.nodes[2].endpoint = "127.0.0.1:7102";
     try {
       check_federation(broken);
       FAIL("expected an error");
     } catch (const Error& e) {
-      CHECK(std::string(e.what()).find("nodes[2].endpoint: expected http://HOST:PORT") != std::string::npos);
+      CHECK(std::string(e.what()).find("nodes[2].endpoint: expected http://HOST:PORT") !=
+            std::string::npos);
       CHECK(std::string(e.what()).rfind(dir / "f.yaml:7:", 0) == 0);
     }
   }

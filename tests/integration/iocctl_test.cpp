@@ -70,12 +70,12 @@ TEST_CASE("iocctl keys generate writes NAME.key (0600) and NAME.pub", "[integrat
 
 TEST_CASE("iocctl federation check and graph", "[integration][iocctl]") {
   TempDir dir;
-  const std::string fed = write_test_federation(dir.path());
+  const std::string fed = write_test_federation(dir.path(), false);
   // 1. Keys are part of a valid federation: without them, check names the line to fix.
   auto res = run_command({IOCCTL_PATH, "federation", "check", fed});
   CHECK(res.exit_code == 1);
   CHECK(res.err.rfind(fed + ":5:71: error: nodes[0].publicKey: cannot open key file", 0) == 0);
-  for (const char* node : {"city", "north", "south", "health"})
+  for (const char* node : {"city", "city/north", "city/south", "city/health"})
     REQUIRE(run_command({IOCCTL_PATH, "keys", "generate", "--node", node, "--out", dir / "keys"})
                 .exit_code == 0);
   res = run_command({IOCCTL_PATH, "federation", "check", fed});

@@ -29,7 +29,7 @@ class ManualClock final : public Clock {
 struct TestContext {
   explicit TestContext(const std::string& node = "city", std::unique_ptr<Authorizer> a = nullptr)
       : authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
-        ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer} {}
+        ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer, "test-policy"} {}
 
   TempDir dir;
   FederationConfig fed = load_federation(write_test_federation(dir.path()));

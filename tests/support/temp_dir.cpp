@@ -1,5 +1,7 @@
 #include "temp_dir.hpp"
 
+#include "ioc/federation/node_keys.hpp"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,7 +37,7 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-std::string write_test_federation(const std::string& dir) {
+std::string write_test_federation(const std::string& dir, bool with_keys) {
   write_file(dir + "/rules.yaml", R"(apiVersion: ioc/v1
 kind: Rules
 rules:
@@ -67,10 +69,13 @@ name: testcity
 nodes:
   - {id: city, kind: city, endpoint: "http://127.0.0.1:1", publicKey: keys/city.pub,
      config: [rules.yaml, services.yaml]}
-  - {id: city/north, kind: district, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/north.pub}
-  - {id: city/south, kind: district, parent: city, endpoint: "http://127.0.0.1:3", publicKey: keys/south.pub}
-  - {id: city/health, kind: sector, parent: city, endpoint: "http://127.0.0.1:4", publicKey: keys/health.pub}
+  - {id: city/north, kind: district, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/city_north.pub}
+  - {id: city/south, kind: district, parent: city, endpoint: "http://127.0.0.1:3", publicKey: keys/city_south.pub}
+  - {id: city/health, kind: sector, parent: city, endpoint: "http://127.0.0.1:4", publicKey: keys/city_health.pub}
 )");
+  if (with_keys && !std::filesystem::exists(dir + "/keys/city.pub"))
+    for (const char* node : {"city", "city/north", "city/south", "city/health"})
+      ioc::federation::generate_keys(node, dir + "/keys");
   return path;
 }
 

@@ -24,8 +24,9 @@ std::string read_file(const std::string& path);
 
 /// A Federation file with a city, two districts and a sector, plus Rules and Services files,
 /// written into `dir`; returns the federation file's path. Rules: `river_level` above 2.2 with
-/// hysteresis 0.1 opening a severe flood incident; `pm25` above 55 for 5m.
-std::string write_test_federation(const std::string& dir);
+/// hysteresis 0.1 opening a severe flood incident; `pm25` above 55 for 5m. Key pairs are
+/// generated into DIR/keys (NAME.key, NAME.pub) unless `with_keys` is false.
+std::string write_test_federation(const std::string& dir, bool with_keys = true);
 
 struct CommandResult {
   int exit_code = -1;

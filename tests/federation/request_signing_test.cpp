@@ -1,0 +1,151 @@
+#include "ioc/federation/request_signing.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "crypto_util.hpp"
+#include "store_nonce_cache.hpp"
+#include "temp_dir.hpp"
+
+using namespace ioc;
+using namespace ioc::federation;
+
+namespace {
+
+class MemoryNonces final : public NonceCache {
+ public:
+  bool remember(const std::string& node, const std::string& nonce, TimeMs) override {
+    return seen.insert(node + " " + nonce).second;
+  }
+  std::set<std::string> seen;
+};
+
+constexpr TimeMs kNow = 1761552000000;  // 2025-10-27T08:00:00Z
+
+// Header lookup by lower-case name, as the HTTP layer provides it.
+RequestVerifier::HeaderLookup lookup(const std::map<std::string, std::string>& headers) {
+  return [headers](const std::string& lower) {
+    for (const auto& [k, v] : headers) {
+      std::string name = k;
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name == lower) return v;
+    }
+    return std::string();
+  };
+}
+
+struct Fixture {
+  test::TempDir dir;
+  FederationConfig fed = load_federation(test::write_test_federation(dir.path()));
+  MemoryNonces nonces;
+  RequestVerifier verifier{fed, nonces};
+  PrivateKey north = PrivateKey::load(dir / "keys/city_north.key");
+
+  Verification check(const std::map<std::string, std::string>& headers, const std::string& method = "POST",
+                     const std::string& target = "/federation/v1/events?x=1", const std::string& body = "{}",
+                     TimeMs now = kNow) {
+    return verifier.verify(method, target, lookup(headers), body, now);
+  }
+  std::map<std::string, std::string> signed_headers(const std::string& node = "city/north") {
+    return sign_request(north, node, "POST", "/federation/v1/events?x=1", "{}", kNow);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the signing string is the six SPEC lines joined by newlines", "[signing]") {
+  CHECK(signing_string("GET", "/federation/v1/events?after=5&limit=10", "2025-10-27T08:00:00Z", "bm9uY2Vub25jZW5vbmNl", "") ==
+        "IOC1-ED25519\nGET\n/federation/v1/events?after=5&limit=10\n2025-10-27T08:00:00Z\nbm9uY2Vub25jZW5vbmNl\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("a correctly signed call verifies and names its caller", "[signing]") {
+  Fixture f;
+  const auto headers = f.signed_headers();
+  CHECK(headers.at("IOC-Date") == "2025-10-27T08:00:00Z");
+  CHECK(crypto::base64_decode(headers.at("IOC-Nonce"), true)->size() == 32);
+  const auto v = f.check(headers);
+  CHECK(v.ok);
+  CHECK(v.node == "city/north");
+  CHECK(v.reason.empty());
+}
+
+TEST_CASE("unsigned, unknown, stale, malformed, forged, tampered and replayed calls are refused", "[signing]") {
+  Fixture f;
+  auto h = f.signed_headers();
+  SECTION("unsigned") {
+    h.erase("IOC-Signature");
+    CHECK(f.check(h).reason == "unsigned request: no IOC-Signature header");
+    CHECK(f.check({}).reason == "unsigned request: no IOC-Node header");
+  }
+  SECTION("unknown node") {
+    h["IOC-Node"] = "atlantis";
+    CHECK(f.check(h).reason == "unknown node 'atlantis'");
+  }
+  SECTION("stale or from the future") {
+    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow + 301'000).reason.find("stale request") == 0);
+    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow - 301'000).reason.find("stale request") == 0);
+    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow + 299'000).ok);
+  }
+  SECTION("malformed date, nonce or signature") {
+    auto bad = h;
+    bad["IOC-Date"] = "2025-10-27T08:00:00.000Z";
+    CHECK(f.check(bad).reason.find("IOC-Date must read") == 0);
+    bad = h;
+    bad["IOC-Nonce"] = "c2hvcnQ";  // "short"
+    CHECK(f.check(bad).reason.find("IOC-Nonce must be 16 to 64") == 0);
+    bad = h;
+    bad["IOC-Signature"] = "not base64!";
+    CHECK(f.check(bad).reason.find("IOC-Signature must be") == 0);
+  }
+  SECTION("forged: signed by another node's key") {
+    h["IOC-Node"] = "city/south";
+    CHECK(f.check(h).reason.find("bad signature") == 0);
+  }
+  SECTION("tampered body, path or method") {
+    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{\"x\":1}").reason.find("bad signature") == 0);
+    CHECK(f.check(h, "POST", "/federation/v1/events?x=2").reason.find("bad signature") == 0);
+    CHECK(f.check(h, "PUT").reason.find("bad signature") == 0);
+    CHECK(f.nonces.seen.empty());  // refused calls leave no nonce behind
+  }
+  SECTION("replayed") {
+    CHECK(f.check(h).ok);
+    CHECK(f.check(h).reason == "replayed request: nonce already seen");
+  }
+}
+
+TEST_CASE("during rotation either listed key verifies", "[signing]") {
+  test::TempDir dir;
+  test::write_test_federation(dir.path());
+  generate_keys("next", dir / "keys");
+  test::write_file(dir / "rotating.yaml", R"(apiVersion: ioc/v1
+kind: Federation
+name: t
+nodes:
+  - {id: city, kind: city, endpoint: "http://127.0.0.1:1", publicKey: [keys/city.pub, keys/next.pub]}
+)");
+  const auto fed = load_federation(dir / "rotating.yaml");
+  MemoryNonces nonces;
+  RequestVerifier verifier(fed, nonces);
+  for (const char* key : {"keys/city.key", "keys/next.key"}) {
+    const auto h = sign_request(PrivateKey::load(dir / key), "city", "GET", "/federation/v1/hello", "", kNow);
+    const auto v = verifier.verify("GET", "/federation/v1/hello", lookup(h), "", kNow);
+    CHECK(v.ok);
+  }
+}
+
+TEST_CASE("nonces kept in the store survive reopening and are forgotten after 600 s", "[signing]") {
+  test::TempDir dir;
+  {
+    Store store({dir / "ioc.db"});
+    StoreNonceCache cache(store);
+    CHECK(cache.remember("city/north", "abc", kNow));
+    CHECK_FALSE(cache.remember("city/north", "abc", kNow + 1000));
+    CHECK(cache.remember("city/south", "abc", kNow));
+  }
+  Store reopened({dir / "ioc.db"});
+  StoreNonceCache cache(reopened);
+  CHECK_FALSE(cache.remember("city/north", "abc", kNow + 2000));
+  CHECK(cache.remember("city/north", "abc", kNow + kNonceMemoryMs + 1));
+}
