@@ -8,7 +8,9 @@ namespace ioc::federation {
 namespace {
 
 /// "YYYY-MM-DDTHH:MM:SSZ"
-std::string signing_date(TimeMs t) { return format_rfc3339(t).substr(0, 19) + "Z"; }
+std::string signing_date(TimeMs t) {
+  return format_rfc3339(t).substr(0, 19) + "Z";
+}
 
 }  // namespace
 
@@ -30,10 +32,12 @@ std::map<std::string, std::string> sign_request(const PrivateKey& key, const std
   return {{"IOC-Node", node},
           {"IOC-Date", date},
           {"IOC-Nonce", nonce},
-          {"IOC-Signature", crypto::base64_encode(key.sign(signing_string(method, target, date, nonce, body)))}};
+          {"IOC-Signature",
+           crypto::base64_encode(key.sign(signing_string(method, target, date, nonce, body)))}};
 }
 
-RequestVerifier::RequestVerifier(const FederationConfig& federation, NonceCache& nonces) : nonces_(nonces) {
+RequestVerifier::RequestVerifier(const FederationConfig& federation, NonceCache& nonces)
+    : nonces_(nonces) {
   for (const auto& n : federation.nodes) {
     auto& keys = keys_[n.id];
     for (const auto& file : n.public_keys) keys.push_back(PublicKey::load(file));
@@ -42,14 +46,20 @@ RequestVerifier::RequestVerifier(const FederationConfig& federation, NonceCache&
 
 RequestVerifier::~RequestVerifier() = default;
 
-Verification RequestVerifier::verify(std::string_view method, std::string_view target, const HeaderLookup& header,
-                                     std::string_view body, TimeMs now) const {
-  const auto refuse = [](std::string node, std::string reason) { return Verification{false, std::move(node), std::move(reason)}; };
-  const std::string node = header("ioc-node"), date = header("ioc-date"), nonce = header("ioc-nonce"),
-                    signature = header("ioc-signature");
-  for (const auto& [name, value] : {std::pair{"IOC-Node", &node}, {"IOC-Date", &date}, {"IOC-Nonce", &nonce},
+Verification RequestVerifier::verify(std::string_view method, std::string_view target,
+                                     const HeaderLookup& header, std::string_view body,
+                                     TimeMs now) const {
+  const auto refuse = [](std::string node, std::string reason) {
+    return Verification{false, std::move(node), std::move(reason)};
+  };
+  const std::string node = header("ioc-node"), date = header("ioc-date"),
+                    nonce = header("ioc-nonce"), signature = header("ioc-signature");
+  for (const auto& [name, value] : {std::pair{"IOC-Node", &node},
+                                    {"IOC-Date", &date},
+                                    {"IOC-Nonce", &nonce},
                                     {"IOC-Signature", &signature}})
-    if (value->empty()) return refuse(node, std::string("unsigned request: no ") + name + " header");
+    if (value->empty())
+      return refuse(node, std::string("unsigned request: no ") + name + " header");
   const auto keys = keys_.find(node);
   if (keys == keys_.end()) return refuse(node, "unknown node '" + node + "'");
 
@@ -57,20 +67,25 @@ Verification RequestVerifier::verify(std::string_view method, std::string_view t
   if (!when) return refuse(node, "IOC-Date must read YYYY-MM-DDTHH:MM:SSZ, got '" + date + "'");
   const TimeMs skew = std::llabs(now - *when);
   if (skew > kMaxClockSkewMs)
-    return refuse(node, "stale request: IOC-Date is " + std::to_string(skew / 1000) + " s from this node's clock (limit " +
+    return refuse(node, "stale request: IOC-Date is " + std::to_string(skew / 1000) +
+                            " s from this node's clock (limit " +
                             std::to_string(kMaxClockSkewMs / 1000) + " s)");
   const auto nonce_bytes = crypto::base64_decode(nonce, true);
   if (!nonce_bytes || nonce_bytes->size() < 16 || nonce_bytes->size() > 64)
     return refuse(node, "IOC-Nonce must be 16 to 64 random bytes in base64url without padding");
   const auto sig = crypto::base64_decode(signature, false);
-  if (!sig || sig->size() != 64) return refuse(node, "IOC-Signature must be a padded base64 Ed25519 signature");
+  if (!sig || sig->size() != 64)
+    return refuse(node, "IOC-Signature must be a padded base64 Ed25519 signature");
 
   const std::string signed_text = signing_string(method, target, date, nonce, body);
   bool valid = false;
   for (const auto& key : keys->second) valid = valid || key.verify(signed_text, *sig);
-  if (!valid) return refuse(node, "bad signature: not made by a key listed for '" + node + "' over this request");
+  if (!valid)
+    return refuse(node,
+                  "bad signature: not made by a key listed for '" + node + "' over this request");
   // Only a verified request may take a nonce, so forgeries cannot poison the cache.
-  if (!nonces_.remember(node, nonce, now)) return refuse(node, "replayed request: nonce already seen");
+  if (!nonces_.remember(node, nonce, now))
+    return refuse(node, "replayed request: nonce already seen");
   return Verification{true, node, ""};
 }
 

@@ -11,7 +11,9 @@ class StoreNonceCache final : public NonceCache {
   explicit StoreNonceCache(Store& store) : store_(store) {}
   bool remember(const std::string& node, const std::string& nonce, TimeMs now) override {
     bool fresh = false;
-    store_.write([&](Store::Writer& w) { fresh = w.remember_nonce(node, nonce, now, now - kNonceMemoryMs); });
+    store_.write([&](Store::Writer& w) {
+      fresh = w.remember_nonce(node, nonce, now, now - kNonceMemoryMs);
+    });
     return fresh;
   }
 

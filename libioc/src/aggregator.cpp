@@ -7,7 +7,8 @@ TimeMs Aggregator::bucket_of(TimeMs ts) {
   return ts < 0 && b != ts ? b - kBucketMs : b;
 }
 
-void Aggregator::add(Store::Writer& writer, const std::vector<Observation>& rows) {
+std::vector<std::tuple<std::string, std::string, TimeMs>> Aggregator::add(
+    Store::Writer& writer, const std::vector<Observation>& rows) {
   // A batch touches few (metric, area, minute) buckets: find each row's with a short linear scan
   // rather than building a key per row.
   struct Group {
@@ -36,8 +37,12 @@ void Aggregator::add(Store::Writer& writer, const std::vector<Observation>& rows
     }
     group->sketch->add(o.value);
   }
-  for (const auto& g : groups)
+  std::vector<std::tuple<std::string, std::string, TimeMs>> touched;
+  for (const auto& g : groups) {
     writer.put_aggregate(AggregateBucket{g.first->metric, g.first->area, g.start, *g.sketch});
+    touched.emplace_back(g.first->metric, g.first->area, g.start);
+  }
+  return touched;
 }
 
 }  // namespace ioc

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -17,7 +18,9 @@ class Aggregator {
   static constexpr TimeMs kBucketMs = 60'000;
   static TimeMs bucket_of(TimeMs ts);
 
-  void add(Store::Writer& writer, const std::vector<Observation>& rows);
+  /// Folds `rows` in; returns the buckets touched as (metric, area, start).
+  std::vector<std::tuple<std::string, std::string, TimeMs>> add(
+      Store::Writer& writer, const std::vector<Observation>& rows);
   /// Forgets cached buckets (after a failed write, the store is the truth again).
   void reset() { cache_.clear(); }
 

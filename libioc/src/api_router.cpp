@@ -6,6 +6,8 @@
 #include "cap_xml.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
+#include "link_status.hpp"
+#include "replication.hpp"
 
 namespace ioc {
 namespace {
@@ -153,6 +155,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   r("GET", "/api/v1/summary", {R::kViewer}, &ApiRouter::get_summary);
   r("GET", "/api/v1/federation", {R::kViewer}, &ApiRouter::get_federation);
   r("GET", "/federation/v1/hello", {}, &ApiRouter::federation_hello);
+  routes_.back().signed_call = true;
+  r("POST", "/federation/v1/events", {}, &ApiRouter::federation_events);
   routes_.back().signed_call = true;
   r("GET", "/open311/v2/services.json", {R::kViewer}, &ApiRouter::get_services);
   r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator},
@@ -561,28 +565,61 @@ void ApiRouter::federation_hello(Call& call, Respond& respond) {
                               {"protocolVersions", json::array({kProtocolVersion})},
                               {"software", "libioc/" IOC_VERSION},
                               {"policyVersion", ctx_.policy_version},
-                              {"capabilities", json::array({"hello"})}}));
+                              {"capabilities", json::array({"hello", "events"})}}));
+}
+
+void ApiRouter::federation_events(Call& call, Respond& respond) {
+  const NodeConfig* caller = ctx_.federation.find(call.peer);
+  if (!caller->parent || *caller->parent != ctx_.node_id)
+    throw Error(ErrorCode::kForbidden,
+                "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
+  require_json(call.request);
+  auto batch = std::make_shared<json>(parse_json_object(call.request.body));
+  auto acked = std::make_shared<json>();
+  const std::string peer = call.peer;
+  const bool queued = ctx_.writes.submit(
+      [this, batch, acked, peer](WriteContext& w) {
+        *acked = federation::receive_events(ctx_, w, peer, *batch);
+      },
+      [respond, acked](std::exception_ptr error) {
+        if (!error) return respond(json_response(200, {{"acked", *acked}}));
+        try {
+          std::rethrow_exception(error);
+        } catch (const Error& e) {
+          respond(error_response(e));
+        } catch (const std::exception& e) {
+          respond(error_response(
+              Error(ErrorCode::kInternal, std::string("receipt failed: ") + e.what())));
+        }
+      });
+  if (!queued)
+    throw Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly", "");
 }
 
 void ApiRouter::get_federation(Call&, Respond& respond) {
+  const NodeConfig* me = ctx_.federation.find(ctx_.node_id);
+  const auto links = ctx_.store.links();
+  const TimeMs now = ctx_.clock.now();
   json nodes = json::array();
   for (const auto& n : ctx_.federation.nodes) {
     json link = nullptr;
-    const bool self = n.id == ctx_.node_id;
-    const NodeConfig* me = ctx_.federation.find(ctx_.node_id);
-    const bool neighbour =
-        (me->parent && *me->parent == n.id) || (n.parent && *n.parent == ctx_.node_id);
-    if (neighbour)
-      link = {{"state", "down"},
-              {"lagSeconds", nullptr},
-              {"lastContact", nullptr},
-              {"protocolVersion", nullptr}};
-    nodes.push_back({{"id", n.id},
-                     {"kind", to_string(n.kind)},
-                     {"parent", n.parent ? json(*n.parent) : json(nullptr)},
-                     {"endpoint", n.endpoint},
-                     {"self", self},
-                     {"link", link}});
+    if (me->parent && *me->parent == n.id) {
+      link = services_.uplink_state();
+    } else if (n.parent && *n.parent == ctx_.node_id) {
+      std::optional<LinkRecord> record;
+      for (const auto& l : links)
+        if (l.peer == n.id) record = l;
+      link = federation::child_status(n.id, record, now);
+      link.erase("node");
+    }
+    nodes.push_back(
+        {{"id", n.id},
+         {"kind", to_string(n.kind)},
+         {"parent", n.parent ? json(*n.parent) : json(nullptr)},
+         {"endpoint", n.endpoint},
+         {"self", n.id == ctx_.node_id},
+         {"policyVersion", n.id == ctx_.node_id ? json(ctx_.policy_version) : json(nullptr)},
+         {"link", link}});
   }
   respond(json_response(
       200, {{"federation", ctx_.federation.name}, {"node", ctx_.node_id}, {"nodes", nodes}}));

@@ -30,6 +30,8 @@ class ApiRouter {
     SummaryService& summary;
     TokenService& tokens;
     const federation::RequestVerifier& peers;
+    /// The link to this node's parent, for /api/v1/federation; null on the root or without a key.
+    std::function<nlohmann::json()> uplink_state;
   };
 
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);
@@ -80,6 +82,7 @@ class ApiRouter {
   void get_summary(Call&, Respond&);
   void get_federation(Call&, Respond&);
   void federation_hello(Call&, Respond&);
+  void federation_events(Call&, Respond&);
 
   NodeContext& ctx_;
   Services services_;

@@ -35,6 +35,12 @@ std::string Metrics::render(const std::string& node) const {
        c(service_requests));
   emit(out, "ioc_auth_failures_total", "counter", "Requests refused with 401 or 403.", l,
        c(auth_failures));
+  emit(out, "ioc_federation_events_received_total", "counter", "Events received from child nodes.",
+       l, c(events_received));
+  emit(out, "ioc_federation_events_sent_total", "counter", "Events acknowledged by the parent.", l,
+       c(events_sent));
+  emit(out, "ioc_federation_events_quarantined_total", "counter",
+       "Received events set aside because they could not be applied.", l, c(events_quarantined));
   emit(out, "ioc_open_connections", "gauge", "Open HTTP connections.", l, open_connections.load());
   emit(out, "ioc_stream_clients", "gauge", "Connected WebSocket stream clients.", l,
        stream_clients.load());

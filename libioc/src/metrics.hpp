@@ -18,6 +18,9 @@ struct Metrics {
   std::atomic<std::uint64_t> incident_actions{0};
   std::atomic<std::uint64_t> service_requests{0};
   std::atomic<std::uint64_t> auth_failures{0};
+  std::atomic<std::uint64_t> events_received{0};
+  std::atomic<std::uint64_t> events_sent{0};
+  std::atomic<std::uint64_t> events_quarantined{0};
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::int64_t> stream_clients{0};
   std::atomic<std::int64_t> event_log_seq{0};

@@ -20,6 +20,7 @@
 #include "store_nonce_cache.hpp"
 #include "summary_service.hpp"
 #include "token_service.hpp"
+#include "uplink.hpp"
 #include "write_queue.hpp"
 
 namespace ioc {
@@ -99,7 +100,9 @@ struct Node::Impl {
         summary(ctx),
         tokens(store, options.node_id),
         ingest(ctx, incidents),
-        router(ctx, ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers},
+        router(ctx,
+               ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers,
+                                   [this] { return uplink_state(); }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
   }
@@ -109,7 +112,37 @@ struct Node::Impl {
   std::uint16_t start() {
     const auto port = server.start();
     ticker = std::thread([this] { publish_summaries(); });
+    const NodeConfig* self = federation.find(options.node_id);
+    if (self->parent && key) {
+      // The child opens the link: the parent never needs to reach it.
+      const NodeConfig* parent = federation.find(*self->parent);
+      uplink = std::make_unique<federation::Uplink>(
+          ctx, parent->id,
+          federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock),
+          federation::Uplink::Options{});
+      uplink->start();
+    }
     return port;
+  }
+
+  nlohmann::json uplink_state() const {
+    const NodeConfig* self = federation.find(options.node_id);
+    if (!self->parent) return nullptr;
+    if (!uplink)
+      return {{"state", "down"},
+              {"error", "no private key given (--key): this node cannot sign calls to its parent"}};
+    const auto s = uplink->state();
+    return {{"state", s.state},
+            {"lastContact", s.last_contact ? nlohmann::json(format_rfc3339(*s.last_contact))
+                                           : nlohmann::json(nullptr)},
+            {"protocolVersion", s.protocol_version.empty() ? nlohmann::json(nullptr)
+                                                           : nlohmann::json(s.protocol_version)},
+            {"policyVersion", s.parent_policy_version.empty()
+                                  ? nlohmann::json(nullptr)
+                                  : nlohmann::json(s.parent_policy_version)},
+            {"acknowledgedSeq", s.cursor},
+            {"backlog", store.last_event_seq() - s.cursor},
+            {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)}};
   }
 
   void shutdown() {
@@ -120,6 +153,7 @@ struct Node::Impl {
     }
     ticker_wake.notify_all();
     if (ticker.joinable()) ticker.join();
+    if (uplink) uplink->stop();
     server.stop();
     writes.stop();
   }
@@ -190,6 +224,7 @@ struct Node::Impl {
   std::condition_variable ticker_wake;
   bool stopping = false;
   std::thread ticker;
+  std::unique_ptr<federation::Uplink> uplink;
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -31,9 +31,12 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
   rules_.checkpoint();
   const std::int64_t first = w.writer.insert_observations(rows);
   const TimeMs now = ctx_.clock.now();
-  codec::json body{{"firstId", first}, {"count", rows.size()}};
+  codec::json buckets = codec::json::array();
+  for (const auto& [metric, area, start] : aggregator_.add(w.writer, rows))
+    buckets.push_back({metric, area, start});
+  // The event names the rows and the aggregate buckets they touched, which is what a link sends.
+  const codec::json body{{"firstId", first}, {"count", rows.size()}, {"buckets", buckets}};
   std::int64_t seq = w.writer.append_event("observations", now, body.dump());
-  aggregator_.add(w.writer, rows);
 
   std::vector<RuleEffect> effects;
   for (const auto& o : rows) rules_.evaluate(o, now, effects);

@@ -43,6 +43,22 @@ CREATE TABLE nonces(node TEXT NOT NULL, nonce TEXT NOT NULL, seen INTEGER NOT NU
   PRIMARY KEY(node, nonce)) WITHOUT ROWID;
 CREATE INDEX nonces_seen ON nonces(seen);
 )sql",
+    R"sql(
+ALTER TABLE events ADD COLUMN epoch TEXT;
+ALTER TABLE events ADD COLUMN origin TEXT;
+ALTER TABLE events ADD COLUMN origin_seq INTEGER;
+UPDATE events SET epoch = (SELECT value FROM meta WHERE key = 'epoch');
+CREATE TABLE peer_cursors(peer TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE receipts(origin TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY(origin, epoch)) WITHOUT ROWID;
+CREATE TABLE remote_aggregates(origin TEXT NOT NULL, metric TEXT NOT NULL, area TEXT NOT NULL,
+  start INTEGER NOT NULL, sketch BLOB NOT NULL, PRIMARY KEY(origin, metric, area, start)) WITHOUT ROWID;
+CREATE INDEX remote_aggregates_start ON remote_aggregates(start);
+CREATE TABLE quarantine(origin TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL,
+  type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(origin, epoch, seq)) WITHOUT ROWID;
+CREATE TABLE links(peer TEXT PRIMARY KEY, last_contact INTEGER NOT NULL, last_event_ts INTEGER,
+  backlog INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kReadConnections = 4;
@@ -234,12 +250,128 @@ std::int64_t Store::Writer::insert_observations(const std::vector<Observation>& 
 
 std::int64_t Store::Writer::append_event(const std::string& type, TimeMs ts,
                                          const std::string& body) {
-  auto& st = impl_.writer->prepare("INSERT INTO events(type, ts, body) VALUES(?,?,?)");
+  auto& st = impl_.writer->prepare("INSERT INTO events(type, ts, body, epoch) VALUES(?,?,?,?)");
   st.bind(1, type);
   st.bind(2, static_cast<std::int64_t>(ts));
   st.bind(3, body);
+  st.bind(4, impl_.epoch);
   st.exec();
   return impl_.writer->db.getLastInsertRowid();
+}
+
+std::int64_t Store::Writer::append_relayed(const std::string& origin, const std::string& epoch,
+                                           std::int64_t origin_seq, const std::string& type,
+                                           TimeMs ts, const std::string& body) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO events(type, ts, body, epoch, origin, origin_seq) VALUES(?,?,?,?,?,?)");
+  st.bind(1, type);
+  st.bind(2, static_cast<std::int64_t>(ts));
+  st.bind(3, body);
+  st.bind(4, epoch);
+  st.bind(5, origin);
+  st.bind(6, static_cast<std::int64_t>(origin_seq));
+  st.exec();
+  return impl_.writer->db.getLastInsertRowid();
+}
+
+std::optional<std::int64_t> Store::Writer::receipt(const std::string& origin,
+                                                   const std::string& epoch) {
+  auto& st = impl_.writer->prepare("SELECT seq FROM receipts WHERE origin=? AND epoch=?");
+  st.bind(1, origin);
+  st.bind(2, epoch);
+  if (!st.executeStep()) return std::nullopt;
+  return st.getColumn(0).getInt64();
+}
+
+void Store::Writer::set_receipt(const std::string& origin, const std::string& epoch,
+                                std::int64_t seq) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO receipts(origin, epoch, seq) VALUES(?,?,?) "
+      "ON CONFLICT(origin, epoch) DO UPDATE SET seq=excluded.seq");
+  st.bind(1, origin);
+  st.bind(2, epoch);
+  st.bind(3, static_cast<std::int64_t>(seq));
+  st.exec();
+}
+
+void Store::Writer::put_remote_aggregate(const std::string& origin, const AggregateBucket& b) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO remote_aggregates(origin, metric, area, start, sketch) VALUES(?,?,?,?,?) "
+      "ON CONFLICT(origin, metric, area, start) DO UPDATE SET sketch=excluded.sketch");
+  const std::string bytes = b.sketch.encode();
+  st.bind(1, origin);
+  st.bind(2, b.metric);
+  st.bind(3, b.area);
+  st.bind(4, static_cast<std::int64_t>(b.start));
+  st.bind(5, bytes.data(), static_cast<int>(bytes.size()));
+  st.exec();
+}
+
+void Store::Writer::quarantine(const std::string& origin, const std::string& epoch,
+                               std::int64_t seq, const std::string& type, const std::string& reason,
+                               const std::string& body) {
+  auto& st = impl_.writer->prepare(
+      "INSERT OR IGNORE INTO quarantine(origin, epoch, seq, type, reason, body) "
+      "VALUES(?,?,?,?,?,?)");
+  st.bind(1, origin);
+  st.bind(2, epoch);
+  st.bind(3, static_cast<std::int64_t>(seq));
+  st.bind(4, type);
+  st.bind(5, reason);
+  st.bind(6, body);
+  st.exec();
+}
+
+void Store::Writer::touch_link(const std::string& peer, TimeMs contact,
+                               std::optional<TimeMs> last_event_ts, std::int64_t backlog) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO links(peer, last_contact, last_event_ts, backlog) VALUES(?1,?2,?3,?4) ON "
+      "CONFLICT(peer) DO "
+      "UPDATE SET last_contact=excluded.last_contact, backlog=excluded.backlog, "
+      "last_event_ts=coalesce(excluded.last_event_ts, last_event_ts)");
+  st.bind(1, peer);
+  st.bind(2, static_cast<std::int64_t>(contact));
+  if (last_event_ts) st.bind(3, static_cast<std::int64_t>(*last_event_ts));
+  st.bind(4, static_cast<std::int64_t>(backlog));
+  st.exec();
+}
+
+void Store::Writer::set_cursor(const std::string& peer, std::int64_t seq) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO peer_cursors(peer, seq) VALUES(?,?) ON CONFLICT(peer) DO UPDATE SET "
+      "seq=excluded.seq");
+  st.bind(1, peer);
+  st.bind(2, static_cast<std::int64_t>(seq));
+  st.exec();
+}
+
+bool Store::Writer::apply_incident_version(const Incident& incident, const AuditEntry& change) {
+  const auto held = this->incident(incident.id);
+  if (held && held->version >= incident.version) return false;
+  if (held) {
+    update_incident(incident, change);
+  } else {
+    Incident first = incident;
+    first.history = {change};
+    insert_incident(first);
+  }
+  return true;
+}
+
+void Store::Writer::apply_alert(const Alert& alert, const std::string& cancels) {
+  auto& st = impl_.writer->prepare("INSERT OR IGNORE INTO alerts(id, active, body) VALUES(?,?,?)");
+  st.bind(1, alert.identifier);
+  st.bind(2, alert.active ? 1 : 0);
+  st.bind(3, codec::to_json(alert).dump());
+  st.exec();
+  if (!cancels.empty()) deactivate_alert(cancels);
+}
+
+void Store::Writer::upsert_service_request(const ServiceRequest& r) {
+  if (service_request(r.id))
+    update_service_request(r);
+  else
+    insert_service_request(r);
 }
 
 std::optional<SummarySketch> Store::Writer::aggregate(const std::string& metric,
@@ -545,12 +677,11 @@ ServiceRequestCounts Store::service_request_counts() const {
   return {st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getInt64()};
 }
 
-std::vector<AggregateBucket> Store::aggregates(TimeMs from, TimeMs to,
-                                               const std::vector<std::string>& metrics) const {
-  Impl::Lease conn(*impl_);
-  auto& st = conn->prepare(
-      "SELECT metric, area, start, sketch FROM aggregates WHERE start >= ? AND start < ? ORDER BY "
-      "metric");
+namespace {
+
+std::vector<AggregateBucket> read_buckets(Connection& conn, const char* sql, TimeMs from, TimeMs to,
+                                          const std::vector<std::string>& metrics) {
+  auto& st = conn.prepare(sql);
   st.bind(1, static_cast<std::int64_t>(from));
   st.bind(2, static_cast<std::int64_t>(to));
   std::vector<AggregateBucket> out;
@@ -567,17 +698,82 @@ std::vector<AggregateBucket> Store::aggregates(TimeMs from, TimeMs to,
   return out;
 }
 
+}  // namespace
+
+std::vector<AggregateBucket> Store::aggregates(TimeMs from, TimeMs to,
+                                               const std::vector<std::string>& metrics) const {
+  Impl::Lease conn(*impl_);
+  return read_buckets(
+      conn.get(),
+      "SELECT metric, area, start, sketch FROM aggregates WHERE start >= ? AND start < ?", from, to,
+      metrics);
+}
+
+std::vector<AggregateBucket> Store::remote_aggregates(
+    TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const {
+  Impl::Lease conn(*impl_);
+  return read_buckets(
+      conn.get(),
+      "SELECT metric, area, start, sketch FROM remote_aggregates WHERE start >= ? AND start < ?",
+      from, to, metrics);
+}
+
 std::vector<LoggedEvent> Store::events_after(std::int64_t seq, int limit) const {
   Impl::Lease conn(*impl_);
-  auto& st =
-      conn->prepare("SELECT seq, type, ts, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  auto& st = conn->prepare(
+      "SELECT seq, type, ts, body, epoch, coalesce(origin, ''), coalesce(origin_seq, seq) FROM "
+      "events "
+      "WHERE seq > ? ORDER BY seq LIMIT ?");
   st.bind(1, static_cast<std::int64_t>(seq));
   st.bind(2, limit);
   std::vector<LoggedEvent> out;
   while (st.executeStep())
     out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getString(),
-                   st.getColumn(2).getInt64(), st.getColumn(3).getString()});
+                   st.getColumn(2).getInt64(), st.getColumn(3).getString(),
+                   st.getColumn(4).getString(), st.getColumn(5).getString(),
+                   st.getColumn(6).getInt64()});
   return out;
+}
+
+std::optional<SummarySketch> Store::aggregate(const std::string& metric, const std::string& area,
+                                              TimeMs start) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT sketch FROM aggregates WHERE metric=? AND area=? AND start=?");
+  st.bind(1, metric);
+  st.bind(2, area);
+  st.bind(3, static_cast<std::int64_t>(start));
+  if (!st.executeStep()) return std::nullopt;
+  const auto col = st.getColumn(0);
+  return SummarySketch::decode(std::string_view(static_cast<const char*>(col.getBlob()),
+                                                static_cast<std::size_t>(col.getBytes())));
+}
+
+std::int64_t Store::cursor(const std::string& peer) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT seq FROM peer_cursors WHERE peer = ?");
+  st.bind(1, peer);
+  return st.executeStep() ? st.getColumn(0).getInt64() : 0;
+}
+
+std::vector<LinkRecord> Store::links() const {
+  Impl::Lease conn(*impl_);
+  auto& st =
+      conn->prepare("SELECT peer, last_contact, last_event_ts, backlog FROM links ORDER BY peer");
+  std::vector<LinkRecord> out;
+  while (st.executeStep()) {
+    LinkRecord l{st.getColumn(0).getString(), st.getColumn(1).getInt64(), std::nullopt,
+                 st.getColumn(3).getInt64()};
+    if (!st.getColumn(2).isNull()) l.last_event_ts = st.getColumn(2).getInt64();
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::int64_t Store::quarantined() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT count(*) FROM quarantine");
+  st.executeStep();
+  return st.getColumn(0).getInt64();
 }
 
 std::int64_t Store::last_event_seq() const {

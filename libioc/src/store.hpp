@@ -36,10 +36,21 @@ struct IncidentQuery {
 
 /// One entry of the append-only event log the federation replicates.
 struct LoggedEvent {
-  std::int64_t seq = 0;
+  std::int64_t seq = 0;  ///< position in this node's log
   std::string type;
   TimeMs ts = 0;
-  std::string body;  ///< JSON
+  std::string body;             ///< JSON
+  std::string epoch;            ///< the origin's epoch when the event was made
+  std::string origin;           ///< empty for this node's own events; else the node it came from
+  std::int64_t origin_seq = 0;  ///< the event's seq in its origin's log (== seq for own events)
+};
+
+/// When a child last reached this node, and how recent the newest event it sent was.
+struct LinkRecord {
+  std::string peer;
+  TimeMs last_contact = 0;
+  std::optional<TimeMs> last_event_ts;
+  std::int64_t backlog = 0;  ///< events the peer still had to send at last contact
 };
 
 struct AggregateBucket {
@@ -106,6 +117,25 @@ class Store {
     bool revoke_token(std::int64_t id);
     /// Records a request nonce; false if (node, nonce) is already remembered. Forgets nonces
     /// seen before `forget_before`.
+    /// Appends an event received from `origin` to this node's log, keeping its identity.
+    std::int64_t append_relayed(const std::string& origin, const std::string& epoch,
+                                std::int64_t origin_seq, const std::string& type, TimeMs ts,
+                                const std::string& body);
+    /// The highest contiguous seq held from (origin, epoch), if any.
+    std::optional<std::int64_t> receipt(const std::string& origin, const std::string& epoch);
+    void set_receipt(const std::string& origin, const std::string& epoch, std::int64_t seq);
+    /// Stores an aggregate bucket received from `origin`, replacing an earlier copy.
+    void put_remote_aggregate(const std::string& origin, const AggregateBucket& bucket);
+    void quarantine(const std::string& origin, const std::string& epoch, std::int64_t seq,
+                    const std::string& type, const std::string& reason, const std::string& body);
+    void touch_link(const std::string& peer, TimeMs contact, std::optional<TimeMs> last_event_ts,
+                    std::int64_t backlog);
+    void set_cursor(const std::string& peer, std::int64_t seq);
+    /// Stores a replicated incident version if it is newer than the one held; false if not.
+    bool apply_incident_version(const Incident& incident, const AuditEntry& change);
+    /// Stores a replicated alert if unknown; a Cancel also deactivates what it references.
+    void apply_alert(const Alert& alert, const std::string& cancels);
+    void upsert_service_request(const ServiceRequest& request);
     bool remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
                         TimeMs forget_before);
     /// Runs `fn` under a savepoint: if it throws, its writes are undone and the exception passes
@@ -145,6 +175,15 @@ class Store {
   std::vector<AggregateBucket> aggregates(TimeMs from, TimeMs to,
                                           const std::vector<std::string>& metrics) const;
   std::vector<LoggedEvent> events_after(std::int64_t seq, int limit) const;
+  /// This node's own aggregate bucket, if any.
+  std::optional<SummarySketch> aggregate(const std::string& metric, const std::string& area,
+                                         TimeMs start) const;
+  /// How far `peer` has acknowledged this node's log.
+  std::int64_t cursor(const std::string& peer) const;
+  std::vector<AggregateBucket> remote_aggregates(TimeMs from, TimeMs to,
+                                                 const std::vector<std::string>& metrics) const;
+  std::vector<LinkRecord> links() const;
+  std::int64_t quarantined() const;
   std::int64_t last_event_seq() const;
   std::optional<TokenRecord> token_by_hash(const std::string& hash) const;
   std::vector<TokenRecord> tokens() const;

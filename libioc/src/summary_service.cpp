@@ -3,6 +3,7 @@
 #include <map>
 
 #include "aggregator.hpp"
+#include "link_status.hpp"
 
 namespace ioc {
 
@@ -18,10 +19,12 @@ SummaryWindow SummaryService::align(TimeMs from, TimeMs to) {
 json SummaryService::summary(const SummaryWindow& window,
                              const std::vector<std::string>& metrics) const {
   std::map<std::string, SummarySketch> merged;
-  for (const auto& b : ctx_.store.aggregates(window.from, window.to, metrics)) {
-    if (!ctx_.federation.in_subtree(b.area, ctx_.node_id)) continue;
-    merged[b.metric].merge(b.sketch);
-  }
+  // This node's own buckets and those its subtree sent up: one copy per origin, never added twice.
+  auto buckets = ctx_.store.aggregates(window.from, window.to, metrics);
+  for (auto& b : ctx_.store.remote_aggregates(window.from, window.to, metrics))
+    buckets.push_back(std::move(b));
+  for (const auto& b : buckets)
+    if (ctx_.federation.in_subtree(b.area, ctx_.node_id)) merged[b.metric].merge(b.sketch);
   json out_metrics = json::object();
   for (const auto& [name, s] : merged)
     out_metrics[name] = {
@@ -37,14 +40,13 @@ json SummaryService::summary(const SummaryWindow& window,
   };
   const auto sr = ctx_.store.service_request_counts();
   json children = json::array();
-  // No federation link runs yet, so every child is reported as unreachable rather than left out.
-  for (const auto& child : ctx_.federation.children(ctx_.node_id))
-    children.push_back({{"node", child},
-                        {"state", "unreachable"},
-                        {"lastSync", nullptr},
-                        {"lagSeconds", nullptr},
-                        {"complete", false},
-                        {"lostRanges", json::array()}});
+  const auto links = ctx_.store.links();
+  for (const auto& child : ctx_.federation.children(ctx_.node_id)) {
+    std::optional<LinkRecord> link;
+    for (const auto& l : links)
+      if (l.peer == child) link = l;
+    children.push_back(federation::child_status(child, link, ctx_.clock.now()));
+  }
   return json{
       {"node", ctx_.node_id},
       {"window", {{"from", format_rfc3339(window.from)}, {"to", format_rfc3339(window.to)}}},

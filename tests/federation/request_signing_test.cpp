@@ -42,9 +42,10 @@ struct Fixture {
   RequestVerifier verifier{fed, nonces};
   PrivateKey north = PrivateKey::load(dir / "keys/city_north.key");
 
-  Verification check(const std::map<std::string, std::string>& headers, const std::string& method = "POST",
-                     const std::string& target = "/federation/v1/events?x=1", const std::string& body = "{}",
-                     TimeMs now = kNow) {
+  Verification check(const std::map<std::string, std::string>& headers,
+                     const std::string& method = "POST",
+                     const std::string& target = "/federation/v1/events?x=1",
+                     const std::string& body = "{}", TimeMs now = kNow) {
     return verifier.verify(method, target, lookup(headers), body, now);
   }
   std::map<std::string, std::string> signed_headers(const std::string& node = "city/north") {
@@ -55,8 +56,10 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("the signing string is the six SPEC lines joined by newlines", "[signing]") {
-  CHECK(signing_string("GET", "/federation/v1/events?after=5&limit=10", "2025-10-27T08:00:00Z", "bm9uY2Vub25jZW5vbmNl", "") ==
-        "IOC1-ED25519\nGET\n/federation/v1/events?after=5&limit=10\n2025-10-27T08:00:00Z\nbm9uY2Vub25jZW5vbmNl\n"
+  CHECK(signing_string("GET", "/federation/v1/events?after=5&limit=10", "2025-10-27T08:00:00Z",
+                       "bm9uY2Vub25jZW5vbmNl", "") ==
+        "IOC1-ED25519\nGET\n/federation/v1/"
+        "events?after=5&limit=10\n2025-10-27T08:00:00Z\nbm9uY2Vub25jZW5vbmNl\n"
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
@@ -71,7 +74,8 @@ TEST_CASE("a correctly signed call verifies and names its caller", "[signing]") 
   CHECK(v.reason.empty());
 }
 
-TEST_CASE("unsigned, unknown, stale, malformed, forged, tampered and replayed calls are refused", "[signing]") {
+TEST_CASE("unsigned, unknown, stale, malformed, forged, tampered and replayed calls are refused",
+          "[signing]") {
   Fixture f;
   auto h = f.signed_headers();
   SECTION("unsigned") {
@@ -84,8 +88,10 @@ TEST_CASE("unsigned, unknown, stale, malformed, forged, tampered and replayed ca
     CHECK(f.check(h).reason == "unknown node 'atlantis'");
   }
   SECTION("stale or from the future") {
-    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow + 301'000).reason.find("stale request") == 0);
-    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow - 301'000).reason.find("stale request") == 0);
+    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow + 301'000)
+              .reason.find("stale request") == 0);
+    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow - 301'000)
+              .reason.find("stale request") == 0);
     CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{}", kNow + 299'000).ok);
   }
   SECTION("malformed date, nonce or signature") {
@@ -104,7 +110,9 @@ TEST_CASE("unsigned, unknown, stale, malformed, forged, tampered and replayed ca
     CHECK(f.check(h).reason.find("bad signature") == 0);
   }
   SECTION("tampered body, path or method") {
-    CHECK(f.check(h, "POST", "/federation/v1/events?x=1", "{\"x\":1}").reason.find("bad signature") == 0);
+    CHECK(
+        f.check(h, "POST", "/federation/v1/events?x=1", "{\"x\":1}").reason.find("bad signature") ==
+        0);
     CHECK(f.check(h, "POST", "/federation/v1/events?x=2").reason.find("bad signature") == 0);
     CHECK(f.check(h, "PUT").reason.find("bad signature") == 0);
     CHECK(f.nonces.seen.empty());  // refused calls leave no nonce behind
@@ -129,7 +137,8 @@ nodes:
   MemoryNonces nonces;
   RequestVerifier verifier(fed, nonces);
   for (const char* key : {"keys/city.key", "keys/next.key"}) {
-    const auto h = sign_request(PrivateKey::load(dir / key), "city", "GET", "/federation/v1/hello", "", kNow);
+    const auto h =
+        sign_request(PrivateKey::load(dir / key), "city", "GET", "/federation/v1/hello", "", kNow);
     const auto v = verifier.verify("GET", "/federation/v1/hello", lookup(h), "", kNow);
     CHECK(v.ok);
   }

@@ -229,7 +229,8 @@ TEST_CASE("the federation view lists the topology with link states", "[integrati
   REQUIRE(f["nodes"].size() == 4);
   CHECK(f["nodes"][0]["self"] == true);
   CHECK(f["nodes"][1]["parent"] == "city");
-  CHECK(f["nodes"][1]["link"]["state"] == "down");
+  CHECK(f["nodes"][1]["link"]["state"] == "unreachable");  // a child that never called
+  CHECK(f["nodes"][0]["policyVersion"].get<std::string>().size() == 16);
 }
 
 TEST_CASE("keep-alive serves many requests on one connection", "[integration]") {

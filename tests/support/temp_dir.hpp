@@ -28,6 +28,10 @@ std::string read_file(const std::string& path);
 /// generated into DIR/keys (NAME.key, NAME.pub) unless `with_keys` is false.
 std::string write_test_federation(const std::string& dir, bool with_keys = true);
 
+/// A TCP port on 127.0.0.1 that was free a moment ago (for a node that must keep its port
+/// across restarts).
+int free_port();
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+#include "store.hpp"
+
+namespace ioc::federation {
+
+/// A child is fresh while it has called within this time (three heartbeats), stale after, and
+/// unreachable once silent for kUnreachableMs or if it never called.
+inline constexpr TimeMs kFreshMs = 15'000;
+inline constexpr TimeMs kUnreachableMs = 300'000;
+
+/// {"node", "state", "lastSync", "lagSeconds", "complete", "lostRanges"} for one child, from the
+/// record of its last contact (none if it never called).
+nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link, TimeMs now);
+
+}  // namespace ioc::federation

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "node_context.hpp"
+#include "store.hpp"
+
+namespace ioc::federation {
+
+/// Events per POST at most; a receiver refuses larger batches.
+inline constexpr std::size_t kMaxEventsPerBatch = 1000;
+
+/// One log entry as it travels up: {"origin", "epoch", "seq", "type", "ts", "body"}. This node's
+/// own observation batches leave as "aggregates": the current state of the minute buckets the
+/// batch touched (the default Sharing: aggregate upwards). Relayed entries pass unchanged.
+nlohmann::json to_wire(const LoggedEvent& event, const Store& store, const std::string& self);
+
+/// What a receiver answers: the highest contiguous seq it holds per origin (and epoch).
+using Acked = nlohmann::json;
+
+/// Takes a batch from child `caller` inside one write job: idempotent on (origin, epoch, seq),
+/// in order per origin, an entry that cannot be applied is quarantined (it still counts as
+/// received), and every accepted entry is appended to this node's log to travel further up.
+/// Throws Error(kBadRequest / kForbidden) for a malformed batch or an origin outside the caller's
+/// subtree; then nothing is applied.
+Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller, const nlohmann::json& batch);
+
+}  // namespace ioc::federation

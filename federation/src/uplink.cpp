@@ -1,0 +1,139 @@
+#include "uplink.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "replication.hpp"
+
+namespace ioc::federation {
+
+using nlohmann::json;
+
+Uplink::Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options)
+    : ctx_(ctx), client_(std::move(client)), options_(options), random_(std::random_device{}()) {
+  state_.parent = std::move(parent);
+  state_.cursor = ctx_.store.cursor(state_.parent);
+}
+
+Uplink::~Uplink() { stop(); }
+
+void Uplink::start() { thread_ = std::thread([this] { run(); }); }
+
+void Uplink::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Uplink::poke() {
+  {
+    std::lock_guard lock(mutex_);
+    poked_ = true;
+  }
+  wake_.notify_all();
+}
+
+Uplink::State Uplink::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void Uplink::wait(TimeMs ms) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_ || poked_; });
+  poked_ = false;
+}
+
+bool Uplink::agree_version() {
+  const auto res = client_->call("GET", "/federation/v1/hello", "");
+  std::lock_guard lock(mutex_);
+  if (res.status != 200) {
+    state_.state = "down";
+    state_.error = res.status ? "hello answered " + std::to_string(res.status) + ": " + res.body : res.error;
+    return false;
+  }
+  const json hello = json::parse(res.body, nullptr, false);
+  const auto versions = hello.is_object() ? hello.value("protocolVersions", json::array()) : json::array();
+  for (const auto& v : versions)
+    if (v == "1") {
+      state_.protocol_version = "1";
+      state_.parent_policy_version = hello.value("policyVersion", "");
+      return true;
+    }
+  state_.state = "down";
+  state_.error = "parent '" + state_.parent + "' speaks protocol versions " + versions.dump() + "; this node speaks [\"1\"]";
+  return false;
+}
+
+bool Uplink::push_once(bool heartbeat_due) {
+  const std::int64_t cursor = state().cursor;
+  const auto entries = ctx_.store.events_after(cursor, static_cast<int>(kMaxEventsPerBatch));
+  if (entries.empty() && !heartbeat_due) return true;
+  json wire = json::array();
+  std::vector<std::int64_t> local_seq;
+  std::size_t bytes = 0;
+  for (const auto& e : entries) {
+    json w = to_wire(e, ctx_.store, ctx_.node_id);
+    bytes += w.dump().size();
+    if (!local_seq.empty() && bytes > options_.max_batch_bytes) break;
+    wire.push_back(std::move(w));
+    local_seq.push_back(e.seq);
+  }
+  const std::int64_t backlog = ctx_.store.last_event_seq() - (local_seq.empty() ? cursor : local_seq.back());
+  const auto res = client_->call("POST", "/federation/v1/events", json{{"events", wire}, {"backlog", backlog}}.dump());
+  if (res.status != 200) {
+    std::lock_guard lock(mutex_);
+    state_.state = "down";
+    state_.error = res.status ? "events answered " + std::to_string(res.status) + ": " + res.body : res.error;
+    return false;
+  }
+  // Advance over the prefix of the batch the parent acknowledges holding.
+  const json acked = json::parse(res.body, nullptr, false).value("acked", json::object());
+  std::int64_t next = cursor;
+  for (std::size_t i = 0; i < wire.size(); ++i) {
+    const auto it = acked.find(wire[i]["origin"].get<std::string>());
+    if (it == acked.end() || (*it)["epoch"] != wire[i]["epoch"] || (*it)["seq"] < wire[i]["seq"]) break;
+    next = local_seq[i];
+  }
+  if (next != cursor) ctx_.store.write([&](Store::Writer& w) { w.set_cursor(state().parent, next); });
+  ctx_.metrics.events_sent += static_cast<std::uint64_t>(std::count_if(local_seq.begin(), local_seq.end(), [&](auto s) { return s <= next; }));
+  std::lock_guard lock(mutex_);
+  state_.state = "up";
+  state_.error.clear();
+  state_.cursor = next;
+  state_.last_contact = ctx_.clock.now();
+  return true;
+}
+
+void Uplink::run() {
+  TimeMs backoff = options_.backoff_min;
+  bool agreed = false;
+  TimeMs last_push = 0;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    bool ok = agreed || (agreed = agree_version());
+    if (ok) {
+      const TimeMs now = ctx_.clock.now();
+      const std::int64_t before = state().cursor;
+      ok = push_once(now - last_push >= options_.heartbeat);
+      if (ok && state().last_contact && *state().last_contact >= now) last_push = now;
+      if (!ok) agreed = false;  // agree again after an outage: the parent may have been upgraded
+      if (ok && state().cursor != before) continue;  // more may be waiting: send at once
+    }
+    if (ok) {
+      backoff = options_.backoff_min;
+      wait(options_.idle_poll);
+    } else {
+      std::uniform_real_distribution<double> jitter(0.8, 1.2);
+      wait(static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random_)));
+      backoff = std::min(backoff * 2, options_.backoff_max);
+    }
+  }
+}
+
+}  // namespace ioc::federation

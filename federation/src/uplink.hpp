@@ -1,0 +1,64 @@
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "node_context.hpp"
+#include "peer_client.hpp"
+
+namespace ioc::federation {
+
+/// A child's link to its parent, opened by the child: pushes this node's event log (own and
+/// relayed entries) after the cursor the parent has acknowledged, in order, in batches; waits
+/// with exponential backoff and jitter while the parent is unreachable; sends an empty batch as a
+/// heartbeat when idle. The cursor is persisted, so a restart resumes where the parent stands.
+class Uplink {
+ public:
+  struct Options {
+    TimeMs idle_poll = 50;      ///< how often an idle link looks for new log entries
+    TimeMs heartbeat = 5000;    ///< an empty batch at least this often
+    TimeMs backoff_min = 100;
+    TimeMs backoff_max = 10'000;
+    std::size_t max_batch_bytes = 4 * 1024 * 1024;
+  };
+  struct State {
+    std::string parent;
+    std::string state = "connecting";  ///< connecting, up, down
+    std::optional<TimeMs> last_contact;
+    std::string protocol_version;
+    std::string parent_policy_version;
+    std::string error;
+    std::int64_t cursor = 0;
+  };
+
+  Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options);
+  ~Uplink();
+  void start();
+  void stop();
+  /// Wakes the link at once (new log entries).
+  void poke();
+  State state() const;
+
+ private:
+  void run();
+  bool agree_version();
+  bool push_once(bool heartbeat_due);
+  void wait(TimeMs ms);
+
+  NodeContext& ctx_;
+  std::unique_ptr<PeerClient> client_;
+  Options options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool poked_ = false;
+  State state_;
+  std::mt19937 random_;
+  std::thread thread_;
+};
+
+}  // namespace ioc::federation

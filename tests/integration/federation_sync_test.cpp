@@ -1,0 +1,155 @@
+// Two real nodes, the city and its north district, linked over HTTP: replication, catch-up after
+// outages and crashes, and the city's federated summary.
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <thread>
+
+#include "ioc/time.hpp"
+#include "running_node.hpp"
+
+using namespace ioc::test;
+using nlohmann::json;
+
+namespace {
+
+/// The city on a fixed port (so the district can find it again after a restart) and its north
+/// district, each with its own data directory, tokens and key.
+struct CityAndDistrict {
+  CityAndDistrict() : city_port(free_port()) {
+    federation = write_test_federation(dir.path());
+    // Point the federation file at the city's real port before either node reads it.
+    const std::string text = std::regex_replace(read_file(federation), std::regex("http://127.0.0.1:1\""),
+                                                "http://127.0.0.1:" + std::to_string(city_port) + "\"");
+    write_file(federation, text);
+    city = std::make_unique<NodeProcess>(federation, "city", dir / "city",
+                                         std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(city_port),
+                                                                  "--key", dir / "keys/city.key"});
+    north = std::make_unique<NodeProcess>(federation, "city/north", dir / "north",
+                                          std::vector<std::string>{"--key", dir / "keys/city_north.key"});
+    city_token = issue(dir / "city", "admin");
+    north_token = issue(dir / "north", "admin");
+    city->start();
+    north->start();
+  }
+
+  HttpClient at_city() const { return HttpClient(city->port(), city_token); }
+  HttpClient at_north() const { return HttpClient(north->port(), north_token); }
+
+  std::int64_t city_count(const std::string& metric) const {
+    const auto res = at_city().get("/api/v1/summary?window=7d&metrics=" + metric);
+    if (res.status != 200) return -1;
+    const auto m = res.json()["metrics"];
+    return m.contains(metric) ? m[metric]["count"].get<std::int64_t>() : 0;
+  }
+
+  /// Waits (bounded) until the city counts `expected` rows of `metric`; returns what it counts.
+  std::int64_t wait_for_city_count(const std::string& metric, std::int64_t expected, int seconds = 20) const {
+    std::int64_t seen = -1;
+    for (int i = 0; i < seconds * 20 && seen != expected; ++i) {
+      seen = city_count(metric);
+      if (seen != expected) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return seen;
+  }
+
+  int ingest(const std::string& metric, int rows, const std::string& source) const {
+    std::vector<double> values(static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) values[static_cast<std::size_t>(i)] = i % 97;
+    const auto now = ioc::SystemClock().now();
+    return at_north().post("/api/v1/observations", observations(metric, "city/north", values, now - 60'000, 1, source)).status;
+  }
+
+  TempDir dir;
+  int city_port;
+  std::string federation;
+  std::unique_ptr<NodeProcess> city, north;
+  std::string city_token, north_token;
+};
+
+}  // namespace
+
+TEST_CASE("a district's data reaches the city's summary once, with the child's link state", "[integration][sync]") {
+  CityAndDistrict f;
+  // 1. The district ingests three batches.
+  for (int b = 0; b < 3; ++b) REQUIRE(f.ingest("pm25", 100, "batch" + std::to_string(b)) == 202);
+  // 2. The city's summary counts them, merged from the district's buckets.
+  CHECK(f.wait_for_city_count("pm25", 300) == 300);
+  const auto summary = f.at_city().get("/api/v1/summary?window=7d").json();
+  CHECK(summary["metrics"]["pm25"]["max"] == 96.0);
+  // 3. Every child is listed: north fresh and complete, the others unreachable.
+  REQUIRE(summary["children"].size() == 3);
+  CHECK(summary["children"][0]["node"] == "city/north");
+  CHECK(summary["children"][0]["state"] == "fresh");
+  CHECK(summary["children"][0]["complete"] == true);
+  CHECK(summary["children"][0]["lastSync"].is_string());
+  CHECK(summary["children"][1]["state"] == "unreachable");
+  // 4. The district's own view of its link to the city.
+  const auto view = f.at_north().get("/api/v1/federation").json();
+  CHECK(view["nodes"][0]["link"]["state"] == "up");
+  CHECK(view["nodes"][0]["link"]["protocolVersion"] == "1");
+  // 5. An incident reported at the district reaches the city with its origin and owner.
+  const auto reported = f.at_north().post("/api/v1/incidents", {{"domain", "flood"}, {"severity", "moderate"},
+                                                                {"area", "city/north"}, {"title", "Drain blocked"}});
+  REQUIRE(reported.status == 201);
+  const std::string id = reported.json()["id"];
+  json at_city;
+  for (int i = 0; i < 200 && at_city.is_null(); ++i) {
+    const auto res = f.at_city().get("/api/v1/incidents/" + id);
+    if (res.status == 200) at_city = res.json();
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE_FALSE(at_city.is_null());
+  CHECK(at_city["origin"] == "city/north");
+  CHECK(at_city["owner"] == "city/north");
+  // 6. Its next version follows.
+  REQUIRE(f.at_north().post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}}).status == 200);
+  for (int i = 0; i < 200 && at_city["version"] != 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    at_city = f.at_city().get("/api/v1/incidents/" + id).json();
+  }
+  CHECK(at_city["version"] == 2);
+  CHECK(at_city["status"] == "acknowledged");
+}
+
+TEST_CASE("the city down and killed, then the district killed in catch-up: all held exactly once", "[integration][sync]") {
+  CityAndDistrict f;
+  REQUIRE(f.ingest("rain", 50, "before") == 202);
+  REQUIRE(f.wait_for_city_count("rain", 50) == 50);
+  // 1. The city crashes; the district keeps ingesting and says its link is down.
+  f.city->kill_hard();
+  int total = 50;
+  for (int b = 0; b < 40; ++b) {
+    REQUIRE(f.ingest("rain", 250, "outage" + std::to_string(b)) == 202);
+    total += 250;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(f.at_north().get("/api/v1/federation").json()["nodes"][0]["link"]["state"] == "down");
+  // 2. The city comes back; during catch-up the district is killed hard and restarted.
+  f.city->start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  f.north->kill_hard();
+  f.north->start();
+  for (int b = 0; b < 4; ++b) {
+    REQUIRE(f.ingest("rain", 250, "after" + std::to_string(b)) == 202);
+    total += 250;
+  }
+  // 3. The city ends up with every row, counted once.
+  CHECK(f.wait_for_city_count("rain", total, 30) == total);
+}
+
+TEST_CASE("a link that flaps still converges exactly", "[integration][sync]") {
+  CityAndDistrict f;
+  int total = 0;
+  for (int round = 0; round < 4; ++round) {
+    for (int b = 0; b < 3; ++b) {
+      REQUIRE(f.ingest("flow", 100, "r" + std::to_string(round) + "b" + std::to_string(b)) == 202);
+      total += 100;
+    }
+    if (round % 2 == 0) f.city->kill_hard();
+    else f.city->stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    f.city->start();
+  }
+  CHECK(f.wait_for_city_count("flow", total, 30) == total);
+}
