@@ -1,57 +1,71 @@
 #!/usr/bin/env bash
-# The Da Nang demo. Until the federation links exist (issue 3) it runs the city IOC alone, fed
-# by simulated sensors across all eleven areas, and drives a flood at Hai Chau through CAP
-# alerts, an incident and its handling, showing the city's summary as it changes.
+# The Da Nang demo: the city IOC, seven district operations centres and three sector OCs as eleven
+# iocd processes on loopback, linked as examples/danang/federation.yaml says. Simulated sensors
+# feed every district; a flood at Hai Chau raises CAP alerts and an incident there, which reach the
+# city with everything else, and the city's federated summary changes as it goes.
 # Usage: scripts/demo.sh [SECONDS]   (default 60; Ctrl-C stops early)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 run="examples/danang/run"
 fed="examples/danang/federation.yaml"
+nodes=(danang danang/hai-chau danang/thanh-khe danang/son-tra danang/ngu-hanh-son danang/lien-chieu
+       danang/cam-le danang/hoa-vang danang/health danang/education danang/trade)
 
 scripts/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2 --target iocd iocctl
 
-mkdir -p "$run/keys" "$run/logs"
+mkdir -p "$run/keys" "$run/logs" "$run/data"
 ln -sfn run/keys examples/danang/keys  # federation.yaml names keys/NAME.pub beside it
-for node in danang danang/hai-chau danang/thanh-khe danang/son-tra danang/ngu-hanh-son danang/lien-chieu \
-            danang/cam-le danang/hoa-vang danang/health danang/education danang/trade; do
+for node in "${nodes[@]}"; do
   stem="${node//\//_}"
   [[ -f "$run/keys/$stem.key" ]] || build/nodes/iocctl keys generate --node "$node" --out "$run/keys" >/dev/null
 done
-data="$run/data/danang"
-if [[ ! -f "$run/tokens" ]]; then
-  {
-    echo "admin=$(build/nodes/iocctl token issue --data "$data" --role admin --name demo-admin)"
-    echo "ingest=$(build/nodes/iocctl token issue --data "$data" --role ingest --name demo-sensors)"
-    echo "operator=$(build/nodes/iocctl token issue --data "$data" --role operator --name demo-duty-officer)"
-  } > "$run/tokens"
-  chmod 600 "$run/tokens"
-fi
-source "$run/tokens"
+build/nodes/iocctl federation check "$fed"
 
-build/nodes/iocd --federation "$fed" --node danang --data "$data" --listen 127.0.0.1:7100 \
-  --key "$run/keys/danang.key" >"$run/logs/danang.log" 2>&1 &
-iocd_pid=$!
+# One admin token per node, made once and kept with the data.
+if [[ ! -f "$run/tokens.json" ]]; then
+  {
+    echo "{"
+    for i in "${!nodes[@]}"; do
+      node="${nodes[$i]}"
+      token=$(build/nodes/iocctl token issue --data "$run/data/${node//\//_}" --role admin --name demo)
+      echo "  \"$node\": \"$token\"$([[ $i -lt $((${#nodes[@]} - 1)) ]] && echo ,)"
+    done
+    echo "}"
+  } > "$run/tokens.json"
+  chmod 600 "$run/tokens.json"
+fi
+
+pids=()
 cleanup() {
-  kill "$iocd_pid" 2>/dev/null && wait "$iocd_pid" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  city_token=$(python3 -c "import json; print(json.load(open('$run/tokens.json'))['danang'])")
   echo
-  echo "Stopped. Data: $data   Log: $run/logs/danang.log   Tokens: $run/tokens"
-  echo "Start the city again and query it:"
-  echo "  build/nodes/iocd --federation $fed --node danang --data $data --listen 127.0.0.1:7100 &"
-  echo "  curl -s -H 'Authorization: Bearer $admin' 'http://127.0.0.1:7100/api/v1/summary?window=1h'"
+  echo "Stopped all ${#nodes[@]} nodes. Data: $run/data/   Logs: $run/logs/   Tokens: $run/tokens.json"
+  echo "Start the city again and query its federated summary:"
+  echo "  build/nodes/iocd --federation $fed --node danang --data $run/data/danang --listen 127.0.0.1:7100 --key $run/keys/danang.key &"
+  echo "  curl -s -H 'Authorization: Bearer $city_token' 'http://127.0.0.1:7100/api/v1/summary?window=1h'"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for _ in $(seq 100); do
-  curl -sf http://127.0.0.1:7100/readyz >/dev/null 2>&1 && break
-  kill -0 "$iocd_pid" 2>/dev/null || { cat "$run/logs/danang.log"; exit 1; }
-  sleep 0.1
+for i in "${!nodes[@]}"; do
+  node="${nodes[$i]}"
+  stem="${node//\//_}"
+  build/nodes/iocd --federation "$fed" --node "$node" --data "$run/data/$stem" --listen "127.0.0.1:$((7100 + i))" \
+    --key "$run/keys/$stem.key" >"$run/logs/$stem.log" 2>&1 &
+  pids+=($!)
 done
-echo "City IOC 'danang' is serving on http://127.0.0.1:7100 (log: $run/logs/danang.log)"
-echo "Watch it yourself: curl -s -H 'Authorization: Bearer $admin' http://127.0.0.1:7100/api/v1/alerts?active=true"
+for i in "${!nodes[@]}"; do
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$((7100 + i))/readyz" >/dev/null 2>&1 && break
+    kill -0 "${pids[$i]}" 2>/dev/null || { echo "${nodes[$i]} failed to start:"; cat "$run/logs/${nodes[$i]//\//_}.log"; exit 1; }
+    sleep 0.1
+  done
+done
+echo "All ${#nodes[@]} nodes serve on 127.0.0.1:7100-7110 (logs in $run/logs/)."
 echo
-python3 examples/danang/simulate.py --url http://127.0.0.1:7100 --ingest "$ingest" --operator "$operator" \
-  --viewer "$admin" --seconds "$seconds"
+python3 examples/danang/simulate.py --tokens "$run/tokens.json" --seconds "$seconds"
