@@ -2,15 +2,20 @@
 
 namespace ioc::federation {
 
-nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link, TimeMs now) {
+nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,
+                            TimeMs now) {
   using nlohmann::json;
   if (!link)
-    return json{{"node", child},       {"state", "unreachable"}, {"lastSync", nullptr},
+    return json{{"node", child},         {"state", "unreachable"}, {"lastSync", nullptr},
                 {"lagSeconds", nullptr}, {"complete", false},      {"lostRanges", json::array()}};
   const TimeMs silent = now - link->last_contact;
-  const char* state = silent <= kFreshMs ? "fresh" : silent <= kUnreachableMs ? "stale" : "unreachable";
-  // Caught up: lag is how long ago the child last reported in. Behind: how old its newest sent entry is.
-  const TimeMs lag = link->backlog == 0 || !link->last_event_ts ? silent : now - *link->last_event_ts;
+  const char* state = silent <= kFreshMs         ? "fresh"
+                      : silent <= kUnreachableMs ? "stale"
+                                                 : "unreachable";
+  // Caught up: lag is how long ago the child last reported in. Behind: how old its newest sent
+  // entry is.
+  const TimeMs lag =
+      link->backlog == 0 || !link->last_event_ts ? silent : now - *link->last_event_ts;
   return json{{"node", child},
               {"state", state},
               {"lastSync", format_rfc3339(link->last_contact)},

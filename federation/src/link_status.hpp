@@ -15,6 +15,7 @@ inline constexpr TimeMs kUnreachableMs = 300'000;
 
 /// {"node", "state", "lastSync", "lagSeconds", "complete", "lostRanges"} for one child, from the
 /// record of its last contact (none if it never called).
-nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link, TimeMs now);
+nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,
+                            TimeMs now);
 
 }  // namespace ioc::federation

@@ -19,11 +19,13 @@ class PeerClient {
   };
   virtual ~PeerClient() = default;
   /// `target` is the path with its query, e.g. "/federation/v1/events".
-  virtual Response call(const std::string& method, const std::string& target, const std::string& body) = 0;
+  virtual Response call(const std::string& method, const std::string& target,
+                        const std::string& body) = 0;
 };
 
 /// The cpprestsdk client: one per peer, signing with this node's key.
-std::unique_ptr<PeerClient> make_http_peer_client(const std::string& endpoint, const PrivateKey& key,
-                                                  const std::string& self, const Clock& clock);
+std::unique_ptr<PeerClient> make_http_peer_client(const std::string& endpoint,
+                                                  const PrivateKey& key, const std::string& self,
+                                                  const Clock& clock);
 
 }  // namespace ioc::federation

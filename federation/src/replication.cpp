@@ -19,7 +19,10 @@ json to_wire(const LoggedEvent& e, const Store& store, const std::string& self) 
       const std::string metric = key.at(0), area = key.at(1);
       const TimeMs start = key.at(2);
       if (const auto sketch = store.aggregate(metric, area, start))
-        buckets.push_back({{"metric", metric}, {"area", area}, {"start", start}, {"sketch", crypto::base64_encode(sketch->encode())}});
+        buckets.push_back({{"metric", metric},
+                           {"area", area},
+                           {"start", start},
+                           {"sketch", crypto::base64_encode(sketch->encode())}});
     }
     type = "aggregates";
     body = {{"buckets", buckets}};
@@ -34,23 +37,18 @@ json to_wire(const LoggedEvent& e, const Store& store, const std::string& self) 
 
 namespace {
 
-std::string field_string(const json& e, const char* key, std::size_t i) {
-  const auto it = e.find(key);
-  if (it == e.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
-    throw Error(ErrorCode::kBadRequest, "events[" + std::to_string(i) + "]." + key + " must be a non-empty string",
-                "events[" + std::to_string(i) + "]." + key);
-  return *it;
-}
-
 // Applies one entry's effect on this node's store; throws Error if it cannot.
-void apply(NodeContext& ctx, WriteContext& w, const std::string& origin, const std::string& type, const json& body) {
+void apply(NodeContext& ctx, WriteContext& w, const std::string& origin, const std::string& type,
+           const json& body) {
   if (type == "aggregates") {
     for (const auto& b : body.at("buckets")) {
       const std::string area = b.at("area");
-      if (!ctx.federation.find(area)) throw Error(ErrorCode::kBadRequest, "bucket area '" + area + "' is unknown", "area");
+      if (!ctx.federation.find(area))
+        throw Error(ErrorCode::kBadRequest, "bucket area '" + area + "' is unknown", "area");
       const auto bytes = crypto::base64_decode(b.at("sketch").get<std::string>(), false);
       if (!bytes) throw Error(ErrorCode::kBadRequest, "bucket sketch is not base64", "sketch");
-      w.writer.put_remote_aggregate(origin, AggregateBucket{b.at("metric"), area, b.at("start"), SummarySketch::decode(*bytes)});
+      w.writer.put_remote_aggregate(origin, AggregateBucket{b.at("metric"), area, b.at("start"),
+                                                            SummarySketch::decode(*bytes)});
     }
   } else if (type == "incident") {
     const Incident incident = codec::incident_from_json(body);
@@ -79,34 +77,28 @@ void apply(NodeContext& ctx, WriteContext& w, const std::string& origin, const s
 
 }  // namespace
 
-Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller, const json& batch) {
-  if (!batch.is_object() || !batch.contains("events") || !batch["events"].is_array())
-    throw Error(ErrorCode::kBadRequest, "body must be {\"events\": [...]}", "events");
-  const auto& events = batch["events"];
-  if (events.size() > kMaxEventsPerBatch)
-    throw Error(ErrorCode::kPayloadTooLarge, "more than " + std::to_string(kMaxEventsPerBatch) + " events in one batch", "events");
-
-  std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>> held;  // (origin, epoch)
+Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller,
+                     const EventBatch& batch) {
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    const auto& origin = batch.events[i].origin;
+    if (!ctx.federation.find(origin) || !ctx.federation.in_subtree(origin, caller))
+      throw Error(ErrorCode::kForbidden,
+                  "events[" + std::to_string(i) + "]: origin '" + origin +
+                      "' is not in the subtree of '" + caller + "'",
+                  "events[" + std::to_string(i) + "].origin");
+  }
+  std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>>
+      held;  // (origin, epoch)
   std::optional<TimeMs> newest;
   std::int64_t quarantined = 0, received = 0;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const json& e = events[i];
-    if (!e.is_object()) throw Error(ErrorCode::kBadRequest, "events[" + std::to_string(i) + "] must be an object", "events[" + std::to_string(i) + "]");
-    const std::string origin = field_string(e, "origin", i), epoch = field_string(e, "epoch", i),
-                      type = field_string(e, "type", i);
-    if (!ctx.federation.find(origin) || !ctx.federation.in_subtree(origin, caller))
-      throw Error(ErrorCode::kForbidden, "events[" + std::to_string(i) + "]: origin '" + origin + "' is not in the subtree of '" + caller + "'",
-                  "events[" + std::to_string(i) + "].origin");
-    const auto seq_it = e.find("seq");
-    if (seq_it == e.end() || !seq_it->is_number_integer() || seq_it->get<std::int64_t>() < 1)
-      throw Error(ErrorCode::kBadRequest, "events[" + std::to_string(i) + "].seq must be a positive integer", "events[" + std::to_string(i) + "].seq");
-    const std::int64_t seq = *seq_it;
-    const auto ts = parse_rfc3339(e.value("ts", ""));
-    if (!ts) throw Error(ErrorCode::kBadRequest, "events[" + std::to_string(i) + "].ts must be RFC 3339", "events[" + std::to_string(i) + "].ts");
-    const json body = e.value("body", json::object());
-
+  for (const auto& e : batch.events) {
+    const std::string &origin = e.origin, &epoch = e.epoch, &type = e.type;
+    const std::int64_t seq = e.seq;
+    const TimeMs ts = e.ts;
+    const json& body = e.body;
     auto slot = held.find({origin, epoch});
-    if (slot == held.end()) slot = held.emplace(std::pair{origin, epoch}, w.writer.receipt(origin, epoch)).first;
+    if (slot == held.end())
+      slot = held.emplace(std::pair{origin, epoch}, w.writer.receipt(origin, epoch)).first;
     auto& have = slot->second;
     if (have && seq <= *have) continue;      // already held: receipt is idempotent
     if (have && seq != *have + 1) continue;  // a gap: wait for the missing entries to be resent
@@ -115,17 +107,18 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       w.writer.savepoint([&] { apply(ctx, w, origin, type, body); });
     } catch (const std::exception& ex) {
       // Set aside and reported; it counts as received so it never blocks what follows.
-      w.writer.quarantine(origin, epoch, seq, type, ex.what(), e.dump());
+      w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump());
       relayed_type = "skipped";
       ++quarantined;
     }
     have = seq;
     w.writer.set_receipt(origin, epoch, seq);
-    w.writer.append_relayed(origin, epoch, seq, relayed_type, *ts, relayed_type == "skipped" ? "{}" : body.dump());
-    if (!newest || *ts > *newest) newest = *ts;
+    w.writer.append_relayed(origin, epoch, seq, relayed_type, ts,
+                            relayed_type == "skipped" ? "{}" : body.dump());
+    if (!newest || ts > *newest) newest = ts;
     ++received;
   }
-  w.writer.touch_link(caller, ctx.clock.now(), newest, batch.value("backlog", 0));
+  w.writer.touch_link(caller, ctx.clock.now(), newest, batch.backlog);
   json acked = json::object();
   for (const auto& [key, seq] : held)
     if (seq) acked[key.first] = {{"epoch", key.second}, {"seq", *seq}};

@@ -4,13 +4,11 @@
 
 #include <string>
 
+#include "event_batch.hpp"
 #include "node_context.hpp"
 #include "store.hpp"
 
 namespace ioc::federation {
-
-/// Events per POST at most; a receiver refuses larger batches.
-inline constexpr std::size_t kMaxEventsPerBatch = 1000;
 
 /// One log entry as it travels up: {"origin", "epoch", "seq", "type", "ts", "body"}. This node's
 /// own observation batches leave as "aggregates": the current state of the minute buckets the
@@ -25,6 +23,7 @@ using Acked = nlohmann::json;
 /// received), and every accepted entry is appended to this node's log to travel further up.
 /// Throws Error(kBadRequest / kForbidden) for a malformed batch or an origin outside the caller's
 /// subtree; then nothing is applied.
-Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller, const nlohmann::json& batch);
+Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller,
+                     const EventBatch& batch);
 
 }  // namespace ioc::federation

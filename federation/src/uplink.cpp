@@ -8,15 +8,20 @@ namespace ioc::federation {
 
 using nlohmann::json;
 
-Uplink::Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options)
+Uplink::Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client,
+               Options options)
     : ctx_(ctx), client_(std::move(client)), options_(options), random_(std::random_device{}()) {
   state_.parent = std::move(parent);
   state_.cursor = ctx_.store.cursor(state_.parent);
 }
 
-Uplink::~Uplink() { stop(); }
+Uplink::~Uplink() {
+  stop();
+}
 
-void Uplink::start() { thread_ = std::thread([this] { run(); }); }
+void Uplink::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Uplink::stop() {
   {
@@ -51,11 +56,13 @@ bool Uplink::agree_version() {
   std::lock_guard lock(mutex_);
   if (res.status != 200) {
     state_.state = "down";
-    state_.error = res.status ? "hello answered " + std::to_string(res.status) + ": " + res.body : res.error;
+    state_.error =
+        res.status ? "hello answered " + std::to_string(res.status) + ": " + res.body : res.error;
     return false;
   }
   const json hello = json::parse(res.body, nullptr, false);
-  const auto versions = hello.is_object() ? hello.value("protocolVersions", json::array()) : json::array();
+  const auto versions =
+      hello.is_object() ? hello.value("protocolVersions", json::array()) : json::array();
   for (const auto& v : versions)
     if (v == "1") {
       state_.protocol_version = "1";
@@ -63,7 +70,8 @@ bool Uplink::agree_version() {
       return true;
     }
   state_.state = "down";
-  state_.error = "parent '" + state_.parent + "' speaks protocol versions " + versions.dump() + "; this node speaks [\"1\"]";
+  state_.error = "parent '" + state_.parent + "' speaks protocol versions " + versions.dump() +
+                 "; this node speaks [\"1\"]";
   return false;
 }
 
@@ -81,12 +89,15 @@ bool Uplink::push_once(bool heartbeat_due) {
     wire.push_back(std::move(w));
     local_seq.push_back(e.seq);
   }
-  const std::int64_t backlog = ctx_.store.last_event_seq() - (local_seq.empty() ? cursor : local_seq.back());
-  const auto res = client_->call("POST", "/federation/v1/events", json{{"events", wire}, {"backlog", backlog}}.dump());
+  const std::int64_t backlog =
+      ctx_.store.last_event_seq() - (local_seq.empty() ? cursor : local_seq.back());
+  const auto res = client_->call("POST", "/federation/v1/events",
+                                 json{{"events", wire}, {"backlog", backlog}}.dump());
   if (res.status != 200) {
     std::lock_guard lock(mutex_);
     state_.state = "down";
-    state_.error = res.status ? "events answered " + std::to_string(res.status) + ": " + res.body : res.error;
+    state_.error =
+        res.status ? "events answered " + std::to_string(res.status) + ": " + res.body : res.error;
     return false;
   }
   // Advance over the prefix of the batch the parent acknowledges holding.
@@ -94,11 +105,14 @@ bool Uplink::push_once(bool heartbeat_due) {
   std::int64_t next = cursor;
   for (std::size_t i = 0; i < wire.size(); ++i) {
     const auto it = acked.find(wire[i]["origin"].get<std::string>());
-    if (it == acked.end() || (*it)["epoch"] != wire[i]["epoch"] || (*it)["seq"] < wire[i]["seq"]) break;
+    if (it == acked.end() || (*it)["epoch"] != wire[i]["epoch"] || (*it)["seq"] < wire[i]["seq"])
+      break;
     next = local_seq[i];
   }
-  if (next != cursor) ctx_.store.write([&](Store::Writer& w) { w.set_cursor(state().parent, next); });
-  ctx_.metrics.events_sent += static_cast<std::uint64_t>(std::count_if(local_seq.begin(), local_seq.end(), [&](auto s) { return s <= next; }));
+  if (next != cursor)
+    ctx_.store.write([&](Store::Writer& w) { w.set_cursor(state().parent, next); });
+  ctx_.metrics.events_sent += static_cast<std::uint64_t>(
+      std::count_if(local_seq.begin(), local_seq.end(), [&](auto s) { return s <= next; }));
   std::lock_guard lock(mutex_);
   state_.state = "up";
   state_.error.clear();

@@ -19,8 +19,8 @@ namespace ioc::federation {
 class Uplink {
  public:
   struct Options {
-    TimeMs idle_poll = 50;      ///< how often an idle link looks for new log entries
-    TimeMs heartbeat = 5000;    ///< an empty batch at least this often
+    TimeMs idle_poll = 50;    ///< how often an idle link looks for new log entries
+    TimeMs heartbeat = 5000;  ///< an empty batch at least this often
     TimeMs backoff_min = 100;
     TimeMs backoff_max = 10'000;
     std::size_t max_batch_bytes = 4 * 1024 * 1024;

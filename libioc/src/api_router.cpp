@@ -574,7 +574,8 @@ void ApiRouter::federation_events(Call& call, Respond& respond) {
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
   require_json(call.request);
-  auto batch = std::make_shared<json>(parse_json_object(call.request.body));
+  auto batch =
+      std::make_shared<federation::EventBatch>(federation::parse_event_batch(call.request.body));
   auto acked = std::make_shared<json>();
   const std::string peer = call.peer;
   const bool queued = ctx_.writes.submit(

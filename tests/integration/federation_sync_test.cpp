@@ -19,14 +19,17 @@ struct CityAndDistrict {
   CityAndDistrict() : city_port(free_port()) {
     federation = write_test_federation(dir.path());
     // Point the federation file at the city's real port before either node reads it.
-    const std::string text = std::regex_replace(read_file(federation), std::regex("http://127.0.0.1:1\""),
-                                                "http://127.0.0.1:" + std::to_string(city_port) + "\"");
+    const std::string text =
+        std::regex_replace(read_file(federation), std::regex("http://127.0.0.1:1\""),
+                           "http://127.0.0.1:" + std::to_string(city_port) + "\"");
     write_file(federation, text);
-    city = std::make_unique<NodeProcess>(federation, "city", dir / "city",
-                                         std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(city_port),
-                                                                  "--key", dir / "keys/city.key"});
-    north = std::make_unique<NodeProcess>(federation, "city/north", dir / "north",
-                                          std::vector<std::string>{"--key", dir / "keys/city_north.key"});
+    city = std::make_unique<NodeProcess>(
+        federation, "city", dir / "city",
+        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(city_port), "--key",
+                                 dir / "keys/city.key"});
+    north = std::make_unique<NodeProcess>(
+        federation, "city/north", dir / "north",
+        std::vector<std::string>{"--key", dir / "keys/city_north.key"});
     city_token = issue(dir / "city", "admin");
     north_token = issue(dir / "north", "admin");
     city->start();
@@ -44,7 +47,8 @@ struct CityAndDistrict {
   }
 
   /// Waits (bounded) until the city counts `expected` rows of `metric`; returns what it counts.
-  std::int64_t wait_for_city_count(const std::string& metric, std::int64_t expected, int seconds = 20) const {
+  std::int64_t wait_for_city_count(const std::string& metric, std::int64_t expected,
+                                   int seconds = 20) const {
     std::int64_t seen = -1;
     for (int i = 0; i < seconds * 20 && seen != expected; ++i) {
       seen = city_count(metric);
@@ -57,7 +61,10 @@ struct CityAndDistrict {
     std::vector<double> values(static_cast<std::size_t>(rows));
     for (int i = 0; i < rows; ++i) values[static_cast<std::size_t>(i)] = i % 97;
     const auto now = ioc::SystemClock().now();
-    return at_north().post("/api/v1/observations", observations(metric, "city/north", values, now - 60'000, 1, source)).status;
+    return at_north()
+        .post("/api/v1/observations",
+              observations(metric, "city/north", values, now - 60'000, 1, source))
+        .status;
   }
 
   TempDir dir;
@@ -69,7 +76,8 @@ struct CityAndDistrict {
 
 }  // namespace
 
-TEST_CASE("a district's data reaches the city's summary once, with the child's link state", "[integration][sync]") {
+TEST_CASE("a district's data reaches the city's summary once, with the child's link state",
+          "[integration][sync]") {
   CityAndDistrict f;
   // 1. The district ingests three batches.
   for (int b = 0; b < 3; ++b) REQUIRE(f.ingest("pm25", 100, "batch" + std::to_string(b)) == 202);
@@ -89,21 +97,27 @@ TEST_CASE("a district's data reaches the city's summary once, with the child's l
   CHECK(view["nodes"][0]["link"]["state"] == "up");
   CHECK(view["nodes"][0]["link"]["protocolVersion"] == "1");
   // 5. An incident reported at the district reaches the city with its origin and owner.
-  const auto reported = f.at_north().post("/api/v1/incidents", {{"domain", "flood"}, {"severity", "moderate"},
-                                                                {"area", "city/north"}, {"title", "Drain blocked"}});
+  const auto reported = f.at_north().post("/api/v1/incidents", {{"domain", "flood"},
+                                                                {"severity", "moderate"},
+                                                                {"area", "city/north"},
+                                                                {"title", "Drain blocked"}});
   REQUIRE(reported.status == 201);
   const std::string id = reported.json()["id"];
   json at_city;
   for (int i = 0; i < 200 && at_city.is_null(); ++i) {
     const auto res = f.at_city().get("/api/v1/incidents/" + id);
-    if (res.status == 200) at_city = res.json();
-    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (res.status == 200)
+      at_city = res.json();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE_FALSE(at_city.is_null());
   CHECK(at_city["origin"] == "city/north");
   CHECK(at_city["owner"] == "city/north");
   // 6. Its next version follows.
-  REQUIRE(f.at_north().post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}}).status == 200);
+  REQUIRE(f.at_north()
+              .post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}})
+              .status == 200);
   for (int i = 0; i < 200 && at_city["version"] != 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     at_city = f.at_city().get("/api/v1/incidents/" + id).json();
@@ -112,7 +126,8 @@ TEST_CASE("a district's data reaches the city's summary once, with the child's l
   CHECK(at_city["status"] == "acknowledged");
 }
 
-TEST_CASE("the city down and killed, then the district killed in catch-up: all held exactly once", "[integration][sync]") {
+TEST_CASE("the city down and killed, then the district killed in catch-up: all held exactly once",
+          "[integration][sync]") {
   CityAndDistrict f;
   REQUIRE(f.ingest("rain", 50, "before") == 202);
   REQUIRE(f.wait_for_city_count("rain", 50) == 50);
@@ -146,8 +161,10 @@ TEST_CASE("a link that flaps still converges exactly", "[integration][sync]") {
       REQUIRE(f.ingest("flow", 100, "r" + std::to_string(round) + "b" + std::to_string(b)) == 202);
       total += 100;
     }
-    if (round % 2 == 0) f.city->kill_hard();
-    else f.city->stop();
+    if (round % 2 == 0)
+      f.city->kill_hard();
+    else
+      f.city->stop();
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
     f.city->start();
   }
