@@ -9,7 +9,8 @@ using nlohmann::json;
 namespace {
 
 [[noreturn]] void reject(std::size_t i, const char* field, const std::string& what) {
-  const std::string where = "events[" + std::to_string(i) + "]" + (*field ? std::string(".") + field : "");
+  const std::string where =
+      "events[" + std::to_string(i) + "]" + (*field ? std::string(".") + field : "");
   throw Error(ErrorCode::kBadRequest, where + " " + what, where);
 }
 
@@ -31,7 +32,8 @@ EventBatch parse_event_batch(std::string_view text) {
   const auto& events = doc["events"];
   if (events.size() > kMaxEventsPerBatch)
     throw Error(ErrorCode::kPayloadTooLarge,
-                "more than " + std::to_string(kMaxEventsPerBatch) + " events in one batch", "events");
+                "more than " + std::to_string(kMaxEventsPerBatch) + " events in one batch",
+                "events");
   EventBatch batch;
   if (const auto b = doc.find("backlog"); b != doc.end()) {
     if (!b->is_number_integer() || b->get<std::int64_t>() < 0)
@@ -50,7 +52,9 @@ EventBatch parse_event_batch(std::string_view text) {
       reject(i, "seq", "must be a positive integer");
     w.seq = *seq;
     const auto ts = e.find("ts");
-    const auto t = ts != e.end() && ts->is_string() ? parse_rfc3339(ts->get_ref<const std::string&>()) : std::nullopt;
+    const auto t = ts != e.end() && ts->is_string()
+                       ? parse_rfc3339(ts->get_ref<const std::string&>())
+                       : std::nullopt;
     if (!t) reject(i, "ts", "must be an RFC 3339 time");
     w.ts = *t;
     const auto body = e.find("body");

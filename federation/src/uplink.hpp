@@ -19,7 +19,7 @@ namespace ioc::federation {
 class Uplink {
  public:
   struct Options {
-    TimeMs idle_poll = 50;    ///< how often an idle link looks for new log entries
+    TimeMs idle_poll = 500;  ///< an idle link looks for new entries this often; commits wake it too
     TimeMs heartbeat = 5000;  ///< an empty batch at least this often
     TimeMs backoff_min = 100;
     TimeMs backoff_max = 10'000;

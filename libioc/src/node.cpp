@@ -90,7 +90,11 @@ struct Node::Impl {
                         "authorization"));
             },
             metrics),
-        writes(store, WriteQueue::Options{}, [this] { ingest.on_write_failure(); }),
+        writes(
+            store, WriteQueue::Options{}, [this] { ingest.on_write_failure(); },
+            [this] {
+              if (auto* link = uplink_to_poke.load()) link->poke();
+            }),
         nonces(store),
         peers(federation, nonces),
         ctx{options.node_id, federation,      local,   store,       writes,
@@ -121,6 +125,7 @@ struct Node::Impl {
           federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock),
           federation::Uplink::Options{});
       uplink->start();
+      uplink_to_poke = uplink.get();
     }
     return port;
   }
@@ -153,6 +158,7 @@ struct Node::Impl {
     }
     ticker_wake.notify_all();
     if (ticker.joinable()) ticker.join();
+    uplink_to_poke = nullptr;
     if (uplink) uplink->stop();
     server.stop();
     writes.stop();
@@ -225,6 +231,7 @@ struct Node::Impl {
   bool stopping = false;
   std::thread ticker;
   std::unique_ptr<federation::Uplink> uplink;
+  std::atomic<federation::Uplink*> uplink_to_poke{nullptr};  // read by the writer thread
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -6,10 +6,12 @@
 
 namespace ioc {
 
-WriteQueue::WriteQueue(Store& store, Options options, std::function<void()> on_failure)
+WriteQueue::WriteQueue(Store& store, Options options, std::function<void()> on_failure,
+                       std::function<void()> on_commit)
     : store_(store),
       options_(options),
       on_failure_(std::move(on_failure)),
+      on_commit_(std::move(on_commit)),
       thread_([this] { loop(); }) {}
 
 WriteQueue::~WriteQueue() {
@@ -91,6 +93,9 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
     any_failed = true;
   }
   if (any_failed && on_failure_) on_failure_();
+  if (!after.empty() || !any_failed) {
+    if (on_commit_) on_commit_();
+  }
   // Live notifications go out before the answers, so a client never sees its 2xx ahead of the
   // event.
   for (auto& f : after) {

@@ -35,7 +35,10 @@ class WriteQueue {
 
   /// `on_failure` runs on the writer thread whenever a job or a commit fails, so stateful caches
   /// touched by jobs can be dropped.
-  WriteQueue(Store& store, Options options, std::function<void()> on_failure = {});
+  /// `on_commit` runs on the writer thread after each successful commit (to wake the federation
+  /// link at once).
+  WriteQueue(Store& store, Options options, std::function<void()> on_failure = {},
+             std::function<void()> on_commit = {});
   ~WriteQueue();
 
   /// Queues a job; false (nothing queued) when the queue is full or stopped.
@@ -52,6 +55,7 @@ class WriteQueue {
   Store& store_;
   Options options_;
   std::function<void()> on_failure_;
+  std::function<void()> on_commit_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<Job, Done>> queue_;

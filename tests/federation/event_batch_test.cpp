@@ -35,14 +35,23 @@ TEST_CASE("malformed batches name the entry and field", "[events]") {
   CHECK(field_of("{") == "body");
   CHECK(field_of("[]") == "events");
   CHECK(field_of(R"({"events":[1]})") == "events[0]");
-  CHECK(field_of(R"({"events":[)" + kGood + R"(,{"origin":"a","epoch":"e1","seq":0,"type":"t","ts":"2026-11-22T04:00:00Z","body":{}}]})") ==
-        "events[1].seq");
-  CHECK(field_of(R"({"events":[{"origin":"","epoch":"e","seq":1,"type":"t","ts":"2026-11-22T04:00:00Z","body":{}}]})") ==
-        "events[0].origin");
-  CHECK(field_of(R"({"events":[{"origin":"a","epoch":"e","seq":1,"type":"t","ts":"yesterday","body":{}}]})") ==
-        "events[0].ts");
-  CHECK(field_of(R"({"events":[{"origin":"a","epoch":"e","seq":1,"type":"t","ts":"2026-11-22T04:00:00Z","body":[]}]})") ==
-        "events[0].body");
+  CHECK(
+      field_of(
+          R"({"events":[)" + kGood +
+          R"(,{"origin":"a","epoch":"e1","seq":0,"type":"t","ts":"2026-11-22T04:00:00Z","body":{}}]})") ==
+      "events[1].seq");
+  CHECK(
+      field_of(
+          R"({"events":[{"origin":"","epoch":"e","seq":1,"type":"t","ts":"2026-11-22T04:00:00Z","body":{}}]})") ==
+      "events[0].origin");
+  CHECK(
+      field_of(
+          R"({"events":[{"origin":"a","epoch":"e","seq":1,"type":"t","ts":"yesterday","body":{}}]})") ==
+      "events[0].ts");
+  CHECK(
+      field_of(
+          R"({"events":[{"origin":"a","epoch":"e","seq":1,"type":"t","ts":"2026-11-22T04:00:00Z","body":[]}]})") ==
+      "events[0].body");
   CHECK(field_of(R"({"events":[],"backlog":-1})") == "backlog");
   std::string many = R"({"events":[)";
   for (int i = 0; i <= 1000; ++i) many += (i ? "," : "") + kGood;

@@ -15,14 +15,23 @@ namespace {
 WireEvent aggregates(const std::string& origin, std::int64_t seq, double value) {
   SummarySketch s;
   s.add(value);
-  return WireEvent{origin, "ep1", seq, "aggregates", 1761552000000,
-                   json{{"buckets", json::array({{{"metric", "pm25"}, {"area", origin}, {"start", 1761552000000},
-                                                  {"sketch", crypto::base64_encode(s.encode())}}})}}};
+  return WireEvent{
+      origin,
+      "ep1",
+      seq,
+      "aggregates",
+      1761552000000,
+      json{{"buckets", json::array({{{"metric", "pm25"},
+                                     {"area", origin},
+                                     {"start", 1761552000000},
+                                     {"sketch", crypto::base64_encode(s.encode())}}})}}};
 }
 
 json receive(test::TestContext& t, const std::string& caller, std::vector<WireEvent> events) {
   json acked;
-  t.writes.run([&](WriteContext& w) { acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0}); });
+  t.writes.run([&](WriteContext& w) {
+    acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0});
+  });
   return acked;
 }
 
@@ -34,13 +43,16 @@ double city_pm25_sum(test::TestContext& t) {
 
 }  // namespace
 
-TEST_CASE("receipt is idempotent per origin and answers the highest contiguous seq", "[replication]") {
+TEST_CASE("receipt is idempotent per origin and answers the highest contiguous seq",
+          "[replication]") {
   test::TestContext t("city");
-  auto acked = receive(t, "city/north", {aggregates("city/north", 1, 10), aggregates("city/north", 2, 20)});
+  auto acked =
+      receive(t, "city/north", {aggregates("city/north", 1, 10), aggregates("city/north", 2, 20)});
   CHECK(acked["city/north"]["seq"] == 2);
   CHECK(acked["city/north"]["epoch"] == "ep1");
   // The same entries again change nothing; a bucket sent twice replaces, never adds.
-  acked = receive(t, "city/north", {aggregates("city/north", 1, 10), aggregates("city/north", 2, 20)});
+  acked =
+      receive(t, "city/north", {aggregates("city/north", 1, 10), aggregates("city/north", 2, 20)});
   CHECK(acked["city/north"]["seq"] == 2);
   CHECK(city_pm25_sum(t) == 20);
   // Relayed into this node's log with their identity kept, once.
@@ -51,7 +63,8 @@ TEST_CASE("receipt is idempotent per origin and answers the highest contiguous s
   CHECK(log[1].epoch == "ep1");
 }
 
-TEST_CASE("an entry after a gap waits; an entry that cannot be applied is quarantined", "[replication]") {
+TEST_CASE("an entry after a gap waits; an entry that cannot be applied is quarantined",
+          "[replication]") {
   test::TestContext t("city");
   auto acked = receive(t, "city/north", {aggregates("city/north", 1, 1)});
   acked = receive(t, "city/north", {aggregates("city/north", 3, 3)});
@@ -72,12 +85,25 @@ TEST_CASE("a child may only send entries from its own subtree", "[replication]")
 TEST_CASE("replicated incidents keep only newer versions", "[replication]") {
   test::TestContext t("city");
   const auto version = [](int v, const char* status) {
-    json body{{"id", "inc-1"},     {"domain", "flood"}, {"severity", "severe"}, {"area", "city/north"},
-              {"title", "t"},      {"location", {{"lat", nullptr}, {"lon", nullptr}, {"address", ""}}},
-              {"origin", "city/north"}, {"owner", "city/north"}, {"version", v}, {"status", status},
-              {"created", "2025-10-27T08:00:00.000Z"}, {"updated", "2025-10-27T08:00:00.000Z"}, {"alert", nullptr}};
-    body["change"] = {{"at", "2025-10-27T08:00:00.000Z"}, {"actor", "op@city/north"}, {"action", status},
-                      {"note", ""}, {"grant", "local-operator"}, {"version", v}};
+    json body{{"id", "inc-1"},
+              {"domain", "flood"},
+              {"severity", "severe"},
+              {"area", "city/north"},
+              {"title", "t"},
+              {"location", {{"lat", nullptr}, {"lon", nullptr}, {"address", ""}}},
+              {"origin", "city/north"},
+              {"owner", "city/north"},
+              {"version", v},
+              {"status", status},
+              {"created", "2025-10-27T08:00:00.000Z"},
+              {"updated", "2025-10-27T08:00:00.000Z"},
+              {"alert", nullptr}};
+    body["change"] = {{"at", "2025-10-27T08:00:00.000Z"},
+                      {"actor", "op@city/north"},
+                      {"action", status},
+                      {"note", ""},
+                      {"grant", "local-operator"},
+                      {"version", v}};
     return WireEvent{"city/north", "ep1", v, "incident", 1761552000000, body};
   };
   receive(t, "city/north", {version(1, "reported"), version(2, "acknowledged")});
