@@ -10,7 +10,8 @@ namespace ioc::federation {
 
 using nlohmann::json;
 
-json to_wire(const LoggedEvent& e, const Store& store, const std::string& self) {
+json to_wire(const LoggedEvent& e, const Store& store, const std::string& self,
+             std::map<std::tuple<std::string, std::string, TimeMs>, std::string>& sketches) {
   json body = json::parse(e.body);
   std::string type = e.type;
   if (e.origin.empty() && e.type == "observations") {
@@ -18,11 +19,17 @@ json to_wire(const LoggedEvent& e, const Store& store, const std::string& self) 
     for (const auto& key : body.value("buckets", json::array())) {
       const std::string metric = key.at(0), area = key.at(1);
       const TimeMs start = key.at(2);
-      if (const auto sketch = store.aggregate(metric, area, start))
-        buckets.push_back({{"metric", metric},
-                           {"area", area},
-                           {"start", start},
-                           {"sketch", crypto::base64_encode(sketch->encode())}});
+      auto cached = sketches.find({metric, area, start});
+      if (cached == sketches.end()) {
+        const auto sketch = store.aggregate(metric, area, start);
+        if (!sketch) continue;
+        cached =
+            sketches
+                .emplace(std::tuple{metric, area, start}, crypto::base64_encode(sketch->encode()))
+                .first;
+      }
+      buckets.push_back(
+          {{"metric", metric}, {"area", area}, {"start", start}, {"sketch", cached->second}});
     }
     type = "aggregates";
     body = {{"buckets", buckets}};
@@ -38,17 +45,23 @@ json to_wire(const LoggedEvent& e, const Store& store, const std::string& self) 
 namespace {
 
 // Applies one entry's effect on this node's store; throws Error if it cannot.
+// `validated` maps base64 sketches already decoded and checked in this batch to their bytes.
 void apply(NodeContext& ctx, WriteContext& w, const std::string& origin, const std::string& type,
-           const json& body) {
+           const json& body, std::map<std::string, std::string>& validated) {
   if (type == "aggregates") {
     for (const auto& b : body.at("buckets")) {
       const std::string area = b.at("area");
       if (!ctx.federation.find(area))
         throw Error(ErrorCode::kBadRequest, "bucket area '" + area + "' is unknown", "area");
-      const auto bytes = crypto::base64_decode(b.at("sketch").get<std::string>(), false);
-      if (!bytes) throw Error(ErrorCode::kBadRequest, "bucket sketch is not base64", "sketch");
-      w.writer.put_remote_aggregate(origin, AggregateBucket{b.at("metric"), area, b.at("start"),
-                                                            SummarySketch::decode(*bytes)});
+      const std::string& text = b.at("sketch").get_ref<const std::string&>();
+      auto bytes = validated.find(text);
+      if (bytes == validated.end()) {
+        const auto decoded = crypto::base64_decode(text, false);
+        if (!decoded) throw Error(ErrorCode::kBadRequest, "bucket sketch is not base64", "sketch");
+        SummarySketch::decode(*decoded);  // throws if malformed
+        bytes = validated.emplace(text, *decoded).first;
+      }
+      w.writer.put_remote_aggregate(origin, b.at("metric"), area, b.at("start"), bytes->second);
     }
   } else if (type == "incident") {
     const Incident incident = codec::incident_from_json(body);
@@ -91,6 +104,8 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       held;  // (origin, epoch)
   std::optional<TimeMs> newest;
   std::int64_t quarantined = 0, received = 0;
+  std::map<std::string, std::string> validated;
+  const bool relays = ctx.federation.find(ctx.node_id)->parent.has_value();
   for (const auto& e : batch.events) {
     const std::string &origin = e.origin, &epoch = e.epoch, &type = e.type;
     const std::int64_t seq = e.seq;
@@ -104,7 +119,7 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
     if (have && seq != *have + 1) continue;  // a gap: wait for the missing entries to be resent
     std::string relayed_type = type;
     try {
-      w.writer.savepoint([&] { apply(ctx, w, origin, type, body); });
+      w.writer.savepoint([&] { apply(ctx, w, origin, type, body, validated); });
     } catch (const std::exception& ex) {
       // Set aside and reported; it counts as received so it never blocks what follows.
       w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump());
@@ -113,8 +128,9 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
     }
     have = seq;
     w.writer.set_receipt(origin, epoch, seq);
-    w.writer.append_relayed(origin, epoch, seq, relayed_type, ts,
-                            relayed_type == "skipped" ? "{}" : body.dump());
+    if (relays)  // the root keeps no copy: nothing travels above it
+      w.writer.append_relayed(origin, epoch, seq, relayed_type, ts,
+                              relayed_type == "skipped" ? "{}" : body.dump());
     if (!newest || ts > *newest) newest = ts;
     ++received;
   }

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+
 #include "replication.hpp"
 
 namespace ioc::federation {
@@ -79,20 +82,23 @@ bool Uplink::push_once(bool heartbeat_due) {
   const std::int64_t cursor = state().cursor;
   const auto entries = ctx_.store.events_after(cursor, static_cast<int>(kMaxEventsPerBatch));
   if (entries.empty() && !heartbeat_due) return true;
-  json wire = json::array();
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> sent;  // (origin, epoch, seq)
+  std::string entries_text;  // the entries serialised once, measured as the batch grows
   std::vector<std::int64_t> local_seq;
-  std::size_t bytes = 0;
+  std::map<std::tuple<std::string, std::string, TimeMs>, std::string> sketches;
   for (const auto& e : entries) {
-    json w = to_wire(e, ctx_.store, ctx_.node_id);
-    bytes += w.dump().size();
-    if (!local_seq.empty() && bytes > options_.max_batch_bytes) break;
-    wire.push_back(std::move(w));
+    json w = to_wire(e, ctx_.store, ctx_.node_id, sketches);
+    std::string text = w.dump();
+    if (!local_seq.empty() && entries_text.size() + text.size() > options_.max_batch_bytes) break;
+    entries_text += (entries_text.empty() ? "" : ",") + text;
+    sent.emplace_back(w["origin"], w["epoch"], w["seq"]);
     local_seq.push_back(e.seq);
   }
   const std::int64_t backlog =
       ctx_.store.last_event_seq() - (local_seq.empty() ? cursor : local_seq.back());
-  const auto res = client_->call("POST", "/federation/v1/events",
-                                 json{{"events", wire}, {"backlog", backlog}}.dump());
+  const auto res = client_->call(
+      "POST", "/federation/v1/events",
+      "{\"events\":[" + entries_text + "],\"backlog\":" + std::to_string(backlog) + "}");
   if (res.status != 200) {
     std::lock_guard lock(mutex_);
     state_.state = "down";
@@ -103,10 +109,10 @@ bool Uplink::push_once(bool heartbeat_due) {
   // Advance over the prefix of the batch the parent acknowledges holding.
   const json acked = json::parse(res.body, nullptr, false).value("acked", json::object());
   std::int64_t next = cursor;
-  for (std::size_t i = 0; i < wire.size(); ++i) {
-    const auto it = acked.find(wire[i]["origin"].get<std::string>());
-    if (it == acked.end() || (*it)["epoch"] != wire[i]["epoch"] || (*it)["seq"] < wire[i]["seq"])
-      break;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto& [origin, epoch, seq] = sent[i];
+    const auto it = acked.find(origin);
+    if (it == acked.end() || (*it)["epoch"] != epoch || (*it)["seq"] < seq) break;
     next = local_seq[i];
   }
   if (next != cursor)

@@ -213,16 +213,16 @@ void Store::write(const std::function<void(Writer&)>& fn) {
 }
 
 void Store::Writer::savepoint(const std::function<void()>& fn) {
-  auto& db = impl_.writer->db;
-  db.exec("SAVEPOINT job");
+  // Prepared once: federation receipt opens one savepoint per received entry.
+  impl_.writer->prepare("SAVEPOINT job").exec();
   try {
     fn();
   } catch (...) {
-    db.exec("ROLLBACK TO job");
-    db.exec("RELEASE job");
+    impl_.writer->prepare("ROLLBACK TO job").exec();
+    impl_.writer->prepare("RELEASE job").exec();
     throw;
   }
-  db.exec("RELEASE job");
+  impl_.writer->prepare("RELEASE job").exec();
 }
 
 std::int64_t Store::Writer::insert_observations(const std::vector<Observation>& rows) {
@@ -294,16 +294,17 @@ void Store::Writer::set_receipt(const std::string& origin, const std::string& ep
   st.exec();
 }
 
-void Store::Writer::put_remote_aggregate(const std::string& origin, const AggregateBucket& b) {
+void Store::Writer::put_remote_aggregate(const std::string& origin, const std::string& metric,
+                                         const std::string& area, TimeMs start,
+                                         const std::string& sketch) {
   auto& st = impl_.writer->prepare(
       "INSERT INTO remote_aggregates(origin, metric, area, start, sketch) VALUES(?,?,?,?,?) "
       "ON CONFLICT(origin, metric, area, start) DO UPDATE SET sketch=excluded.sketch");
-  const std::string bytes = b.sketch.encode();
   st.bind(1, origin);
-  st.bind(2, b.metric);
-  st.bind(3, b.area);
-  st.bind(4, static_cast<std::int64_t>(b.start));
-  st.bind(5, bytes.data(), static_cast<int>(bytes.size()));
+  st.bind(2, metric);
+  st.bind(3, area);
+  st.bind(4, static_cast<std::int64_t>(start));
+  st.bind(5, sketch.data(), static_cast<int>(sketch.size()));
   st.exec();
 }
 

@@ -124,8 +124,10 @@ class Store {
     /// The highest contiguous seq held from (origin, epoch), if any.
     std::optional<std::int64_t> receipt(const std::string& origin, const std::string& epoch);
     void set_receipt(const std::string& origin, const std::string& epoch, std::int64_t seq);
-    /// Stores an aggregate bucket received from `origin`, replacing an earlier copy.
-    void put_remote_aggregate(const std::string& origin, const AggregateBucket& bucket);
+    /// Stores an aggregate bucket received from `origin` (an encoded SummarySketch the caller has
+    /// validated), replacing an earlier copy.
+    void put_remote_aggregate(const std::string& origin, const std::string& metric,
+                              const std::string& area, TimeMs start, const std::string& sketch);
     void quarantine(const std::string& origin, const std::string& epoch, std::int64_t seq,
                     const std::string& type, const std::string& reason, const std::string& body);
     void touch_link(const std::string& peer, TimeMs contact, std::optional<TimeMs> last_event_ts,
