@@ -37,17 +37,21 @@ int main(int argc, char** argv) {
   int events = 300, backlog = 20'000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--events") events = std::stoi(argv[i + 1]);
-    else if (a == "--backlog") backlog = std::stoi(argv[i + 1]);
+    if (a == "--events")
+      events = std::stoi(argv[i + 1]);
+    else if (a == "--backlog")
+      backlog = std::stoi(argv[i + 1]);
   }
   TempDir dir;
   const int city_port = free_port();
   const std::string fed = write_test_federation(dir.path());
   write_file(fed, std::regex_replace(read_file(fed), std::regex("http://127.0.0.1:1\""),
                                      "http://127.0.0.1:" + std::to_string(city_port) + "\""));
-  NodeProcess city(fed, "city", dir / "city", {"--listen", "127.0.0.1:" + std::to_string(city_port)});
+  NodeProcess city(fed, "city", dir / "city",
+                   {"--listen", "127.0.0.1:" + std::to_string(city_port)});
   NodeProcess north(fed, "city/north", dir / "north", {"--key", dir / "keys/city_north.key"});
-  const std::string city_token = issue(dir / "city", "viewer"), north_token = issue(dir / "north", "admin");
+  const std::string city_token = issue(dir / "city", "viewer"),
+                    north_token = issue(dir / "north", "admin");
   city.start();
   north.start();
 
@@ -57,8 +61,10 @@ int main(int argc, char** argv) {
   std::vector<double> ms;
   for (int i = 0; i < events; ++i) {
     const auto start = Clock::now();
-    const auto res = district.post("/api/v1/incidents", {{"domain", "flood"}, {"severity", "minor"},
-                                                         {"area", "city/north"}, {"title", "probe " + std::to_string(i)}});
+    const auto res = district.post("/api/v1/incidents", {{"domain", "flood"},
+                                                         {"severity", "minor"},
+                                                         {"area", "city/north"},
+                                                         {"title", "probe " + std::to_string(i)}});
     if (res.status != 201) {
       std::fprintf(stderr, "report failed: %d %s\n", res.status, res.body.c_str());
       return 2;
@@ -77,9 +83,10 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const double p50 = percentile(ms, 0.5), p99 = percentile(ms, 0.99);
-  std::printf("district event visible at the city over %d incidents: p50 %.1f ms, p99 %.1f ms "
-              "(limit 100 ms): ratio %.2f %s\n",
-              events, p50, p99, p99 / 100.0, p99 < 100 ? "pass" : "FAIL");
+  std::printf(
+      "district event visible at the city over %d incidents: p50 %.1f ms, p99 %.1f ms "
+      "(limit 100 ms): ratio %.2f %s\n",
+      events, p50, p99, p99 / 100.0, p99 < 100 ? "pass" : "FAIL");
   std::fflush(stdout);
 
   // 2. Catch-up: the city is away while the district logs `backlog` entries.
@@ -91,7 +98,8 @@ int main(int argc, char** argv) {
       HttpClient client(north.port(), north_token, true);
       const auto now = ioc::SystemClock().now();
       for (int i = next++; i < backlog; i = next++)
-        client.post("/api/v1/observations", observations("load", "city/north", {static_cast<double>(i % 100)}, now + i, 1));
+        client.post("/api/v1/observations",
+                    observations("load", "city/north", {static_cast<double>(i % 100)}, now + i, 1));
     });
   for (auto& t : clients) t.join();
   const auto link = [&] { return district.get("/api/v1/federation").json()["nodes"][0]["link"]; };
@@ -106,13 +114,16 @@ int main(int argc, char** argv) {
   }
   const auto up_at = Clock::now();
   const std::int64_t remaining = state["backlog"];
-  while (link()["backlog"].get<std::int64_t>() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (link()["backlog"].get<std::int64_t>() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const double seconds = std::chrono::duration<double>(Clock::now() - up_at).count();
   const double reconnect = std::chrono::duration<double>(up_at - down_at).count();
   const double rate = static_cast<double>(remaining) / seconds;
-  std::printf("catch-up after an outage: %lld entries logged; link back %.2f s after the city restarted; then %lld "
-              "entries in %.2f s: %.0f entries/s (limit 50000/s): ratio %.2f %s\n",
-              static_cast<long long>(logged), reconnect, static_cast<long long>(remaining), seconds, rate,
-              rate / 50'000.0, rate >= 50'000 ? "pass" : "FAIL");
+  std::printf(
+      "catch-up after an outage: %lld entries logged; link back %.2f s after the city restarted; "
+      "then %lld "
+      "entries in %.2f s: %.0f entries/s (limit 50000/s): ratio %.2f %s\n",
+      static_cast<long long>(logged), reconnect, static_cast<long long>(remaining), seconds, rate,
+      rate / 50'000.0, rate >= 50'000 ? "pass" : "FAIL");
   return p99 < 100 && rate >= 50'000 ? 0 : 1;
 }

@@ -81,7 +81,7 @@ nodes:
   CHECK(log[1].type == "aggregates");
 }
 
-TEST_CASE("an entry after a gap waits; an entry that cannot be applied is quarantined",
+TEST_CASE("an entry after a gap waits, an entry that cannot be applied is quarantined",
           "[replication]") {
   test::TestContext t("city");
   auto acked = receive(t, "city/north", {aggregates("city/north", 1, 1)});

@@ -170,3 +170,27 @@ TEST_CASE("a link that flaps still converges exactly", "[integration][sync]") {
   }
   CHECK(f.wait_for_city_count("flow", total, 30) == total);
 }
+
+TEST_CASE("clock skew: over 300 s the parent refuses the link, within it data flows",
+          "[integration][sync]") {
+  CityAndDistrict f;
+  // 1. The district's clock runs ten minutes fast: every call it signs is stale to the city.
+  f.north->stop();
+  f.north->set_wrapper({"faketime", "-f", "+10m"});
+  f.north->start();
+  REQUIRE(f.ingest("skew", 10, "fast-clock") == 202);
+  json link;
+  for (int i = 0; i < 100; ++i) {
+    link = f.at_north().get("/api/v1/federation").json()["nodes"][0]["link"];
+    if (link["state"] == "down" && link["error"].is_string()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(link["state"] == "down");
+  CHECK(link["error"].get<std::string>().find("stale request") != std::string::npos);
+  CHECK(f.city_count("skew") == 0);
+  // 2. Two minutes off is within the allowed skew: the backlog goes through.
+  f.north->stop();
+  f.north->set_wrapper({"faketime", "-f", "+2m"});
+  f.north->start();
+  CHECK(f.wait_for_city_count("skew", 10, 30) == 10);
+}

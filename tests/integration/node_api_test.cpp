@@ -54,7 +54,7 @@ TEST_CASE("ingest answers 202 once committed and the rows can be read back", "[i
   CHECK(viewer.get("/api/v1/observations?metric=rainfall&limit=100").json()["items"].size() == 8);
 }
 
-TEST_CASE("a river crossing raises a CAP alert and an incident; falling back cancels",
+TEST_CASE("a river crossing raises a CAP alert and an incident, falling back cancels",
           "[integration]") {
   RunningNode node;
   auto ingest = node.as("ingest");

@@ -106,7 +106,7 @@ TEST_CASE("the transition table", "[incidents]") {
   CHECK_FALSE(IncidentService::transition_error(S::kCancelled, A::kAcknowledge).empty());
 }
 
-TEST_CASE("unknown incidents are not found; escalation from the root is a conflict",
+TEST_CASE("unknown incidents are not found, escalation from the root is a conflict",
           "[incidents]") {
   Fixture f;
   CHECK(error_of([&] { f.service.act(f.op, "inc-missing", IncidentAction::kAcknowledge, ""); }) ==

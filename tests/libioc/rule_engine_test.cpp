@@ -21,7 +21,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("crossing raises one alert; staying above raises nothing more", "[rules]") {
+TEST_CASE("crossing raises one alert, staying above raises nothing more", "[rules]") {
   Fixture f;
   f.feed("river_level", "city/north", 2.0, 0);
   CHECK(f.out.empty());

@@ -7,7 +7,7 @@
 
 using namespace ioc;
 
-TEST_CASE("an issued token authenticates with its role and name; only its hash is stored",
+TEST_CASE("an issued token authenticates with its role and name, only its hash is stored",
           "[tokens]") {
   ioc::test::TempDir dir;
   Store store({dir / "ioc.db"});

@@ -37,6 +37,7 @@ void NodeProcess::start() {
   std::vector<std::string> argv{IOCD_PATH, "--federation", federation_, "--node",     node_,
                                 "--data",  data_dir_,      "--listen",  "127.0.0.1:0"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
+  argv.insert(argv.begin(), wrapper_.begin(), wrapper_.end());
   const std::string log_path = data_dir_ + "/iocd.log";
   pid_ = fork();
   if (pid_ == 0) {
@@ -46,7 +47,7 @@ void NodeProcess::start() {
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
