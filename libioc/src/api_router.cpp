@@ -126,6 +126,16 @@ json page_json(const Page<std::pair<std::int64_t, T>>& page, F&& render) {
 
 }  // namespace
 
+HttpResponse ApiRouter::failure_response(std::exception_ptr error, const std::string& context) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    return error_response(e);
+  } catch (const std::exception& e) {
+    return error_response(Error(ErrorCode::kInternal, context + ": " + e.what()));
+  }
+}
+
 HttpResponse ApiRouter::error_response(const Error& e) {
   return HttpResponse{http_status(e.code()),
                       "application/json",
@@ -327,14 +337,7 @@ void ApiRouter::post_observations(Call& call, Respond& respond) {
   const bool queued =
       services_.ingest.submit(std::move(rows), [respond, n](std::exception_ptr error) {
         if (!error) return respond(json_response(202, {{"accepted", n}}));
-        try {
-          std::rethrow_exception(error);
-        } catch (const Error& e) {
-          respond(error_response(e));
-        } catch (const std::exception& e) {
-          respond(error_response(
-              Error(ErrorCode::kInternal, std::string("ingest failed: ") + e.what())));
-        }
+        respond(failure_response(error, "ingest failed"));
       });
   if (!queued) {
     auto res = error_response(
@@ -584,14 +587,7 @@ void ApiRouter::federation_events(Call& call, Respond& respond) {
       },
       [respond, acked](std::exception_ptr error) {
         if (!error) return respond(json_response(200, {{"acked", *acked}}));
-        try {
-          std::rethrow_exception(error);
-        } catch (const Error& e) {
-          respond(error_response(e));
-        } catch (const std::exception& e) {
-          respond(error_response(
-              Error(ErrorCode::kInternal, std::string("receipt failed: ") + e.what())));
-        }
+        respond(failure_response(error, "receipt failed"));
       });
   if (!queued)
     throw Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly", "");

@@ -45,6 +45,8 @@ class ApiRouter {
 
   /// Renders an error as the JSON error shape with its status.
   static HttpResponse error_response(const class Error& e);
+  /// The response for a write job's failure: its Error, or a 500 naming `context` otherwise.
+  static HttpResponse failure_response(std::exception_ptr error, const std::string& context);
 
  private:
   struct Call {

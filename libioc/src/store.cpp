@@ -92,6 +92,21 @@ json parse_body(const SQLite::Column& c) {
   return json::parse(c.getString());
 }
 
+SummarySketch sketch_of(const SQLite::Column& c) {
+  return SummarySketch::decode(std::string_view(static_cast<const char*>(c.getBlob()),
+                                                static_cast<std::size_t>(c.getBytes())));
+}
+
+std::optional<SummarySketch> load_aggregate(Connection& conn, const std::string& metric,
+                                            const std::string& area, TimeMs start) {
+  auto& st = conn.prepare("SELECT sketch FROM aggregates WHERE metric=? AND area=? AND start=?");
+  st.bind(1, metric);
+  st.bind(2, area);
+  st.bind(3, static_cast<std::int64_t>(start));
+  if (!st.executeStep()) return std::nullopt;
+  return sketch_of(st.getColumn(0));
+}
+
 template <typename T>
 Page<std::pair<std::int64_t, T>> finish_page(std::vector<std::pair<std::int64_t, T>> rows,
                                              int limit) {
@@ -377,15 +392,7 @@ void Store::Writer::upsert_service_request(const ServiceRequest& r) {
 
 std::optional<SummarySketch> Store::Writer::aggregate(const std::string& metric,
                                                       const std::string& area, TimeMs start) {
-  auto& st =
-      impl_.writer->prepare("SELECT sketch FROM aggregates WHERE metric=? AND area=? AND start=?");
-  st.bind(1, metric);
-  st.bind(2, area);
-  st.bind(3, static_cast<std::int64_t>(start));
-  if (!st.executeStep()) return std::nullopt;
-  const auto col = st.getColumn(0);
-  return SummarySketch::decode(std::string_view(static_cast<const char*>(col.getBlob()),
-                                                static_cast<std::size_t>(col.getBytes())));
+  return load_aggregate(*impl_.writer, metric, area, start);
 }
 
 void Store::Writer::put_aggregate(const AggregateBucket& b) {
@@ -690,11 +697,8 @@ std::vector<AggregateBucket> read_buckets(Connection& conn, const char* sql, Tim
     std::string metric = st.getColumn(0).getString();
     if (!metrics.empty() && std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
       continue;
-    const auto blob = st.getColumn(3);
-    out.push_back(AggregateBucket{
-        std::move(metric), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
-        SummarySketch::decode(std::string_view(static_cast<const char*>(blob.getBlob()),
-                                               static_cast<std::size_t>(blob.getBytes())))});
+    out.push_back(AggregateBucket{std::move(metric), st.getColumn(1).getString(),
+                                  st.getColumn(2).getInt64(), sketch_of(st.getColumn(3))});
   }
   return out;
 }
@@ -739,14 +743,7 @@ std::vector<LoggedEvent> Store::events_after(std::int64_t seq, int limit) const 
 std::optional<SummarySketch> Store::aggregate(const std::string& metric, const std::string& area,
                                               TimeMs start) const {
   Impl::Lease conn(*impl_);
-  auto& st = conn->prepare("SELECT sketch FROM aggregates WHERE metric=? AND area=? AND start=?");
-  st.bind(1, metric);
-  st.bind(2, area);
-  st.bind(3, static_cast<std::int64_t>(start));
-  if (!st.executeStep()) return std::nullopt;
-  const auto col = st.getColumn(0);
-  return SummarySketch::decode(std::string_view(static_cast<const char*>(col.getBlob()),
-                                                static_cast<std::size_t>(col.getBytes())));
+  return load_aggregate(conn.get(), metric, area, start);
 }
 
 std::int64_t Store::cursor(const std::string& peer) const {
