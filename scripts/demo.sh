@@ -16,12 +16,8 @@ scripts/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2 --target iocd iocctl
 
-mkdir -p "$run/keys" "$run/logs" "$run/data"
-ln -sfn run/keys examples/danang/keys  # federation.yaml names keys/NAME.pub beside it
-for node in "${nodes[@]}"; do
-  stem="${node//\//_}"
-  [[ -f "$run/keys/$stem.key" ]] || build/nodes/iocctl keys generate --node "$node" --out "$run/keys" >/dev/null
-done
+mkdir -p "$run/logs" "$run/data"
+scripts/danang-keys.sh
 build/nodes/iocctl federation check "$fed"
 
 # One admin token per node, made once and kept with the data.

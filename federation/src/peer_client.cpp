@@ -29,7 +29,7 @@ class HttpPeerClient final : public PeerClient {
                           utility::conversions::to_string_t(value));
       req.headers().add(U("IOC-Protocol"), U("1"));
       if (!body.empty()) req.set_body(body, "application/json");
-      const auto res = client_.request(req).get();
+      const auto res = client_.request(req, cancel_.get_token()).get();
       return Response{res.status_code(), res.extract_utf8string(true).get(), {}};
     } catch (const std::exception& e) {
       return Response{0, {}, e.what()};
@@ -37,12 +37,15 @@ class HttpPeerClient final : public PeerClient {
   }
 
  private:
+  void cancel() override { cancel_.cancel(); }
+
   static http::client::http_client_config config() {
     http::client::http_client_config c;
     c.set_timeout(std::chrono::seconds(30));
     return c;
   }
   http::client::http_client client_;
+  pplx::cancellation_token_source cancel_;
   const PrivateKey& key_;
   std::string self_;
   const Clock& clock_;

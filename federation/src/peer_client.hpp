@@ -21,6 +21,8 @@ class PeerClient {
   /// `target` is the path with its query, e.g. "/federation/v1/events".
   virtual Response call(const std::string& method, const std::string& target,
                         const std::string& body) = 0;
+  /// Ends calls in flight (a long-poll) and every later call at once; used when stopping.
+  virtual void cancel() = 0;
 };
 
 /// The cpprestsdk client: one per peer, signing with this node's key.

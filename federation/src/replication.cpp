@@ -83,6 +83,10 @@ void apply(NodeContext& ctx, WriteContext& w, const std::string& origin, const s
     w.after_commit.push_back([&ctx, live] { ctx.events.publish(live); });
   } else if (type == "service-request") {
     w.writer.upsert_service_request(codec::service_request_from_json(body));
+  } else if (type == "command-result") {
+    // The owner's answer to a command sent down: shown live, and relayed toward where it came from.
+    const std::string live = json{{"type", "command-result"}, {"data", body}}.dump();
+    w.after_commit.push_back([&ctx, live] { ctx.events.publish(live); });
   } else if (type != "skipped") {
     throw Error(ErrorCode::kBadRequest, "unknown event type '" + type + "'", "type");
   }

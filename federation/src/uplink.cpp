@@ -12,8 +12,12 @@ namespace ioc::federation {
 using nlohmann::json;
 
 Uplink::Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client,
-               Options options)
-    : ctx_(ctx), client_(std::move(client)), options_(options), random_(std::random_device{}()) {
+               Options options, DownHandler on_down)
+    : ctx_(ctx),
+      client_(std::move(client)),
+      options_(options),
+      on_down_(std::move(on_down)),
+      random_(std::random_device{}()) {
   state_.parent = std::move(parent);
   state_.cursor = ctx_.store.cursor(state_.parent);
 }
@@ -24,6 +28,7 @@ Uplink::~Uplink() {
 
 void Uplink::start() {
   thread_ = std::thread([this] { run(); });
+  down_thread_ = std::thread([this] { run_down(); });
 }
 
 void Uplink::stop() {
@@ -32,7 +37,9 @@ void Uplink::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  client_->cancel();  // ends a long-poll in flight
   if (thread_.joinable()) thread_.join();
+  if (down_thread_.joinable()) down_thread_.join();
 }
 
 void Uplink::poke() {
@@ -125,6 +132,45 @@ bool Uplink::push_once(bool heartbeat_due) {
   state_.cursor = next;
   state_.last_contact = ctx_.clock.now();
   return true;
+}
+
+void Uplink::run_down() {
+  const std::string key = "down:" + state().parent;
+  std::int64_t cursor = ctx_.store.cursor(key);
+  TimeMs backoff = options_.backoff_min;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    const auto res = client_->call(
+        "GET", "/federation/v1/events?after=" + std::to_string(cursor) + "&limit=500&wait=20", "");
+    const json page = res.status == 200 ? json::parse(res.body, nullptr, false) : json();
+    if (!page.is_object() || !page.contains("events")) {
+      std::unique_lock lock(mutex_);
+      std::uniform_real_distribution<double> jitter(0.8, 1.2);
+      wake_.wait_for(lock,
+                     std::chrono::milliseconds(
+                         static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random_))),
+                     [this] { return stopping_; });
+      backoff = std::min(backoff * 2, options_.backoff_max);
+      continue;
+    }
+    backoff = options_.backoff_min;
+    std::int64_t handled = cursor;
+    try {
+      for (const auto& e : page["events"]) {
+        on_down_(e.at("type").get<std::string>(), e.at("body"));
+        handled = e.at("seq").get<std::int64_t>();
+      }
+    } catch (const std::exception&) {
+      // Stop at the entry that failed; it is asked for again after the backoff.
+    }
+    if (handled != cursor) {
+      cursor = handled;
+      ctx_.store.write([&](Store::Writer& w) { w.set_cursor(key, cursor); });
+    }
+  }
 }
 
 void Uplink::run() {

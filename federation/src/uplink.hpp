@@ -7,15 +7,19 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "node_context.hpp"
 #include "peer_client.hpp"
 
 namespace ioc::federation {
 
-/// A child's link to its parent, opened by the child: pushes this node's event log (own and
-/// relayed entries) after the cursor the parent has acknowledged, in order, in batches; waits
-/// with exponential backoff and jitter while the parent is unreachable; sends an empty batch as a
-/// heartbeat when idle. The cursor is persisted, so a restart resumes where the parent stands.
+/// A child's link to its parent, opened by the child, so the parent never needs to reach it.
+/// Up: pushes this node's event log (own and relayed entries) after the cursor the parent has
+/// acknowledged, in order, in batches; waits with exponential backoff and jitter while the parent
+/// is unreachable; sends an empty batch as a heartbeat when idle. Down: long-polls the parent for
+/// what it queued for this node (commands) and hands each entry to `on_down`, in order. Both
+/// cursors are persisted, so a restart resumes where it stood.
 class Uplink {
  public:
   struct Options {
@@ -35,7 +39,12 @@ class Uplink {
     std::int64_t cursor = 0;
   };
 
-  Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options);
+  /// Receives what the parent queued for this node (type and body), in order; may throw to have
+  /// the entry retried.
+  using DownHandler = std::function<void(const std::string& type, const nlohmann::json& body)>;
+
+  Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options,
+         DownHandler on_down);
   ~Uplink();
   void start();
   void stop();
@@ -45,6 +54,7 @@ class Uplink {
 
  private:
   void run();
+  void run_down();
   bool agree_version();
   bool push_once(bool heartbeat_due);
   void wait(TimeMs ms);
@@ -52,6 +62,7 @@ class Uplink {
   NodeContext& ctx_;
   std::unique_ptr<PeerClient> client_;
   Options options_;
+  DownHandler on_down_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -59,6 +70,7 @@ class Uplink {
   State state_;
   std::mt19937 random_;
   std::thread thread_;
+  std::thread down_thread_;
 };
 
 }  // namespace ioc::federation

@@ -168,6 +168,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   routes_.back().signed_call = true;
   r("POST", "/federation/v1/events", {}, &ApiRouter::federation_events);
   routes_.back().signed_call = true;
+  r("GET", "/federation/v1/events", {}, &ApiRouter::federation_poll);
+  routes_.back().signed_call = true;
   r("GET", "/open311/v2/services.json", {R::kViewer}, &ApiRouter::get_services);
   r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator},
     &ApiRouter::post_service_request);
@@ -247,10 +249,12 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
       }
       throw Error(ErrorCode::kNotFound, "no route " + request.method + " " + path, "path");
     }
-    Call call{request, std::move(params),
+    Call call{request,
+              std::move(params),
               qpos == std::string::npos ? std::map<std::string, std::string>{}
                                         : parse_query(request.target.substr(qpos + 1)),
-              std::nullopt};
+              std::nullopt,
+              {}};
     if (match->signed_call) {
       const auto v = services_.peers.verify(
           request.method, request.target,
@@ -465,8 +469,15 @@ void ApiRouter::post_incident_action(Call& call, Respond& respond) {
         "unknown action '" + name + "' (acknowledge, dispatch, resolve, close, escalate, cancel)",
         "action");
   const auto note = string_field(j, "note", false, 4000);
+  const auto result = services_.incidents.act(*call.actor, call.params["id"], *action, note);
+  if (result.forwarded.empty()) return respond(json_response(200, codec::to_json(result.incident)));
+  json incident = codec::to_json(result.incident);
+  incident.erase("history");
   respond(json_response(
-      200, codec::to_json(services_.incidents.act(*call.actor, call.params["id"], *action, note))));
+      202,
+      {{"forwarded",
+        {{"command", result.forwarded}, {"owner", result.incident.owner}, {"via", result.via}}},
+       {"incident", incident}}));
 }
 
 void ApiRouter::get_services(Call&, Respond& respond) {
@@ -563,12 +574,46 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
 }
 
 void ApiRouter::federation_hello(Call& call, Respond& respond) {
-  respond(json_response(200, {{"node", ctx_.node_id},
-                              {"caller", call.peer},
-                              {"protocolVersions", json::array({kProtocolVersion})},
-                              {"software", "libioc/" IOC_VERSION},
-                              {"policyVersion", ctx_.policy_version},
-                              {"capabilities", json::array({"hello", "events"})}}));
+  respond(
+      json_response(200, {{"node", ctx_.node_id},
+                          {"caller", call.peer},
+                          {"protocolVersions", json::array({kProtocolVersion})},
+                          {"software", "libioc/" IOC_VERSION},
+                          {"policyVersion", ctx_.policy_version},
+                          {"capabilities", json::array({"hello", "events", "commands-down"})}}));
+}
+
+void ApiRouter::federation_poll(Call& call, Respond& respond) {
+  const NodeConfig* caller = ctx_.federation.find(call.peer);
+  if (!caller->parent || *caller->parent != ctx_.node_id)
+    throw Error(ErrorCode::kForbidden,
+                "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
+  const std::int64_t after =
+      call.query.count("after") ? query_cursor({{"cursor", call.query["after"]}}) : 0;
+  const int limit = std::min(query_limit(call.query), 1000);
+  int wait = 0;
+  if (const auto it = call.query.find("wait"); it != call.query.end()) {
+    try {
+      wait = std::stoi(it->second);
+    } catch (const std::exception&) {
+      wait = -1;
+    }
+    if (wait < 0 || wait > 30)
+      throw Error(ErrorCode::kBadRequest, "wait must be 0 to 30 seconds", "wait");
+  }
+  const auto answer = [respond, after](std::vector<LoggedEvent> entries) {
+    json events = json::array();
+    for (const auto& e : entries)
+      events.push_back({{"seq", e.seq},
+                        {"type", e.type},
+                        {"ts", format_rfc3339(e.ts)},
+                        {"body", json::parse(e.body)}});
+    respond(json_response(
+        200, {{"events", events}, {"next", entries.empty() ? after : entries.back().seq}}));
+  };
+  auto entries = ctx_.store.outbox_after(call.peer, after, limit);
+  if (!entries.empty() || wait == 0) return answer(std::move(entries));
+  services_.waiters.park(call.peer, after, limit, std::chrono::seconds(wait), answer);
 }
 
 void ApiRouter::federation_events(Call& call, Respond& respond) {

@@ -12,6 +12,7 @@
 #include "ioc/federation/request_signing.hpp"
 #include "node_context.hpp"
 #include "observation_ingest.hpp"
+#include "outbox_waiters.hpp"
 #include "service_requests.hpp"
 #include "summary_service.hpp"
 #include "token_service.hpp"
@@ -32,6 +33,7 @@ class ApiRouter {
     const federation::RequestVerifier& peers;
     /// The link to this node's parent, for /api/v1/federation; null on the root or without a key.
     std::function<nlohmann::json()> uplink_state;
+    federation::OutboxWaiters& waiters;
   };
 
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);
@@ -85,6 +87,7 @@ class ApiRouter {
   void get_federation(Call&, Respond&);
   void federation_hello(Call&, Respond&);
   void federation_events(Call&, Respond&);
+  void federation_poll(Call&, Respond&);
 
   NodeContext& ctx_;
   Services services_;

@@ -83,9 +83,9 @@ Incident IncidentService::report(const Actor& actor, const IncidentDraft& draft)
   return out;
 }
 
-Incident IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
-                              const std::string& note) {
-  Incident out;
+ActResult IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
+                               const std::string& note) {
+  ActResult out;
   ctx_.writes.run([&](WriteContext& w) {
     auto found = w.writer.incident(id);
     if (!found) throw Error(ErrorCode::kNotFound, "no incident '" + id + "'", "id");
@@ -95,11 +95,32 @@ Incident IncidentService::act(const Actor& actor, const std::string& id, Inciden
     if (!d.allowed)
       throw Error(ErrorCode::kForbidden,
                   "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
-    if (i.owner != ctx_.node_id)
-      throw Error(
-          ErrorCode::kConflict,
-          "incident is owned by '" + i.owner + "'; commands to the owner need the federation link",
-          "owner");
+    if (i.owner != ctx_.node_id) {
+      if (!ctx_.federation.in_subtree(i.owner, ctx_.node_id))
+        throw Error(ErrorCode::kConflict,
+                    "incident is owned by '" + i.owner +
+                        "', above this node; commands upward are not supported yet",
+                    "owner");
+      // The owner is the single writer: send it the command down the tree.
+      std::string via = i.owner;
+      while (ctx_.federation.find(via)->parent != ctx_.node_id)
+        via = *ctx_.federation.find(via)->parent;
+      const std::string command = "cmd-" + crypto::random_hex(8);
+      const codec::json body{
+          {"id", command},
+          {"incident", i.id},
+          {"owner", i.owner},
+          {"action", to_string(action)},
+          {"note", note},
+          {"actor", {{"name", actor.name}, {"role", to_string(actor.role)}, {"node", actor.node}}},
+          {"at", format_rfc3339(ctx_.clock.now())}};
+      w.writer.append_outbox(via, "command", ctx_.clock.now(), body.dump());
+      w.after_commit.push_back([this, via] {
+        if (ctx_.outbox_appended) ctx_.outbox_appended(via);
+      });
+      out = ActResult{i, command, via};
+      return;
+    }
     if (const auto why = transition_error(i.status, action); !why.empty())
       throw Error(ErrorCode::kConflict, why, "action");
     if (action == IncidentAction::kEscalate) {
@@ -121,7 +142,7 @@ Incident IncidentService::act(const Actor& actor, const std::string& id, Inciden
         i.version};
     record(w, i, entry, false);
     i.history.push_back(entry);
-    out = i;
+    out = ActResult{i, "", ""};
   });
   return out;
 }

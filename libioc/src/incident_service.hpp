@@ -17,6 +17,13 @@ struct IncidentDraft {
   std::string note;
 };
 
+/// What an action did: applied here (the new version), or forwarded toward the owner as a command.
+struct ActResult {
+  Incident incident;      ///< the state this node holds after the action
+  std::string forwarded;  ///< the command id when forwarded, else empty
+  std::string via;        ///< the child the command was queued for
+};
+
 /// Incidents on this node: reporting, the status lifecycle and its audit history. Every change
 /// bumps the version, is appended to the event log and published live. Thread-safe: all changes
 /// go through the node's single writer.
@@ -30,8 +37,10 @@ class IncidentService {
   Incident report_in(WriteContext& w, const std::string& actor, const IncidentDraft& draft,
                      const std::string& alert_id);
   /// Applies an action after asking the authorizer; throws Error 403, 404 or 409.
-  Incident act(const Actor& actor, const std::string& id, IncidentAction action,
-               const std::string& note);
+  /// An incident owned below this node is decided here too, then queued as a command for the
+  /// child on the way to its owner, which decides again and applies it.
+  ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
+                const std::string& note);
 
   /// The status an action leads to; nullopt for actions that do not change status (escalate).
   static std::optional<IncidentStatus> target_status(IncidentAction action);

@@ -15,6 +15,7 @@
 #include "ioc/federation/topology.hpp"
 #include "json_codec.hpp"
 #include "observation_ingest.hpp"
+#include "outbox_waiters.hpp"
 #include "service_requests.hpp"
 #include "store.hpp"
 #include "store_nonce_cache.hpp"
@@ -76,8 +77,10 @@ struct Node::Impl {
         policy_version(crypto::sha256_hex(read_whole_file(federation.path)).substr(0, 16)),
         key(load_own_key(federation, options.node_id, options.key_file)),
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-        authorizer(options.authorizer ? std::move(options.authorizer)
-                                      : make_local_operator_authorizer(options.node_id)),
+        authorizer(options.authorizer
+                       ? std::move(options.authorizer)
+                       : make_local_operator_authorizer(options.node_id,
+                                                        ancestors_of(federation, options.node_id))),
         store(store_options(options.data_dir, options.power_safe)),
         server(
             server_options(options),
@@ -103,12 +106,14 @@ struct Node::Impl {
         requests(ctx),
         summary(ctx),
         tokens(store, options.node_id),
+        waiters(store),
         ingest(ctx, incidents),
         router(ctx,
                ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers,
-                                   [this] { return uplink_state(); }},
+                                   [this] { return uplink_state(); }, waiters},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
+    ctx.outbox_appended = [this](const std::string& child) { waiters.notify(child); };
   }
 
   ~Impl() { shutdown(); }
@@ -123,11 +128,58 @@ struct Node::Impl {
       uplink = std::make_unique<federation::Uplink>(
           ctx, parent->id,
           federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock),
-          federation::Uplink::Options{});
+          federation::Uplink::Options{},
+          [this](const std::string& type, const nlohmann::json& body) { handle_down(type, body); });
       uplink->start();
       uplink_to_poke = uplink.get();
     }
     return port;
+  }
+
+  static std::vector<std::string> ancestors_of(const FederationConfig& fed, const std::string& id) {
+    std::vector<std::string> out;
+    for (auto p = fed.find(id)->parent; p; p = fed.find(*p)->parent) out.push_back(*p);
+    return out;
+  }
+
+  // What the parent queued for this node: commands for incidents this node or its subtree owns.
+  void handle_down(const std::string& type, const nlohmann::json& body) {
+    if (type != "command") return;
+    const std::string owner = body.at("owner");
+    const TimeMs now = clock->now();
+    if (owner != options.node_id) {
+      if (!federation.in_subtree(owner, options.node_id)) return;  // not ours to pass on
+      std::string via = owner;
+      while (federation.find(via)->parent != options.node_id) via = *federation.find(via)->parent;
+      writes.run(
+          [&](WriteContext& w) { w.writer.append_outbox(via, "command", now, body.dump()); });
+      waiters.notify(via);
+      return;
+    }
+    // This node owns the incident: it decides by its own authority, as for a local operator.
+    const auto& who = body.at("actor");
+    const Actor actor{who.at("name"),
+                      parse_role(who.at("role").get<std::string>()).value_or(Role::kViewer),
+                      who.at("node")};
+    nlohmann::json result{{"command", body.at("id")},
+                          {"incident", body.at("incident")},
+                          {"action", body.at("action")},
+                          {"owner", options.node_id}};
+    const auto action = parse_incident_action(body.at("action").get<std::string>());
+    try {
+      if (!action) throw Error(ErrorCode::kBadRequest, "unknown action", "action");
+      const auto applied =
+          incidents.act(actor, body.at("incident"), *action, body.value("note", ""));
+      result["ok"] = true;
+      result["version"] = applied.incident.version;
+    } catch (const Error& e) {
+      result["ok"] = false;
+      result["code"] = code_name(e.code());
+      result["reason"] = e.what();
+    }
+    // The answer travels back up the log to the node that sent the command.
+    writes.run(
+        [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
   }
 
   nlohmann::json uplink_state() const {
@@ -152,6 +204,7 @@ struct Node::Impl {
 
   void shutdown() {
     router.set_draining();
+    waiters.stop();
     {
       std::lock_guard lock(ticker_mutex);
       stopping = true;
@@ -224,6 +277,7 @@ struct Node::Impl {
   ServiceRequests requests;
   SummaryService summary;
   TokenService tokens;
+  federation::OutboxWaiters waiters;
   ObservationIngest ingest;
   ApiRouter router;
   std::mutex ticker_mutex;
@@ -276,7 +330,7 @@ Incident Node::report_incident(const Actor& actor, Domain domain, Severity sever
 
 Incident Node::act_on_incident(const Actor& actor, const std::string& id, IncidentAction action,
                                const std::string& note) {
-  return impl_->incidents.act(actor, id, action, note);
+  return impl_->incidents.act(actor, id, action, note).incident;
 }
 
 std::vector<Alert> Node::active_alerts() const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "event_sink.hpp"
@@ -24,6 +25,8 @@ struct NodeContext {
   Metrics& metrics;
   const Authorizer& authorizer;
   std::string policy_version;  ///< content hash of the federation file this node enforces
+  /// Called after commit when something was queued for a child (wakes its long-poll).
+  std::function<void(const std::string& child)> outbox_appended = {};
 };
 
 }  // namespace ioc

@@ -59,6 +59,11 @@ CREATE TABLE quarantine(origin TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER N
 CREATE TABLE links(peer TEXT PRIMARY KEY, last_contact INTEGER NOT NULL, last_event_ts INTEGER,
   backlog INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 )sql",
+    R"sql(
+CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, child TEXT NOT NULL, type TEXT NOT NULL,
+  ts INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX outbox_child ON outbox(child, seq);
+)sql",
 };
 
 constexpr int kReadConnections = 4;
@@ -506,6 +511,17 @@ std::int64_t Store::Writer::insert_token(const TokenRecord& t) {
   return impl_.writer->db.getLastInsertRowid();
 }
 
+std::int64_t Store::Writer::append_outbox(const std::string& child, const std::string& type,
+                                          TimeMs ts, const std::string& body) {
+  auto& st = impl_.writer->prepare("INSERT INTO outbox(child, type, ts, body) VALUES(?,?,?,?)");
+  st.bind(1, child);
+  st.bind(2, type);
+  st.bind(3, static_cast<std::int64_t>(ts));
+  st.bind(4, body);
+  st.exec();
+  return impl_.writer->db.getLastInsertRowid();
+}
+
 bool Store::Writer::remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
                                    TimeMs forget_before) {
   auto& prune = impl_.writer->prepare("DELETE FROM nonces WHERE seen < ?");
@@ -744,6 +760,26 @@ std::optional<SummarySketch> Store::aggregate(const std::string& metric, const s
                                               TimeMs start) const {
   Impl::Lease conn(*impl_);
   return load_aggregate(conn.get(), metric, area, start);
+}
+
+std::vector<LoggedEvent> Store::outbox_after(const std::string& child, std::int64_t after,
+                                             int limit) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT seq, type, ts, body FROM outbox WHERE child = ? AND seq > ? ORDER BY seq LIMIT ?");
+  st.bind(1, child);
+  st.bind(2, static_cast<std::int64_t>(after));
+  st.bind(3, limit);
+  std::vector<LoggedEvent> out;
+  while (st.executeStep()) {
+    LoggedEvent e;
+    e.seq = st.getColumn(0).getInt64();
+    e.type = st.getColumn(1).getString();
+    e.ts = st.getColumn(2).getInt64();
+    e.body = st.getColumn(3).getString();
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 std::int64_t Store::cursor(const std::string& peer) const {

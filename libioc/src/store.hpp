@@ -138,6 +138,9 @@ class Store {
     /// Stores a replicated alert if unknown; a Cancel also deactivates what it references.
     void apply_alert(const Alert& alert, const std::string& cancels);
     void upsert_service_request(const ServiceRequest& request);
+    /// Queues an entry for `child`'s long-poll; returns its sequence number.
+    std::int64_t append_outbox(const std::string& child, const std::string& type, TimeMs ts,
+                               const std::string& body);
     bool remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
                         TimeMs forget_before);
     /// Runs `fn` under a savepoint: if it throws, its writes are undone and the exception passes
@@ -180,6 +183,9 @@ class Store {
   /// This node's own aggregate bucket, if any.
   std::optional<SummarySketch> aggregate(const std::string& metric, const std::string& area,
                                          TimeMs start) const;
+  /// Entries queued for `child` after `after`, oldest first.
+  std::vector<LoggedEvent> outbox_after(const std::string& child, std::int64_t after,
+                                        int limit) const;
   /// How far `peer` has acknowledged this node's log.
   std::int64_t cursor(const std::string& peer) const;
   std::vector<AggregateBucket> remote_aggregates(TimeMs from, TimeMs to,

@@ -194,3 +194,58 @@ TEST_CASE("clock skew: over 300 s the parent refuses the link, within it data fl
   f.north->start();
   CHECK(f.wait_for_city_count("skew", 10, 30) == 10);
 }
+
+TEST_CASE("a city operator's action on a district-owned incident goes down to the owner",
+          "[integration][sync]") {
+  CityAndDistrict f;
+  // 1. The district reports an incident; it reaches the city, owned by the district.
+  const auto reported = f.at_north().post("/api/v1/incidents", {{"domain", "flood"},
+                                                                {"severity", "severe"},
+                                                                {"area", "city/north"},
+                                                                {"title", "Underpass flooded"}});
+  REQUIRE(reported.status == 201);
+  const std::string id = reported.json()["id"];
+  int status = 0;
+  for (int i = 0; i < 200 && status != 200; ++i) {
+    status = f.at_city().get("/api/v1/incidents/" + id).status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(status == 200);
+  StreamClient stream(f.city->port(), f.city_token);
+  REQUIRE(stream.connected());
+  // 2. The city's operator dispatches it: the city forwards the command and answers 202.
+  const auto forwarded = f.at_city().post("/api/v1/incidents/" + id + "/actions",
+                                          {{"action", "dispatch"}, {"note", "city sends pumps"}});
+  REQUIRE(forwarded.status == 202);
+  CHECK(forwarded.json()["forwarded"]["owner"] == "city/north");
+  CHECK(forwarded.json()["forwarded"]["via"] == "city/north");
+  // 3. The owner applies it as the single writer; the new version comes back up to the city.
+  json at_city;
+  for (int i = 0; i < 200; ++i) {
+    at_city = f.at_city().get("/api/v1/incidents/" + id).json();
+    if (at_city["version"] == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(at_city["version"] == 2);
+  CHECK(at_city["status"] == "dispatched");
+  CHECK(at_city["history"][1]["actor"] == "admin-test@city");
+  CHECK(at_city["history"][1]["grant"] == "ancestor-operator");
+  const auto at_owner = f.at_north().get("/api/v1/incidents/" + id).json();
+  CHECK(at_owner["version"] == 2);
+  CHECK(at_owner["history"][1]["note"] == "city sends pumps");
+  // 4. A command the owner refuses (a step backwards) comes back as a failed command-result.
+  REQUIRE(f.at_city()
+              .post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}})
+              .status == 202);
+  json result;
+  for (int i = 0; i < 20 && result.is_null(); ++i) {
+    const auto msg = stream.next(std::chrono::seconds(1));
+    if (msg && json::parse(*msg)["type"] == "command-result" &&
+        json::parse(*msg)["data"]["action"] == "acknowledge")
+      result = json::parse(*msg)["data"];
+  }
+  REQUIRE_FALSE(result.is_null());
+  CHECK(result["ok"] == false);
+  CHECK(result["code"] == "conflict");
+  CHECK(f.at_north().get("/api/v1/incidents/" + id).json()["version"] == 2);
+}

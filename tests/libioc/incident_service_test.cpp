@@ -67,11 +67,12 @@ TEST_CASE("actions move forward, bump the version and record who and under which
           "[incidents]") {
   Fixture f;
   const Incident i = f.report();
-  auto after = f.service.act(f.op, i.id, IncidentAction::kAcknowledge, "on it");
+  auto after = f.service.act(f.op, i.id, IncidentAction::kAcknowledge, "on it").incident;
   CHECK(after.status == IncidentStatus::kAcknowledged);
   CHECK(after.version == 2);
   after = f.service.act(f.op, i.id, IncidentAction::kResolve,
-                        "pumped out");  // skipping dispatched is allowed
+                        "pumped out")
+              .incident;  // skipping dispatched is allowed
   CHECK(after.status == IncidentStatus::kResolved);
   CHECK(after.version == 3);
   const auto stored = f.store.incident(i.id);
@@ -119,8 +120,9 @@ TEST_CASE("unknown incidents are not found, escalation from the root is a confli
 TEST_CASE("the authorizer decides every action and its denial changes nothing", "[incidents]") {
   Fixture f(std::make_unique<DenySevere>());
   const Incident minor = f.report(Severity::kModerate);
-  CHECK(f.service.act(f.op, minor.id, IncidentAction::kAcknowledge, "").history.back().grant ==
-        "grant-7");
+  CHECK(f.service.act(f.op, minor.id, IncidentAction::kAcknowledge, "")
+            .incident.history.back()
+            .grant == "grant-7");
   const Incident severe = f.report(Severity::kSevere);
   try {
     f.service.act(f.op, severe.id, IncidentAction::kAcknowledge, "");
@@ -145,5 +147,5 @@ TEST_CASE("the default authorizer admits only this node's operators", "[incident
                         IncidentAction::kAcknowledge, "");
         }) == ErrorCode::kForbidden);
   CHECK(f.service.act(Actor{"root", Role::kAdmin, "city"}, i.id, IncidentAction::kAcknowledge, "")
-            .version == 2);
+            .incident.version == 2);
 }

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ioc/model.hpp"
 
@@ -39,8 +40,10 @@ class Authorizer {
   virtual Decision decide(const AuthzRequest& request) const = 0;
 };
 
-/// The default until policies are loaded: operators (and admins) of `node_id` itself may act on
-/// anything the node holds; everyone else is denied.
-std::unique_ptr<Authorizer> make_local_operator_authorizer(std::string node_id);
+/// The default until policies are loaded: operators (and admins) of `node_id` itself, or of any
+/// node in `ancestors` (the nodes above it: the root holds all authority over its federation),
+/// may act on anything the node holds; everyone else is denied.
+std::unique_ptr<Authorizer> make_local_operator_authorizer(std::string node_id,
+                                                           std::vector<std::string> ancestors = {});
 
 }  // namespace ioc
