@@ -6,23 +6,28 @@ namespace ioc::federation {
 
 OutboxWaiters::OutboxWaiters(const Store& store) : store_(store), timer_([this] { expire(); }) {}
 
-OutboxWaiters::~OutboxWaiters() { stop(); }
+OutboxWaiters::~OutboxWaiters() {
+  stop();
+}
 
-void OutboxWaiters::park(const std::string& child, std::int64_t after, int limit, std::chrono::milliseconds wait,
-                         Answer answer) {
+void OutboxWaiters::park(const std::string& child, std::int64_t after, int limit,
+                         std::chrono::milliseconds wait, Answer answer) {
   std::vector<Answer> crowded_out;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
       crowded_out.push_back(std::move(answer));
     } else {
-      const auto mine = std::count_if(waiting_.begin(), waiting_.end(), [&](const Waiter& w) { return w.child == child; });
+      const auto mine = std::count_if(waiting_.begin(), waiting_.end(),
+                                      [&](const Waiter& w) { return w.child == child; });
       if (static_cast<std::size_t>(mine) >= kPerChild) {
-        const auto oldest = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiter& w) { return w.child == child; });
+        const auto oldest = std::find_if(waiting_.begin(), waiting_.end(),
+                                         [&](const Waiter& w) { return w.child == child; });
         crowded_out.push_back(std::move(oldest->answer));
         waiting_.erase(oldest);
       }
-      waiting_.push_back(Waiter{child, after, limit, std::chrono::steady_clock::now() + wait, std::move(answer)});
+      waiting_.push_back(
+          Waiter{child, after, limit, std::chrono::steady_clock::now() + wait, std::move(answer)});
     }
   }
   for (auto& a : crowded_out) a({});
@@ -34,15 +39,18 @@ void OutboxWaiters::notify(const std::string& child) {
   std::vector<Waiter> mine;
   {
     std::lock_guard lock(mutex_);
-    auto split = std::stable_partition(waiting_.begin(), waiting_.end(), [&](const Waiter& w) { return w.child != child; });
+    auto split = std::stable_partition(waiting_.begin(), waiting_.end(),
+                                       [&](const Waiter& w) { return w.child != child; });
     mine.assign(std::make_move_iterator(split), std::make_move_iterator(waiting_.end()));
     waiting_.erase(split, waiting_.end());
   }
   std::vector<Waiter> still_waiting;
   for (auto& w : mine) {
     auto entries = store_.outbox_after(w.child, w.after, w.limit);
-    if (entries.empty()) still_waiting.push_back(std::move(w));
-    else w.answer(std::move(entries));
+    if (entries.empty())
+      still_waiting.push_back(std::move(w));
+    else
+      w.answer(std::move(entries));
   }
   if (still_waiting.empty()) return;
   std::lock_guard lock(mutex_);
@@ -68,7 +76,8 @@ void OutboxWaiters::expire() {
     wake_.wait_for(lock, std::chrono::milliseconds(100));
     const auto now = std::chrono::steady_clock::now();
     std::vector<Waiter> due;
-    auto split = std::stable_partition(waiting_.begin(), waiting_.end(), [&](const Waiter& w) { return w.deadline > now; });
+    auto split = std::stable_partition(waiting_.begin(), waiting_.end(),
+                                       [&](const Waiter& w) { return w.deadline > now; });
     due.assign(std::make_move_iterator(split), std::make_move_iterator(waiting_.end()));
     waiting_.erase(split, waiting_.end());
     lock.unlock();

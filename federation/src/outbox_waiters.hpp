@@ -23,7 +23,8 @@ class OutboxWaiters {
   explicit OutboxWaiters(const Store& store);
   ~OutboxWaiters();
 
-  void park(const std::string& child, std::int64_t after, int limit, std::chrono::milliseconds wait, Answer answer);
+  void park(const std::string& child, std::int64_t after, int limit, std::chrono::milliseconds wait,
+            Answer answer);
   /// Something was queued for `child`: answer its parked polls.
   void notify(const std::string& child);
   /// Answers every parked poll (empty) and stops the timer.

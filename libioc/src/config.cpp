@@ -9,9 +9,18 @@
 namespace ioc {
 
 const NodeConfig* FederationConfig::find(const std::string& id) const {
+  if (const auto it = index_.find(id);
+      it != index_.end() && it->second < nodes.size() && nodes[it->second].id == id)
+    return &nodes[it->second];
+  // Not indexed (nodes edited since, or being loaded): fall back to a scan.
   for (const auto& n : nodes)
     if (n.id == id) return &n;
   return nullptr;
+}
+
+void FederationConfig::reindex() {
+  index_.clear();
+  for (std::size_t i = 0; i < nodes.size(); ++i) index_.emplace(nodes[i].id, i);
 }
 
 bool FederationConfig::in_subtree(const std::string& node, const std::string& ancestor) const {
@@ -46,11 +55,12 @@ FederationConfig load_federation(const std::string& path) {
   fed.name = doc.str("name");
   const YAML::Node nodes = doc.list("nodes");
   std::vector<YAML::Node> parent_marks;
+  std::set<std::string> ids;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     yaml::MapReader r(path, nodes[i], "nodes[" + std::to_string(i) + "]");
     NodeConfig n;
     n.id = r.str("id");
-    if (fed.find(n.id)) r.fail_at("id", "duplicate node id '" + n.id + "'");
+    if (!ids.insert(n.id).second) r.fail_at("id", "duplicate node id '" + n.id + "'");
     const auto kind = r.str("kind");
     const auto parsed = parse_node_kind(kind);
     if (!parsed)
@@ -76,6 +86,7 @@ FederationConfig load_federation(const std::string& path) {
     fed.nodes.push_back(std::move(n));
   }
   if (fed.nodes.empty()) doc.fail_at("nodes", "a federation needs at least one node");
+  fed.reindex();
   if (doc.has("policies"))
     for (const auto& p : doc.str_list("policies"))
       fed.policy_files.push_back(yaml::resolve_path(path, p));
@@ -108,6 +119,7 @@ FederationConfig load_federation(const std::string& path) {
       yaml::fail(path, parent_marks[i], key, "cycle through node '" + n.id + "'");
   }
   if (roots == 0) doc.fail_at("nodes", "no root: exactly one node must have no parent");
+  fed.reindex();
   return fed;
 }
 

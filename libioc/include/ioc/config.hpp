@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ioc/model.hpp"
@@ -37,6 +38,11 @@ class FederationConfig {
   std::vector<std::string> children(const std::string& id) const;
   /// The root node's id.
   const std::string& root() const;
+  /// Rebuilds the id index after `nodes` changed (loading does this).
+  void reindex();
+
+ private:
+  std::unordered_map<std::string, std::size_t> index_;  ///< id -> position in nodes
 };
 
 /// Node-local configuration gathered from the node's `config` files.
