@@ -37,7 +37,8 @@ class FixedClock final : public ioc::Clock {
 
 /// One node's store and services, without HTTP.
 struct InProcessNode {
-  InProcessNode(const FederationConfig& fed, const std::string& id, const std::string& dir, const ioc::Clock& clock)
+  InProcessNode(const FederationConfig& fed, const std::string& id, const std::string& dir,
+                const ioc::Clock& clock)
       : store({(std::filesystem::create_directories(dir), dir + "/ioc.db")}),
         writes(store, {}),
         authorizer(make_local_operator_authorizer(id)),
@@ -51,7 +52,9 @@ struct InProcessNode {
   NodeContext ctx;
 };
 
-double seconds_since(Steady::time_point t) { return std::chrono::duration<double>(Steady::now() - t).count(); }
+double seconds_since(Steady::time_point t) {
+  return std::chrono::duration<double>(Steady::now() - t).count();
+}
 
 }  // namespace
 
@@ -59,19 +62,25 @@ int main(int argc, char** argv) {
   int provinces = 63, per_province = 48, minutes = 15;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--provinces") provinces = std::stoi(argv[i + 1]);
-    else if (a == "--districts-per-province") per_province = std::stoi(argv[i + 1]);
-    else if (a == "--minutes") minutes = std::stoi(argv[i + 1]);
+    if (a == "--provinces")
+      provinces = std::stoi(argv[i + 1]);
+    else if (a == "--districts-per-province")
+      per_province = std::stoi(argv[i + 1]);
+    else if (a == "--minutes")
+      minutes = std::stoi(argv[i + 1]);
   }
   test::TempDir dir;
   // The federation file: root, provinces, districts.
-  std::string yaml = "apiVersion: ioc/v1\nkind: Federation\nname: national\nnodes:\n"
-                     "  - {id: vn, kind: city, endpoint: \"http://127.0.0.1:1\", publicKey: k.pub}\n";
+  std::string yaml =
+      "apiVersion: ioc/v1\nkind: Federation\nname: national\nnodes:\n"
+      "  - {id: vn, kind: city, endpoint: \"http://127.0.0.1:1\", publicKey: k.pub}\n";
   for (int p = 0; p < provinces; ++p) {
     const std::string province = "vn/p" + std::to_string(p);
-    yaml += "  - {id: " + province + ", kind: city, parent: vn, endpoint: \"http://127.0.0.1:1\", publicKey: k.pub}\n";
+    yaml += "  - {id: " + province +
+            ", kind: city, parent: vn, endpoint: \"http://127.0.0.1:1\", publicKey: k.pub}\n";
     for (int d = 0; d < per_province; ++d)
-      yaml += "  - {id: " + province + "/d" + std::to_string(d) + ", kind: district, parent: " + province +
+      yaml += "  - {id: " + province + "/d" + std::to_string(d) +
+              ", kind: district, parent: " + province +
               ", endpoint: \"http://127.0.0.1:1\", publicKey: k.pub}\n";
   }
   test::write_file(dir / "national.yaml", yaml);
@@ -79,8 +88,10 @@ int main(int argc, char** argv) {
   FixedClock clock;
   const TimeMs window_end = clock.t;
   const TimeMs first_bucket = window_end - minutes * 60'000LL;
-  std::printf("national federation: 1 root, %d provinces, %d districts (%zu nodes); %d minute buckets each\n",
-              provinces, provinces * per_province, fed.nodes.size(), minutes);
+  std::printf(
+      "national federation: 1 root, %d provinces, %d districts (%zu nodes); %d minute buckets "
+      "each\n",
+      provinces, provinces * per_province, fed.nodes.size(), minutes);
   std::fflush(stdout);
 
   const auto setup = Steady::now();
@@ -97,29 +108,36 @@ int main(int argc, char** argv) {
         SummarySketch s;
         for (int v = 0; v < 60; ++v) s.add(20 + (d * 7 + m * 13 + v) % 80);  // one reading a second
         rows += 60;
-        batch.events.push_back({district, "e-" + district, m + 1, "aggregates", first_bucket + m * 60'000LL,
-                                json{{"buckets", json::array({{{"metric", "pm25"}, {"area", district},
-                                                               {"start", first_bucket + m * 60'000LL},
-                                                               {"sketch", crypto::base64_encode(s.encode())}}})}}});
+        batch.events.push_back(
+            {district, "e-" + district, m + 1, "aggregates", first_bucket + m * 60'000LL,
+             json{{"buckets", json::array({{{"metric", "pm25"},
+                                            {"area", district},
+                                            {"start", first_bucket + m * 60'000LL},
+                                            {"sketch", crypto::base64_encode(s.encode())}}})}}});
       }
-      node.writes.run([&](WriteContext& w) { federation::receive_events(node.ctx, w, district, batch); });
+      node.writes.run(
+          [&](WriteContext& w) { federation::receive_events(node.ctx, w, district, batch); });
     }
     // Province -> root: everything the province relayed, in the wire form its uplink sends.
     federation::EventBatch up;
     std::map<std::tuple<std::string, std::string, TimeMs>, std::string> sketches;
     for (const auto& e : node.store.events_after(0, 1'000'000)) {
       const json w = federation::to_wire(e, node.store, province, sketches);
-      up.events.push_back({w["origin"], w["epoch"], w["seq"], w["type"], *parse_rfc3339(w["ts"].get<std::string>()),
-                           w["body"]});
+      up.events.push_back({w["origin"], w["epoch"], w["seq"], w["type"],
+                           *parse_rfc3339(w["ts"].get<std::string>()), w["body"]});
     }
     for (std::size_t i = 0; i < up.events.size(); i += federation::kMaxEventsPerBatch) {
       federation::EventBatch part;
-      part.events.assign(up.events.begin() + static_cast<long>(i),
-                         up.events.begin() + static_cast<long>(std::min(up.events.size(), i + federation::kMaxEventsPerBatch)));
-      root.writes.run([&](WriteContext& w) { federation::receive_events(root.ctx, w, province, part); });
+      part.events.assign(
+          up.events.begin() + static_cast<long>(i),
+          up.events.begin() +
+              static_cast<long>(std::min(up.events.size(), i + federation::kMaxEventsPerBatch)));
+      root.writes.run(
+          [&](WriteContext& w) { federation::receive_events(root.ctx, w, province, part); });
     }
   }
-  std::printf("set-up (every bucket received by its province, relayed to the root): %.1f s\n", seconds_since(setup));
+  std::printf("set-up (every bucket received by its province, relayed to the root): %.1f s\n",
+              seconds_since(setup));
   std::fflush(stdout);
 
   SummaryService summary(root.ctx);
@@ -136,9 +154,12 @@ int main(int argc, char** argv) {
   const auto& pm = answer["metrics"]["pm25"];
   const bool exact = pm["count"].get<std::uint64_t>() == rows;
   std::printf("root summary: count %llu (%s), p50 %.1f, p99 %.1f, %zu children listed\n",
-              static_cast<unsigned long long>(pm["count"].get<std::uint64_t>()), exact ? "every row, once" : "WRONG COUNT",
-              pm["p50"].get<double>(), pm["p99"].get<double>(), answer["children"].size());
-  std::printf("federated summary over %zu nodes: best %.3f s, worst %.3f s of 3 (limit 1 s): ratio %.2f %s\n",
-              fed.nodes.size(), best, worst, worst / 1.0, worst < 1.0 && exact ? "pass" : "FAIL");
+              static_cast<unsigned long long>(pm["count"].get<std::uint64_t>()),
+              exact ? "every row, once" : "WRONG COUNT", pm["p50"].get<double>(),
+              pm["p99"].get<double>(), answer["children"].size());
+  std::printf(
+      "federated summary over %zu nodes: best %.3f s, worst %.3f s of 3 (limit 1 s): ratio %.2f "
+      "%s\n",
+      fed.nodes.size(), best, worst, worst / 1.0, worst < 1.0 && exact ? "pass" : "FAIL");
   return worst < 1.0 && exact ? 0 : 1;
 }

@@ -170,6 +170,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   routes_.back().signed_call = true;
   r("GET", "/federation/v1/events", {}, &ApiRouter::federation_poll);
   routes_.back().signed_call = true;
+  r("GET", "/federation/v1/summary", {}, &ApiRouter::federation_summary);
+  routes_.back().signed_call = true;
   r("GET", "/open311/v2/services.json", {R::kViewer}, &ApiRouter::get_services);
   r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator},
     &ApiRouter::post_service_request);
@@ -540,6 +542,24 @@ void ApiRouter::close_service_request(Call& call, Respond& respond) {
 }
 
 void ApiRouter::get_summary(Call& call, Respond& respond) {
+  respond(json_response(200, summary_for(call)));
+}
+
+void ApiRouter::federation_summary(Call& call, Respond& respond) {
+  // Until Sharing policies exist, a node's subtree summary is for the nodes above it.
+  const NodeConfig* self = ctx_.federation.find(ctx_.node_id);
+  bool above = false;
+  for (auto p = self->parent; p && !above; p = ctx_.federation.find(*p)->parent)
+    above = *p == call.peer;
+  if (!above)
+    throw Error(ErrorCode::kForbidden,
+                "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
+                    "' (only nodes above it may)",
+                "ioc-node");
+  respond(json_response(200, summary_for(call)));
+}
+
+json ApiRouter::summary_for(Call& call) const {
   const TimeMs now = ctx_.clock.now();
   TimeMs from, to = now;
   const bool has_from = call.query.count("from"), has_window = call.query.count("window");
@@ -550,7 +570,7 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
     to = query_time(call.query, "to").value_or(now);
     if (to <= from) throw Error(ErrorCode::kBadRequest, "to must be after from", "to");
   } else {
-    const std::string w = has_window ? call.query["window"] : "1h";
+    const std::string w = has_window ? call.query.at("window") : "1h";
     const auto d = parse_duration(w);
     if (!d || *d <= 0 || *d > 366LL * 86'400'000)
       throw Error(ErrorCode::kBadRequest,
@@ -570,17 +590,17 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
       pos = comma + 1;
     }
   }
-  respond(json_response(200, services_.summary.summary(SummaryService::align(from, to), metrics)));
+  return services_.summary.summary(SummaryService::align(from, to), metrics);
 }
 
 void ApiRouter::federation_hello(Call& call, Respond& respond) {
-  respond(
-      json_response(200, {{"node", ctx_.node_id},
-                          {"caller", call.peer},
-                          {"protocolVersions", json::array({kProtocolVersion})},
-                          {"software", "libioc/" IOC_VERSION},
-                          {"policyVersion", ctx_.policy_version},
-                          {"capabilities", json::array({"hello", "events", "commands-down"})}}));
+  respond(json_response(
+      200, {{"node", ctx_.node_id},
+            {"caller", call.peer},
+            {"protocolVersions", json::array({kProtocolVersion})},
+            {"software", "libioc/" IOC_VERSION},
+            {"policyVersion", ctx_.policy_version},
+            {"capabilities", json::array({"hello", "events", "commands-down", "summary"})}}));
 }
 
 void ApiRouter::federation_poll(Call& call, Respond& respond) {

@@ -88,6 +88,9 @@ class ApiRouter {
   void federation_hello(Call&, Respond&);
   void federation_events(Call&, Respond&);
   void federation_poll(Call&, Respond&);
+  void federation_summary(Call&, Respond&);
+  /// The subtree summary for the window and metrics a request's query names.
+  nlohmann::json summary_for(Call& call) const;
 
   NodeContext& ctx_;
   Services services_;

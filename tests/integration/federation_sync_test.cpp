@@ -5,6 +5,7 @@
 #include <regex>
 #include <thread>
 
+#include "ioc/federation/request_signing.hpp"
 #include "ioc/time.hpp"
 #include "running_node.hpp"
 
@@ -248,4 +249,32 @@ TEST_CASE("a city operator's action on a district-owned incident goes down to th
   CHECK(result["ok"] == false);
   CHECK(result["code"] == "conflict");
   CHECK(f.at_north().get("/api/v1/incidents/" + id).json()["version"] == 2);
+}
+
+TEST_CASE("a node's summary over the federation API is for the nodes above it",
+          "[integration][sync]") {
+  CityAndDistrict f;
+  REQUIRE(f.ingest("noise", 40, "meter") == 202);
+  const auto signed_get = [&](const std::string& caller, const std::string& target) {
+    const auto key = ioc::federation::PrivateKey::load(
+        f.dir / ("keys/" + ioc::federation::key_file_stem(caller) + ".key"));
+    std::map<std::string, std::string> headers;
+    for (const auto& [k, v] :
+         ioc::federation::sign_request(key, caller, "GET", target, "", ioc::SystemClock().now()))
+      headers[k] = v;
+    return HttpClient(f.north->port()).request("GET", target, "", "", headers);
+  };
+  // 1. The city, above the district, reads it.
+  const auto res = signed_get("city", "/federation/v1/summary?window=1h&metrics=noise");
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["node"] == "city/north");
+  CHECK(res.json()["metrics"]["noise"]["count"] == 40);
+  // 2. A sibling district may not.
+  const auto sibling = signed_get("city/south", "/federation/v1/summary?window=1h");
+  CHECK(sibling.status == 403);
+  CHECK(sibling.json()["error"]["message"].get<std::string>().find("only nodes above it") !=
+        std::string::npos);
+  // 3. Bad queries get the same errors as the node API.
+  CHECK(signed_get("city", "/federation/v1/summary?window=forever").json()["error"]["field"] ==
+        "window");
 }
