@@ -75,6 +75,7 @@ def main():
     hai_chau, hc_token = url_of("danang/hai-chau"), tokens["danang/hai-chau"]
     start = time.time()
     seen_alerts, handled = set(), set()
+    pending_dispatch, watching = [], {}
     _, earlier = call(city + "/api/v1/alerts?limit=10000", city_token)
     seen_alerts.update(alert["identifier"] for alert in earlier.get("items", []))
     if seen_alerts:
@@ -107,16 +108,32 @@ def main():
                     _, xml = call(city + "/api/v1/alerts/" + alert["identifier"], city_token,
                                   accept="application/cap+xml")
                     print("         as CAP 1.2 XML:", " ".join(xml.split())[:150] + " ...")
-            # Hai Chau's duty officer handles what its rules opened; the city follows each version.
+            # Hai Chau's duty officer acknowledges what its rules opened; the city's duty officer then
+            # orders the dispatch. Hai Chau owns the incident, so the city's order travels down the
+            # federation as a command and Hai Chau applies it; the new version comes back up.
             _, incidents = call(hai_chau + "/api/v1/incidents?status=reported", hc_token)
             for inc in incidents.get("items", []):
                 if inc["id"] in handled:
                     continue
                 handled.add(inc["id"])
-                for action, note in (("acknowledge", "duty officer on it"), ("dispatch", "pump truck 3 sent")):
-                    call(hai_chau + "/api/v1/incidents/%s/actions" % inc["id"], hc_token, "POST",
-                         {"action": action, "note": note})
-                print("[%5.1fs] Hai Chau acknowledged and dispatched: %s (%s)" % (t, inc["title"], inc["severity"]))
+                call(hai_chau + "/api/v1/incidents/%s/actions" % inc["id"], hc_token, "POST",
+                     {"action": "acknowledge", "note": "Hai Chau duty officer on it"})
+                print("[%5.1fs] Hai Chau acknowledged: %s (%s)" % (t, inc["title"], inc["severity"]))
+                pending_dispatch.append(inc["id"])
+            for incident_id in list(pending_dispatch):
+                status, res = call(city + "/api/v1/incidents/%s/actions" % incident_id, city_token, "POST",
+                                   {"action": "dispatch", "note": "city sends pump trucks 3 and 7"})
+                if status == 202:
+                    pending_dispatch.remove(incident_id)
+                    print("[%5.1fs] the city ordered the dispatch: command %s sent down to %s (the owner)" % (
+                        t, res["forwarded"]["command"], res["forwarded"]["owner"]))
+                    watching[incident_id] = t
+            for incident_id, since in list(watching.items()):
+                _, inc = call(city + "/api/v1/incidents/" + incident_id, city_token)
+                if inc.get("status") == "dispatched":
+                    del watching[incident_id]
+                    print("[%5.1fs] the city sees version %d: %s by %s" % (
+                        t, inc["version"], inc["status"], inc["history"][-1]["actor"]))
             if step % 10 == 0:
                 _, s = call(city + "/api/v1/summary?window=15m&metrics=river_level,rainfall,pm25", city_token)
                 m = s.get("metrics", {})
