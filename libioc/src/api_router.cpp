@@ -608,8 +608,19 @@ void ApiRouter::federation_poll(Call& call, Respond& respond) {
   if (!caller->parent || *caller->parent != ctx_.node_id)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
-  const std::int64_t after =
-      call.query.count("after") ? query_cursor({{"cursor", call.query["after"]}}) : 0;
+  std::int64_t after = 0;
+  if (const auto it = call.query.find("after"); it != call.query.end()) {
+    try {
+      std::size_t used = 0;
+      after = std::stoll(it->second, &used);
+      if (used != it->second.size() || after < 0) after = -1;
+    } catch (const std::exception&) {
+      after = -1;
+    }
+    if (after < 0)
+      throw Error(ErrorCode::kBadRequest, "after must be a sequence number this node returned",
+                  "after");
+  }
   const int limit = std::min(query_limit(call.query), 1000);
   int wait = 0;
   if (const auto it = call.query.find("wait"); it != call.query.end()) {
