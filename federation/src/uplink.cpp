@@ -138,6 +138,16 @@ void Uplink::run_down() {
   const std::string key = "down:" + state().parent;
   std::int64_t cursor = ctx_.store.cursor(key);
   TimeMs backoff = options_.backoff_min;
+  std::mt19937 random(std::random_device{}());  // this thread's own: the up loop has random_
+  const auto pause = [&] {
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock,
+                   std::chrono::milliseconds(
+                       static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random))),
+                   [this] { return stopping_; });
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  };
   for (;;) {
     {
       std::lock_guard lock(mutex_);
@@ -146,30 +156,28 @@ void Uplink::run_down() {
     const auto res = client_->call(
         "GET", "/federation/v1/events?after=" + std::to_string(cursor) + "&limit=500&wait=20", "");
     const json page = res.status == 200 ? json::parse(res.body, nullptr, false) : json();
-    if (!page.is_object() || !page.contains("events")) {
-      std::unique_lock lock(mutex_);
-      std::uniform_real_distribution<double> jitter(0.8, 1.2);
-      wake_.wait_for(lock,
-                     std::chrono::milliseconds(
-                         static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random_))),
-                     [this] { return stopping_; });
-      backoff = std::min(backoff * 2, options_.backoff_max);
+    if (!page.is_object() || !page.contains("events") || !page["events"].is_array()) {
+      pause();
       continue;
     }
-    backoff = options_.backoff_min;
     std::int64_t handled = cursor;
+    bool failed = false;
     try {
       for (const auto& e : page["events"]) {
         on_down_(e.at("type").get<std::string>(), e.at("body"));
         handled = e.at("seq").get<std::int64_t>();
       }
     } catch (const std::exception&) {
-      // Stop at the entry that failed; it is asked for again after the backoff.
+      failed = true;  // stop at the entry that failed; it is asked for again after a pause
     }
     if (handled != cursor) {
       cursor = handled;
       ctx_.store.write([&](Store::Writer& w) { w.set_cursor(key, cursor); });
     }
+    if (failed)
+      pause();
+    else
+      backoff = options_.backoff_min;
   }
 }
 

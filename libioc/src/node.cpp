@@ -143,8 +143,28 @@ struct Node::Impl {
   }
 
   // What the parent queued for this node: commands for incidents this node or its subtree owns.
+  // A malformed command is answered as failed rather than retried; only a failure to write
+  // (a full queue, a store error) throws, so the link asks for the entry again later.
   void handle_down(const std::string& type, const nlohmann::json& body) {
     if (type != "command") return;
+    const bool well_formed =
+        body.is_object() && body.contains("owner") && body["owner"].is_string() &&
+        body.contains("incident") && body["incident"].is_string() && body.contains("action") &&
+        body["action"].is_string() && body.contains("actor") && body["actor"].is_object() &&
+        body["actor"].value("name", nlohmann::json()).is_string() &&
+        body["actor"].value("role", nlohmann::json()).is_string() &&
+        body["actor"].value("node", nlohmann::json()).is_string() && body.contains("id");
+    if (!well_formed) {
+      const nlohmann::json result{{"command", body.value("id", nlohmann::json(nullptr))},
+                                  {"owner", options.node_id},
+                                  {"ok", false},
+                                  {"code", "bad_request"},
+                                  {"reason", "malformed command"}};
+      writes.run([&](WriteContext& w) {
+        w.writer.append_event("command-result", clock->now(), result.dump());
+      });
+      return;
+    }
     const std::string owner = body.at("owner");
     const TimeMs now = clock->now();
     if (owner != options.node_id) {
