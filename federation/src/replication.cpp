@@ -46,24 +46,35 @@ namespace {
 
 // Applies one entry's effect on this node's store; throws Error if it cannot.
 // `validated` maps base64 sketches already decoded and checked in this batch to their bytes.
-void apply(NodeContext& ctx, WriteContext& w, const std::string& origin, const std::string& type,
-           const json& body, std::map<std::string, std::string>& validated) {
-  if (type == "aggregates") {
-    for (const auto& b : body.at("buckets")) {
-      const std::string area = b.at("area");
-      if (!ctx.federation.find(area))
-        throw Error(ErrorCode::kBadRequest, "bucket area '" + area + "' is unknown", "area");
-      const std::string& text = b.at("sketch").get_ref<const std::string&>();
-      auto bytes = validated.find(text);
-      if (bytes == validated.end()) {
-        const auto decoded = crypto::base64_decode(text, false);
-        if (!decoded) throw Error(ErrorCode::kBadRequest, "bucket sketch is not base64", "sketch");
-        SummarySketch::decode(*decoded);  // throws if malformed
-        bytes = validated.emplace(text, *decoded).first;
-      }
-      w.writer.put_remote_aggregate(origin, b.at("metric"), area, b.at("start"), bytes->second);
+using BucketKey =
+    std::tuple<std::string, std::string, std::string, TimeMs>;  // origin, metric, area, start
+
+// Checks every bucket of an aggregates entry before taking any: an entry is taken whole or not at
+// all. Within one batch only the last state of a bucket matters, so `pending` keeps it and the
+// store is written once per bucket at the end. `validated` caches sketches already checked.
+void take_buckets(NodeContext& ctx, const std::string& origin, const json& body,
+                  std::map<std::string, std::string>& validated,
+                  std::map<BucketKey, std::string>& pending) {
+  std::vector<std::pair<BucketKey, const std::string*>> taken;
+  for (const auto& b : body.at("buckets")) {
+    const std::string area = b.at("area");
+    if (!ctx.federation.find(area))
+      throw Error(ErrorCode::kBadRequest, "bucket area '" + area + "' is unknown", "area");
+    const std::string& text = b.at("sketch").get_ref<const std::string&>();
+    auto bytes = validated.find(text);
+    if (bytes == validated.end()) {
+      const auto decoded = crypto::base64_decode(text, false);
+      if (!decoded) throw Error(ErrorCode::kBadRequest, "bucket sketch is not base64", "sketch");
+      SummarySketch::decode(*decoded);  // throws if malformed
+      bytes = validated.emplace(text, *decoded).first;
     }
-  } else if (type == "incident") {
+    taken.emplace_back(BucketKey{origin, b.at("metric"), area, b.at("start")}, &bytes->second);
+  }
+  for (const auto& [key, bytes] : taken) pending[key] = *bytes;
+}
+
+void apply(NodeContext& ctx, WriteContext& w, const std::string& type, const json& body) {
+  if (type == "incident") {
     const Incident incident = codec::incident_from_json(body);
     const AuditEntry change = codec::audit_entry_from_json(body.at("change"));
     if (w.writer.apply_incident_version(incident, change)) {
@@ -109,6 +120,7 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
   std::optional<TimeMs> newest;
   std::int64_t quarantined = 0, received = 0;
   std::map<std::string, std::string> validated;
+  std::map<BucketKey, std::string> pending;
   const bool relays = ctx.federation.find(ctx.node_id)->parent.has_value();
   for (const auto& e : batch.events) {
     const std::string &origin = e.origin, &epoch = e.epoch, &type = e.type;
@@ -123,7 +135,10 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
     if (have && seq != *have + 1) continue;  // a gap: wait for the missing entries to be resent
     std::string relayed_type = type;
     try {
-      w.writer.savepoint([&] { apply(ctx, w, origin, type, body, validated); });
+      if (type == "aggregates")
+        take_buckets(ctx, origin, body, validated, pending);  // no writes yet
+      else
+        w.writer.savepoint([&] { apply(ctx, w, type, body); });
     } catch (const std::exception& ex) {
       // Set aside and reported; it counts as received so it never blocks what follows.
       w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump());
@@ -131,13 +146,17 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       ++quarantined;
     }
     have = seq;
-    w.writer.set_receipt(origin, epoch, seq);
     if (relays)  // the root keeps no copy: nothing travels above it
       w.writer.append_relayed(origin, epoch, seq, relayed_type, ts,
                               relayed_type == "skipped" ? "{}" : body.dump());
     if (!newest || ts > *newest) newest = ts;
     ++received;
   }
+  for (const auto& [key, bytes] : pending)
+    w.writer.put_remote_aggregate(std::get<0>(key), std::get<1>(key), std::get<2>(key),
+                                  std::get<3>(key), bytes);
+  for (const auto& [key, seq] : held)
+    if (seq) w.writer.set_receipt(key.first, key.second, *seq);
   w.writer.touch_link(caller, ctx.clock.now(), newest, batch.backlog);
   json acked = json::object();
   for (const auto& [key, seq] : held)

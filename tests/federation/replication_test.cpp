@@ -128,3 +128,16 @@ TEST_CASE("replicated incidents keep only newer versions", "[replication]") {
   CHECK(t.store.incident("inc-1")->history.size() == 2);
   CHECK(t.sink.messages.size() == 2);
 }
+
+TEST_CASE("an aggregates entry with one bad bucket is quarantined whole", "[replication]") {
+  test::TestContext t("city");
+  WireEvent mixed = aggregates("city/north", 1, 7);
+  mixed.body["buckets"].push_back({{"metric", "pm25"},
+                                   {"area", "atlantis"},
+                                   {"start", 1761552060000},
+                                   {"sketch", mixed.body["buckets"][0]["sketch"]}});
+  const auto acked = receive(t, "city/north", {mixed, aggregates("city/north", 2, 9)});
+  CHECK(acked["city/north"]["seq"] == 2);
+  CHECK(t.store.quarantined() == 1);
+  CHECK(city_pm25_sum(t) == 9);  // only the later, valid entry's bucket is held
+}
