@@ -2,6 +2,12 @@
 
 namespace ioc::federation {
 
+std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const std::string& peer) {
+  for (const auto& l : links)
+    if (l.peer == peer) return l;
+  return std::nullopt;
+}
+
 nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,
                             TimeMs now) {
   using nlohmann::json;

@@ -13,6 +13,9 @@ namespace ioc::federation {
 inline constexpr TimeMs kFreshMs = 15'000;
 inline constexpr TimeMs kUnreachableMs = 300'000;
 
+/// The record for `peer` among `links`, if it ever called.
+std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const std::string& peer);
+
 /// {"node", "state", "lastSync", "lagSeconds", "complete", "lostRanges"} for one child, from the
 /// record of its last contact (none if it never called).
 nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,

@@ -446,11 +446,8 @@ void ApiRouter::get_incidents(Call& call, Respond& respond) {
   }
   q.limit = query_limit(call.query);
   q.after = query_cursor(call.query);
-  respond(json_response(200, page_json(ctx_.store.incidents(q), [](const Incident& i) {
-                          json j = codec::to_json(i);
-                          j.erase("history");
-                          return j;
-                        })));
+  respond(json_response(200, page_json(ctx_.store.incidents(q),
+                                       [](const Incident& i) { return codec::incident_head(i); })));
 }
 
 void ApiRouter::get_incident(Call& call, Respond& respond) {
@@ -473,8 +470,7 @@ void ApiRouter::post_incident_action(Call& call, Respond& respond) {
   const auto note = string_field(j, "note", false, 4000);
   const auto result = services_.incidents.act(*call.actor, call.params["id"], *action, note);
   if (result.forwarded.empty()) return respond(json_response(200, codec::to_json(result.incident)));
-  json incident = codec::to_json(result.incident);
-  incident.erase("history");
+  const json incident = codec::incident_head(result.incident);
   respond(json_response(
       202,
       {{"forwarded",
@@ -547,10 +543,8 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
 
 void ApiRouter::federation_summary(Call& call, Respond& respond) {
   // Until Sharing policies exist, a node's subtree summary is for the nodes above it.
-  const NodeConfig* self = ctx_.federation.find(ctx_.node_id);
-  bool above = false;
-  for (auto p = self->parent; p && !above; p = ctx_.federation.find(*p)->parent)
-    above = *p == call.peer;
+  const auto above_me = ctx_.federation.ancestors(ctx_.node_id);
+  const bool above = std::find(above_me.begin(), above_me.end(), call.peer) != above_me.end();
   if (!above)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
@@ -679,10 +673,7 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
     if (me->parent && *me->parent == n.id) {
       link = services_.uplink_state();
     } else if (n.parent && *n.parent == ctx_.node_id) {
-      std::optional<LinkRecord> record;
-      for (const auto& l : links)
-        if (l.peer == n.id) record = l;
-      link = federation::child_status(n.id, record, now);
+      link = federation::child_status(n.id, federation::find_link(links, n.id), now);
       link.erase("node");
     }
     nodes.push_back(

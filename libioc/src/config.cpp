@@ -33,6 +33,24 @@ bool FederationConfig::in_subtree(const std::string& node, const std::string& an
   return false;
 }
 
+std::vector<std::string> FederationConfig::ancestors(const std::string& id) const {
+  std::vector<std::string> out;
+  for (const NodeConfig* n = find(id); n && n->parent && out.size() < nodes.size();
+       n = find(*n->parent))
+    out.push_back(*n->parent);
+  return out;
+}
+
+std::string FederationConfig::child_toward(const std::string& node,
+                                           const std::string& descendant) const {
+  std::string hop = descendant;
+  for (const NodeConfig* n = find(hop); n && n->parent; n = find(hop)) {
+    if (*n->parent == node) return hop;
+    hop = *n->parent;
+  }
+  throw Error(ErrorCode::kInternal, "'" + descendant + "' is not below '" + node + "'");
+}
+
 std::vector<std::string> FederationConfig::children(const std::string& id) const {
   std::vector<std::string> out;
   for (const auto& n : nodes)

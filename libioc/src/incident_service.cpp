@@ -42,8 +42,7 @@ void IncidentService::record(WriteContext& w, const Incident& incident, const Au
     w.writer.insert_incident(incident);
   else
     w.writer.update_incident(incident, entry);
-  codec::json body = codec::to_json(incident);
-  body.erase("history");
+  codec::json body = codec::incident_head(incident);
   body["change"] = codec::to_json(entry);
   const auto seq = w.writer.append_event("incident", entry.at, body.dump());
   const std::string live = codec::json{{"type", "incident"}, {"data", body}}.dump();
@@ -102,9 +101,7 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
                         "', above this node; commands upward are not supported yet",
                     "owner");
       // The owner is the single writer: send it the command down the tree.
-      std::string via = i.owner;
-      while (ctx_.federation.find(via)->parent != ctx_.node_id)
-        via = *ctx_.federation.find(via)->parent;
+      const std::string via = ctx_.federation.child_toward(ctx_.node_id, i.owner);
       const std::string command = "cmd-" + crypto::random_hex(8);
       const codec::json body{
           {"id", command},

@@ -168,7 +168,6 @@ class ObservationSax {
     if (depth_ != 2) return bad_value("number");
     auto& o = row();
     if (field_ == Field::kValue) {
-      if (!std::isfinite(v)) reject("value", "must be finite");
       o.value = v;
     } else if (field_ == Field::kTs) {
       if (!integral)
@@ -206,10 +205,6 @@ class ObservationSax {
       static const char* kNames[] = {"", "source", "metric", "ts", "value", "unit", "area", "tags"};
       reject(kNames[static_cast<int>(f)], "is required");
     }
-    const auto& o = row();
-    if (o.source.empty()) reject("source", "must not be empty");
-    if (o.metric.empty()) reject("metric", "must not be empty");
-    if (o.area.empty()) reject("area", "must not be empty");
     depth_ = top_is_array_ ? 1 : 0;
     ++index_;
   }
@@ -225,17 +220,21 @@ class ObservationSax {
   unsigned seen_ = 0;
 };
 
-void check_areas(const std::vector<Observation>& rows,
-                 const std::function<bool(const std::string&)>& known_area) {
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    if (!known_area(rows[i].area))
-      throw Error(ErrorCode::kBadRequest,
-                  "element " + std::to_string(i) + ": area '" + rows[i].area +
-                      "' is not a node of the federation",
-                  "[" + std::to_string(i) + "].area");
-}
-
 }  // namespace
+
+void check_observation(const Observation& o, std::size_t index,
+                       const std::function<bool(const std::string&)>& known_area) {
+  const auto fail = [index](const char* field, const std::string& what) {
+    throw Error(ErrorCode::kBadRequest,
+                "element " + std::to_string(index) + ": " + field + " " + what,
+                "[" + std::to_string(index) + "]." + field);
+  };
+  if (o.source.empty()) fail("source", "must not be empty");
+  if (o.metric.empty()) fail("metric", "must not be empty");
+  if (o.area.empty()) fail("area", "must not be empty");
+  if (!std::isfinite(o.value)) fail("value", "must be finite");
+  if (!known_area(o.area)) fail("area", "'" + o.area + "' is not a node of the federation");
+}
 
 std::vector<Observation> parse_observations(
     std::string_view body, BodyFormat format,
@@ -260,7 +259,7 @@ std::vector<Observation> parse_observations(
     }
   }
   if (rows.empty()) throw Error(ErrorCode::kBadRequest, "batch has no observations", "body");
-  check_areas(rows, known_area);
+  for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, known_area);
   return rows;
 }
 

@@ -17,6 +17,12 @@ struct IngestLimits {
   std::size_t max_tags = 32;
 };
 
+/// The rules every stored observation meets, whether it came over HTTP or from an embedding
+/// program: non-empty source, metric and area, a finite value, an area in the federation.
+/// Throws Error(kBadRequest) naming "[INDEX].FIELD".
+void check_observation(const Observation& o, std::size_t index,
+                       const std::function<bool(const std::string&)>& known_area);
+
 /// Parses an observation batch. All or nothing: the first bad element throws Error(kBadRequest)
 /// whose field names it as "[INDEX].FIELD"; more rows than `max_rows` throws kPayloadTooLarge.
 /// `known_area` says whether an area id belongs to the federation.

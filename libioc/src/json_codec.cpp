@@ -95,9 +95,7 @@ AuditEntry audit_entry_from_json(const json& j) {
                     j.at("version").get<int>()};
 }
 
-json to_json(const Incident& i) {
-  json history = json::array();
-  for (const auto& e : i.history) history.push_back(to_json(e));
+json incident_head(const Incident& i) {
   return json{{"id", i.id},
               {"domain", to_string(i.domain)},
               {"severity", to_string(i.severity)},
@@ -113,8 +111,15 @@ json to_json(const Incident& i) {
               {"status", to_string(i.status)},
               {"created", format_rfc3339(i.created)},
               {"updated", format_rfc3339(i.updated)},
-              {"alert", i.alert_id.empty() ? json(nullptr) : json(i.alert_id)},
-              {"history", history}};
+              {"alert", i.alert_id.empty() ? json(nullptr) : json(i.alert_id)}};
+}
+
+json to_json(const Incident& i) {
+  json j = incident_head(i);
+  json history = json::array();
+  for (const auto& e : i.history) history.push_back(to_json(e));
+  j["history"] = history;
+  return j;
 }
 
 Incident incident_from_json(const json& j) {

@@ -10,7 +10,10 @@ using nlohmann::json;
 
 json to_json(const Observation& o);
 json to_json(const Alert& a);
+/// The incident with its audit `history`.
 json to_json(const Incident& i);
+/// The incident without its history: what lists, the store's row and the event log carry.
+json incident_head(const Incident& i);
 json to_json(const AuditEntry& e);
 /// The Open311 GeoReport v2 representation of a request.
 json to_json(const ServiceRequest& r);

@@ -1,6 +1,5 @@
 #include "ioc/node.hpp"
 
-#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include "crypto_util.hpp"
 #include "http_server.hpp"
 #include "incident_service.hpp"
+#include "ingest_parser.hpp"
 #include "ioc/error.hpp"
 #include "ioc/federation/node_keys.hpp"
 #include "ioc/federation/topology.hpp"
@@ -80,7 +80,7 @@ struct Node::Impl {
         authorizer(options.authorizer
                        ? std::move(options.authorizer)
                        : make_local_operator_authorizer(options.node_id,
-                                                        ancestors_of(federation, options.node_id))),
+                                                        federation.ancestors(options.node_id))),
         store(store_options(options.data_dir, options.power_safe)),
         server(
             server_options(options),
@@ -136,12 +136,6 @@ struct Node::Impl {
     return port;
   }
 
-  static std::vector<std::string> ancestors_of(const FederationConfig& fed, const std::string& id) {
-    std::vector<std::string> out;
-    for (auto p = fed.find(id)->parent; p; p = fed.find(*p)->parent) out.push_back(*p);
-    return out;
-  }
-
   // What the parent queued for this node: commands for incidents this node or its subtree owns.
   // A malformed command is answered as failed rather than retried; only a failure to write
   // (a full queue, a store error) throws, so the link asks for the entry again later.
@@ -169,8 +163,7 @@ struct Node::Impl {
     const TimeMs now = clock->now();
     if (owner != options.node_id) {
       if (!federation.in_subtree(owner, options.node_id)) return;  // not ours to pass on
-      std::string via = owner;
-      while (federation.find(via)->parent != options.node_id) via = *federation.find(via)->parent;
+      const std::string via = federation.child_toward(options.node_id, owner);
       writes.run(
           [&](WriteContext& w) { w.writer.append_outbox(via, "command", now, body.dump()); });
       waiters.notify(via);
@@ -328,18 +321,10 @@ const std::string& Node::epoch() const {
 }
 
 void Node::ingest(std::vector<Observation> rows) {
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto fail = [i](const char* field, const std::string& what) {
-      throw Error(ErrorCode::kBadRequest,
-                  "element " + std::to_string(i) + ": " + field + " " + what,
-                  "[" + std::to_string(i) + "]." + field);
-    };
-    if (rows[i].source.empty()) fail("source", "must not be empty");
-    if (rows[i].metric.empty()) fail("metric", "must not be empty");
-    if (!std::isfinite(rows[i].value)) fail("value", "must be finite");
-    if (!impl_->federation.find(rows[i].area))
-      fail("area", "'" + rows[i].area + "' is not a node of the federation");
-  }
+  const auto known = [this](const std::string& area) {
+    return impl_->federation.find(area) != nullptr;
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, known);
   impl_->ingest.ingest(std::move(rows));
 }
 

@@ -432,8 +432,7 @@ void Store::Writer::deactivate_alert(const std::string& id) {
 void Store::Writer::insert_incident(const Incident& i) {
   auto& st = impl_.writer->prepare(
       "INSERT INTO incidents(id, status, domain, severity, body) VALUES(?,?,?,?,?)");
-  json body = codec::to_json(i);
-  body.erase("history");
+  const json body = codec::incident_head(i);
   st.bind(1, i.id);
   st.bind(2, std::string(to_string(i.status)));
   st.bind(3, std::string(to_string(i.domain)));
@@ -453,8 +452,7 @@ void Store::Writer::insert_incident(const Incident& i) {
 void Store::Writer::update_incident(const Incident& i, const AuditEntry& entry) {
   auto& st = impl_.writer->prepare(
       "UPDATE incidents SET status=?, domain=?, severity=?, body=? WHERE id=?");
-  json body = codec::to_json(i);
-  body.erase("history");
+  const json body = codec::incident_head(i);
   st.bind(1, std::string(to_string(i.status)));
   st.bind(2, std::string(to_string(i.domain)));
   st.bind(3, std::string(to_string(i.severity)));

@@ -42,10 +42,8 @@ json SummaryService::summary(const SummaryWindow& window,
   json children = json::array();
   const auto links = ctx_.store.links();
   for (const auto& child : ctx_.federation.children(ctx_.node_id)) {
-    std::optional<LinkRecord> link;
-    for (const auto& l : links)
-      if (l.peer == child) link = l;
-    children.push_back(federation::child_status(child, link, ctx_.clock.now()));
+    children.push_back(
+        federation::child_status(child, federation::find_link(links, child), ctx_.clock.now()));
   }
   return json{
       {"node", ctx_.node_id},

@@ -187,3 +187,18 @@ TEST_CASE("rules and services files are checked strictly", "[config]") {
     CHECK(load_error(f).find("kind: expected 'Rules' or 'Services'") != std::string::npos);
   }
 }
+
+TEST_CASE("ancestors and the next hop down are answered from the tree", "[config]") {
+  TempDir dir;
+  write_file(dir / "f.yaml",
+             std::string(kHeader) +
+                 "  - {id: a, kind: city, endpoint: e, publicKey: k}\n"
+                 "  - {id: b, kind: district, parent: a, endpoint: e, publicKey: k}\n"
+                 "  - {id: c, kind: ward, parent: b, endpoint: e, publicKey: k}\n");
+  const auto fed = load_federation(dir / "f.yaml");
+  CHECK(fed.ancestors("c") == std::vector<std::string>{"b", "a"});
+  CHECK(fed.ancestors("a").empty());
+  CHECK(fed.child_toward("a", "c") == "b");
+  CHECK(fed.child_toward("b", "c") == "c");
+  CHECK_THROWS_AS(fed.child_toward("c", "a"), Error);
+}

@@ -34,6 +34,11 @@ class FederationConfig {
   const NodeConfig* find(const std::string& id) const;
   /// True if `node` is `ancestor` or lies below it.
   bool in_subtree(const std::string& node, const std::string& ancestor) const;
+  /// Ancestors of `id`, nearest first, ending at the root.
+  std::vector<std::string> ancestors(const std::string& id) const;
+  /// The child of `node` whose subtree holds `descendant` (the next hop down toward it).
+  /// `descendant` must lie strictly below `node`.
+  std::string child_toward(const std::string& node, const std::string& descendant) const;
   /// Direct children of `id`, in file order.
   std::vector<std::string> children(const std::string& id) const;
   /// The root node's id.
