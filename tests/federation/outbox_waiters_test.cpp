@@ -18,7 +18,9 @@ struct Answered {
   OutboxWaiters::Answer answer() {
     return [this](std::vector<LoggedEvent> e) { promise.set_value(std::move(e)); };
   }
-  bool ready(std::chrono::milliseconds wait) { return future.wait_for(wait) == std::future_status::ready; }
+  bool ready(std::chrono::milliseconds wait) {
+    return future.wait_for(wait) == std::future_status::ready;
+  }
 };
 
 }  // namespace
@@ -30,7 +32,8 @@ TEST_CASE("a parked poll is answered when something is queued for its child", "[
   OutboxWaiters waiters(store);
   waiters.park("city/north", 0, 10, std::chrono::seconds(10), north.answer());
   waiters.park("city/south", 0, 10, std::chrono::seconds(10), south.answer());
-  store.write([](Store::Writer& w) { w.append_outbox("city/north", "command", 1, "{\"id\":\"c1\"}"); });
+  store.write(
+      [](Store::Writer& w) { w.append_outbox("city/north", "command", 1, "{\"id\":\"c1\"}"); });
   waiters.notify("city/north");
   REQUIRE(north.ready(std::chrono::seconds(1)));
   const auto got = north.future.get();
@@ -49,7 +52,8 @@ TEST_CASE("a parked poll is answered empty when its wait runs out", "[outbox]") 
   CHECK(poll.future.get().empty());
 }
 
-TEST_CASE("a fifth poll from one child answers the oldest empty, and stop answers the rest", "[outbox]") {
+TEST_CASE("a fifth poll from one child answers the oldest empty, and stop answers the rest",
+          "[outbox]") {
   test::TempDir dir;
   Store store({dir / "ioc.db"});
   std::vector<std::unique_ptr<Answered>> polls;
@@ -62,5 +66,6 @@ TEST_CASE("a fifth poll from one child answers the oldest empty, and stop answer
   CHECK(polls[0]->future.get().empty());
   CHECK_FALSE(polls[1]->ready(std::chrono::milliseconds(10)));
   waiters.stop();
-  for (std::size_t i = 1; i < polls.size(); ++i) REQUIRE(polls[i]->ready(std::chrono::milliseconds(100)));
+  for (std::size_t i = 1; i < polls.size(); ++i)
+    REQUIRE(polls[i]->ready(std::chrono::milliseconds(100)));
 }
