@@ -9,6 +9,7 @@
 #include "ioc/federation/node_keys.hpp"
 #include "ioc/federation/topology.hpp"
 #include "ioc/node.hpp"
+#include "policy_command.hpp"
 
 namespace {
 
@@ -20,7 +21,13 @@ constexpr const char* kUsage =
     "  keys generate --node ID --out DIR\n"
     "  backup --data DIR --out FILE\n"
     "  federation check FILE\n"
-    "  federation graph FILE\n";
+    "  federation graph FILE\n"
+    "  policy lint FEDERATION_FILE\n"
+    "  policy test POLICY_TEST_FILE...\n"
+    "  policy explain FEDERATION_FILE --as NODE --action A --domain D --area NODE --severity S\n"
+    "                 [--at TIME] [--json]      (exit 0 allow, 3 deny)\n"
+    "  policy diff OLD_FEDERATION NEW_FEDERATION [--at TIME]\n"
+    "  policy bench FEDERATION_FILE [--decisions N]\n";
 
 int usage(const std::string& why) {
   std::cerr << "iocctl: " << why << "\n" << kUsage;
@@ -112,6 +119,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "token") return token_command(verb, argc, argv);
     if (command == "federation") return federation_command(verb, argc, argv);
+    if (command == "policy") return ioc::cli::policy_command(verb, argc, argv);
     if (command == "keys" && verb == "generate") {
       ioc::cli::Args args(argc, argv, 3, {"node", "out"}, {});
       if (!args.ok()) return usage(args.error());

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ioc/config.hpp"
+#include "ioc/model.hpp"
+
+namespace ioc::policy {
+
+/// What a grant may allow (SPEC section 8). The first six are the incident actions.
+enum class Action : std::uint8_t {
+  kView,
+  kAcknowledge,
+  kDispatch,
+  kResolve,
+  kClose,
+  kEscalate,
+  kCancel,
+  kPublishAlert,
+  kReadRaw,
+};
+inline constexpr int kActionCount = 9;
+inline constexpr int kDomainCount = 14;
+
+std::string_view to_string(Action a);
+std::optional<Action> parse_action(std::string_view s);
+Action from_incident_action(IncidentAction a);
+
+/// A set of actions or domains, one bit each.
+using Mask = std::uint32_t;
+inline constexpr Mask bit(Action a) {
+  return Mask{1} << static_cast<int>(a);
+}
+inline constexpr Mask bit(Domain d) {
+  return Mask{1} << static_cast<int>(d);
+}
+inline constexpr Mask kAllActions = (Mask{1} << kActionCount) - 1;
+inline constexpr Mask kAllDomains = (Mask{1} << kDomainCount) - 1;
+
+/// `area: grantee` (each grantee's own subtree) or a node id (that node's subtree).
+inline constexpr std::string_view kGranteeArea = "grantee";
+
+struct Grant {
+  std::string id;
+  std::string issuer;
+  std::vector<std::string> to;  ///< exactly these nodes, never their descendants
+  Mask actions = 0;
+  Mask domains = 0;
+  std::string area;  ///< kGranteeArea or a node id
+  Severity max_severity = Severity::kExtreme;
+  std::optional<TimeMs> valid_from, valid_until;  ///< [from, until); absent = open on that side
+  int redelegate_depth = 0;
+  std::optional<TimeMs> redelegate_max_duration;
+  std::string parent;    ///< the issuer's grant this one lies inside; empty when the root issued it
+  bool runtime = false;  ///< issued through POST /api/v1/grants rather than a policy file
+  std::string where;     ///< file:line:col of the grant
+};
+
+struct Deny {
+  std::string id;
+  std::string issuer;
+  std::vector<std::string> to;
+  Mask actions = kAllActions;
+  Mask domains = kAllDomains;
+  std::optional<std::string> area;  ///< a node id (that subtree); absent matches everywhere
+  Severity min_severity = Severity::kMinor;
+  std::string where;
+};
+
+enum class DataKind : std::uint8_t {
+  kObservations,
+  kAlerts,
+  kIncidents,
+  kServiceRequests,
+  kSummaries
+};
+inline constexpr int kDataKindCount = 5;
+std::string_view to_string(DataKind k);
+std::optional<DataKind> parse_data_kind(std::string_view s);
+inline constexpr Mask bit(DataKind k) {
+  return Mask{1} << static_cast<int>(k);
+}
+
+/// Ordered: raw shows more than aggregate, aggregate more than none.
+enum class Granularity : std::uint8_t { kNone, kAggregate, kRaw };
+std::string_view to_string(Granularity g);
+
+struct SharingRule {
+  std::string id;
+  std::string from;  ///< a node id or "*"
+  std::string to;    ///< "parent", "children" or a node id
+  Mask data = 0;     ///< DataKind bits
+  Granularity granularity = Granularity::kAggregate;
+  int min_group_size = 0;           ///< aggregates over fewer rows are not sent
+  std::vector<std::string> redact;  ///< field names removed from what is sent
+  std::string where;
+};
+
+struct EscalationRule {
+  std::string id;
+  std::optional<Domain> domain;
+  Severity severity_at_least = Severity::kMinor;
+  std::optional<IncidentStatus> status;
+  std::optional<TimeMs> unacknowledged_for, unresolved_for;
+  bool escalate = true;              ///< `action: escalate`; false for `notify`
+  std::vector<std::string> targets;  ///< nodes to notify
+  std::string where;
+};
+
+/// Everything the `policies` files of a federation say, checked.
+struct PolicySet {
+  std::vector<Grant> grants;  ///< in file order; each grant's parent comes earlier or from the root
+  std::vector<Deny> denies;
+  std::vector<SharingRule> sharing;
+  std::vector<EscalationRule> escalation;
+  std::string version;  ///< content hash of the federation file and every policy file
+};
+
+/// Loads the Authority, Sharing and Escalation files the federation lists, strictly: unknown or
+/// duplicate keys, wrong types, unknown nodes, duplicate ids, bad severities and any grant wider
+/// than its issuer's own authority throw Error(kConfig) "file:line:col: error: KEY: ...".
+PolicySet load_policies(const FederationConfig& federation);
+
+/// The fields `redact` may name for each kind of data.
+const std::vector<std::string>& redactable_fields(DataKind k);
+
+/// How a grant is wider than the grant it was issued under: the offending key of the new grant
+/// and a message naming the limiting key of the grant above.
+struct Widening {
+  std::string key;
+  std::string message;
+};
+/// Why `child` is not inside `parent` (a grant its issuer holds), or nullopt if it is. The same
+/// check guards policy files and runtime grants.
+std::optional<Widening> wider_than(const FederationConfig& federation, const Grant& child,
+                                   const Grant& parent);
+
+}  // namespace ioc::policy

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ioc/federation/policy.hpp"
+
+namespace ioc::policy {
+
+/// One question: may `subject` (a node) do `action` in `domain` on something in `area` (a node's
+/// subtree) at `severity`, at time `at`?
+struct Question {
+  std::string subject;
+  Action action = Action::kView;
+  Domain domain = Domain::kPublicOrder;
+  std::string area;
+  Severity severity = Severity::kMinor;
+  TimeMs at = 0;
+};
+
+/// A decision that explains itself (SPEC section 8).
+struct Explanation {
+  bool allowed = false;
+  /// For an allow: the grants from the root's down to the one the subject holds. Empty when the
+  /// subject is the root, which holds all authority.
+  std::vector<std::string> chain;
+  /// For a deny: the nearest miss among the grants that reach the subject (fewest failed
+  /// conditions, ties by file order), empty if none reaches it, and the conditions it fails:
+  /// action, domain, area, severity, validFrom, validUntil, revoked, deny.
+  std::string nearest;
+  std::vector<std::string> failed;
+  std::string reason;  ///< one line for people: "severity: 'extreme' is above maxSeverity ..."
+  std::string field;   ///< the first failed condition, for a JSON error's "field"
+};
+
+/// The decision engine: a PolicySet compiled into per-node candidate lists with subtree ranges,
+/// so a decision is a few lookups and bit tests. Immutable and thread-safe; a reload or a
+/// revocation builds a new engine. `federation` must outlive the engine.
+class Engine {
+ public:
+  Engine(const FederationConfig& federation, PolicySet set, std::set<std::string> revoked = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  bool allows(const Question& q) const;
+  Explanation explain(const Question& q) const;
+
+  /// The nearest node from `reporter` upward (itself first) whose authority covers dispatch for
+  /// an incident of this domain, area and severity: its owner (the root if no one else).
+  std::string owner_for(const std::string& reporter, Domain domain, const std::string& area,
+                        Severity severity, TimeMs at) const;
+  /// The nearest ancestor of `owner` with that authority; empty at the root.
+  std::string escalation_target(const std::string& owner, Domain domain, const std::string& area,
+                                Severity severity, TimeMs at) const;
+
+  const PolicySet& policies() const;
+  const std::set<std::string>& revoked() const;
+  /// True when the federation lists Authority policies (grants or denies) at all.
+  bool has_authority() const;
+
+ private:
+  struct Compiled;
+  std::unique_ptr<Compiled> c_;
+};
+
+/// What `iocctl policy bench` measures: throughput over every decision, and each decision timed
+/// alone for the percentiles.
+struct BenchReport {
+  std::size_t decisions = 0;
+  double seconds = 0;
+  double per_second = 0;
+  double p50_us = 0, p99_us = 0;
+  std::size_t allowed = 0;
+};
+
+/// Times `engine.allows` on `decisions` random questions drawn from the federation's nodes, every
+/// action, domain and severity, at now and at the edges of grant windows.
+BenchReport bench(const Engine& engine, const FederationConfig& federation, std::size_t decisions,
+                  unsigned seed = 1);
+
+/// What `iocctl policy test` reports for one PolicyTest file.
+struct TestReport {
+  int passed = 0;
+  std::vector<std::string>
+      failures;  ///< "file:line:col: case 'NAME': expected allow, got deny: ..."
+};
+
+/// Loads a PolicyTest file (SPEC section 8) strictly, loads the federation and policies it names,
+/// and runs every case. A case without `at` is decided at the current time.
+TestReport run_policy_test(const std::string& path);
+
+}  // namespace ioc::policy

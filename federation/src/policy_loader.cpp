@@ -1,0 +1,483 @@
+// Loading the Authority, Sharing and Escalation files of a federation (SPEC section 8).
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "crypto_util.hpp"
+#include "ioc/error.hpp"
+#include "ioc/federation/policy.hpp"
+#include "yaml_reader.hpp"
+
+namespace ioc::policy {
+namespace {
+
+constexpr std::string_view kActionNames[] = {"view",    "acknowledge",   "dispatch",
+                                             "resolve", "close",         "escalate",
+                                             "cancel",  "publish-alert", "read-raw"};
+constexpr std::string_view kDataNames[] = {"observations", "alerts", "incidents",
+                                           "service-requests", "summaries"};
+
+std::string mask_names(Mask m, bool actions) {
+  std::string out;
+  const int n = actions ? kActionCount : kDomainCount;
+  for (int i = 0; i < n; ++i)
+    if (m & (Mask{1} << i))
+      out += (out.empty() ? "" : ", ") +
+             std::string(actions ? kActionNames[i] : ioc::to_string(static_cast<Domain>(i)));
+  return "[" + out + "]";
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Reads state shared by every document while loading; ids are unique across the federation.
+class Loader {
+ public:
+  explicit Loader(const FederationConfig& fed) : fed_(fed) {}
+
+  PolicySet run() {
+    std::string hashed = read_bytes(fed_.path);
+    for (const auto& file : fed_.policy_files) {
+      hashed += '\0' + read_bytes(file);
+      yaml::MapReader doc(file, yaml::load_file(file), "");
+      if (const auto v = doc.str("apiVersion"); v != "ioc/v1")
+        doc.fail_at("apiVersion", "expected 'ioc/v1', got '" + v + "'");
+      const auto kind = doc.str("kind");
+      if (kind == "Authority")
+        read_authority(doc);
+      else if (kind == "Sharing")
+        read_sharing(doc);
+      else if (kind == "Escalation")
+        read_escalation(doc);
+      else if (kind == "PolicyTest")
+        doc.fail_at("kind",
+                    "a PolicyTest is run with 'iocctl policy test', not listed in policies");
+      else
+        doc.fail_at("kind", "expected Authority, Sharing or Escalation in a policy file, got '" +
+                                kind + "'");
+      doc.finish();
+    }
+    resolve_parents();
+    out_.version = crypto::sha256_hex(hashed).substr(0, 16);
+    return std::move(out_);
+  }
+
+ private:
+  void unique_id(yaml::MapReader& r, const std::string& id) {
+    if (!ids_.insert(id).second) r.fail_at("id", "duplicate id '" + id + "' in the federation");
+  }
+
+  std::string known_node(yaml::MapReader& r, const std::string& key, const std::string& id) {
+    if (!fed_.find(id)) r.fail_at(key, "unknown node '" + id + "'");
+    return id;
+  }
+
+  std::vector<std::string> node_list(yaml::MapReader& r, const std::string& key) {
+    auto ids = r.str_list(key);
+    if (ids.empty()) r.fail_at(key, "must name at least one node");
+    for (const auto& id : ids)
+      if (!fed_.find(id)) r.fail_at(key, "unknown node '" + id + "'");
+    return ids;
+  }
+
+  Mask action_mask(yaml::MapReader& r, const std::string& key) {
+    Mask m = 0;
+    for (const auto& name : r.str_list(key)) {
+      const auto a = parse_action(name);
+      if (!a)
+        r.fail_at(key, "unknown action '" + name +
+                           "' (expected view, acknowledge, dispatch, resolve, close, escalate, "
+                           "cancel, publish-alert or read-raw)");
+      m |= bit(*a);
+    }
+    if (m == 0) r.fail_at(key, "must name at least one action");
+    return m;
+  }
+
+  Mask domain_mask(yaml::MapReader& r, const std::string& key) {
+    Mask m = 0;
+    for (const auto& name : r.str_list(key)) {
+      const auto d = parse_domain(name);
+      if (!d) r.fail_at(key, "unknown domain '" + name + "'");
+      m |= bit(*d);
+    }
+    if (m == 0) r.fail_at(key, "must name at least one domain");
+    return m;
+  }
+
+  Severity severity(yaml::MapReader& r, const std::string& key, Severity fallback) {
+    const auto s = r.one_of(key, {"minor", "moderate", "severe", "extreme"},
+                            std::string(ioc::to_string(fallback)));
+    return *parse_severity(s);
+  }
+
+  std::optional<TimeMs> instant(yaml::MapReader& r, const std::string& key) {
+    const auto text = r.opt_str(key);
+    if (!text) return std::nullopt;
+    const auto t = parse_rfc3339(*text);
+    if (!t)
+      r.fail_at(key, "expected an RFC 3339 time such as 2026-01-01T00:00:00Z, got '" + *text + "'");
+    return t;
+  }
+
+  std::optional<TimeMs> duration(yaml::MapReader& r, const std::string& key) {
+    const auto text = r.opt_str(key);
+    if (!text) return std::nullopt;
+    const auto d = parse_duration(*text);
+    if (!d || *d <= 0)
+      r.fail_at(key, "expected a positive duration such as 30m, 12h or 7d, got '" + *text + "'");
+    return d;
+  }
+
+  void read_authority(yaml::MapReader& doc) {
+    const std::string issuer = known_node(doc, "issuer", doc.str("issuer"));
+    const YAML::Node grants = doc.opt_list("grants");
+    for (std::size_t i = 0; i < grants.size(); ++i) {
+      yaml::MapReader r(doc.file(), grants[i], "grants[" + std::to_string(i) + "]");
+      Grant g;
+      g.id = r.str("id");
+      unique_id(r, g.id);
+      g.issuer = issuer;
+      g.where = yaml::location(doc.file(), grants[i]);
+      g.to = node_list(r, "to");
+      for (const auto& t : g.to)
+        if (t == issuer) r.fail_at("to", "a grant to its own issuer '" + issuer + "'");
+      g.actions = action_mask(r, "actions");
+      g.domains = domain_mask(r, "domains");
+      g.area = r.str("area");
+      if (g.area != kGranteeArea && !fed_.find(g.area))
+        r.fail_at("area", "expected 'grantee' or a node id, got unknown node '" + g.area + "'");
+      g.max_severity = severity(r, "maxSeverity", Severity::kExtreme);
+      g.valid_from = instant(r, "validFrom");
+      g.valid_until = instant(r, "validUntil");
+      if (g.valid_from && g.valid_until && *g.valid_until <= *g.valid_from)
+        r.fail_at("validUntil", "must be later than validFrom");
+      if (r.has("redelegate")) {
+        yaml::MapReader d(doc.file(), r.node("redelegate"), r.key_path("redelegate"));
+        const double depth = d.number("depth");
+        if (depth < 0 || depth != static_cast<int>(depth) || depth > 16)
+          d.fail_at("depth", "expected a whole number from 0 to 16");
+        g.redelegate_depth = static_cast<int>(depth);
+        g.redelegate_max_duration = duration(d, "maxDuration");
+        d.finish();
+      }
+      r.finish();
+      pending_.push_back(Pending{out_.grants.size(), doc.file(), grants[i]});
+      out_.grants.push_back(std::move(g));
+    }
+    const YAML::Node denies = doc.opt_list("denies");
+    for (std::size_t i = 0; i < denies.size(); ++i) {
+      yaml::MapReader r(doc.file(), denies[i], "denies[" + std::to_string(i) + "]");
+      Deny d;
+      d.id = r.str("id");
+      unique_id(r, d.id);
+      d.issuer = issuer;
+      d.where = yaml::location(doc.file(), denies[i]);
+      d.to = node_list(r, "to");
+      for (const auto& t : d.to)
+        if (!fed_.in_subtree(t, issuer) || t == issuer)
+          r.fail_at("to", "a deny may only name nodes below its issuer '" + issuer + "', not '" +
+                              t + "'");
+      if (r.has("actions")) d.actions = action_mask(r, "actions");
+      if (r.has("domains")) d.domains = domain_mask(r, "domains");
+      if (const auto a = r.opt_str("area")) d.area = known_node(r, "area", *a);
+      d.min_severity = severity(r, "minSeverity", Severity::kMinor);
+      r.finish();
+      out_.denies.push_back(std::move(d));
+    }
+  }
+
+  void read_sharing(yaml::MapReader& doc) {
+    const YAML::Node rules = doc.list("rules");
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      yaml::MapReader r(doc.file(), rules[i], "rules[" + std::to_string(i) + "]");
+      SharingRule s;
+      s.id = r.str("id");
+      unique_id(r, s.id);
+      s.where = yaml::location(doc.file(), rules[i]);
+      s.from = r.str("from");
+      if (s.from != "*") known_node(r, "from", s.from);
+      s.to = r.str("to");
+      if (s.to != "parent" && s.to != "children" && !fed_.find(s.to))
+        r.fail_at("to", "expected parent, children or a node id, got '" + s.to + "'");
+      for (const auto& name : r.str_list("data")) {
+        const auto k = parse_data_kind(name);
+        if (!k)
+          r.fail_at("data", "unknown data '" + name +
+                                "' (expected observations, alerts, incidents, service-requests "
+                                "or summaries)");
+        s.data |= bit(*k);
+      }
+      if (s.data == 0) r.fail_at("data", "must name at least one kind of data");
+      const auto g = r.one_of("granularity", {"raw", "aggregate", "none"});
+      s.granularity = g == "raw"         ? Granularity::kRaw
+                      : g == "aggregate" ? Granularity::kAggregate
+                                         : Granularity::kNone;
+      if (const auto m = r.opt_number("minGroupSize")) {
+        if (*m < 1 || *m != static_cast<int>(*m) || *m > 1e9)
+          r.fail_at("minGroupSize", "expected a whole number of at least 1");
+        if (s.granularity != Granularity::kAggregate)
+          r.fail_at("minGroupSize", "applies to aggregate sharing only");
+        if (s.data & ~(bit(DataKind::kObservations) | bit(DataKind::kSummaries)))
+          r.fail_at("minGroupSize", "applies to observations and summaries only");
+        s.min_group_size = static_cast<int>(*m);
+      }
+      if (r.has("redact")) {
+        s.redact = r.str_list("redact");
+        for (const auto& field : s.redact) {
+          bool known = false;
+          for (int k = 0; k < kDataKindCount; ++k)
+            if (s.data & bit(static_cast<DataKind>(k)))
+              for (const auto& f : redactable_fields(static_cast<DataKind>(k))) known |= f == field;
+          if (!known) r.fail_at("redact", "no field '" + field + "' in the data this rule shares");
+        }
+      }
+      check_enforceable(r, s);
+      r.finish();
+      out_.sharing.push_back(std::move(s));
+    }
+  }
+
+  // Links run between parent and child only, and only events up plus what is addressed to a
+  // child go down: a rule that would need more is refused rather than silently not enforced.
+  // Summaries are pulled, so any node a rule names may be given them.
+  void check_enforceable(yaml::MapReader& r, const SharingRule& s) {
+    if (s.granularity == Granularity::kNone || s.data == bit(DataKind::kSummaries)) return;
+    if (s.to == "children")
+      r.fail_at("to",
+                "sharing data down the tree is not supported yet (only summaries, and the "
+                "state of incidents owned above, go down)");
+    if (s.to == "parent") return;
+    const NodeConfig* from = s.from == "*" ? nullptr : fed_.find(s.from);
+    if (!from || !from->parent || *from->parent != s.to)
+      r.fail_at("to", "'" + s.to + "' is not the parent of '" + s.from +
+                          "': only upward sharing of data is supported yet (summaries may be "
+                          "pulled by any node a rule names)");
+  }
+
+  void read_escalation(yaml::MapReader& doc) {
+    const YAML::Node rules = doc.list("rules");
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      yaml::MapReader r(doc.file(), rules[i], "rules[" + std::to_string(i) + "]");
+      EscalationRule e;
+      e.id = r.str("id");
+      unique_id(r, e.id);
+      e.where = yaml::location(doc.file(), rules[i]);
+      yaml::MapReader w(doc.file(), r.node("when"), r.key_path("when"));
+      if (const auto d = w.opt_str("domain")) {
+        e.domain = parse_domain(*d);
+        if (!e.domain) w.fail_at("domain", "unknown domain '" + *d + "'");
+      }
+      e.severity_at_least = severity(w, "severityAtLeast", Severity::kMinor);
+      if (const auto s = w.opt_str("status")) {
+        e.status = parse_incident_status(*s);
+        if (!e.status) w.fail_at("status", "unknown status '" + *s + "'");
+      }
+      e.unacknowledged_for = duration(w, "unacknowledgedFor");
+      e.unresolved_for = duration(w, "unresolvedFor");
+      w.finish();
+      e.escalate = r.one_of("action", {"escalate", "notify"}) == "escalate";
+      if (r.has("targets")) e.targets = node_list(r, "targets");
+      if (!e.escalate && e.targets.empty())
+        r.fail_at("targets", "notify needs the nodes to notify");
+      if (e.escalate && !e.targets.empty())
+        r.fail_at("targets",
+                  "escalate goes to the nearest ancestor with authority; targets are "
+                  "for notify");
+      r.finish();
+      out_.escalation.push_back(std::move(e));
+    }
+  }
+
+  // A grant issued by a node other than the root must lie inside a grant its issuer holds. Grants
+  // may name parents in any file, so resolve to a fixed point; what is left over is too wide.
+  void resolve_parents() {
+    const std::string& root = fed_.root();
+    std::vector<bool> resolved(out_.grants.size(), false);
+    for (const auto& p : pending_)
+      if (out_.grants[p.index].issuer == root) resolved[p.index] = true;
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (const auto& p : pending_) {
+        if (resolved[p.index]) continue;
+        Grant& g = out_.grants[p.index];
+        for (std::size_t j = 0; j < out_.grants.size(); ++j) {
+          if (!resolved[j] || !held_by(out_.grants[j], g.issuer)) continue;
+          if (!wider_than(fed_, g, out_.grants[j])) {
+            g.parent = out_.grants[j].id;
+            resolved[p.index] = progress = true;
+            break;
+          }
+        }
+      }
+    }
+    for (const auto& p : pending_) {
+      if (resolved[p.index]) continue;
+      const Grant& g = out_.grants[p.index];
+      yaml::MapReader r(p.file, p.node, "");
+      // The nearest miss among the issuer's grants (the one whose check fails latest; ties by
+      // file order) names the limiting key.
+      std::optional<Widening> nearest;
+      for (std::size_t j = 0; j < out_.grants.size(); ++j)
+        if (resolved[j] && held_by(out_.grants[j], g.issuer)) {
+          auto why = wider_than(fed_, g, out_.grants[j]);
+          if (!nearest || check_order(why->key) > check_order(nearest->key)) nearest = why;
+        }
+      if (nearest)
+        r.fail_at(nearest->key,
+                  "grant '" + g.id + "' is wider than its issuer's authority: " + nearest->message);
+      r.fail_at("id", "grant '" + g.id + "': issuer '" + g.issuer +
+                          "' holds no grant to delegate from (only the root grants on its own)");
+    }
+  }
+
+  // Position of a key in wider_than's order of checks.
+  static int check_order(const std::string& key) {
+    static const char* const order[] = {"actions",   "domains",    "area", "maxSeverity",
+                                        "validFrom", "validUntil", "id",   "redelegate"};
+    for (int i = 0; i < 8; ++i)
+      if (key == order[i]) return i;
+    return -1;
+  }
+
+  static bool held_by(const Grant& g, const std::string& node) {
+    for (const auto& t : g.to)
+      if (t == node) return true;
+    return false;
+  }
+
+  struct Pending {
+    std::size_t index;
+    std::string file;
+    YAML::Node node;
+  };
+  const FederationConfig& fed_;
+  PolicySet out_;
+  std::set<std::string> ids_;
+  std::vector<Pending> pending_;
+};
+
+std::string duration_text(TimeMs ms) {
+  if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  return std::to_string(ms / 1000) + "s";
+}
+
+std::string area_name(const Grant& g) {
+  return g.area == kGranteeArea ? "grantee" : g.area;
+}
+
+}  // namespace
+
+std::string_view to_string(Action a) {
+  return kActionNames[static_cast<int>(a)];
+}
+
+std::optional<Action> parse_action(std::string_view s) {
+  for (int i = 0; i < kActionCount; ++i)
+    if (kActionNames[i] == s) return static_cast<Action>(i);
+  return std::nullopt;
+}
+
+Action from_incident_action(IncidentAction a) {
+  switch (a) {
+    case IncidentAction::kAcknowledge:
+      return Action::kAcknowledge;
+    case IncidentAction::kDispatch:
+      return Action::kDispatch;
+    case IncidentAction::kResolve:
+      return Action::kResolve;
+    case IncidentAction::kClose:
+      return Action::kClose;
+    case IncidentAction::kEscalate:
+      return Action::kEscalate;
+    case IncidentAction::kCancel:
+      return Action::kCancel;
+  }
+  return Action::kView;
+}
+
+std::string_view to_string(DataKind k) {
+  return kDataNames[static_cast<int>(k)];
+}
+
+std::optional<DataKind> parse_data_kind(std::string_view s) {
+  for (int i = 0; i < kDataKindCount; ++i)
+    if (kDataNames[i] == s) return static_cast<DataKind>(i);
+  return std::nullopt;
+}
+
+std::string_view to_string(Granularity g) {
+  switch (g) {
+    case Granularity::kNone:
+      return "none";
+    case Granularity::kAggregate:
+      return "aggregate";
+    case Granularity::kRaw:
+      return "raw";
+  }
+  return "none";
+}
+
+const std::vector<std::string>& redactable_fields(DataKind k) {
+  static const std::vector<std::string> fields[kDataKindCount] = {
+      {"source", "tags"},
+      {"headline", "description"},
+      {"title", "location", "notes"},
+      {"description", "address", "location", "contact"},
+      {},
+  };
+  return fields[static_cast<int>(k)];
+}
+
+std::optional<Widening> wider_than(const FederationConfig& fed, const Grant& g, const Grant& p) {
+  const std::string in = " in grant '" + p.id + "'";
+  if (g.actions & ~p.actions)
+    return Widening{"actions", mask_names(g.actions & ~p.actions, true) + " not among actions " +
+                                   mask_names(p.actions, true) + in};
+  if (g.domains & ~p.domains)
+    return Widening{"domains", mask_names(g.domains & ~p.domains, false) + " not among domains " +
+                                   mask_names(p.domains, false) + in};
+  // The parent's area as held by this issuer; the new grant's area for each of its grantees.
+  const std::string limit = p.area == kGranteeArea ? g.issuer : p.area;
+  const std::vector<std::string> areas =
+      g.area == kGranteeArea ? g.to : std::vector<std::string>{g.area};
+  for (const auto& a : areas)
+    if (!fed.in_subtree(a, limit))
+      return Widening{"area", "'" + a + "' lies outside area '" + area_name(p) + "' ('" + limit +
+                                  "' and below)" + in};
+  if (g.max_severity > p.max_severity)
+    return Widening{"maxSeverity", "'" + std::string(ioc::to_string(g.max_severity)) +
+                                       "' is above maxSeverity '" +
+                                       std::string(ioc::to_string(p.max_severity)) + "'" + in};
+  if (!g.valid_from)
+    return Widening{"validFrom", "required: a delegated grant is bounded on both ends"};
+  if (!g.valid_until)
+    return Widening{"validUntil", "required: a delegated grant is bounded on both ends"};
+  if (p.valid_from && *g.valid_from < *p.valid_from)
+    return Widening{"validFrom", "starts before validFrom " + format_rfc3339(*p.valid_from) + in};
+  if (p.valid_until && *g.valid_until > *p.valid_until)
+    return Widening{"validUntil", "ends after validUntil " + format_rfc3339(*p.valid_until) + in};
+  if (p.redelegate_max_duration && *g.valid_until - *g.valid_from > *p.redelegate_max_duration)
+    return Widening{"validUntil", "lasts longer than redelegate.maxDuration (" +
+                                      duration_text(*p.redelegate_max_duration) + ")" + in};
+  if (p.redelegate_depth < 1)
+    return Widening{"id", "grant '" + p.id + "' may not be redelegated (its redelegate.depth is " +
+                              std::to_string(p.redelegate_depth) + ")"};
+  if (g.redelegate_depth > p.redelegate_depth - 1)
+    return Widening{"redelegate", "depth " + std::to_string(g.redelegate_depth) +
+                                      " is above redelegate.depth " +
+                                      std::to_string(p.redelegate_depth) + " - 1" + in};
+  return std::nullopt;
+}
+
+PolicySet load_policies(const FederationConfig& federation) {
+  return Loader(federation).run();
+}
+
+}  // namespace ioc::policy

@@ -1,0 +1,57 @@
+// PolicyTest files: expectations about decisions, run by `iocctl policy test` and CI.
+#include "ioc/error.hpp"
+#include "ioc/federation/policy_engine.hpp"
+#include "yaml_reader.hpp"
+
+namespace ioc::policy {
+
+TestReport run_policy_test(const std::string& path) {
+  yaml::MapReader doc(path, yaml::load_file(path), "");
+  yaml::expect_kind(doc, "PolicyTest");
+  const FederationConfig fed = load_federation(yaml::resolve_path(path, doc.str("federation")));
+  const Engine engine(fed, load_policies(fed));
+  const YAML::Node cases = doc.list("cases");
+  const TimeMs now = SystemClock().now();
+  TestReport report;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    yaml::MapReader r(path, cases[i], "cases[" + std::to_string(i) + "]");
+    const std::string name = r.str("name");
+    Question q;
+    q.subject = r.str("as");
+    if (!fed.find(q.subject)) r.fail_at("as", "unknown node '" + q.subject + "'");
+    const std::string action = r.str("action");
+    const auto a = parse_action(action);
+    if (!a) r.fail_at("action", "unknown action '" + action + "'");
+    q.action = *a;
+    yaml::MapReader res(path, r.node("resource"), r.key_path("resource"));
+    const std::string domain = res.str("domain");
+    const auto d = parse_domain(domain);
+    if (!d) res.fail_at("domain", "unknown domain '" + domain + "'");
+    q.domain = *d;
+    q.area = res.str("area");
+    if (!fed.find(q.area)) res.fail_at("area", "unknown node '" + q.area + "'");
+    q.severity =
+        *parse_severity(res.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
+    res.finish();
+    q.at = now;
+    if (const auto at = r.opt_str("at")) {
+      const auto t = parse_rfc3339(*at);
+      if (!t) r.fail_at("at", "expected an RFC 3339 time, got '" + *at + "'");
+      q.at = *t;
+    }
+    const bool expect_allow = r.one_of("expect", {"allow", "deny"}) == "allow";
+    r.finish();
+    const Explanation e = engine.explain(q);
+    if (e.allowed == expect_allow) {
+      ++report.passed;
+      continue;
+    }
+    report.failures.push_back(yaml::location(path, cases[i]) + ": case '" + name + "': expected " +
+                              (expect_allow ? "allow" : "deny") + ", got " +
+                              (e.allowed ? "allow" : "deny") + ": " + e.reason);
+  }
+  doc.finish();
+  return report;
+}
+
+}  // namespace ioc::policy

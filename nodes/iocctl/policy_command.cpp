@@ -1,0 +1,184 @@
+// iocctl policy lint | test | explain | diff | bench (SPEC section 9).
+#include "policy_command.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <iomanip>
+#include <iostream>
+
+#include "cli_args.hpp"
+#include "ioc/error.hpp"
+#include "ioc/federation/policy_engine.hpp"
+
+namespace ioc::cli {
+namespace {
+
+using policy::Engine;
+using policy::Explanation;
+using policy::Question;
+
+std::string required(const Args& args, const std::string& name) {
+  const auto v = args.get(name);
+  if (!v || v->empty()) throw Error(ErrorCode::kBadRequest, "--" + name + " is required", name);
+  return *v;
+}
+
+template <typename T>
+T parsed(const std::optional<T>& v, const std::string& option, const std::string& text) {
+  if (!v)
+    throw Error(ErrorCode::kBadRequest, "--" + option + ": unknown value '" + text + "'", option);
+  return *v;
+}
+
+int lint(const Args& args) {
+  if (args.positional().size() != 1)
+    throw Error(ErrorCode::kBadRequest, "policy lint takes one FEDERATION_FILE");
+  const auto fed = load_federation(args.positional()[0]);
+  for (const auto& n : fed.nodes) load_node_config(fed, n.id);
+  const auto set = policy::load_policies(fed);
+  std::cout << fed.path << ": ok: " << set.grants.size() << " grants, " << set.denies.size()
+            << " denies, " << set.sharing.size() << " sharing rules, " << set.escalation.size()
+            << " escalation rules; policy version " << set.version << "\n";
+  return 0;
+}
+
+int test(const Args& args) {
+  if (args.positional().empty())
+    throw Error(ErrorCode::kBadRequest, "policy test takes one or more PolicyTest files");
+  int passed = 0, failed = 0;
+  for (const auto& file : args.positional()) {
+    const auto report = policy::run_policy_test(file);
+    passed += report.passed;
+    failed += static_cast<int>(report.failures.size());
+    for (const auto& f : report.failures) std::cout << f << "\n";
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
+
+Question question(const Args& args) {
+  Question q;
+  q.subject = required(args, "as");
+  const auto action = required(args, "action");
+  q.action = parsed(policy::parse_action(action), "action", action);
+  const auto domain = required(args, "domain");
+  q.domain = parsed(parse_domain(domain), "domain", domain);
+  q.area = required(args, "area");
+  const auto severity = required(args, "severity");
+  q.severity = parsed(parse_severity(severity), "severity", severity);
+  q.at = SystemClock().now();
+  if (const auto at = args.get("at")) q.at = parsed(parse_rfc3339(*at), "at", *at);
+  return q;
+}
+
+int explain(const Args& args) {
+  if (args.positional().size() != 1)
+    throw Error(ErrorCode::kBadRequest, "policy explain takes one FEDERATION_FILE");
+  const auto fed = load_federation(args.positional()[0]);
+  const Engine engine(fed, policy::load_policies(fed));
+  const Explanation e = engine.explain(question(args));
+  if (args.flag("json")) {
+    nlohmann::json out{{"decision", e.allowed ? "allow" : "deny"}, {"reason", e.reason}};
+    if (e.allowed)
+      out["chain"] = e.chain;
+    else
+      out["nearestMiss"] = {
+          {"grant", e.nearest.empty() ? nlohmann::json() : nlohmann::json(e.nearest)},
+          {"failed", e.failed}};
+    std::cout << out.dump(2) << "\n";
+  } else if (e.allowed) {
+    std::cout << "allow";
+    for (std::size_t i = 0; i < e.chain.size(); ++i) std::cout << (i ? " -> " : ": ") << e.chain[i];
+    std::cout << (e.chain.empty() ? ": " + e.reason : "") << "\n";
+  } else {
+    std::cout << "deny: " << e.reason << "\n";
+  }
+  return e.allowed ? 0 : 3;
+}
+
+std::string granted_by(const Explanation& e) {
+  return e.chain.empty() ? "the root's own authority" : "grant '" + e.chain.back() + "'";
+}
+
+int diff(const Args& args) {
+  if (args.positional().size() != 2)
+    throw Error(ErrorCode::kBadRequest, "policy diff takes OLD_FEDERATION NEW_FEDERATION");
+  const auto old_fed = load_federation(args.positional()[0]);
+  const auto new_fed = load_federation(args.positional()[1]);
+  const Engine before(old_fed, policy::load_policies(old_fed));
+  const Engine after(new_fed, policy::load_policies(new_fed));
+  TimeMs at = SystemClock().now();
+  if (const auto a = args.get("at")) at = parsed(parse_rfc3339(*a), "at", *a);
+  std::vector<std::string> nodes;
+  for (const auto& n : old_fed.nodes)
+    if (new_fed.find(n.id)) nodes.push_back(n.id);
+  std::size_t compared = 0, flipped = 0;
+  Question q;
+  q.at = at;
+  for (const auto& subject : nodes)
+    for (int a = 0; a < policy::kActionCount; ++a)
+      for (int d = 0; d < policy::kDomainCount; ++d)
+        for (const auto& area : nodes)
+          for (int s = 0; s < 4; ++s) {
+            q.subject = subject;
+            q.action = static_cast<policy::Action>(a);
+            q.domain = static_cast<Domain>(d);
+            q.area = area;
+            q.severity = static_cast<Severity>(s);
+            ++compared;
+            const bool was = before.allows(q), now = after.allows(q);
+            if (was == now) continue;
+            ++flipped;
+            const auto why = (now ? after : before).explain(q);
+            std::cout << (was ? "allow -> deny: " : "deny -> allow: ") << subject << " "
+                      << policy::to_string(q.action) << " " << to_string(q.domain) << " in " << area
+                      << " at " << to_string(q.severity) << " (" << (now ? "by " : "was by ")
+                      << granted_by(why) << ")\n";
+          }
+  std::cout << compared << " decisions compared, " << flipped << " flipped"
+            << (nodes.size() < new_fed.nodes.size() || nodes.size() < old_fed.nodes.size()
+                    ? " (nodes in only one file are not compared)"
+                    : "")
+            << "\n";
+  return 0;
+}
+
+int bench(const Args& args) {
+  if (args.positional().size() != 1)
+    throw Error(ErrorCode::kBadRequest, "policy bench takes one FEDERATION_FILE");
+  std::size_t n = 1'000'000;
+  if (const auto d = args.get("decisions")) {
+    try {
+      n = std::stoull(*d);
+    } catch (const std::exception&) {
+      n = 0;
+    }
+    if (n == 0)
+      throw Error(ErrorCode::kBadRequest, "--decisions takes a positive number", "decisions");
+  }
+  const auto fed = load_federation(args.positional()[0]);
+  const Engine engine(fed, policy::load_policies(fed));
+  const auto r = policy::bench(engine, fed, n);
+  std::cout << std::fixed << std::setprecision(3) << r.allowed << " of " << r.decisions
+            << " allowed\n"
+            << r.decisions << " decisions in " << r.seconds << " s: " << std::setprecision(0)
+            << r.per_second << " decisions/s, p50 " << std::setprecision(2) << r.p50_us
+            << " us, p99 " << r.p99_us << " us\n";
+  return 0;
+}
+
+}  // namespace
+
+int policy_command(const std::string& verb, int argc, char** argv) {
+  Args args(argc, argv, 3, {"as", "action", "domain", "area", "severity", "at", "decisions"},
+            {"json"});
+  if (!args.ok()) throw Error(ErrorCode::kBadRequest, args.error());
+  if (verb == "lint") return lint(args);
+  if (verb == "test") return test(args);
+  if (verb == "explain") return explain(args);
+  if (verb == "diff") return diff(args);
+  if (verb == "bench") return bench(args);
+  throw Error(ErrorCode::kBadRequest, "unknown policy command '" + verb + "'");
+}
+
+}  // namespace ioc::cli
