@@ -167,7 +167,8 @@ class Loader {
         d.finish();
       }
       r.finish();
-      pending_.push_back(Pending{out_.grants.size(), doc.file(), grants[i]});
+      pending_.push_back(
+          Pending{out_.grants.size(), doc.file(), grants[i], "grants[" + std::to_string(i) + "]"});
       out_.grants.push_back(std::move(g));
     }
     const YAML::Node denies = doc.opt_list("denies");
@@ -319,7 +320,7 @@ class Loader {
     for (const auto& p : pending_) {
       if (resolved[p.index]) continue;
       const Grant& g = out_.grants[p.index];
-      yaml::MapReader r(p.file, p.node, "");
+      yaml::MapReader r(p.file, p.node, p.path);
       // The nearest miss among the issuer's grants (the one whose check fails latest; ties by
       // file order) names the limiting key.
       std::optional<Widening> nearest;
@@ -355,6 +356,7 @@ class Loader {
     std::size_t index;
     std::string file;
     YAML::Node node;
+    std::string path;  // "grants[i]"
   };
   const FederationConfig& fed_;
   PolicySet out_;

@@ -1,0 +1,116 @@
+// iocctl policy: what a district admin runs while writing and testing policies.
+#include <catch2/catch.hpp>
+
+#include "running_node.hpp"
+
+using namespace ioc::test;
+
+namespace {
+
+const std::string kDanang = std::string(IOC_SOURCE_DIR) + "/examples/danang/federation.yaml";
+const std::string kSuite = std::string(IOC_SOURCE_DIR) + "/policies/danang/tests/authority.yaml";
+
+}  // namespace
+
+TEST_CASE("iocctl policy test passes the Da Nang reference suite", "[integration][iocctl]") {
+  const auto r = run_command({IOCCTL_PATH, "policy", "test", kSuite});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Matches("(4[0-9]|[5-9][0-9]|[0-9]{3,}) passed, 0 failed\n"));
+}
+
+TEST_CASE("iocctl policy test fails a suite with a wrong expectation", "[integration][iocctl]") {
+  TempDir dir;
+  write_file(dir / "wrong.yaml",
+             "apiVersion: ioc/v1\nkind: PolicyTest\nfederation: " + kDanang +
+                 "\ncases:\n"
+                 "  - name: right\n    as: danang/hai-chau\n    action: dispatch\n"
+                 "    resource: {domain: flood, area: danang/hai-chau, severity: minor}\n"
+                 "    expect: allow\n"
+                 "  - name: wrong\n    as: danang/hai-chau\n    action: dispatch\n"
+                 "    resource: {domain: flood, area: danang/hai-chau, severity: extreme}\n"
+                 "    expect: allow\n");
+  const auto r = run_command({IOCCTL_PATH, "policy", "test", dir / "wrong.yaml"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("wrong.yaml:10:5: case 'wrong': expected allow, got deny: "
+                                    "nearest grant 'city-districts-operate' fails severity"));
+  CHECK_THAT(r.out, Catch::EndsWith("1 passed, 1 failed\n"));
+}
+
+TEST_CASE("iocctl policy lint reports the first error at file:line:col", "[integration][iocctl]") {
+  const auto ok = run_command({IOCCTL_PATH, "policy", "lint", kDanang});
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains(": ok: 6 grants, 2 denies"));
+  TempDir dir;
+  write_file(dir / "authority.yaml",
+             "apiVersion: ioc/v1\nkind: Authority\nissuer: city\ngrants:\n  - id: g\n"
+             "    to: [city/north]\n    actions: [view]\n    domains: [flood]\n"
+             "    area: grantee\n    maxSeverity: severe\n    validFrom: yesterday\n");
+  std::string fed = read_file(write_test_federation(dir.path(), false));
+  fed = fed.substr(0, fed.find("policies:")) + "policies: [authority.yaml]\n";
+  write_file(dir / "federation.yaml", fed);
+  const auto bad = run_command({IOCCTL_PATH, "policy", "lint", dir / "federation.yaml"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err == dir / "authority.yaml" +
+                       ":11:16: error: grants[0].validFrom: expected an RFC 3339 time such as "
+                       "2026-01-01T00:00:00Z, got 'yesterday'\n");
+}
+
+TEST_CASE("iocctl policy explain gives the chain or the nearest miss", "[integration][iocctl]") {
+  const auto allow =
+      run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--as", "danang/health", "--action",
+                   "dispatch", "--domain", "public-order", "--area", "danang/hai-chau",
+                   "--severity", "minor", "--at", "2026-11-20T08:00:00Z"});
+  CHECK(allow.exit_code == 0);
+  CHECK(allow.out == "allow: city-districts-operate -> hai-chau-health-crowd\n");
+  const auto deny = run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--as",
+                                 "danang/hoa-vang", "--action", "close", "--domain", "flood",
+                                 "--area", "danang/hoa-vang", "--severity", "minor", "--json"});
+  CHECK(deny.exit_code == 3);
+  const auto j = nlohmann::json::parse(deny.out);
+  CHECK(j["decision"] == "deny");
+  CHECK(j["nearestMiss"]["grant"] == "city-districts-operate");
+  CHECK(j["nearestMiss"]["failed"] == nlohmann::json::array({"deny"}));
+  const auto unknown =
+      run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--as", "danang", "--action", "fly",
+                   "--domain", "flood", "--area", "danang", "--severity", "minor"});
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("--action: unknown value 'fly'"));
+}
+
+TEST_CASE("iocctl policy diff lists the decisions a change flips", "[integration][iocctl]") {
+  TempDir dir;
+  std::string fed = read_file(kDanang);
+  const std::string policies = std::string(IOC_SOURCE_DIR) + "/policies/danang/";
+  fed = fed.substr(0, fed.find("policies:"));
+  fed += "policies:\n  - " + policies + "authority-city.yaml\n";
+  // Paths of keys and configs are relative to the federation file: point them home.
+  std::string moved;
+  for (std::size_t at = 0, next; at < fed.size(); at = next + 1) {
+    next = fed.find('\n', at);
+    std::string line = fed.substr(at, next - at);
+    for (const char* key : {"publicKey: ", "config: ["})
+      if (const auto k = line.find(key); k != std::string::npos)
+        line = line.substr(0, k + std::string(key).size()) + std::string(IOC_SOURCE_DIR) +
+               "/examples/danang/" + line.substr(k + std::string(key).size());
+    moved += line + "\n";
+  }
+  write_file(dir / "old.yaml", moved);
+  write_file(dir / "new.yaml", moved + "  - " + policies + "authority-hai-chau.yaml\n");
+  const auto r = run_command({IOCCTL_PATH, "policy", "diff", dir / "old.yaml", dir / "new.yaml",
+                              "--at", "2026-11-20T08:00:00Z"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("deny -> allow: danang/health dispatch public-order in "
+                                    "danang/hai-chau at moderate (by grant "
+                                    "'hai-chau-health-crowd')"));
+  // view, acknowledge and dispatch, at minor and moderate, in Hai Chau (it has no children).
+  CHECK_THAT(r.out, Catch::Contains("60984 decisions compared, 6 flipped\n"));
+}
+
+TEST_CASE("iocctl policy bench prints its figure last", "[integration][iocctl]") {
+  const auto r = run_command({IOCCTL_PATH, "policy", "bench", kDanang, "--decisions", "50000"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Matches("(.|\n)*50000 decisions in [0-9.]+ s: [0-9]+ decisions/s, p50 "
+                                   "[0-9.]+ us, p99 [0-9.]+ us\n"));
+}
