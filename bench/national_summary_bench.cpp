@@ -1,7 +1,7 @@
 // A federated summary over a national two-tier federation (SPEC section 10): a root, 63
 // provinces and 3,024 districts (48 per province), 3,088 nodes. Each district's minute buckets
 // for the last 15 minutes reach its province through the real receipt code (receive_events),
-// and each province relays everything up to the root in the real wire form (to_wire), all
+// and each province relays everything up to the root in the real wire form (Outbound), all
 // in-process with real SQLite stores. The figure is the time the root takes to answer its
 // 15-minute summary from what it holds; the bar is 1 s.
 //
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "crypto_util.hpp"
+#include "outbound.hpp"
 #include "replication.hpp"
 #include "summary_service.hpp"
 #include "temp_dir.hpp"
@@ -39,11 +40,13 @@ class FixedClock final : public ioc::Clock {
 struct InProcessNode {
   InProcessNode(const FederationConfig& fed, const std::string& id, const std::string& dir,
                 const ioc::Clock& clock)
-      : store({(std::filesystem::create_directories(dir), dir + "/ioc.db")}),
+      : policies(fed),
+        store({(std::filesystem::create_directories(dir), dir + "/ioc.db")}),
         writes(store, {}),
         authorizer(make_local_operator_authorizer(id)),
-        ctx{id, fed, local, store, writes, clock, sink, metrics, *authorizer, "bench"} {}
+        ctx{id, fed, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
   NodeLocalConfig local;
+  federation::PolicyState policies;
   Store store;
   WriteQueue writes;
   NullSink sink;
@@ -120,9 +123,10 @@ int main(int argc, char** argv) {
     }
     // Province -> root: everything the province relayed, in the wire form its uplink sends.
     federation::EventBatch up;
-    std::map<std::tuple<std::string, std::string, TimeMs>, std::string> sketches;
+    federation::Outbound outbound(node.store, fed, node.policies.engine()->policies(), province,
+                                  "vn");
     for (const auto& e : node.store.events_after(0, 1'000'000)) {
-      const json w = federation::to_wire(e, node.store, province, sketches);
+      const json w = outbound.to_wire(e);
       up.events.push_back({w["origin"], w["epoch"], w["seq"], w["type"],
                            *parse_rfc3339(w["ts"].get<std::string>()), w["body"]});
     }

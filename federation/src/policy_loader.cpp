@@ -431,7 +431,7 @@ const std::vector<std::string>& redactable_fields(DataKind k) {
       {"source", "tags"},
       {"headline", "description"},
       {"title", "location", "notes"},
-      {"description", "address", "location", "contact"},
+      {"description", "address", "location", "media", "notes"},
       {},
   };
   return fields[static_cast<int>(k)];

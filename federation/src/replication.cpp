@@ -3,44 +3,13 @@
 #include <map>
 
 #include "crypto_util.hpp"
+#include "ingest_parser.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 
 namespace ioc::federation {
 
 using nlohmann::json;
-
-json to_wire(const LoggedEvent& e, const Store& store, const std::string& self,
-             std::map<std::tuple<std::string, std::string, TimeMs>, std::string>& sketches) {
-  json body = json::parse(e.body);
-  std::string type = e.type;
-  if (e.origin.empty() && e.type == "observations") {
-    json buckets = json::array();
-    for (const auto& key : body.value("buckets", json::array())) {
-      const std::string metric = key.at(0), area = key.at(1);
-      const TimeMs start = key.at(2);
-      auto cached = sketches.find({metric, area, start});
-      if (cached == sketches.end()) {
-        const auto sketch = store.aggregate(metric, area, start);
-        if (!sketch) continue;
-        cached =
-            sketches
-                .emplace(std::tuple{metric, area, start}, crypto::base64_encode(sketch->encode()))
-                .first;
-      }
-      buckets.push_back(
-          {{"metric", metric}, {"area", area}, {"start", start}, {"sketch", cached->second}});
-    }
-    type = "aggregates";
-    body = {{"buckets", buckets}};
-  }
-  return json{{"origin", e.origin.empty() ? self : e.origin},
-              {"epoch", e.epoch},
-              {"seq", e.origin_seq},
-              {"type", type},
-              {"ts", format_rfc3339(e.ts)},
-              {"body", body}};
-}
 
 namespace {
 
@@ -135,9 +104,18 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
     if (have && seq != *have + 1) continue;  // a gap: wait for the missing entries to be resent
     std::string relayed_type = type;
     try {
-      if (type == "aggregates")
+      if (type == "aggregates") {
         take_buckets(ctx, origin, body, validated, pending);  // no writes yet
-      else
+      } else if (type == "observations") {
+        // Raw rows under raw sharing: stored as rows, counted through their buckets only.
+        const auto rows = parse_observations(
+            body.at("rows").dump(), BodyFormat::kJsonArray,
+            [&ctx](const std::string& area) { return ctx.federation.find(area) != nullptr; });
+        std::map<BucketKey, std::string> these;
+        take_buckets(ctx, origin, body, validated, these);
+        w.writer.savepoint([&] { w.writer.insert_observations(rows); });
+        for (auto& [key, bytes] : these) pending[key] = std::move(bytes);
+      } else
         w.writer.savepoint([&] { apply(ctx, w, type, body); });
     } catch (const std::exception& ex) {
       // Set aside and reported; it counts as received so it never blocks what follows.

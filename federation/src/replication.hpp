@@ -12,14 +12,6 @@
 
 namespace ioc::federation {
 
-/// One log entry as it travels up: {"origin", "epoch", "seq", "type", "ts", "body"}. This node's
-/// own observation batches leave as "aggregates": the current state of the minute buckets the
-/// batch touched (the default Sharing: aggregate upwards). Relayed entries pass unchanged.
-/// `sketches` caches encoded buckets across the entries of one batch (many touch the same bucket).
-nlohmann::json to_wire(
-    const LoggedEvent& event, const Store& store, const std::string& self,
-    std::map<std::tuple<std::string, std::string, TimeMs>, std::string>& sketches);
-
 /// What a receiver answers: the highest contiguous seq it holds per origin (and epoch).
 using Acked = nlohmann::json;
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "outbound.hpp"
 #include "replication.hpp"
 
 namespace ioc::federation {
@@ -92,9 +93,11 @@ bool Uplink::push_once(bool heartbeat_due) {
   std::vector<std::tuple<std::string, std::string, std::int64_t>> sent;  // (origin, epoch, seq)
   std::string entries_text;  // the entries serialised once, measured as the batch grows
   std::vector<std::int64_t> local_seq;
-  std::map<std::tuple<std::string, std::string, TimeMs>, std::string> sketches;
+  const auto policies = ctx_.policies.engine();  // one Sharing snapshot per batch
+  Outbound outbound(ctx_.store, ctx_.federation, policies->policies(), ctx_.node_id,
+                    state().parent);
   for (const auto& e : entries) {
-    json w = to_wire(e, ctx_.store, ctx_.node_id, sketches);
+    json w = outbound.to_wire(e);
     std::string text = w.dump();
     if (!local_seq.empty() && entries_text.size() + text.size() > options_.max_batch_bytes) break;
     entries_text += (entries_text.empty() ? "" : ",") + text;

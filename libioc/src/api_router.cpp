@@ -8,6 +8,7 @@
 #include "json_codec.hpp"
 #include "link_status.hpp"
 #include "replication.hpp"
+#include "sharing.hpp"
 
 namespace ioc {
 namespace {
@@ -164,6 +165,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
     &ApiRouter::close_service_request);
   r("GET", "/api/v1/summary", {R::kViewer}, &ApiRouter::get_summary);
   r("GET", "/api/v1/federation", {R::kViewer}, &ApiRouter::get_federation);
+  r("POST", "/admin/v1/policies/reload", {R::kAdmin}, &ApiRouter::reload_policies);
+  r("GET", "/admin/v1/authorize", {R::kAdmin}, &ApiRouter::authorize);
   r("GET", "/federation/v1/hello", {}, &ApiRouter::federation_hello);
   routes_.back().signed_call = true;
   r("POST", "/federation/v1/events", {}, &ApiRouter::federation_events);
@@ -542,15 +545,68 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
 }
 
 void ApiRouter::federation_summary(Call& call, Respond& respond) {
-  // Until Sharing policies exist, a node's subtree summary is for the nodes above it.
-  const auto above_me = ctx_.federation.ancestors(ctx_.node_id);
-  const bool above = std::find(above_me.begin(), above_me.end(), call.peer) != above_me.end();
-  if (!above)
+  // Summaries are pulled: the Sharing rules for `summaries` say who may pull them (by default
+  // the nodes above this one) and the smallest group they may show.
+  const auto share = federation::share_for(ctx_.policies.engine()->policies(), ctx_.federation,
+                                           ctx_.node_id, call.peer, policy::DataKind::kSummaries);
+  if (share.granularity == policy::Granularity::kNone)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
-                    "' (only nodes above it may)",
+                    "' (no Sharing rule gives it summaries; by default only nodes above may)",
                 "ioc-node");
-  respond(json_response(200, summary_for(call)));
+  json body = summary_for(call);
+  if (share.min_group_size > 1)
+    for (auto it = body["metrics"].begin(); it != body["metrics"].end();)
+      if ((*it)["count"].get<std::int64_t>() < share.min_group_size)
+        it = body["metrics"].erase(it);
+      else
+        ++it;
+  respond(json_response(200, body));
+}
+
+void ApiRouter::reload_policies(Call&, Respond& respond) {
+  const std::string before = ctx_.policies.version();
+  const std::string after = ctx_.policies.reload();  // throws kConfig (400): the old set stays
+  respond(json_response(200, {{"policyVersion", after}, {"changed", after != before}}));
+}
+
+void ApiRouter::authorize(Call& call, Respond& respond) {
+  const auto param = [&call](const char* name) {
+    const auto it = call.query.find(name);
+    if (it == call.query.end() || it->second.empty())
+      throw Error(ErrorCode::kBadRequest, std::string(name) + " is required", name);
+    return it->second;
+  };
+  policy::Question q;
+  q.subject = param("as");
+  if (!ctx_.federation.find(q.subject))
+    throw Error(ErrorCode::kBadRequest, "as: '" + q.subject + "' is not a node of the federation",
+                "as");
+  const auto action = policy::parse_action(param("action"));
+  if (!action) throw Error(ErrorCode::kBadRequest, "action: unknown action", "action");
+  q.action = *action;
+  const auto domain = parse_domain(param("domain"));
+  if (!domain) throw Error(ErrorCode::kBadRequest, "domain: unknown domain", "domain");
+  q.domain = *domain;
+  q.area = param("area");
+  if (!ctx_.federation.find(q.area))
+    throw Error(ErrorCode::kBadRequest, "area: '" + q.area + "' is not a node of the federation",
+                "area");
+  const auto severity = parse_severity(param("severity"));
+  if (!severity) throw Error(ErrorCode::kBadRequest, "severity: unknown severity", "severity");
+  q.severity = *severity;
+  q.at = query_time(call.query, "at").value_or(ctx_.clock.now());
+  const auto engine = ctx_.policies.engine();
+  const auto e = engine->explain(q);
+  json body{{"decision", e.allowed ? "allow" : "deny"},
+            {"reason", e.reason},
+            {"policyVersion", engine->policies().version}};
+  if (e.allowed)
+    body["chain"] = e.chain;
+  else
+    body["nearestMiss"] = {{"grant", e.nearest.empty() ? json(nullptr) : json(e.nearest)},
+                           {"failed", e.failed}};
+  respond(json_response(200, body));
 }
 
 json ApiRouter::summary_for(Call& call) const {
@@ -593,7 +649,7 @@ void ApiRouter::federation_hello(Call& call, Respond& respond) {
             {"caller", call.peer},
             {"protocolVersions", json::array({kProtocolVersion})},
             {"software", "libioc/" IOC_VERSION},
-            {"policyVersion", ctx_.policy_version},
+            {"policyVersion", ctx_.policies.version()},
             {"capabilities", json::array({"hello", "events", "commands-down", "summary"})}}));
 }
 
@@ -682,7 +738,7 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
          {"parent", n.parent ? json(*n.parent) : json(nullptr)},
          {"endpoint", n.endpoint},
          {"self", n.id == ctx_.node_id},
-         {"policyVersion", n.id == ctx_.node_id ? json(ctx_.policy_version) : json(nullptr)},
+         {"policyVersion", n.id == ctx_.node_id ? json(ctx_.policies.version()) : json(nullptr)},
          {"link", link}});
   }
   respond(json_response(

@@ -74,13 +74,12 @@ struct Node::Impl {
       : options(std::move(o)),
         federation(load_federation(options.federation_file)),
         local(check_node_and_load(federation, options.node_id)),
-        policy_version(crypto::sha256_hex(read_whole_file(federation.path)).substr(0, 16)),
+        policies(federation),
         key(load_own_key(federation, options.node_id, options.key_file)),
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
         authorizer(options.authorizer
                        ? std::move(options.authorizer)
-                       : make_local_operator_authorizer(options.node_id,
-                                                        federation.ancestors(options.node_id))),
+                       : federation::make_policy_authorizer(policies, federation, options.node_id)),
         store(store_options(options.data_dir, options.power_safe)),
         server(
             server_options(options),
@@ -101,7 +100,7 @@ struct Node::Impl {
         nonces(store),
         peers(federation, nonces),
         ctx{options.node_id, federation,      local,   store,       writes,
-            *clock,          server.stream(), metrics, *authorizer, policy_version},
+            *clock,          server.stream(), metrics, *authorizer, policies},
         incidents(ctx),
         requests(ctx),
         summary(ctx),
@@ -275,7 +274,7 @@ struct Node::Impl {
   NodeOptions options;
   FederationConfig federation;
   NodeLocalConfig local;
-  std::string policy_version;
+  federation::PolicyState policies;
   std::optional<federation::PrivateKey> key;
   std::shared_ptr<const Clock> clock;
   std::unique_ptr<Authorizer> authorizer;
@@ -336,6 +335,14 @@ Incident Node::report_incident(const Actor& actor, Domain domain, Severity sever
 Incident Node::act_on_incident(const Actor& actor, const std::string& id, IncidentAction action,
                                const std::string& note) {
   return impl_->incidents.act(actor, id, action, note).incident;
+}
+
+std::string Node::reload_policies() {
+  return impl_->policies.reload();
+}
+
+std::string Node::policy_version() const {
+  return impl_->policies.version();
 }
 
 std::vector<Alert> Node::active_alerts() const {

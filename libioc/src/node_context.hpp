@@ -8,6 +8,7 @@
 #include "ioc/config.hpp"
 #include "ioc/time.hpp"
 #include "metrics.hpp"
+#include "policy_state.hpp"
 #include "store.hpp"
 #include "write_queue.hpp"
 
@@ -24,7 +25,7 @@ struct NodeContext {
   EventSink& events;
   Metrics& metrics;
   const Authorizer& authorizer;
-  std::string policy_version;  ///< content hash of the federation file this node enforces
+  federation::PolicyState& policies;  ///< the policy set in force (authority, sharing, escalation)
   /// Called after commit when something was queued for a child (wakes its long-poll).
   std::function<void(const std::string& child)> outbox_appended = {};
 };

@@ -79,12 +79,21 @@ int main(int argc, char** argv) {
     const std::string data_dir = args.get_or("data", "data/" + node.id());
     write_port_file(data_dir, port);
     std::cout << "iocd: node " << node.id() << " serving on port " << port << " (epoch "
-              << node.epoch() << ", data " << data_dir << ")" << std::endl;
+              << node.epoch() << ", data " << data_dir << ", policy version "
+              << node.policy_version() << ")" << std::endl;
     for (;;) {
       int sig = 0;
       sigwait(&signals, &sig);
       if (sig == SIGHUP) {
-        std::cout << "iocd: SIGHUP ignored: this build has no reloadable policy set" << std::endl;
+        try {
+          const std::string before = node.policy_version();
+          const std::string after = node.reload_policies();
+          std::cout << "iocd: SIGHUP: policies reloaded, version " << after
+                    << (after == before ? " (unchanged)" : " (was " + before + ")") << std::endl;
+        } catch (const ioc::Error& e) {
+          std::cerr << "iocd: SIGHUP: new policies refused, version " << node.policy_version()
+                    << " stays in force: " << e.what() << std::endl;
+        }
         continue;
       }
       std::cout << "iocd: stopping on signal " << sig << std::endl;

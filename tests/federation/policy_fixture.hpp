@@ -73,7 +73,7 @@ rules:
     to: parent
     data: [incidents, service-requests]
     granularity: raw
-    redact: [title, contact]
+    redact: [title, address]
 )";
 
 inline constexpr const char* kEscalation = R"(apiVersion: ioc/v1

@@ -108,8 +108,8 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
   SECTION("redacting a field the data does not have") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
                                     "    from: '*'\n    to: parent\n    data: [alerts]\n"
-                                    "    granularity: raw\n    redact: [contact]\n"});
-    CHECK_THAT(e, Catch::Contains("redact: no field 'contact' in the data this rule shares"));
+                                    "    granularity: raw\n    redact: [address]\n"});
+    CHECK_THAT(e, Catch::Contains("redact: no field 'address' in the data this rule shares"));
   }
   SECTION("notify without targets") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Escalation\nrules:\n  - id: e1\n"

@@ -141,3 +141,28 @@ TEST_CASE("an aggregates entry with one bad bucket is quarantined whole", "[repl
   CHECK(t.store.quarantined() == 1);
   CHECK(city_pm25_sum(t) == 9);  // only the later, valid entry's bucket is held
 }
+
+TEST_CASE("raw observations are stored as rows and counted through their buckets once",
+          "[replication]") {
+  test::TestContext t("city");
+  WireEvent e = aggregates("city/north", 1, 42);
+  e.type = "observations";
+  e.body["rows"] = json::array({{{"source", "redacted"},
+                                 {"metric", "pm25"},
+                                 {"ts", "2025-10-27T08:00:00.000Z"},
+                                 {"value", 42},
+                                 {"unit", "ug/m3"},
+                                 {"area", "city/north"},
+                                 {"tags", json::object()}}});
+  receive(t, "city/north", {e});
+  receive(t, "city/north", {e});  // idempotent
+  CHECK(t.store.observation_count() == 1);
+  CHECK(city_pm25_sum(t) == 42);
+  // A row that does not parse sets the entry aside, rows and buckets together.
+  WireEvent bad = e;
+  bad.seq = 2;
+  bad.body["rows"][0]["value"] = "high";
+  receive(t, "city/north", {bad});
+  CHECK(t.store.observation_count() == 1);
+  CHECK(t.metrics.events_quarantined == 1);
+}

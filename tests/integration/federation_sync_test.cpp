@@ -272,8 +272,8 @@ TEST_CASE("a node's summary over the federation API is for the nodes above it",
   // 2. A sibling district may not.
   const auto sibling = signed_get("city/south", "/federation/v1/summary?window=1h");
   CHECK(sibling.status == 403);
-  CHECK(sibling.json()["error"]["message"].get<std::string>().find("only nodes above it") !=
-        std::string::npos);
+  CHECK_THAT(sibling.json()["error"]["message"].get<std::string>(),
+             Catch::Contains("by default only nodes above may"));
   // 3. Bad queries get the same errors as the node API.
   CHECK(signed_get("city", "/federation/v1/summary?window=forever").json()["error"]["field"] ==
         "window");

@@ -29,13 +29,14 @@ class ManualClock final : public Clock {
 struct TestContext {
   explicit TestContext(const std::string& node = "city", std::unique_ptr<Authorizer> a = nullptr)
       : authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
-        ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer, "test-policy"} {}
+        ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
 
   TempDir dir;
   FederationConfig fed = load_federation(write_test_federation(dir.path()));
   NodeLocalConfig local = load_node_config(fed, "city");
   Store store{{dir / "ioc.db"}};
   WriteQueue writes{store, {}};
+  federation::PolicyState policies{fed};
   ManualClock clock;
   RecordingSink sink;
   Metrics metrics;

@@ -55,6 +55,12 @@ class Node {
                            const std::string& area, const std::string& title);
   Incident act_on_incident(const Actor& actor, const std::string& id, IncidentAction action,
                            const std::string& note);
+  /// Re-reads the federation file's policies (SIGHUP, POST /admin/v1/policies/reload). A set that
+  /// does not load is refused with Error(kConfig) and the old one stays in force. Returns the
+  /// version now enforced.
+  std::string reload_policies();
+  /// The version (content hash) of the policy set this node enforces.
+  std::string policy_version() const;
   /// Alerts currently active on this node.
   std::vector<Alert> active_alerts() const;
 

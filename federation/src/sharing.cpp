@@ -1,0 +1,71 @@
+#include "sharing.hpp"
+
+namespace ioc::federation {
+
+using policy::DataKind;
+using policy::Granularity;
+
+Share share_for(const policy::PolicySet& set, const FederationConfig& fed, const std::string& from,
+                const std::string& to, DataKind kind) {
+  const NodeConfig* sender = fed.find(from);
+  const NodeConfig* receiver = fed.find(to);
+  const bool to_parent = sender && sender->parent && *sender->parent == to;
+  const bool to_child = receiver && receiver->parent && *receiver->parent == from;
+  const policy::SharingRule* best = nullptr;
+  int best_score = -1;
+  for (const auto& r : set.sharing) {
+    if (!(r.data & policy::bit(kind))) continue;
+    if (r.from != "*" && r.from != from) continue;
+    const bool to_matches =
+        r.to == to || (r.to == "parent" && to_parent) || (r.to == "children" && to_child);
+    if (!to_matches) continue;
+    const int score = (r.from == from ? 2 : 0) + (r.to == to ? 1 : 0);
+    if (score > best_score) best = &r, best_score = score;
+  }
+  if (best) return Share{best->granularity, best->min_group_size, best->redact, best->id};
+  const bool above =
+      kind == DataKind::kSummaries ? fed.in_subtree(from, to) && from != to : to_parent;
+  return Share{above ? Granularity::kAggregate : Granularity::kNone, 0, {}, ""};
+}
+
+namespace {
+
+bool has(const std::vector<std::string>& fields, const char* name) {
+  for (const auto& f : fields)
+    if (f == name) return true;
+  return false;
+}
+
+}  // namespace
+
+void redact(nlohmann::json& r, DataKind kind, const std::vector<std::string>& fields) {
+  if (fields.empty() || !r.is_object()) return;
+  switch (kind) {
+    case DataKind::kObservations:
+      if (has(fields, "source")) r["source"] = "redacted";  // a row must name a source
+      if (has(fields, "tags")) r["tags"] = nlohmann::json::object();
+      break;
+    case DataKind::kAlerts:
+      if (has(fields, "headline")) r["headline"] = "";
+      if (has(fields, "description")) r["description"] = "";
+      break;
+    case DataKind::kIncidents:
+      if (has(fields, "title")) r["title"] = "";
+      if (has(fields, "location"))
+        r["location"] = {{"lat", nullptr}, {"lon", nullptr}, {"address", ""}};
+      if (has(fields, "notes") && r.contains("change") && r["change"].is_object())
+        r["change"]["note"] = "";
+      break;
+    case DataKind::kServiceRequests:
+      if (has(fields, "description")) r["description"] = "";
+      if (has(fields, "address")) r["address"] = "";
+      if (has(fields, "location")) r["lat"] = r["long"] = nullptr;
+      if (has(fields, "media")) r["media_url"] = "";
+      if (has(fields, "notes")) r["status_notes"] = "";
+      break;
+    case DataKind::kSummaries:
+      break;
+  }
+}
+
+}  // namespace ioc::federation

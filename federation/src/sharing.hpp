@@ -1,0 +1,31 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "ioc/federation/policy.hpp"
+
+namespace ioc::federation {
+
+/// What one kind of data may show when it leaves `from` for `to`.
+struct Share {
+  policy::Granularity granularity = policy::Granularity::kNone;
+  int min_group_size = 0;
+  std::vector<std::string> redact;
+  std::string rule;  ///< the rule that decided, empty for the default
+};
+
+/// The Sharing rule for data of kind `kind` leaving `from` for `to`: the matching rule with the
+/// most specific `from` (a node id over "*"), then the most specific `to` (a node id over
+/// parent/children), ties by file order. Without one: aggregate to the nodes above (the parent
+/// for pushed data; any ancestor for summaries), nothing to anyone else.
+Share share_for(const policy::PolicySet& set, const FederationConfig& federation,
+                const std::string& from, const std::string& to, policy::DataKind kind);
+
+/// Clears `fields` (names from policy::redactable_fields) in a record of `kind` in its wire
+/// form; "aggregate" for records is every redactable field cleared.
+void redact(nlohmann::json& record, policy::DataKind kind, const std::vector<std::string>& fields);
+
+}  // namespace ioc::federation

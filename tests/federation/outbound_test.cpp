@@ -1,0 +1,152 @@
+#include "outbound.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "../libioc/test_context.hpp"
+#include "incident_service.hpp"
+#include "json_codec.hpp"
+#include "observation_ingest.hpp"
+#include "sharing.hpp"
+
+using namespace ioc;
+using namespace ioc::federation;
+using nlohmann::json;
+using policy::DataKind;
+using policy::Granularity;
+
+namespace {
+
+policy::SharingRule rule(std::string id, std::string from, std::string to, policy::Mask data,
+                         Granularity g, int min_group = 0, std::vector<std::string> redact = {}) {
+  policy::SharingRule r;
+  r.id = std::move(id);
+  r.from = std::move(from);
+  r.to = std::move(to);
+  r.data = data;
+  r.granularity = g;
+  r.min_group_size = min_group;
+  r.redact = std::move(redact);
+  return r;
+}
+
+// A district with rows ingested: two readings in one pm25 minute bucket.
+struct District {
+  test::TestContext t{"city/north"};
+  IncidentService incidents{t.ctx};
+  ObservationIngest ingest{t.ctx, incidents};
+  policy::PolicySet set;
+
+  District() {
+    ingest.ingest(
+        {Observation{
+             "sensor-7", "pm25", 1761552000000, 30, "ug/m3", "city/north", {{"street", "Le Duan"}}},
+         Observation{"sensor-8", "pm25", 1761552001000, 50, "ug/m3", "city/north", {}}});
+  }
+  json first_to_parent() {
+    Outbound out(t.store, t.fed, set, "city/north", "city");
+    return out.to_wire(t.store.events_after(0, 10).at(0));
+  }
+  json record_to_parent(const std::string& type, const json& body) {
+    Outbound out(t.store, t.fed, set, "city/north", "city");
+    return out.to_wire(LoggedEvent{9, type, 1761552000000, body.dump(), "ep", "", 9});
+  }
+};
+
+Alert alert() {
+  Alert a;
+  a.identifier = "a1";
+  a.sender = "city/north";
+  a.headline = "River above 2.2 m";
+  a.description = "Han river at Tran Thi Ly bridge";
+  a.area = "city/north";
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("without rules observations go up as aggregates and records as their heads",
+          "[sharing]") {
+  District d;
+  const json w = d.first_to_parent();
+  CHECK(w["type"] == "aggregates");
+  CHECK(w["origin"] == "city/north");
+  REQUIRE(w["body"]["buckets"].size() == 1);
+  CHECK_FALSE(w["body"].contains("rows"));
+  const json a = d.record_to_parent("alert", codec::to_json(alert()));
+  CHECK(a["type"] == "alert");
+  CHECK(a["body"]["headline"] == "");
+  CHECK(a["body"]["description"] == "");
+  CHECK(a["body"]["identifier"] == "a1");
+}
+
+TEST_CASE("raw sharing sends the rows with their buckets, redacted as the rule says", "[sharing]") {
+  District d;
+  d.set.sharing.push_back(rule("obs-raw", "*", "parent", policy::bit(DataKind::kObservations),
+                               Granularity::kRaw, 0, {"source", "tags"}));
+  const json w = d.first_to_parent();
+  CHECK(w["type"] == "observations");
+  REQUIRE(w["body"]["rows"].size() == 2);
+  CHECK(w["body"]["rows"][0]["value"] == 30);
+  CHECK(w["body"]["rows"][0]["source"] == "redacted");
+  CHECK(w["body"]["rows"][0]["tags"] == json::object());
+  CHECK(w["body"]["buckets"].size() == 1);
+}
+
+TEST_CASE("a bucket over fewer rows than minGroupSize is held back", "[sharing]") {
+  District d;
+  d.set.sharing.push_back(rule("obs-k", "*", "parent", policy::bit(DataKind::kObservations),
+                               Granularity::kAggregate, 3));
+  CHECK(d.first_to_parent()["body"]["buckets"].empty());
+  d.set.sharing[0].min_group_size = 2;
+  CHECK(d.first_to_parent()["body"]["buckets"].size() == 1);
+}
+
+TEST_CASE("data the parent may not see leaves as skipped", "[sharing]") {
+  District d;
+  d.set.sharing.push_back(rule("no-alerts", "city/north", "parent", policy::bit(DataKind::kAlerts),
+                               Granularity::kNone));
+  const json a = d.record_to_parent("alert", codec::to_json(alert()));
+  CHECK(a["type"] == "skipped");
+  CHECK(a["body"] == json::object());
+  CHECK(a["seq"] == 9);  // the cursor still advances over it
+}
+
+TEST_CASE("an incident owned above travels whole whatever Sharing says", "[sharing]") {
+  District d;
+  d.set.sharing.push_back(
+      rule("no-incidents", "*", "parent", policy::bit(DataKind::kIncidents), Granularity::kNone));
+  Incident i;
+  i.id = "inc-1";
+  i.title = "Flooded underpass";
+  i.area = i.origin = "city/north";
+  i.owner = "city/north";
+  CHECK(d.record_to_parent("incident", codec::incident_head(i))["type"] == "skipped");
+  i.owner = "city";
+  const json w = d.record_to_parent("incident", codec::incident_head(i));
+  CHECK(w["type"] == "incident");
+  CHECK(w["body"]["title"] == "Flooded underpass");
+}
+
+TEST_CASE("the most specific Sharing rule decides", "[sharing]") {
+  test::TestContext t("city");
+  policy::PolicySet set;
+  const auto alerts = policy::bit(DataKind::kAlerts);
+  set.sharing.push_back(rule("any", "*", "parent", alerts, Granularity::kAggregate));
+  set.sharing.push_back(rule("north", "city/north", "parent", alerts, Granularity::kRaw));
+  set.sharing.push_back(rule("north-city", "city/north", "city", alerts, Granularity::kNone));
+  CHECK(share_for(set, t.fed, "city/north", "city", DataKind::kAlerts).rule == "north-city");
+  CHECK(share_for(set, t.fed, "city/south", "city", DataKind::kAlerts).rule == "any");
+  set.sharing.pop_back();
+  CHECK(share_for(set, t.fed, "city/north", "city", DataKind::kAlerts).granularity ==
+        Granularity::kRaw);
+  // Defaults: aggregate to the parent, nothing sideways or down; summaries for any node above.
+  const policy::PolicySet none;
+  CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kIncidents).granularity ==
+        Granularity::kAggregate);
+  CHECK(share_for(none, t.fed, "city/north", "city/south", DataKind::kSummaries).granularity ==
+        Granularity::kNone);
+  CHECK(share_for(none, t.fed, "city", "city/north", DataKind::kAlerts).granularity ==
+        Granularity::kNone);
+  CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kSummaries).granularity ==
+        Granularity::kAggregate);
+}
