@@ -175,6 +175,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   routes_.back().signed_call = true;
   r("GET", "/federation/v1/summary", {}, &ApiRouter::federation_summary);
   routes_.back().signed_call = true;
+  r("POST", "/federation/v1/commands", {}, &ApiRouter::federation_command);
+  routes_.back().signed_call = true;
   r("GET", "/open311/v2/services.json", {R::kViewer}, &ApiRouter::get_services);
   r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator},
     &ApiRouter::post_service_request);
@@ -564,6 +566,36 @@ void ApiRouter::federation_summary(Call& call, Respond& respond) {
   respond(json_response(200, body));
 }
 
+void ApiRouter::federation_command(Call& call, Respond& respond) {
+  require_json(call.request);
+  const json j = parse_json_object(call.request.body);
+  only_fields(j, {"id", "incident", "owner", "action", "note", "actor", "at"});
+  const auto id = string_field(j, "id", true);
+  const auto incident = string_field(j, "incident", true);
+  const auto name = string_field(j, "action", true);
+  const auto action = parse_incident_action(name);
+  if (!action) throw Error(ErrorCode::kBadRequest, "unknown action '" + name + "'", "action");
+  const auto note = string_field(j, "note", false, 4000);
+  if (!j.contains("actor") || !j["actor"].is_object())
+    throw Error(ErrorCode::kBadRequest, "actor must be an object {name, role, node}", "actor");
+  const json& a = j["actor"];
+  only_fields(a, {"name", "role", "node"});
+  Actor actor{string_field(a, "name", true), Role::kViewer, string_field(a, "node", true)};
+  const auto role = parse_role(string_field(a, "role", true));
+  if (!role) throw Error(ErrorCode::kBadRequest, "unknown role", "actor.role");
+  actor.role = *role;
+  // A child speaks for its own subtree only.
+  if (!ctx_.federation.find(actor.node) || !ctx_.federation.in_subtree(actor.node, call.peer))
+    throw Error(ErrorCode::kForbidden,
+                "actor node '" + actor.node + "' is not in the subtree of '" + call.peer + "'",
+                "actor.node");
+  const auto result = services_.incidents.act(actor, incident, *action, note);
+  json body{{"command", id}, {"incident", codec::to_json(result.incident)}};
+  if (!result.forwarded.empty())
+    body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
+  respond(json_response(result.forwarded.empty() ? 200 : 202, body));
+}
+
 void ApiRouter::reload_policies(Call&, Respond& respond) {
   const std::string before = ctx_.policies.version();
   const std::string after = ctx_.policies.reload();  // throws kConfig (400): the old set stays
@@ -741,8 +773,10 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
          {"policyVersion", n.id == ctx_.node_id ? json(ctx_.policies.version()) : json(nullptr)},
          {"link", link}});
   }
-  respond(json_response(
-      200, {{"federation", ctx_.federation.name}, {"node", ctx_.node_id}, {"nodes", nodes}}));
+  respond(json_response(200, {{"federation", ctx_.federation.name},
+                              {"node", ctx_.node_id},
+                              {"policyVersion", ctx_.policies.version()},
+                              {"nodes", nodes}}));
 }
 
 }  // namespace ioc

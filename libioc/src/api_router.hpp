@@ -85,6 +85,7 @@ class ApiRouter {
   void close_service_request(Call&, Respond&);
   void get_summary(Call&, Respond&);
   void get_federation(Call&, Respond&);
+  void federation_command(Call&, Respond&);
   void reload_policies(Call&, Respond&);
   void authorize(Call&, Respond&);
   void federation_hello(Call&, Respond&);

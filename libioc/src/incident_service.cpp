@@ -45,9 +45,17 @@ void IncidentService::record(WriteContext& w, const Incident& incident, const Au
   codec::json body = codec::incident_head(incident);
   body["change"] = codec::to_json(entry);
   const auto seq = w.writer.append_event("incident", entry.at, body.dump());
+  // The origin keeps every version: one reported below this node travels down toward it.
+  std::string via;
+  if (incident.origin != ctx_.node_id &&
+      ctx_.federation.in_subtree(incident.origin, ctx_.node_id)) {
+    via = ctx_.federation.child_toward(ctx_.node_id, incident.origin);
+    w.writer.append_outbox(via, "incident", entry.at, body.dump());
+  }
   const std::string live = codec::json{{"type", "incident"}, {"data", body}}.dump();
-  w.after_commit.push_back([this, live, seq, created] {
+  w.after_commit.push_back([this, live, seq, created, via] {
     ctx_.metrics.event_log_seq = seq;
+    if (!via.empty() && ctx_.outbox_appended) ctx_.outbox_appended(via);
     (created ? ctx_.metrics.incidents_opened : ctx_.metrics.incident_actions)++;
     ctx_.events.publish(live);
   });
@@ -63,9 +71,13 @@ Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
   i.title = draft.title;
   i.location = draft.location;
   i.origin = ctx_.node_id;
-  // Until the authority engine decides ownership, the reporting node owns what it reports.
-  i.owner = ctx_.node_id;
   i.created = i.updated = ctx_.clock.now();
+  // The owner is the nearest node from here upward whose authority covers dispatching it; until
+  // a federation has Authority policies, the reporting node owns what it reports.
+  const auto engine = ctx_.policies.engine();
+  i.owner = engine->has_authority()
+                ? engine->owner_for(ctx_.node_id, i.domain, i.area, i.severity, i.created)
+                : ctx_.node_id;
   i.alert_id = alert_id;
   i.history.push_back(AuditEntry{i.created, actor, "report", draft.note, "", 1});
   record(w, i, i.history.back(), true);
@@ -82,8 +94,76 @@ Incident IncidentService::report(const Actor& actor, const IncidentDraft& draft)
   return out;
 }
 
+namespace {
+
+ErrorCode code_for_status(int status) {
+  switch (status) {
+    case 400:
+      return ErrorCode::kBadRequest;
+    case 403:
+      return ErrorCode::kForbidden;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kConflict;
+    case 503:
+      return ErrorCode::kUnavailable;
+    default:
+      return ErrorCode::kInternal;
+  }
+}
+
+}  // namespace
+
+codec::json IncidentService::command(const Actor& actor, const Incident& i, IncidentAction action,
+                                     const std::string& note) const {
+  return codec::json{
+      {"id", "cmd-" + crypto::random_hex(8)},
+      {"incident", i.id},
+      {"owner", i.owner},
+      {"action", to_string(action)},
+      {"note", note},
+      {"actor", {{"name", actor.name}, {"role", to_string(actor.role)}, {"node", actor.node}}},
+      {"at", format_rfc3339(ctx_.clock.now())}};
+}
+
+ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i,
+                                           IncidentAction action, const std::string& note) {
+  const Decision d = ctx_.authorizer.decide(
+      AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
+  if (!d.allowed)
+    throw Error(ErrorCode::kForbidden,
+                "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
+  const std::string parent = *ctx_.federation.find(ctx_.node_id)->parent;
+  if (!ctx_.command_up)
+    throw Error(ErrorCode::kUnavailable,
+                "incident is owned by '" + i.owner + "' above this node, and this node has no " +
+                    "link to '" + parent + "' to send it the command",
+                "owner");
+  // The owner is the single writer: it decides again by its policies and answers at once.
+  const auto answer = ctx_.command_up(command(actor, i, action, note).dump());
+  if (answer.status == 0)
+    throw Error(ErrorCode::kUnavailable,
+                "the owner '" + i.owner + "' could not be reached through '" + parent +
+                    "': " + answer.error,
+                "owner");
+  const auto body = codec::json::parse(answer.body, nullptr, false);
+  if (answer.status != 200) {
+    const auto err =
+        body.is_object() ? body.value("error", codec::json::object()) : codec::json::object();
+    throw Error(code_for_status(answer.status),
+                "the owner '" + i.owner + "' answered: " + err.value("message", answer.body),
+                err.value("field", "owner"));
+  }
+  return ActResult{codec::incident_from_json(body.at("incident")), "", ""};
+}
+
 ActResult IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
                                const std::string& note) {
+  // An incident owned above this node is changed by its owner only: ask it, outside the writer.
+  if (const auto held = ctx_.store.incident(id);
+      held && held->owner != ctx_.node_id && !ctx_.federation.in_subtree(held->owner, ctx_.node_id))
+    return ask_owner_above(actor, *held, action, note);
   ActResult out;
   ctx_.writes.run([&](WriteContext& w) {
     auto found = w.writer.incident(id);
@@ -97,25 +177,18 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
     if (i.owner != ctx_.node_id) {
       if (!ctx_.federation.in_subtree(i.owner, ctx_.node_id))
         throw Error(ErrorCode::kConflict,
-                    "incident is owned by '" + i.owner +
-                        "', above this node; commands upward are not supported yet",
+                    "incident '" + i.id + "' has just moved to owner '" + i.owner +
+                        "' above this node; send the action again",
                     "owner");
       // The owner is the single writer: send it the command down the tree.
       const std::string via = ctx_.federation.child_toward(ctx_.node_id, i.owner);
-      const std::string command = "cmd-" + crypto::random_hex(8);
-      const codec::json body{
-          {"id", command},
-          {"incident", i.id},
-          {"owner", i.owner},
-          {"action", to_string(action)},
-          {"note", note},
-          {"actor", {{"name", actor.name}, {"role", to_string(actor.role)}, {"node", actor.node}}},
-          {"at", format_rfc3339(ctx_.clock.now())}};
+      const codec::json body = command(actor, i, action, note);
+      const std::string command_id = body["id"];
       w.writer.append_outbox(via, "command", ctx_.clock.now(), body.dump());
       w.after_commit.push_back([this, via] {
         if (ctx_.outbox_appended) ctx_.outbox_appended(via);
       });
-      out = ActResult{i, command, via};
+      out = ActResult{i, command_id, via};
       return;
     }
     if (const auto why = transition_error(i.status, action); !why.empty())

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "ioc/authorizer.hpp"
@@ -38,7 +40,9 @@ class IncidentService {
                      const std::string& alert_id);
   /// Applies an action after asking the authorizer; throws Error 403, 404 or 409.
   /// An incident owned below this node is decided here too, then queued as a command for the
-  /// child on the way to its owner, which decides again and applies it.
+  /// child on the way to its owner, which decides again and applies it. One owned above is
+  /// decided here, then sent up to the owner at once (POST /federation/v1/commands): its answer,
+  /// the new version or its refusal, is the answer (503 if it cannot be reached).
   ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
                 const std::string& note);
 
@@ -49,6 +53,11 @@ class IncidentService {
 
  private:
   void record(WriteContext& w, const Incident& incident, const AuditEntry& entry, bool created);
+  /// A command for the owner of `i`, as it travels over the federation.
+  nlohmann::json command(const Actor& actor, const Incident& i, IncidentAction action,
+                         const std::string& note) const;
+  ActResult ask_owner_above(const Actor& actor, const Incident& i, IncidentAction action,
+                            const std::string& note);
   NodeContext& ctx_;
 };
 

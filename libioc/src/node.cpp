@@ -7,6 +7,7 @@
 
 #include "api_router.hpp"
 #include "crypto_util.hpp"
+#include "down_handler.hpp"
 #include "http_server.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
@@ -59,11 +60,6 @@ Store::Options store_options(const std::string& data_dir, bool power_safe) {
 }
 
 }  // namespace
-
-static std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string store_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "ioc.db").string();
@@ -118,6 +114,16 @@ struct Node::Impl {
   ~Impl() { shutdown(); }
 
   std::uint16_t start() {
+    const NodeConfig* me = federation.find(options.node_id);
+    if (me->parent && key) {
+      // Commands for incidents owned above go to the parent at once, on their own client.
+      command_client = federation::make_http_peer_client(federation.find(*me->parent)->endpoint,
+                                                         *key, options.node_id, *clock);
+      ctx.command_up = [this](const std::string& body) {
+        const auto r = command_client->call("POST", "/federation/v1/commands", body);
+        return NodeContext::PeerAnswer{r.status, r.body, r.error};
+      };
+    }
     const auto port = server.start();
     ticker = std::thread([this] { publish_summaries(); });
     const NodeConfig* self = federation.find(options.node_id);
@@ -127,71 +133,11 @@ struct Node::Impl {
       uplink = std::make_unique<federation::Uplink>(
           ctx, parent->id,
           federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock),
-          federation::Uplink::Options{},
-          [this](const std::string& type, const nlohmann::json& body) { handle_down(type, body); });
+          federation::Uplink::Options{}, federation::DownHandler(ctx, incidents, waiters));
       uplink->start();
       uplink_to_poke = uplink.get();
     }
     return port;
-  }
-
-  // What the parent queued for this node: commands for incidents this node or its subtree owns.
-  // A malformed command is answered as failed rather than retried; only a failure to write
-  // (a full queue, a store error) throws, so the link asks for the entry again later.
-  void handle_down(const std::string& type, const nlohmann::json& body) {
-    if (type != "command") return;
-    const bool well_formed =
-        body.is_object() && body.contains("owner") && body["owner"].is_string() &&
-        body.contains("incident") && body["incident"].is_string() && body.contains("action") &&
-        body["action"].is_string() && body.contains("actor") && body["actor"].is_object() &&
-        body["actor"].value("name", nlohmann::json()).is_string() &&
-        body["actor"].value("role", nlohmann::json()).is_string() &&
-        body["actor"].value("node", nlohmann::json()).is_string() && body.contains("id");
-    if (!well_formed) {
-      const nlohmann::json result{{"command", body.value("id", nlohmann::json(nullptr))},
-                                  {"owner", options.node_id},
-                                  {"ok", false},
-                                  {"code", "bad_request"},
-                                  {"reason", "malformed command"}};
-      writes.run([&](WriteContext& w) {
-        w.writer.append_event("command-result", clock->now(), result.dump());
-      });
-      return;
-    }
-    const std::string owner = body.at("owner");
-    const TimeMs now = clock->now();
-    if (owner != options.node_id) {
-      if (!federation.in_subtree(owner, options.node_id)) return;  // not ours to pass on
-      const std::string via = federation.child_toward(options.node_id, owner);
-      writes.run(
-          [&](WriteContext& w) { w.writer.append_outbox(via, "command", now, body.dump()); });
-      waiters.notify(via);
-      return;
-    }
-    // This node owns the incident: it decides by its own authority, as for a local operator.
-    const auto& who = body.at("actor");
-    const Actor actor{who.at("name"),
-                      parse_role(who.at("role").get<std::string>()).value_or(Role::kViewer),
-                      who.at("node")};
-    nlohmann::json result{{"command", body.at("id")},
-                          {"incident", body.at("incident")},
-                          {"action", body.at("action")},
-                          {"owner", options.node_id}};
-    const auto action = parse_incident_action(body.at("action").get<std::string>());
-    try {
-      if (!action) throw Error(ErrorCode::kBadRequest, "unknown action", "action");
-      const auto applied =
-          incidents.act(actor, body.at("incident"), *action, body.value("note", ""));
-      result["ok"] = true;
-      result["version"] = applied.incident.version;
-    } catch (const Error& e) {
-      result["ok"] = false;
-      result["code"] = code_name(e.code());
-      result["reason"] = e.what();
-    }
-    // The answer travels back up the log to the node that sent the command.
-    writes.run(
-        [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
   }
 
   nlohmann::json uplink_state() const {
@@ -225,6 +171,7 @@ struct Node::Impl {
     if (ticker.joinable()) ticker.join();
     uplink_to_poke = nullptr;
     if (uplink) uplink->stop();
+    if (command_client) command_client->cancel();
     server.stop();
     writes.stop();
   }
@@ -297,6 +244,7 @@ struct Node::Impl {
   bool stopping = false;
   std::thread ticker;
   std::unique_ptr<federation::Uplink> uplink;
+  std::unique_ptr<federation::PeerClient> command_client;
   std::atomic<federation::Uplink*> uplink_to_poke{nullptr};  // read by the writer thread
 };
 

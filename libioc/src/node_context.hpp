@@ -26,6 +26,15 @@ struct NodeContext {
   Metrics& metrics;
   const Authorizer& authorizer;
   federation::PolicyState& policies;  ///< the policy set in force (authority, sharing, escalation)
+  /// Sends a command to the parent (POST /federation/v1/commands) for an incident owned above;
+  /// empty when this node has no link up. Returns the parent's status and body (status 0 when it
+  /// could not be reached, with the reason in `error`).
+  struct PeerAnswer {
+    int status = 0;
+    std::string body;
+    std::string error;
+  };
+  std::function<PeerAnswer(const std::string& body)> command_up = {};
   /// Called after commit when something was queued for a child (wakes its long-poll).
   std::function<void(const std::string& child)> outbox_appended = {};
 };

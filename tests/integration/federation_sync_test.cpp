@@ -5,77 +5,12 @@
 #include <regex>
 #include <thread>
 
+#include "city_and_district.hpp"
 #include "ioc/federation/request_signing.hpp"
 #include "ioc/time.hpp"
-#include "running_node.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
-
-namespace {
-
-/// The city on a fixed port (so the district can find it again after a restart) and its north
-/// district, each with its own data directory, tokens and key.
-struct CityAndDistrict {
-  CityAndDistrict() : city_port(free_port()) {
-    federation = write_test_federation(dir.path());
-    // Point the federation file at the city's real port before either node reads it.
-    const std::string text =
-        std::regex_replace(read_file(federation), std::regex("http://127.0.0.1:1\""),
-                           "http://127.0.0.1:" + std::to_string(city_port) + "\"");
-    write_file(federation, text);
-    city = std::make_unique<NodeProcess>(
-        federation, "city", dir / "city",
-        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(city_port), "--key",
-                                 dir / "keys/city.key"});
-    north = std::make_unique<NodeProcess>(
-        federation, "city/north", dir / "north",
-        std::vector<std::string>{"--key", dir / "keys/city_north.key"});
-    city_token = issue(dir / "city", "admin");
-    north_token = issue(dir / "north", "admin");
-    city->start();
-    north->start();
-  }
-
-  HttpClient at_city() const { return HttpClient(city->port(), city_token); }
-  HttpClient at_north() const { return HttpClient(north->port(), north_token); }
-
-  std::int64_t city_count(const std::string& metric) const {
-    const auto res = at_city().get("/api/v1/summary?window=7d&metrics=" + metric);
-    if (res.status != 200) return -1;
-    const auto m = res.json()["metrics"];
-    return m.contains(metric) ? m[metric]["count"].get<std::int64_t>() : 0;
-  }
-
-  /// Waits (bounded) until the city counts `expected` rows of `metric`; returns what it counts.
-  std::int64_t wait_for_city_count(const std::string& metric, std::int64_t expected,
-                                   int seconds = 20) const {
-    std::int64_t seen = -1;
-    for (int i = 0; i < seconds * 20 && seen != expected; ++i) {
-      seen = city_count(metric);
-      if (seen != expected) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return seen;
-  }
-
-  int ingest(const std::string& metric, int rows, const std::string& source) const {
-    std::vector<double> values(static_cast<std::size_t>(rows));
-    for (int i = 0; i < rows; ++i) values[static_cast<std::size_t>(i)] = i % 97;
-    const auto now = ioc::SystemClock().now();
-    return at_north()
-        .post("/api/v1/observations",
-              observations(metric, "city/north", values, now - 60'000, 1, source))
-        .status;
-  }
-
-  TempDir dir;
-  int city_port;
-  std::string federation;
-  std::unique_ptr<NodeProcess> city, north;
-  std::string city_token, north_token;
-};
-
-}  // namespace
 
 TEST_CASE("a district's data reaches the city's summary once, with the child's link state",
           "[integration][sync]") {

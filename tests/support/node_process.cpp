@@ -79,6 +79,10 @@ int NodeProcess::stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void NodeProcess::signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
 void NodeProcess::kill_hard() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);

@@ -23,6 +23,8 @@ class NodeProcess {
   void start();
   /// SIGTERM and wait; returns the exit code.
   int stop();
+  /// Sends `sig` (e.g. SIGHUP) without waiting.
+  void signal(int sig);
   /// SIGKILL and wait: a crash.
   void kill_hard();
   bool running() const { return pid_ > 0; }

@@ -1,0 +1,97 @@
+#include "down_handler.hpp"
+
+#include "ioc/error.hpp"
+#include "json_codec.hpp"
+
+namespace ioc::federation {
+
+using nlohmann::json;
+
+void DownHandler::operator()(const std::string& type, const json& body) {
+  if (type == "command")
+    command(body);
+  else if (type == "incident")
+    incident(body);
+}
+
+void DownHandler::pass_down(const std::string& toward, const std::string& type, const json& body) {
+  const std::string via = ctx_.federation.child_toward(ctx_.node_id, toward);
+  ctx_.writes.run(
+      [&](WriteContext& w) { w.writer.append_outbox(via, type, ctx_.clock.now(), body.dump()); });
+  waiters_.notify(via);
+}
+
+void DownHandler::command(const json& body) {
+  const bool well_formed =
+      body.is_object() && body.contains("owner") && body["owner"].is_string() &&
+      body.contains("incident") && body["incident"].is_string() && body.contains("action") &&
+      body["action"].is_string() && body.contains("actor") && body["actor"].is_object() &&
+      body["actor"].value("name", json()).is_string() &&
+      body["actor"].value("role", json()).is_string() &&
+      body["actor"].value("node", json()).is_string() && body.contains("id");
+  const TimeMs now = ctx_.clock.now();
+  if (!well_formed) {
+    const json result{{"command", body.value("id", json(nullptr))},
+                      {"owner", ctx_.node_id},
+                      {"ok", false},
+                      {"code", "bad_request"},
+                      {"reason", "malformed command"}};
+    ctx_.writes.run(
+        [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
+    return;
+  }
+  const std::string owner = body.at("owner");
+  if (owner != ctx_.node_id) {
+    if (ctx_.federation.in_subtree(owner, ctx_.node_id)) pass_down(owner, "command", body);
+    return;  // not ours to pass on
+  }
+  // This node owns the incident: it decides by its own authority, as for a local operator.
+  const auto& who = body.at("actor");
+  const Actor actor{who.at("name"),
+                    parse_role(who.at("role").get<std::string>()).value_or(Role::kViewer),
+                    who.at("node")};
+  json result{{"command", body.at("id")},
+              {"incident", body.at("incident")},
+              {"action", body.at("action")},
+              {"owner", ctx_.node_id}};
+  const auto action = parse_incident_action(body.at("action").get<std::string>());
+  try {
+    if (!action) throw Error(ErrorCode::kBadRequest, "unknown action", "action");
+    const auto applied =
+        incidents_.act(actor, body.at("incident"), *action, body.value("note", ""));
+    result["ok"] = true;
+    result["version"] = applied.incident.version;
+  } catch (const Error& e) {
+    result["ok"] = false;
+    result["code"] = code_name(e.code());
+    result["reason"] = e.what();
+  }
+  // The answer travels back up the log to the node that sent the command.
+  ctx_.writes.run(
+      [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
+}
+
+void DownHandler::incident(const json& body) {
+  Incident i;
+  AuditEntry change;
+  try {
+    i = codec::incident_from_json(body);
+    change = codec::audit_entry_from_json(body.at("change"));
+  } catch (const std::exception&) {
+    ctx_.metrics.events_quarantined++;  // malformed: set aside, never retried
+    return;
+  }
+  if (!ctx_.federation.find(i.origin) || !ctx_.federation.in_subtree(i.origin, ctx_.node_id)) {
+    ctx_.metrics.events_quarantined++;  // not meant for this subtree
+    return;
+  }
+  ctx_.writes.run([&](WriteContext& w) {
+    if (w.writer.apply_incident_version(i, change)) {
+      const std::string live = json{{"type", "incident"}, {"data", body}}.dump();
+      w.after_commit.push_back([this, live] { ctx_.events.publish(live); });
+    }
+  });
+  if (i.origin != ctx_.node_id) pass_down(i.origin, "incident", body);
+}
+
+}  // namespace ioc::federation

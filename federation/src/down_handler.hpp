@@ -1,0 +1,37 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "incident_service.hpp"
+#include "node_context.hpp"
+#include "outbox_waiters.hpp"
+
+namespace ioc::federation {
+
+/// What a node's parent queued for it, taken in order from the long-poll:
+/// - "command": an action on an incident this node or its subtree owns. The owner decides by its
+///   own policies and applies it; the answer goes back up the log as a "command-result". A
+///   command for an owner further down is queued for the next child on the way.
+/// - "incident": a version of an incident owned above whose origin is this node or lies below it.
+///   It is stored (if newer) and passed on toward the origin; it does not go back up.
+/// A malformed entry is answered or counted as set aside rather than retried; only a failure to
+/// write throws, so the link asks for the entry again later.
+class DownHandler {
+ public:
+  DownHandler(NodeContext& ctx, IncidentService& incidents, OutboxWaiters& waiters)
+      : ctx_(ctx), incidents_(incidents), waiters_(waiters) {}
+  void operator()(const std::string& type, const nlohmann::json& body);
+
+ private:
+  void command(const nlohmann::json& body);
+  void incident(const nlohmann::json& body);
+  void pass_down(const std::string& toward, const std::string& type, const nlohmann::json& body);
+
+  NodeContext& ctx_;
+  IncidentService& incidents_;
+  OutboxWaiters& waiters_;
+};
+
+}  // namespace ioc::federation

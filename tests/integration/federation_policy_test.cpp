@@ -1,0 +1,200 @@
+// Authority and Sharing enforced by real nodes: the city and its north district under policies.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <thread>
+
+#include "city_and_district.hpp"
+
+using namespace ioc::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string kAuthority = R"(apiVersion: ioc/v1
+kind: Authority
+issuer: city
+grants:
+  - id: north-ops
+    to: [city/north]
+    actions: [view, acknowledge, dispatch, resolve, close, cancel]
+    domains: [flood, traffic]
+    area: grantee
+    maxSeverity: moderate
+  - id: north-ack
+    to: [city/north]
+    actions: [acknowledge]
+    domains: [flood]
+    area: grantee
+)";
+
+const std::string kSharing = R"(apiVersion: ioc/v1
+kind: Sharing
+rules:
+  - id: records-up
+    from: '*'
+    to: parent
+    data: [incidents, alerts]
+    granularity: raw
+  - id: north-readings-up
+    from: city/north
+    to: parent
+    data: [observations]
+    granularity: raw
+    redact: [source]
+)";
+
+struct Policed : CityAndDistrict {
+  Policed() : CityAndDistrict({{"authority.yaml", kAuthority}, {"sharing.yaml", kSharing}}) {}
+
+  json report(const std::string& domain, const std::string& severity) const {
+    const auto res = at_north().post(
+        "/api/v1/incidents",
+        {{"domain", domain}, {"severity", severity}, {"area", "city/north"}, {"title", "t"}});
+    REQUIRE(res.status == 201);
+    return res.json();
+  }
+
+  /// Waits (bounded) until `client` holds incident `id` at `version`; returns what it holds.
+  static json wait_for_version(HttpClient client, const std::string& id, int version) {
+    json held;
+    for (int i = 0; i < 200; ++i) {
+      const auto res = client.get("/api/v1/incidents/" + id);
+      if (res.status == 200) {
+        held = res.json();
+        if (held["version"] == version) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return held;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a district acts inside its delegation and is refused outside it with the reason",
+          "[integration][policy]") {
+  Policed f;
+  // Inside: a moderate flood in its own area; the district owns it and the audit names the grant.
+  const json mine = f.report("flood", "moderate");
+  CHECK(mine["owner"] == "city/north");
+  auto res = f.at_north().post("/api/v1/incidents/" + mine["id"].get<std::string>() + "/actions",
+                               {{"action", "dispatch"}});
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["history"].back()["grant"] == "north-ops");
+  // Outside: a minor health incident is not the district's; the city owns it and the district's
+  // action is refused with the failing condition.
+  const json health = f.report("health", "minor");
+  CHECK(health["owner"] == "city");
+  res = f.at_north().post("/api/v1/incidents/" + health["id"].get<std::string>() + "/actions",
+                          {{"action", "acknowledge"}});
+  CHECK(res.status == 403);
+  CHECK(res.json()["error"]["field"] == "domain");
+  CHECK_THAT(res.json()["error"]["message"].get<std::string>(),
+             Catch::Contains("'health' is not granted"));
+  // The node explains any decision to its admin.
+  res = f.at_north().get(
+      "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&area=city/north&severity="
+      "severe");
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["decision"] == "deny");
+  CHECK(res.json()["nearestMiss"]["grant"] == "north-ops");
+  CHECK(res.json()["nearestMiss"]["failed"] == json::array({"severity"}));
+  CHECK(f.at_north()
+            .get("/admin/v1/authorize?as=city/west&action=view&domain=flood&area=city&"
+                 "severity=minor")
+            .json()["error"]["field"] == "as");
+}
+
+TEST_CASE("a severe incident opened at a district is owned by the city, which acts on it",
+          "[integration][policy]") {
+  Policed f;
+  // 1. Dispatch authority for a severe flood is the city's: the city owns it from the start.
+  const json severe = f.report("flood", "severe");
+  const std::string id = severe["id"];
+  CHECK(severe["owner"] == "city");
+  CHECK(severe["origin"] == "city/north");
+  // 2. It reaches the city whole, whatever Sharing says about incidents.
+  CHECK(Policed::wait_for_version(f.at_city(), id, 1)["title"] == "t");
+  // 3. The district may acknowledge it (grant north-ack) but not change it itself: the command
+  //    goes up to the owner, which decides and answers with the new version.
+  auto res = f.at_north().post("/api/v1/incidents/" + id + "/actions",
+                               {{"action", "acknowledge"}, {"note", "crew on the way"}});
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["owner"] == "city");
+  CHECK(res.json()["status"] == "acknowledged");
+  CHECK(res.json()["version"] == 2);
+  const json at_city = f.at_city().get("/api/v1/incidents/" + id).json();
+  CHECK(at_city["version"] == 2);
+  CHECK(at_city["history"].back()["grant"] == "north-ack");
+  CHECK(at_city["history"].back()["actor"] == "admin-test@city/north");
+  // 4. A dispatch by the district is refused by its own authority before anything is sent.
+  res = f.at_north().post("/api/v1/incidents/" + id + "/actions", {{"action", "dispatch"}});
+  CHECK(res.status == 403);
+  CHECK(res.json()["error"]["field"] == "severity");
+  // 5. The city dispatches; the version travels down to the origin.
+  res = f.at_city().post("/api/v1/incidents/" + id + "/actions", {{"action", "dispatch"}});
+  REQUIRE(res.status == 200);
+  const json at_north = Policed::wait_for_version(f.at_north(), id, 3);
+  CHECK(at_north["status"] == "dispatched");
+  CHECK(at_north["owner"] == "city");
+}
+
+TEST_CASE("a command up while the owner is unreachable is refused with 503",
+          "[integration][policy]") {
+  Policed f;
+  const json severe = f.report("flood", "severe");
+  f.city->stop();
+  const auto res =
+      f.at_north().post("/api/v1/incidents/" + severe["id"].get<std::string>() + "/actions",
+                        {{"action", "acknowledge"}});
+  CHECK(res.status == 503);
+  CHECK_THAT(res.json()["error"]["message"].get<std::string>(),
+             Catch::Contains("the owner 'city' could not be reached"));
+}
+
+TEST_CASE("a reload refuses a bad policy set and keeps the old one, a good one takes effect",
+          "[integration][policy]") {
+  Policed f;
+  const std::string version = f.at_north().get("/api/v1/federation").json()["policyVersion"];
+  // 1. A broken file: refused with file:line:col; the old set stays in force.
+  write_file(f.dir / "authority.yaml", kAuthority + "    colour: red\n");
+  auto res = f.at_north().post("/admin/v1/policies/reload", json::object());
+  CHECK(res.status == 400);
+  CHECK_THAT(res.json()["error"]["message"].get<std::string>(),
+             Catch::Contains("authority.yaml:16:5: error: grants[1].colour: unknown key"));
+  CHECK(f.at_north().get("/api/v1/federation").json()["policyVersion"] == version);
+  const json flood = f.report("flood", "minor");
+  // 2. A set whose north-ops grant expired: the same action is now refused.
+  std::string expired = kAuthority;
+  expired.replace(expired.find("    maxSeverity: moderate\n"), 26,
+                  "    maxSeverity: moderate\n    validUntil: 2020-01-01T00:00:00Z\n");
+  write_file(f.dir / "authority.yaml", expired);
+  res = f.at_north().post("/admin/v1/policies/reload", json::object());
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["changed"] == true);
+  res = f.at_north().post("/api/v1/incidents/" + flood["id"].get<std::string>() + "/actions",
+                          {{"action", "dispatch"}});
+  CHECK(res.status == 403);
+  CHECK_THAT(res.json()["error"]["message"].get<std::string>(), Catch::Contains("validUntil"));
+  // 3. SIGHUP reloads too: the file is unchanged, so the same version, and the log says so.
+  f.north->signal(SIGHUP);
+  std::string log;
+  for (int i = 0; i < 100 && log.find("SIGHUP: policies reloaded") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log = f.north->log();
+  }
+  CHECK_THAT(log, Catch::Contains("(unchanged)"));
+}
+
+TEST_CASE("raw sharing sends a district's rows up, redacted; aggregate-only data does not",
+          "[integration][policy]") {
+  Policed f;
+  REQUIRE(f.ingest("rain", 5, "gauge-12") == 202);
+  CHECK(f.wait_for_city_count("rain", 5) == 5);
+  const auto rows = f.at_city().get("/api/v1/observations?metric=rain&area=city/north").json();
+  REQUIRE(rows["items"].size() == 5);
+  CHECK(rows["items"][0]["source"] == "redacted");
+  // The city's own rows and the district's are counted once in its summary.
+  CHECK(f.city_count("rain") == 5);
+}
