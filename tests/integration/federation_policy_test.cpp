@@ -187,7 +187,7 @@ TEST_CASE("a reload refuses a bad policy set and keeps the old one, a good one t
   CHECK_THAT(log, Catch::Contains("(unchanged)"));
 }
 
-TEST_CASE("raw sharing sends a district's rows up, redacted; aggregate-only data does not",
+TEST_CASE("raw sharing sends a district's rows up, redacted, and counts them once",
           "[integration][policy]") {
   Policed f;
   REQUIRE(f.ingest("rain", 5, "gauge-12") == 202);
