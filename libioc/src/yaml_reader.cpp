@@ -47,7 +47,9 @@ MapReader::MapReader(std::string file, const YAML::Node& node, std::string path)
   if (!node_.IsMap()) fail(file_, node_, path_, "expected a mapping, got " + describe(node_));
   std::set<std::string> seen;
   for (const auto& kv : node_) {
-    const auto key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar())
+      fail(file_, kv.first, path_, "a key must be a plain string, got " + describe(kv.first));
+    const auto key = kv.first.Scalar();
     if (!seen.insert(key).second) fail(file_, kv.first, key_path(key), "duplicate key");
   }
 }

@@ -26,3 +26,10 @@ TEST_CASE("the map reader takes a string or a list and reports unread keys", "[y
     CHECK(e.field() == "node.extra");
   }
 }
+
+TEST_CASE("a key that is not a plain string is an error, not a crash", "[yaml]") {
+  // Found by the policy loader fuzzer: a complex key ("? - ...") threw from inside yaml-cpp.
+  const YAML::Node doc = YAML::Load("? - id: x\n: 1\n");
+  CHECK_THROWS_WITH(yaml::MapReader("f.yaml", doc, "grants"),
+                    Catch::Contains("f.yaml:1:3: error: grants: a key must be a plain string"));
+}
