@@ -12,6 +12,8 @@ void DownHandler::operator()(const std::string& type, const json& body) {
     command(body);
   else if (type == "incident")
     incident(body);
+  else if (type == "notice")
+    notice(body);
 }
 
 void DownHandler::pass_down(const std::string& toward, const std::string& type, const json& body) {
@@ -69,6 +71,30 @@ void DownHandler::command(const json& body) {
   // The answer travels back up the log to the node that sent the command.
   ctx_.writes.run(
       [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
+}
+
+void DownHandler::notice(const json& body) {
+  Incident i;
+  AuditEntry change;
+  std::string target;
+  try {
+    target = body.at("targets").at(0).get<std::string>();
+    i = codec::incident_from_json(body.at("incident"));
+    change = codec::audit_entry_from_json(body.at("incident").at("change"));
+  } catch (const std::exception&) {
+    ctx_.metrics.events_quarantined++;
+    return;
+  }
+  if (target != ctx_.node_id) {
+    if (ctx_.federation.find(target) && ctx_.federation.in_subtree(target, ctx_.node_id))
+      pass_down(target, "notice", body);
+    return;
+  }
+  ctx_.writes.run([&](WriteContext& w) {
+    w.writer.apply_incident_version(i, change);
+    const std::string live = json{{"type", "notice"}, {"data", body.at("incident")}}.dump();
+    w.after_commit.push_back([this, live] { ctx_.events.publish(live); });
+  });
 }
 
 void DownHandler::incident(const json& body) {

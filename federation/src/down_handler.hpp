@@ -16,6 +16,8 @@ namespace ioc::federation {
 ///   command for an owner further down is queued for the next child on the way.
 /// - "incident": a version of an incident owned above whose origin is this node or lies below it.
 ///   It is stored (if newer) and passed on toward the origin; it does not go back up.
+/// - "notice": an incident an Escalation rule notifies a node of; kept by the node it names,
+///   passed on toward it by the others.
 /// A malformed entry is answered or counted as set aside rather than retried; only a failure to
 /// write throws, so the link asks for the entry again later.
 class DownHandler {
@@ -27,6 +29,7 @@ class DownHandler {
  private:
   void command(const nlohmann::json& body);
   void incident(const nlohmann::json& body);
+  void notice(const nlohmann::json& body);
   void pass_down(const std::string& toward, const std::string& type, const nlohmann::json& body);
 
   NodeContext& ctx_;

@@ -42,8 +42,36 @@ void take_buckets(NodeContext& ctx, const std::string& origin, const json& body,
   for (const auto& [key, bytes] : taken) pending[key] = *bytes;
 }
 
-void apply(NodeContext& ctx, WriteContext& w, const std::string& type, const json& body) {
-  if (type == "incident") {
+// A notice for `targets`: kept here if this node is one, turned down toward targets below this
+// node that the sending child's subtree does not hold (this node is their lowest common ancestor
+// with the sender); the relay up the log carries it on toward the others.
+void take_notice(NodeContext& ctx, WriteContext& w, const std::string& caller, const json& body) {
+  const json& head = body.at("incident");
+  const Incident incident = codec::incident_from_json(head);
+  const AuditEntry change = codec::audit_entry_from_json(head.at("change"));
+  for (const auto& t : body.at("targets")) {
+    const std::string target = t.get<std::string>();
+    if (target == ctx.node_id) {
+      w.writer.apply_incident_version(incident, change);
+      const std::string live = json{{"type", "notice"}, {"data", head}}.dump();
+      w.after_commit.push_back([&ctx, live] { ctx.events.publish(live); });
+    } else if (ctx.federation.find(target) && ctx.federation.in_subtree(target, ctx.node_id) &&
+               !ctx.federation.in_subtree(target, caller)) {
+      const std::string via = ctx.federation.child_toward(ctx.node_id, target);
+      w.writer.append_outbox(via, "notice", change.at,
+                             json{{"targets", {target}}, {"incident", head}}.dump());
+      w.after_commit.push_back([&ctx, via] {
+        if (ctx.outbox_appended) ctx.outbox_appended(via);
+      });
+    }
+  }
+}
+
+void apply(NodeContext& ctx, WriteContext& w, const std::string& caller, const std::string& type,
+           const json& body) {
+  if (type == "notice") {
+    take_notice(ctx, w, caller, body);
+  } else if (type == "incident") {
     const Incident incident = codec::incident_from_json(body);
     const AuditEntry change = codec::audit_entry_from_json(body.at("change"));
     if (w.writer.apply_incident_version(incident, change)) {
@@ -116,7 +144,7 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
         w.writer.savepoint([&] { w.writer.insert_observations(rows); });
         for (auto& [key, bytes] : these) pending[key] = std::move(bytes);
       } else
-        w.writer.savepoint([&] { apply(ctx, w, type, body); });
+        w.writer.savepoint([&] { apply(ctx, w, caller, type, body); });
     } catch (const std::exception& ex) {
       // Set aside and reported; it counts as received so it never blocks what follows.
       w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump());

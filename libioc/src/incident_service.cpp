@@ -194,15 +194,9 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
     if (const auto why = transition_error(i.status, action); !why.empty())
       throw Error(ErrorCode::kConflict, why, "action");
     if (action == IncidentAction::kEscalate) {
-      const NodeConfig* self = ctx_.federation.find(ctx_.node_id);
-      if (!self || !self->parent)
-        throw Error(ErrorCode::kConflict,
-                    "cannot escalate: '" + ctx_.node_id + "' is the root; no node above it",
-                    "action");
-      throw Error(
-          ErrorCode::kUnavailable,
-          "cannot escalate to '" + *self->parent + "': this node has no federation link running",
-          "action");
+      escalate_in(w, i, actor.name + "@" + actor.node, note, d.grant);
+      out = ActResult{i, "", ""};
+      return;
     }
     i.status = *target_status(action);
     i.version += 1;
@@ -215,6 +209,87 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
     out = ActResult{i, "", ""};
   });
   return out;
+}
+
+void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string& actor,
+                                const std::string& grant, const std::vector<std::string>& targets) {
+  i.version += 1;
+  i.updated = ctx_.clock.now();
+  std::string named;
+  for (const auto& t : targets) named += (named.empty() ? "" : ", ") + t;
+  AuditEntry entry{i.updated, actor, "notify", "to " + named, grant, i.version};
+  record(w, i, entry, false);
+  i.history.push_back(entry);
+  // A notice reaches each target whatever Sharing says: down from here for targets below this
+  // node, up the log for the others (the lowest common ancestor turns it down toward them).
+  codec::json notice{{"targets", targets}, {"incident", codec::incident_head(i)}};
+  notice["incident"]["change"] = codec::to_json(entry);
+  std::vector<std::string> up, woken;
+  for (const auto& t : targets) {
+    if (t == ctx_.node_id) continue;
+    if (!ctx_.federation.in_subtree(t, ctx_.node_id)) {
+      up.push_back(t);
+      continue;
+    }
+    const std::string via = ctx_.federation.child_toward(ctx_.node_id, t);
+    codec::json one = notice;
+    one["targets"] = {t};
+    w.writer.append_outbox(via, "notice", i.updated, one.dump());
+    woken.push_back(via);
+  }
+  if (!up.empty()) {
+    notice["targets"] = up;
+    w.writer.append_event("notice", i.updated, notice.dump());
+  }
+  w.after_commit.push_back([this, woken] {
+    for (const auto& via : woken)
+      if (ctx_.outbox_appended) ctx_.outbox_appended(via);
+  });
+}
+
+std::string IncidentService::escalation_target(const Incident& i) const {
+  const auto engine = ctx_.policies.engine();
+  if (engine->has_authority())
+    return engine->escalation_target(ctx_.node_id, i.domain, i.area, i.severity, ctx_.clock.now());
+  const NodeConfig* self = ctx_.federation.find(ctx_.node_id);
+  return self && self->parent ? *self->parent : std::string();
+}
+
+void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::string& actor,
+                                  const std::string& note, const std::string& grant) {
+  const std::string target = escalation_target(i);
+  if (target.empty())
+    throw Error(ErrorCode::kConflict,
+                "cannot escalate: '" + ctx_.node_id + "' is the root; no node above it", "action");
+  // Ownership moves up; the new version travels whole to the new owner (it is owned above now).
+  i.owner = target;
+  i.version += 1;
+  i.updated = ctx_.clock.now();
+  AuditEntry entry{i.updated,  actor,
+                   "escalate", note.empty() ? "to " + target : note + " (to " + target + ")",
+                   grant,      i.version};
+  record(w, i, entry, false);
+  i.history.push_back(entry);
+  // The alert that opened it gets a CAP Update saying where it went; the alert itself stays the
+  // active one until its Cancel.
+  if (i.alert_id.empty()) return;
+  const auto original = ctx_.store.alert(i.alert_id);
+  if (!original) return;
+  Alert update = *original;
+  update.identifier = "ioc-" + crypto::random_hex(10);
+  update.sender = ctx_.node_id;
+  update.sent = i.updated;
+  update.msg_type = CapMsgType::kUpdate;
+  update.severity = std::max(update.severity, i.severity);
+  update.headline = "Escalated to " + target + ": " + original->headline;
+  update.references = {original->sender + "," + original->identifier + "," +
+                       format_rfc3339(original->sent)};
+  update.active = false;
+  w.writer.insert_alert(update);
+  const codec::json body = codec::to_json(update);
+  w.writer.append_event("alert", i.updated, body.dump());
+  const std::string live = codec::json{{"type", "alert"}, {"data", body}}.dump();
+  w.after_commit.push_back([this, live] { ctx_.events.publish(live); });
 }
 
 }  // namespace ioc

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "ioc/authorizer.hpp"
 #include "node_context.hpp"
@@ -46,6 +47,18 @@ class IncidentService {
   ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
                 const std::string& note);
 
+  /// Escalates inside a running write job: ownership moves to the nearest ancestor whose
+  /// authority covers dispatching it (the parent without Authority policies), the version is
+  /// recorded and travels to the new owner, and the alert that opened it gets a CAP Update.
+  /// Throws Error(kConflict) at the root.
+  void escalate_in(WriteContext& w, Incident& incident, const std::string& actor,
+                   const std::string& note, const std::string& grant);
+
+  /// Records that `targets` were notified of the incident (an audit entry, a new version) and
+  /// sends each a "notice" carrying the incident, down the tree or up the log toward it.
+  void notify_in(WriteContext& w, Incident& incident, const std::string& actor,
+                 const std::string& grant, const std::vector<std::string>& targets);
+
   /// The status an action leads to; nullopt for actions that do not change status (escalate).
   static std::optional<IncidentStatus> target_status(IncidentAction action);
   /// Why `action` is not possible from `from`, or empty if it is (forward steps may skip states).
@@ -56,6 +69,7 @@ class IncidentService {
   /// A command for the owner of `i`, as it travels over the federation.
   nlohmann::json command(const Actor& actor, const Incident& i, IncidentAction action,
                          const std::string& note) const;
+  std::string escalation_target(const Incident& i) const;
   ActResult ask_owner_above(const Actor& actor, const Incident& i, IncidentAction action,
                             const std::string& note);
   NodeContext& ctx_;

@@ -8,6 +8,7 @@
 #include "api_router.hpp"
 #include "crypto_util.hpp"
 #include "down_handler.hpp"
+#include "escalation_monitor.hpp"
 #include "http_server.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
@@ -103,6 +104,7 @@ struct Node::Impl {
         tokens(store, options.node_id),
         waiters(store),
         ingest(ctx, incidents),
+        escalations(ctx, incidents),
         router(ctx,
                ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers,
                                    [this] { return uplink_state(); }, waiters},
@@ -126,6 +128,7 @@ struct Node::Impl {
     }
     const auto port = server.start();
     ticker = std::thread([this] { publish_summaries(); });
+    escalation_ticker = std::thread([this] { check_escalations(); });
     const NodeConfig* self = federation.find(options.node_id);
     if (self->parent && key) {
       // The child opens the link: the parent never needs to reach it.
@@ -169,11 +172,27 @@ struct Node::Impl {
     }
     ticker_wake.notify_all();
     if (ticker.joinable()) ticker.join();
+    if (escalation_ticker.joinable()) escalation_ticker.join();
     uplink_to_poke = nullptr;
     if (uplink) uplink->stop();
     if (command_client) command_client->cancel();
     server.stop();
     writes.stop();
+  }
+
+  // Escalation rules are timers on open incidents: checked every escalation_interval.
+  void check_escalations() {
+    std::unique_lock lock(ticker_mutex);
+    while (!ticker_wake.wait_for(lock, std::chrono::milliseconds(options.escalation_interval),
+                                 [this] { return stopping; })) {
+      lock.unlock();
+      try {
+        escalations.run_once();
+      } catch (const std::exception&) {
+        // A failed check (a full write queue, a store error) is retried at the next tick.
+      }
+      lock.lock();
+    }
   }
 
   // Stream clients get the node's recent summary every summary_interval, if anyone listens.
@@ -238,11 +257,13 @@ struct Node::Impl {
   TokenService tokens;
   federation::OutboxWaiters waiters;
   ObservationIngest ingest;
+  federation::EscalationMonitor escalations;
   ApiRouter router;
   std::mutex ticker_mutex;
   std::condition_variable ticker_wake;
   bool stopping = false;
   std::thread ticker;
+  std::thread escalation_ticker;
   std::unique_ptr<federation::Uplink> uplink;
   std::unique_ptr<federation::PeerClient> command_client;
   std::atomic<federation::Uplink*> uplink_to_poke{nullptr};  // read by the writer thread

@@ -13,10 +13,12 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: iocd --federation FILE --node ID [--data DIR] [--listen HOST:PORT] [--key FILE]\n"
-    "            [--body-limit BYTES] [--threads N] [--summary-interval DURATION] [--power-safe]\n"
+    "            [--body-limit BYTES] [--threads N] [--summary-interval DURATION]\n"
+    "            [--escalation-interval DURATION] [--power-safe]\n"
     "  --data DIR          data directory (default: ./data/NODE)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --summary-interval  how often stream clients get the summary (default 10s)\n"
+    "  --escalation-interval  how often Escalation rules are checked (default 5s)\n"
     "  --power-safe        make every commit survive power loss, not only a crash (slower)\n";
 
 // Written once the node serves, so scripts and tests can find an ephemeral port.
@@ -30,10 +32,10 @@ void write_port_file(const std::string& data_dir, std::uint16_t port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ioc::cli::Args args(
-      argc, argv, 1,
-      {"federation", "node", "data", "listen", "key", "body-limit", "threads", "summary-interval"},
-      {"power-safe", "help"});
+  ioc::cli::Args args(argc, argv, 1,
+                      {"federation", "node", "data", "listen", "key", "body-limit", "threads",
+                       "summary-interval", "escalation-interval"},
+                      {"power-safe", "help"});
   if (args.flag("help")) {
     std::cout << kUsage;
     return 0;
@@ -67,10 +69,14 @@ int main(int argc, char** argv) {
       if (!d || *d <= 0) throw std::invalid_argument("summary-interval");
       options.summary_interval = *d;
     }
+    if (auto v = args.get("escalation-interval")) {
+      const auto d = ioc::parse_duration(*v);
+      if (!d || *d <= 0) throw std::invalid_argument("escalation-interval");
+      options.escalation_interval = *d;
+    }
   } catch (const std::exception&) {
-    std::cerr
-        << "iocd: --body-limit and --threads take whole numbers, --summary-interval a duration "
-           "such as 10s\n";
+    std::cerr << "iocd: --body-limit and --threads take whole numbers, --summary-interval and "
+                 "--escalation-interval a duration such as 10s\n";
     return 2;
   }
   try {

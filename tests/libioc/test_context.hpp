@@ -3,6 +3,7 @@
 // A NodeContext over a real store in a temp dir, for unit tests of the node's services.
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "node_context.hpp"
@@ -26,13 +27,29 @@ class ManualClock final : public Clock {
   TimeMs t = 1761552000000;  // 2025-10-27T08:00:00Z
 };
 
+/// The test federation with `policies` ((file name, text) pairs) written beside it and listed.
+inline std::string write_federation_with(
+    const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& policies) {
+  const std::string path = write_test_federation(dir.path());
+  if (policies.empty()) return path;
+  std::string list = "policies:\n";
+  for (const auto& [name, text] : policies) {
+    write_file(dir / name, text);
+    list += "  - " + name + "\n";
+  }
+  write_file(path, read_file(path) + list);
+  return path;
+}
+
 struct TestContext {
-  explicit TestContext(const std::string& node = "city", std::unique_ptr<Authorizer> a = nullptr)
-      : authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
+  explicit TestContext(const std::string& node = "city", std::unique_ptr<Authorizer> a = nullptr,
+                       const std::vector<std::pair<std::string, std::string>>& policy_files = {})
+      : fed(load_federation(write_federation_with(dir, policy_files))),
+        authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
         ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
 
   TempDir dir;
-  FederationConfig fed = load_federation(write_test_federation(dir.path()));
+  FederationConfig fed;
   NodeLocalConfig local = load_node_config(fed, "city");
   Store store{{dir / "ioc.db"}};
   WriteQueue writes{store, {}};

@@ -24,6 +24,7 @@ struct NodeOptions {
   bool power_safe = false;  ///< commits survive power loss (synchronous=FULL), not only crashes
   int threads = 2;          ///< HTTP I/O threads
   TimeMs summary_interval = 10'000;        ///< how often stream clients get the 15-minute summary
+  TimeMs escalation_interval = 5'000;      ///< how often Escalation rules are checked
   std::shared_ptr<const Clock> clock;      ///< defaults to the system clock
   std::unique_ptr<Authorizer> authorizer;  ///< defaults to local operators only
 };
