@@ -198,3 +198,63 @@ TEST_CASE("raw sharing sends a district's rows up, redacted, and counts them onc
   // The city's own rows and the district's are counted once in its summary.
   CHECK(f.city_count("rain") == 5);
 }
+
+TEST_CASE("escalation rules move an unacknowledged flood to the city and notify the health centre",
+          "[integration][policy]") {
+  const std::string rules = R"(apiVersion: ioc/v1
+kind: Escalation
+rules:
+  - id: flood-late
+    when: {domain: flood, severityAtLeast: severe, unacknowledgedFor: 1s}
+    action: escalate
+  - id: fire-to-health
+    when: {domain: fire-rescue}
+    action: notify
+    targets: [city/health]
+)";
+  CityAndDistrict f({{"sharing.yaml", kSharing}, {"escalation.yaml", rules}});
+  // The north district checks its rules often; the health centre runs too, linked to the city.
+  f.north->stop();
+  NodeProcess north(f.federation, "city/north", f.dir / "north",
+                    {"--key", f.dir / "keys/city_north.key", "--escalation-interval", "100ms"});
+  north.start();
+  NodeProcess health(f.federation, "city/health", f.dir / "health",
+                     {"--key", f.dir / "keys/city_health.key"});
+  const std::string health_token = issue(f.dir / "health", "viewer");
+  health.start();
+  HttpClient at_north(north.port(), f.north_token);
+  // 1. Without Authority policies the reporter owns it; a second later nobody has acknowledged
+  //    it, so it goes up to the parent, the city, which becomes its single writer.
+  auto res = at_north.post("/api/v1/incidents", {{"domain", "flood"},
+                                                 {"severity", "severe"},
+                                                 {"area", "city/north"},
+                                                 {"title", "Cam Le dyke overtopping"}});
+  REQUIRE(res.status == 201);
+  const std::string flood = res.json()["id"];
+  CHECK(res.json()["owner"] == "city/north");
+  const json at_city = Policed::wait_for_version(f.at_city(), flood, 2);
+  CHECK(at_city["owner"] == "city");
+  CHECK(at_city["history"].back()["action"] == "escalate");
+  CHECK(at_city["history"].back()["grant"] == "rule:flood-late");
+  // 2. The district, no longer the writer, asks the city, which decides: without Authority
+  //    policies only its own operators act on what it owns. Its operators can.
+  res = at_north.post("/api/v1/incidents/" + flood + "/actions", {{"action", "acknowledge"}});
+  CHECK(res.status == 403);
+  CHECK_THAT(res.json()["error"]["message"].get<std::string>(),
+             Catch::Contains("the owner 'city' answered: not allowed to acknowledge"));
+  res = f.at_city().post("/api/v1/incidents/" + flood + "/actions", {{"action", "acknowledge"}});
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["version"] == 3);
+  CHECK(Policed::wait_for_version(HttpClient(north.port(), f.north_token), flood, 3)["status"] ==
+        "acknowledged");
+  // 3. A fire at the district notifies the health centre, a sibling: up to the city, down to it.
+  res = at_north.post("/api/v1/incidents", {{"domain", "fire-rescue"},
+                                            {"severity", "minor"},
+                                            {"area", "city/north"},
+                                            {"title", "Market fire"}});
+  REQUIRE(res.status == 201);
+  const std::string fire = res.json()["id"];
+  const json seen = Policed::wait_for_version(HttpClient(health.port(), health_token), fire, 2);
+  CHECK(seen["title"] == "Market fire");
+  CHECK(seen["history"].back()["action"] == "notify");
+}
