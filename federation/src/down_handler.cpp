@@ -2,6 +2,7 @@
 
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
+#include "policy_distribution.hpp"
 
 namespace ioc::federation {
 
@@ -14,6 +15,8 @@ void DownHandler::operator()(const std::string& type, const json& body) {
     incident(body);
   else if (type == "notice")
     notice(body);
+  else if (type == "policy-update")
+    policy_update(body);
 }
 
 void DownHandler::pass_down(const std::string& toward, const std::string& type, const json& body) {
@@ -71,6 +74,19 @@ void DownHandler::command(const json& body) {
   // The answer travels back up the log to the node that sent the command.
   ctx_.writes.run(
       [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
+}
+
+void DownHandler::policy_update(const json& body) {
+  PolicyUpdate u;
+  try {
+    u = PolicyUpdate::from_json(body);
+    verify_update(ctx_.federation, u);
+  } catch (const Error&) {
+    ctx_.metrics.events_quarantined++;  // malformed or not signed by its issuer: set aside
+    return;
+  }
+  const std::string parent = *ctx_.federation.find(ctx_.node_id)->parent;
+  ctx_.writes.run([&](WriteContext& w) { take_policy_update(ctx_, w, u, parent); });
 }
 
 void DownHandler::notice(const json& body) {

@@ -18,6 +18,7 @@ namespace ioc::federation {
 ///   It is stored (if newer) and passed on toward the origin; it does not go back up.
 /// - "notice": an incident an Escalation rule notifies a node of; kept by the node it names,
 ///   passed on toward it by the others.
+/// - "policy-update": a runtime grant or revocation, checked and adopted, passed to the children.
 /// A malformed entry is answered or counted as set aside rather than retried; only a failure to
 /// write throws, so the link asks for the entry again later.
 class DownHandler {
@@ -30,6 +31,7 @@ class DownHandler {
   void command(const nlohmann::json& body);
   void incident(const nlohmann::json& body);
   void notice(const nlohmann::json& body);
+  void policy_update(const nlohmann::json& body);
   void pass_down(const std::string& toward, const std::string& type, const nlohmann::json& body);
 
   NodeContext& ctx_;

@@ -327,7 +327,7 @@ class Loader {
       for (std::size_t j = 0; j < out_.grants.size(); ++j)
         if (resolved[j] && held_by(out_.grants[j], g.issuer)) {
           auto why = wider_than(fed_, g, out_.grants[j]);
-          if (!nearest || check_order(why->key) > check_order(nearest->key)) nearest = why;
+          if (!nearest || widening_rank(why->key) > widening_rank(nearest->key)) nearest = why;
         }
       if (nearest)
         r.fail_at(nearest->key,
@@ -335,15 +335,6 @@ class Loader {
       r.fail_at("id", "grant '" + g.id + "': issuer '" + g.issuer +
                           "' holds no grant to delegate from (only the root grants on its own)");
     }
-  }
-
-  // Position of a key in wider_than's order of checks.
-  static int check_order(const std::string& key) {
-    static const char* const order[] = {"actions",   "domains",    "area", "maxSeverity",
-                                        "validFrom", "validUntil", "id",   "redelegate"};
-    for (int i = 0; i < 8; ++i)
-      if (key == order[i]) return i;
-    return -1;
   }
 
   static bool held_by(const Grant& g, const std::string& node) {
@@ -476,6 +467,14 @@ std::optional<Widening> wider_than(const FederationConfig& fed, const Grant& g, 
                                       " is above redelegate.depth " +
                                       std::to_string(p.redelegate_depth) + " - 1" + in};
   return std::nullopt;
+}
+
+int widening_rank(const std::string& key) {
+  static const char* const order[] = {"actions",   "domains",    "area", "maxSeverity",
+                                      "validFrom", "validUntil", "id",   "redelegate"};
+  for (int i = 0; i < 8; ++i)
+    if (key == order[i]) return i;
+  return -1;
 }
 
 PolicySet load_policies(const FederationConfig& federation) {

@@ -1,12 +1,21 @@
 #include "policy_state.hpp"
 
+#include <algorithm>
+
 #include "ioc/error.hpp"
 
 namespace ioc::federation {
 
 PolicyState::PolicyState(const FederationConfig& running)
-    : running_(running),
-      engine_(std::make_shared<const policy::Engine>(running, policy::load_policies(running))) {}
+    : running_(running), files_(policy::load_policies(running)) {
+  rebuild();
+}
+
+void PolicyState::rebuild() {
+  policy::PolicySet merged = files_;
+  merged.grants.insert(merged.grants.end(), runtime_.begin(), runtime_.end());
+  engine_ = std::make_shared<const policy::Engine>(running_, std::move(merged), revoked_);
+}
 
 std::shared_ptr<const policy::Engine> PolicyState::engine() const {
   std::lock_guard lock(mutex_);
@@ -29,10 +38,106 @@ std::string PolicyState::reload() {
                     ": error: nodes: the federation's nodes or parents changed; a reload changes "
                     "policies only, so restart the node to take a new tree",
                 "nodes");
-  auto next = std::make_shared<const policy::Engine>(running_, policy::load_policies(fresh));
+  auto files = policy::load_policies(fresh);
   std::lock_guard lock(mutex_);
-  engine_ = std::move(next);
+  files_ = std::move(files);
+  // Runtime grants stay only while they still lie inside their parent grant.
+  std::vector<policy::Grant> kept;
+  for (const auto& g : runtime_) {
+    const policy::Grant* parent = nullptr;
+    for (const auto& f : files_.grants)
+      if (f.id == g.parent) parent = &f;
+    for (const auto& r : kept)
+      if (r.id == g.parent) parent = &r;
+    if (g.parent.empty() || (parent && !policy::wider_than(running_, g, *parent)))
+      kept.push_back(g);
+  }
+  runtime_ = std::move(kept);
+  rebuild();
   return engine_->policies().version;
+}
+
+policy::Grant PolicyState::check_grant(policy::Grant g, TimeMs now) const {
+  const auto engine = this->engine();
+  const auto& set = engine->policies();
+  for (const auto& other : set.grants)
+    if (other.id == g.id)
+      throw Error(ErrorCode::kConflict, "id: a grant '" + g.id + "' already exists", "id");
+  if (!g.valid_from) g.valid_from = now;
+  if (!g.valid_until)
+    throw Error(ErrorCode::kBadRequest, "validUntil: required; a runtime grant ends within 30 days",
+                "validUntil");
+  if (*g.valid_until <= *g.valid_from)
+    throw Error(ErrorCode::kBadRequest, "validUntil: must be later than validFrom", "validUntil");
+  if (*g.valid_until > now + kMaxRuntimeGrant)
+    throw Error(ErrorCode::kForbidden,
+                "validUntil: a runtime grant must end within 30 days (by " +
+                    format_rfc3339(now + kMaxRuntimeGrant) + ")",
+                "validUntil");
+  if (g.issuer == running_.root()) return g;
+  std::optional<policy::Widening> nearest;
+  for (const auto& held : set.grants) {
+    if (std::find(held.to.begin(), held.to.end(), g.issuer) == held.to.end()) continue;
+    if (engine->revoked().count(held.id)) continue;
+    const auto why = policy::wider_than(running_, g, held);
+    if (!why) {
+      g.parent = held.id;
+      return g;
+    }
+    if (!nearest || policy::widening_rank(why->key) > policy::widening_rank(nearest->key))
+      nearest = why;
+  }
+  if (!nearest)
+    throw Error(ErrorCode::kForbidden, "'" + g.issuer + "' holds no grant to delegate from", "id");
+  throw Error(
+      ErrorCode::kForbidden,
+      nearest->key + ": the grant is wider than its issuer's authority: " + nearest->message,
+      nearest->key);
+}
+
+void PolicyState::check_revocation(const std::string& grant_id, const std::string& by) const {
+  const auto engine = this->engine();
+  const auto& grants = engine->policies().grants;
+  const auto find = [&grants](const std::string& id) -> const policy::Grant* {
+    for (const auto& g : grants)
+      if (g.id == id) return &g;
+    return nullptr;
+  };
+  const policy::Grant* g = find(grant_id);
+  if (!g) throw Error(ErrorCode::kNotFound, "grant: no grant '" + grant_id + "'", "grant");
+  if (by == running_.root()) return;
+  for (const policy::Grant* link = g; link;
+       link = link->parent.empty() ? nullptr : find(link->parent))
+    if (link->issuer == by) return;
+  throw Error(
+      ErrorCode::kForbidden,
+      "grant: '" + by + "' neither issued '" + grant_id + "' nor any grant above it in its chain",
+      "grant");
+}
+
+bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
+  {
+    std::lock_guard lock(mutex_);
+    if (updates_.count(u.kind + ":" + u.id())) return false;
+  }
+  if (u.kind == "revocation") {
+    std::lock_guard lock(mutex_);
+    updates_.insert(u.kind + ":" + u.id());
+    revoked_.insert(u.body.value("grant", ""));
+    rebuild();
+    return true;
+  }
+  policy::Grant g;
+  try {
+    g = check_grant(grant_from_json(u.body, running_, u.issuer), now);
+  } catch (const Error&) {
+    return false;  // it no longer fits what its issuer holds here: not adopted
+  }
+  std::lock_guard lock(mutex_);
+  updates_.insert(u.kind + ":" + u.id());
+  runtime_.push_back(std::move(g));
+  rebuild();
+  return true;
 }
 
 namespace {

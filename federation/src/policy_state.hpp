@@ -6,6 +6,7 @@
 
 #include "ioc/authorizer.hpp"
 #include "ioc/federation/policy_engine.hpp"
+#include "policy_update.hpp"
 
 namespace ioc::federation {
 
@@ -24,9 +25,30 @@ class PolicyState {
   /// Returns the new version.
   std::string reload();
 
+  /// Runtime grants end within this long of being issued, so authority held by a node that has
+  /// lost contact lapses by itself.
+  static constexpr TimeMs kMaxRuntimeGrant = 30LL * 24 * 3600 * 1000;
+
+  /// Checks a runtime grant by `g.issuer` at `now`: a fresh id, both window ends given, ending
+  /// within 30 days of now, and inside a grant its issuer holds (unless the issuer is the root).
+  /// Returns it with its parent grant named; throws Error(kForbidden) naming the key and the
+  /// limiting key of the grant above, or Error(kBadRequest) for a malformed window.
+  policy::Grant check_grant(policy::Grant g, TimeMs now) const;
+  /// Throws Error(kNotFound) for an unknown grant, Error(kForbidden) unless `by` is the root or
+  /// issued the grant or one above it in its chain.
+  void check_revocation(const std::string& grant_id, const std::string& by) const;
+  /// Adopts a verified update; false if it was already held or (a grant) no longer fits.
+  bool adopt(const PolicyUpdate& update, TimeMs now);
+
  private:
+  void rebuild();  // callers hold mutex_
+
   const FederationConfig& running_;
   mutable std::mutex mutex_;
+  policy::PolicySet files_;             // the set the policy files give
+  std::vector<policy::Grant> runtime_;  // runtime grants adopted, parents resolved
+  std::set<std::string> revoked_;
+  std::set<std::string> updates_;  // ids of adopted updates
   std::shared_ptr<const policy::Engine> engine_;
 };
 

@@ -6,6 +6,7 @@
 #include "ingest_parser.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
+#include "policy_distribution.hpp"
 
 namespace ioc::federation {
 
@@ -71,6 +72,8 @@ void apply(NodeContext& ctx, WriteContext& w, const std::string& caller, const s
            const json& body) {
   if (type == "notice") {
     take_notice(ctx, w, caller, body);
+  } else if (type == "policy-update") {
+    take_policy_update(ctx, w, PolicyUpdate::from_json(body), caller);
   } else if (type == "incident") {
     const Incident incident = codec::incident_from_json(body);
     const AuditEntry change = codec::audit_entry_from_json(body.at("change"));

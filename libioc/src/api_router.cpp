@@ -7,6 +7,7 @@
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "link_status.hpp"
+#include "policy_distribution.hpp"
 #include "replication.hpp"
 #include "sharing.hpp"
 
@@ -165,6 +166,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
     &ApiRouter::close_service_request);
   r("GET", "/api/v1/summary", {R::kViewer}, &ApiRouter::get_summary);
   r("GET", "/api/v1/federation", {R::kViewer}, &ApiRouter::get_federation);
+  r("POST", "/api/v1/grants", {R::kAdmin}, &ApiRouter::post_grant);
+  r("POST", "/api/v1/revocations", {R::kAdmin}, &ApiRouter::post_revocation);
   r("POST", "/admin/v1/policies/reload", {R::kAdmin}, &ApiRouter::reload_policies);
   r("GET", "/admin/v1/authorize", {R::kAdmin}, &ApiRouter::authorize);
   r("GET", "/federation/v1/hello", {}, &ApiRouter::federation_hello);
@@ -594,6 +597,20 @@ void ApiRouter::federation_command(Call& call, Respond& respond) {
   if (!result.forwarded.empty())
     body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
   respond(json_response(result.forwarded.empty() ? 200 : 202, body));
+}
+
+void ApiRouter::post_grant(Call& call, Respond& respond) {
+  require_json(call.request);
+  const auto u =
+      federation::issue_policy_update(ctx_, "grant", parse_json_object(call.request.body));
+  respond(json_response(201, u.to_json()));
+}
+
+void ApiRouter::post_revocation(Call& call, Respond& respond) {
+  require_json(call.request);
+  const auto u =
+      federation::issue_policy_update(ctx_, "revocation", parse_json_object(call.request.body));
+  respond(json_response(201, u.to_json()));
 }
 
 void ApiRouter::reload_policies(Call&, Respond& respond) {

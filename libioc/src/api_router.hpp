@@ -86,6 +86,8 @@ class ApiRouter {
   void get_summary(Call&, Respond&);
   void get_federation(Call&, Respond&);
   void federation_command(Call&, Respond&);
+  void post_grant(Call&, Respond&);
+  void post_revocation(Call&, Respond&);
   void reload_policies(Call&, Respond&);
   void authorize(Call&, Respond&);
   void federation_hello(Call&, Respond&);

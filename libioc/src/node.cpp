@@ -18,6 +18,7 @@
 #include "json_codec.hpp"
 #include "observation_ingest.hpp"
 #include "outbox_waiters.hpp"
+#include "policy_distribution.hpp"
 #include "service_requests.hpp"
 #include "store.hpp"
 #include "store_nonce_cache.hpp"
@@ -111,6 +112,11 @@ struct Node::Impl {
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
     ctx.outbox_appended = [this](const std::string& child) { waiters.notify(child); };
+    if (key)
+      ctx.sign_policy = [this](const std::string& kind, const nlohmann::json& body) {
+        return federation::sign_update(*key, kind, options.node_id, body);
+      };
+    federation::restore_policy_updates(ctx);
   }
 
   ~Impl() { shutdown(); }

@@ -35,6 +35,9 @@ struct NodeContext {
     std::string error;
   };
   std::function<PeerAnswer(const std::string& body)> command_up = {};
+  /// Signs a runtime grant or revocation with this node's key; empty without a key.
+  std::function<federation::PolicyUpdate(const std::string& kind, const nlohmann::json& body)>
+      sign_policy = {};
   /// Called after commit when something was queued for a child (wakes its long-poll).
   std::function<void(const std::string& child)> outbox_appended = {};
 };

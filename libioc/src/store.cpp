@@ -64,6 +64,10 @@ CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, child TEXT NOT NULL, 
   ts INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX outbox_child ON outbox(child, seq);
 )sql",
+    R"sql(
+CREATE TABLE policy_updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL, body TEXT NOT NULL);
+)sql",
 };
 
 constexpr int kReadConnections = 4;
@@ -518,6 +522,25 @@ std::int64_t Store::Writer::append_outbox(const std::string& child, const std::s
   st.bind(4, body);
   st.exec();
   return impl_.writer->db.getLastInsertRowid();
+}
+
+bool Store::Writer::put_policy_update(const std::string& id, const std::string& kind,
+                                      const std::string& body) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO policy_updates(id, kind, body) VALUES(?,?,?) ON CONFLICT(id) DO NOTHING");
+  st.bind(1, id);
+  st.bind(2, kind);
+  st.bind(3, body);
+  return st.exec() == 1;
+}
+
+std::vector<std::pair<std::string, std::string>> Store::policy_updates() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT kind, body FROM policy_updates ORDER BY seq");
+  std::vector<std::pair<std::string, std::string>> out;
+  while (st.executeStep())
+    out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+  return out;
 }
 
 bool Store::Writer::remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,

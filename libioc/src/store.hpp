@@ -139,6 +139,9 @@ class Store {
     void apply_alert(const Alert& alert, const std::string& cancels);
     void upsert_service_request(const ServiceRequest& request);
     /// Queues an entry for `child`'s long-poll; returns its sequence number.
+    /// Keeps a runtime grant or revocation (kind "grant" or "revocation", signed body) under its
+    /// id; false if one with that id is already kept.
+    bool put_policy_update(const std::string& id, const std::string& kind, const std::string& body);
     std::int64_t append_outbox(const std::string& child, const std::string& type, TimeMs ts,
                                const std::string& body);
     bool remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
@@ -184,6 +187,8 @@ class Store {
   std::optional<SummarySketch> aggregate(const std::string& metric, const std::string& area,
                                          TimeMs start) const;
   /// Entries queued for `child` after `after`, oldest first.
+  /// Every runtime grant and revocation kept, oldest first: (kind, body).
+  std::vector<std::pair<std::string, std::string>> policy_updates() const;
   std::vector<LoggedEvent> outbox_after(const std::string& child, std::int64_t after,
                                         int limit) const;
   /// How far `peer` has acknowledged this node's log.

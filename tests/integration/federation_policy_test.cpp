@@ -258,3 +258,69 @@ rules:
   CHECK(seen["title"] == "Market fire");
   CHECK(seen["history"].back()["action"] == "notify");
 }
+
+TEST_CASE("runtime grants and revocations reach the grantee, are checked, and survive a restart",
+          "[integration][policy]") {
+  Policed f;
+  const auto authorize = [&f] {
+    return f.at_north()
+        .get(
+            "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&area=city/north&"
+            "severity=extreme")
+        .json();
+  };
+  const auto wait_for = [&](const std::string& decision) {
+    json seen;
+    for (int i = 0; i < 200; ++i) {
+      seen = authorize();
+      if (seen["decision"] == decision) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return seen;
+  };
+  CHECK(authorize()["decision"] == "deny");
+  const auto now = ioc::SystemClock().now();
+  const json surge{{"id", "storm-surge"},
+                   {"to", {"city/north"}},
+                   {"actions", {"dispatch", "acknowledge"}},
+                   {"domains", {"flood"}},
+                   {"area", "grantee"},
+                   {"validUntil", ioc::format_rfc3339(now + 2 * 86'400'000LL)}};
+  // 1. Too long, and too wide for a district: refused, naming the key; nothing changes.
+  json too_long = surge;
+  too_long["validUntil"] = ioc::format_rfc3339(now + 60 * 86'400'000LL);
+  auto res = f.at_city().post("/api/v1/grants", too_long);
+  CHECK(res.status == 403);
+  CHECK(res.json()["error"]["field"] == "validUntil");
+  json widening = surge;
+  widening["to"] = {"city/south"};
+  widening["area"] = "city/north";
+  widening["maxSeverity"] = "moderate";
+  res = f.at_north().post("/api/v1/grants", widening);
+  CHECK(res.status == 403);
+  CHECK_THAT(res.json()["error"]["message"].get<std::string>(),
+             Catch::Contains("may not be redelegated"));
+  // 2. The city grants; the grant is signed, travels down, and the district is now allowed.
+  res = f.at_city().post("/api/v1/grants", surge);
+  REQUIRE(res.status == 201);
+  CHECK(res.json()["issuer"] == "city");
+  CHECK_FALSE(res.json()["signature"].get<std::string>().empty());
+  json seen = wait_for("allow");
+  CHECK(seen["chain"] == json::array({"storm-surge"}));
+  const json flood = f.report("flood", "extreme");
+  CHECK(flood["owner"] == "city/north");  // ownership follows the new authority
+  // 3. It survives a restart of the district (kept in its store).
+  f.north->stop();
+  f.north->start();
+  CHECK(authorize()["decision"] == "allow");
+  // 4. The district may not revoke the city's grant; the city may, and the revocation reaches it.
+  res = f.at_north().post("/api/v1/revocations", {{"grant", "storm-surge"}});
+  CHECK(res.status == 403);
+  res = f.at_city().post("/api/v1/revocations", {{"grant", "storm-surge"}, {"reason", "over"}});
+  REQUIRE(res.status == 201);
+  seen = wait_for("deny");
+  CHECK(seen["decision"] == "deny");
+  res = f.at_north().post("/api/v1/incidents/" + flood["id"].get<std::string>() + "/actions",
+                          {{"action", "dispatch"}});
+  CHECK(res.status == 403);
+}

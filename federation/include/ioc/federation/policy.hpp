@@ -136,6 +136,9 @@ struct Widening {
 };
 /// Why `child` is not inside `parent` (a grant its issuer holds), or nullopt if it is. The same
 /// check guards policy files and runtime grants.
+/// How far a grant got through wider_than's checks before failing on `key` (higher is nearer):
+/// the nearest miss among several candidate parents is the one with the highest rank.
+int widening_rank(const std::string& key);
 std::optional<Widening> wider_than(const FederationConfig& federation, const Grant& child,
                                    const Grant& parent);
 

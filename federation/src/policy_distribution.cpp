@@ -1,0 +1,85 @@
+#include "policy_distribution.hpp"
+
+#include "crypto_util.hpp"
+#include "ioc/error.hpp"
+
+namespace ioc::federation {
+
+using nlohmann::json;
+
+namespace {
+
+// Keeps the update and queues it for every child but `from`; adoption follows the commit.
+void keep_and_pass_on(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
+                      const std::string& from) {
+  const std::string text = u.to_json().dump();
+  if (!w.writer.put_policy_update(u.kind + ":" + u.id(), u.kind, text)) return;  // held already
+  std::vector<std::string> children;
+  for (const auto& child : ctx.federation.children(ctx.node_id))
+    if (child != from) {
+      w.writer.append_outbox(child, "policy-update", ctx.clock.now(), text);
+      children.push_back(child);
+    }
+  w.after_commit.push_back([&ctx, u, children] {
+    ctx.policies.adopt(u, ctx.clock.now());
+    for (const auto& c : children)
+      if (ctx.outbox_appended) ctx.outbox_appended(c);
+  });
+}
+
+}  // namespace
+
+PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind, const json& body) {
+  if (!ctx.sign_policy)
+    throw Error(ErrorCode::kUnavailable,
+                "this node has no private key (--key), so it cannot sign grants or revocations",
+                "key");
+  const TimeMs now = ctx.clock.now();
+  json signed_body;
+  if (kind == "grant") {
+    const auto g =
+        ctx.policies.check_grant(grant_from_json(body, ctx.federation, ctx.node_id), now);
+    signed_body = grant_to_json(g);
+  } else {
+    if (!body.is_object())
+      throw Error(ErrorCode::kBadRequest, "expected an object {grant, reason}", "body");
+    for (const auto& [key, value] : body.items())
+      if (key != "grant" && key != "reason")
+        throw Error(ErrorCode::kBadRequest, key + ": unknown field", key);
+    if (!body.contains("grant") || !body["grant"].is_string())
+      throw Error(ErrorCode::kBadRequest, "grant: the id of the grant to revoke is required",
+                  "grant");
+    const std::string grant = body["grant"];
+    ctx.policies.check_revocation(grant, ctx.node_id);
+    signed_body = {{"id", "rev-" + crypto::random_hex(8)},
+                   {"grant", grant},
+                   {"at", format_rfc3339(now)},
+                   {"reason", body.value("reason", "")}};
+  }
+  const PolicyUpdate u = ctx.sign_policy(kind, signed_body);
+  ctx.writes.run([&](WriteContext& w) {
+    w.writer.append_event("policy-update", now, u.to_json().dump());  // up toward the root
+    keep_and_pass_on(ctx, w, u, "");
+  });
+  return u;
+}
+
+void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
+                        const std::string& from) {
+  verify_update(ctx.federation, u);
+  keep_and_pass_on(ctx, w, u, from);
+}
+
+void restore_policy_updates(NodeContext& ctx) {
+  for (const auto& [kind, text] : ctx.store.policy_updates()) {
+    try {
+      const auto u = PolicyUpdate::from_json(json::parse(text));
+      verify_update(ctx.federation, u);
+      ctx.policies.adopt(u, ctx.clock.now());
+    } catch (const std::exception&) {
+      // A kept update that no longer verifies (a rotated key) is not adopted.
+    }
+  }
+}
+
+}  // namespace ioc::federation

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "node_context.hpp"
+#include "policy_update.hpp"
+
+namespace ioc::federation {
+
+/// Runtime grants and revocations (POST /api/v1/grants, /api/v1/revocations) reach every node:
+/// up the log to the root, and down from each node that holds one to all its children but the one
+/// it came from. Each node checks the signature and the chain itself before adopting it, keeps it
+/// in its store (so a restart keeps it) and passes it on once.
+
+/// Issues an update signed by this node (`sign`), after checking it against the policy in force:
+/// a grant must lie inside the node's own authority and end within 30 days; a revocation must be
+/// the node's to make. Throws Error (400, 403, 404, 409) naming the field; changes nothing then.
+PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind,
+                                 const nlohmann::json& body);
+
+/// Takes an update that arrived from `from` (a child through the log, or the parent through the
+/// long-poll) inside a write job. Throws Error(kForbidden) for a bad signature.
+void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& update,
+                        const std::string& from);
+
+/// Adopts the updates kept in the store (at start), checking each again.
+void restore_policy_updates(NodeContext& ctx);
+
+}  // namespace ioc::federation
