@@ -81,6 +81,8 @@ void DownHandler::policy_update(const json& body) {
   try {
     u = PolicyUpdate::from_json(body);
     verify_update(ctx_.federation, u);
+    if (u.kind == "policy-set" && u.issuer != ctx_.federation.root())
+      throw Error(ErrorCode::kForbidden, "policy set not from the root", "issuer");
   } catch (const Error&) {
     ctx_.metrics.events_quarantined++;  // malformed or not signed by its issuer: set aside
     return;

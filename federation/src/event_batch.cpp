@@ -40,6 +40,11 @@ EventBatch parse_event_batch(std::string_view text) {
       throw Error(ErrorCode::kBadRequest, "backlog must be a whole number", "backlog");
     batch.backlog = *b;
   }
+  if (const auto v = doc.find("policyVersion"); v != doc.end()) {
+    if (!v->is_string() || v->get_ref<const std::string&>().size() > 64)
+      throw Error(ErrorCode::kBadRequest, "policyVersion must be a short string", "policyVersion");
+    batch.policy_version = *v;
+  }
   for (std::size_t i = 0; i < events.size(); ++i) {
     const json& e = events[i];
     if (!e.is_object()) reject(i, "", "must be an object");

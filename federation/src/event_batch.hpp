@@ -26,7 +26,8 @@ struct WireEvent {
 
 struct EventBatch {
   std::vector<WireEvent> events;
-  std::int64_t backlog = 0;  ///< entries the sender still holds after these
+  std::int64_t backlog = 0;    ///< entries the sender still holds after these
+  std::string policy_version;  ///< the policy version the sender enforces, if it said
 };
 
 /// Parses the body of POST /federation/v1/events: {"events": [...], "backlog": N}. Throws

@@ -20,8 +20,10 @@ void keep_and_pass_on(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
       w.writer.append_outbox(child, "policy-update", ctx.clock.now(), text);
       children.push_back(child);
     }
-  w.after_commit.push_back([&ctx, u, children] {
-    ctx.policies.adopt(u, ctx.clock.now());
+  // The root's own set is already in force there: only the nodes below adopt it.
+  const bool adopt = !(u.kind == "policy-set" && ctx.node_id == ctx.federation.root());
+  w.after_commit.push_back([&ctx, u, children, adopt] {
+    if (adopt) ctx.policies.adopt(u, ctx.clock.now());
     for (const auto& c : children)
       if (ctx.outbox_appended) ctx.outbox_appended(c);
   });
@@ -64,9 +66,23 @@ PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind, cons
   return u;
 }
 
+void publish_policy_set(NodeContext& ctx) {
+  if (ctx.federation.root() != ctx.node_id || !ctx.sign_policy) return;
+  const std::string version = ctx.policies.version();
+  json files = json::array();
+  for (const auto& [path, text] : ctx.policies.sources())
+    files.push_back({{"path", path}, {"text", text}});
+  const PolicyUpdate u = ctx.sign_policy(
+      "policy-set", json{{"id", "set-" + version}, {"version", version}, {"files", files}});
+  ctx.writes.run([&](WriteContext& w) { keep_and_pass_on(ctx, w, u, ""); });
+}
+
 void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
                         const std::string& from) {
   verify_update(ctx.federation, u);
+  if (u.kind == "policy-set" && u.issuer != ctx.federation.root())
+    throw Error(ErrorCode::kForbidden, "only the root sends policy sets, not '" + u.issuer + "'",
+                "issuer");
   keep_and_pass_on(ctx, w, u, from);
 }
 

@@ -25,6 +25,10 @@ PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind,
 void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& update,
                         const std::string& from);
 
+/// At the root: sends the policy set in force down the tree (signed), unless it was sent already.
+/// Called at start and after each reload; a no-op on other nodes.
+void publish_policy_set(NodeContext& ctx);
+
 /// Adopts the updates kept in the store (at start), checking each again.
 void restore_policy_updates(NodeContext& ctx);
 

@@ -40,11 +40,11 @@ class Loader {
  public:
   explicit Loader(const FederationConfig& fed) : fed_(fed) {}
 
-  PolicySet run() {
+  PolicySet run(std::vector<std::pair<std::string, std::string>> sources) {
     std::string hashed = read_bytes(fed_.path);
-    for (const auto& file : fed_.policy_files) {
-      hashed += '\0' + read_bytes(file);
-      yaml::MapReader doc(file, yaml::load_file(file), "");
+    for (const auto& [file, text] : sources) {
+      hashed += '\0' + text;
+      yaml::MapReader doc(file, yaml::load_text(file, text), "");
       if (const auto v = doc.str("apiVersion"); v != "ioc/v1")
         doc.fail_at("apiVersion", "expected 'ioc/v1', got '" + v + "'");
       const auto kind = doc.str("kind");
@@ -64,6 +64,7 @@ class Loader {
     }
     resolve_parents();
     out_.version = crypto::sha256_hex(hashed).substr(0, 16);
+    out_.sources = std::move(sources);
     return std::move(out_);
   }
 
@@ -478,7 +479,18 @@ int widening_rank(const std::string& key) {
 }
 
 PolicySet load_policies(const FederationConfig& federation) {
-  return Loader(federation).run();
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (const auto& file : federation.policy_files) {
+    if (!std::ifstream(file))
+      throw Error(ErrorCode::kConfig, file + ":1:1: error: cannot open file", file);
+    sources.emplace_back(file, read_bytes(file));
+  }
+  return Loader(federation).run(std::move(sources));
+}
+
+PolicySet load_policies(const FederationConfig& federation,
+                        std::vector<std::pair<std::string, std::string>> sources) {
+  return Loader(federation).run(std::move(sources));
 }
 
 }  // namespace ioc::policy

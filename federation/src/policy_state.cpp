@@ -1,6 +1,7 @@
 #include "policy_state.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "ioc/error.hpp"
 
@@ -38,7 +39,13 @@ std::string PolicyState::reload() {
                     ": error: nodes: the federation's nodes or parents changed; a reload changes "
                     "policies only, so restart the node to take a new tree",
                 "nodes");
-  auto files = policy::load_policies(fresh);
+  std::optional<policy::PolicySet> from_root;
+  {
+    std::lock_guard lock(mutex_);
+    from_root = root_set_;
+  }
+  // Below the root, a set the root sent stays in force: local files were only the start.
+  auto files = from_root ? *from_root : policy::load_policies(fresh);
   std::lock_guard lock(mutex_);
   files_ = std::move(files);
   // Runtime grants stay only while they still lie inside their parent grant.
@@ -115,10 +122,38 @@ void PolicyState::check_revocation(const std::string& grant_id, const std::strin
       "grant");
 }
 
+std::vector<std::pair<std::string, std::string>> PolicyState::sources() const {
+  const auto dir = std::filesystem::path(running_.path).parent_path();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [path, text] : engine()->policies().sources)
+    out.emplace_back(std::filesystem::path(path).lexically_relative(dir).string(), text);
+  return out;
+}
+
 bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
   {
     std::lock_guard lock(mutex_);
     if (updates_.count(u.kind + ":" + u.id())) return false;
+  }
+  if (u.kind == "policy-set") {
+    std::vector<std::pair<std::string, std::string>> files;
+    const auto dir = std::filesystem::path(running_.path).parent_path();
+    policy::PolicySet set;
+    try {
+      for (const auto& f : u.body.at("files"))
+        files.emplace_back((dir / f.at("path").get<std::string>()).lexically_normal().string(),
+                           f.at("text").get<std::string>());
+      set = policy::load_policies(running_, std::move(files));
+    } catch (const std::exception&) {
+      return false;  // a set that does not load here is not adopted; the one in force stays
+    }
+    set.version = u.body.value("version", set.version);  // the version the root enforces
+    std::lock_guard lock(mutex_);
+    updates_.insert(u.kind + ":" + u.id());
+    root_set_ = set;
+    files_ = std::move(set);
+    rebuild();
+    return true;
   }
   if (u.kind == "revocation") {
     std::lock_guard lock(mutex_);

@@ -37,7 +37,12 @@ class PolicyState {
   /// Throws Error(kNotFound) for an unknown grant, Error(kForbidden) unless `by` is the root or
   /// issued the grant or one above it in its chain.
   void check_revocation(const std::string& grant_id, const std::string& by) const;
-  /// Adopts a verified update; false if it was already held or (a grant) no longer fits.
+  /// The policy files of the set in force, relative to the federation file, with their texts:
+  /// what the root sends down.
+  std::vector<std::pair<std::string, std::string>> sources() const;
+  /// Adopts a verified update; false if it was already held or (a grant) no longer fits. A
+  /// "policy-set" from the root replaces the set from local files, also across later reloads;
+  /// one that does not load is not adopted.
   bool adopt(const PolicyUpdate& update, TimeMs now);
 
  private:
@@ -48,7 +53,8 @@ class PolicyState {
   policy::PolicySet files_;             // the set the policy files give
   std::vector<policy::Grant> runtime_;  // runtime grants adopted, parents resolved
   std::set<std::string> revoked_;
-  std::set<std::string> updates_;  // ids of adopted updates
+  std::set<std::string> updates_;              // ids of adopted updates
+  std::optional<policy::PolicySet> root_set_;  // the set the root sent, once adopted
   std::shared_ptr<const policy::Engine> engine_;
 };
 

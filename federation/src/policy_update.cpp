@@ -53,7 +53,8 @@ json PolicyUpdate::to_json() const {
 PolicyUpdate PolicyUpdate::from_json(const json& j) {
   if (!j.is_object()) bad("update", "expected an object");
   PolicyUpdate u{text(j, "kind"), text(j, "issuer"), j.value("body", json()), text(j, "signature")};
-  if (u.kind != "grant" && u.kind != "revocation") bad("kind", "expected grant or revocation");
+  if (u.kind != "grant" && u.kind != "revocation" && u.kind != "policy-set")
+    bad("kind", "expected grant, revocation or policy-set");
   if (!u.body.is_object()) bad("body", "expected an object");
   text(u.body, "id");
   return u;

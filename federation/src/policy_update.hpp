@@ -9,9 +9,11 @@
 
 namespace ioc::federation {
 
-/// A runtime grant or revocation as it travels the tree, signed by the node that issued it:
-/// {"kind": "grant"|"revocation", "issuer", "body", "signature"}. A grant's body has the keys of
-/// a grant in an Authority file; a revocation's is {"id", "grant", "at", "reason"}. The signature
+/// A runtime grant or revocation, or the root's policy set, as it travels the tree, signed by the
+/// node that issued it: {"kind": "grant"|"revocation"|"policy-set", "issuer", "body",
+/// "signature"}. A grant's body has the keys of a grant in an Authority file; a revocation's is
+/// {"id", "grant", "at", "reason"}; a policy set's {"id", "version", "files": [{"path", "text"}]}
+/// with paths relative to the federation file. The signature
 /// is standard base64 of Ed25519 over "IOC1-POLICY\nKIND\nISSUER\n" + the body as compact JSON
 /// with sorted keys, so any node can check it offline with the issuer's listed public key.
 struct PolicyUpdate {

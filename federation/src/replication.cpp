@@ -166,7 +166,7 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
                                   std::get<3>(key), bytes);
   for (const auto& [key, seq] : held)
     if (seq) w.writer.set_receipt(key.first, key.second, *seq);
-  w.writer.touch_link(caller, ctx.clock.now(), newest, batch.backlog);
+  w.writer.touch_link(caller, ctx.clock.now(), newest, batch.backlog, batch.policy_version);
   json acked = json::object();
   for (const auto& [key, seq] : held)
     if (seq) acked[key.first] = {{"epoch", key.second}, {"seq", *seq}};

@@ -106,9 +106,10 @@ bool Uplink::push_once(bool heartbeat_due) {
   }
   const std::int64_t backlog =
       ctx_.store.last_event_seq() - (local_seq.empty() ? cursor : local_seq.back());
-  const auto res = client_->call(
-      "POST", "/federation/v1/events",
-      "{\"events\":[" + entries_text + "],\"backlog\":" + std::to_string(backlog) + "}");
+  const auto res =
+      client_->call("POST", "/federation/v1/events",
+                    "{\"events\":[" + entries_text + "],\"backlog\":" + std::to_string(backlog) +
+                        ",\"policyVersion\":" + json(ctx_.policies.version()).dump() + "}");
   if (res.status != 200) {
     std::lock_guard lock(mutex_);
     state_.state = "down";

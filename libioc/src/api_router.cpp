@@ -616,6 +616,7 @@ void ApiRouter::post_revocation(Call& call, Respond& respond) {
 void ApiRouter::reload_policies(Call&, Respond& respond) {
   const std::string before = ctx_.policies.version();
   const std::string after = ctx_.policies.reload();  // throws kConfig (400): the old set stays
+  federation::publish_policy_set(ctx_);              // at the root: down the tree
   respond(json_response(200, {{"policyVersion", after}, {"changed", after != before}}));
 }
 
@@ -775,20 +776,23 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
   json nodes = json::array();
   for (const auto& n : ctx_.federation.nodes) {
     json link = nullptr;
+    json version = n.id == ctx_.node_id ? json(ctx_.policies.version()) : json(nullptr);
     if (me->parent && *me->parent == n.id) {
       link = services_.uplink_state();
+      version = link.value("policyVersion", json(nullptr));
     } else if (n.parent && *n.parent == ctx_.node_id) {
-      link = federation::child_status(n.id, federation::find_link(links, n.id), now);
+      const auto record = federation::find_link(links, n.id);
+      link = federation::child_status(n.id, record, now);
       link.erase("node");
+      if (record && !record->policy_version.empty()) version = record->policy_version;
     }
-    nodes.push_back(
-        {{"id", n.id},
-         {"kind", to_string(n.kind)},
-         {"parent", n.parent ? json(*n.parent) : json(nullptr)},
-         {"endpoint", n.endpoint},
-         {"self", n.id == ctx_.node_id},
-         {"policyVersion", n.id == ctx_.node_id ? json(ctx_.policies.version()) : json(nullptr)},
-         {"link", link}});
+    nodes.push_back({{"id", n.id},
+                     {"kind", to_string(n.kind)},
+                     {"parent", n.parent ? json(*n.parent) : json(nullptr)},
+                     {"endpoint", n.endpoint},
+                     {"self", n.id == ctx_.node_id},
+                     {"policyVersion", version},
+                     {"link", link}});
   }
   respond(json_response(200, {{"federation", ctx_.federation.name},
                               {"node", ctx_.node_id},

@@ -117,6 +117,7 @@ struct Node::Impl {
         return federation::sign_update(*key, kind, options.node_id, body);
       };
     federation::restore_policy_updates(ctx);
+    federation::publish_policy_set(ctx);
   }
 
   ~Impl() { shutdown(); }
@@ -313,7 +314,9 @@ Incident Node::act_on_incident(const Actor& actor, const std::string& id, Incide
 }
 
 std::string Node::reload_policies() {
-  return impl_->policies.reload();
+  const std::string version = impl_->policies.reload();
+  federation::publish_policy_set(impl_->ctx);
+  return version;
 }
 
 std::string Node::policy_version() const {

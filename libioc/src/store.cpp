@@ -67,6 +67,7 @@ CREATE INDEX outbox_child ON outbox(child, seq);
     R"sql(
 CREATE TABLE policy_updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
   kind TEXT NOT NULL, body TEXT NOT NULL);
+ALTER TABLE links ADD COLUMN policy_version TEXT;
 )sql",
 };
 
@@ -348,12 +349,15 @@ void Store::Writer::quarantine(const std::string& origin, const std::string& epo
 }
 
 void Store::Writer::touch_link(const std::string& peer, TimeMs contact,
-                               std::optional<TimeMs> last_event_ts, std::int64_t backlog) {
+                               std::optional<TimeMs> last_event_ts, std::int64_t backlog,
+                               const std::string& policy_version) {
   auto& st = impl_.writer->prepare(
-      "INSERT INTO links(peer, last_contact, last_event_ts, backlog) VALUES(?1,?2,?3,?4) ON "
-      "CONFLICT(peer) DO "
+      "INSERT INTO links(peer, last_contact, last_event_ts, backlog, policy_version) "
+      "VALUES(?1,?2,?3,?4,?5) ON CONFLICT(peer) DO "
       "UPDATE SET last_contact=excluded.last_contact, backlog=excluded.backlog, "
-      "last_event_ts=coalesce(excluded.last_event_ts, last_event_ts)");
+      "last_event_ts=coalesce(excluded.last_event_ts, last_event_ts), "
+      "policy_version=coalesce(excluded.policy_version, policy_version)");
+  if (!policy_version.empty()) st.bind(5, policy_version);
   st.bind(1, peer);
   st.bind(2, static_cast<std::int64_t>(contact));
   if (last_event_ts) st.bind(3, static_cast<std::int64_t>(*last_event_ts));
@@ -812,13 +816,18 @@ std::int64_t Store::cursor(const std::string& peer) const {
 
 std::vector<LinkRecord> Store::links() const {
   Impl::Lease conn(*impl_);
-  auto& st =
-      conn->prepare("SELECT peer, last_contact, last_event_ts, backlog FROM links ORDER BY peer");
+  auto& st = conn->prepare(
+      "SELECT peer, last_contact, last_event_ts, backlog, policy_version FROM links "
+      "ORDER BY peer");
   std::vector<LinkRecord> out;
   while (st.executeStep()) {
-    LinkRecord l{st.getColumn(0).getString(), st.getColumn(1).getInt64(), std::nullopt,
-                 st.getColumn(3).getInt64()};
+    LinkRecord l{st.getColumn(0).getString(),
+                 st.getColumn(1).getInt64(),
+                 std::nullopt,
+                 st.getColumn(3).getInt64(),
+                 {}};
     if (!st.getColumn(2).isNull()) l.last_event_ts = st.getColumn(2).getInt64();
+    if (!st.getColumn(4).isNull()) l.policy_version = st.getColumn(4).getString();
     out.push_back(std::move(l));
   }
   return out;

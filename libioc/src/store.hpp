@@ -50,7 +50,8 @@ struct LinkRecord {
   std::string peer;
   TimeMs last_contact = 0;
   std::optional<TimeMs> last_event_ts;
-  std::int64_t backlog = 0;  ///< events the peer still had to send at last contact
+  std::int64_t backlog = 0;    ///< events the peer still had to send at last contact
+  std::string policy_version;  ///< the policy version the peer said it enforces
 };
 
 struct AggregateBucket {
@@ -131,7 +132,7 @@ class Store {
     void quarantine(const std::string& origin, const std::string& epoch, std::int64_t seq,
                     const std::string& type, const std::string& reason, const std::string& body);
     void touch_link(const std::string& peer, TimeMs contact, std::optional<TimeMs> last_event_ts,
-                    std::int64_t backlog);
+                    std::int64_t backlog, const std::string& policy_version = "");
     void set_cursor(const std::string& peer, std::int64_t seq);
     /// Stores a replicated incident version if it is newer than the one held; false if not.
     bool apply_incident_version(const Incident& incident, const AuditEntry& change);

@@ -20,6 +20,16 @@ YAML::Node load_file(const std::string& path) {
   }
 }
 
+YAML::Node load_text(const std::string& path, const std::string& text) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw Error(ErrorCode::kConfig, path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                        std::to_string(e.mark.column + 1) +
+                                        ": error: invalid YAML: " + e.msg);
+  }
+}
+
 std::string location(const std::string& file, const YAML::Node& at) {
   const auto mark = at.Mark();
   const int line = mark.line < 0 ? 1 : mark.line + 1;

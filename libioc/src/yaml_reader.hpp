@@ -11,6 +11,8 @@ namespace ioc::yaml {
 
 /// Parses a YAML file; syntax errors become Error(kConfig) with file:line:col.
 YAML::Node load_file(const std::string& path);
+/// Parses `text` as if it were the file `path` (errors name `path`).
+YAML::Node load_text(const std::string& path, const std::string& text);
 
 /// Throws Error(kConfig): "file:line:col: error: KEY: message" (1-based line and column).
 [[noreturn]] void fail(const std::string& file, const YAML::Node& at, const std::string& key,

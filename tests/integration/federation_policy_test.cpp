@@ -156,28 +156,36 @@ TEST_CASE("a command up while the owner is unreachable is refused with 503",
 TEST_CASE("a reload refuses a bad policy set and keeps the old one, a good one takes effect",
           "[integration][policy]") {
   Policed f;
-  const std::string version = f.at_north().get("/api/v1/federation").json()["policyVersion"];
-  // 1. A broken file: refused with file:line:col; the old set stays in force.
+  const std::string version = f.at_city().get("/api/v1/federation").json()["policyVersion"];
+  // 1. A broken file at the root: refused with file:line:col; the old set stays in force.
   write_file(f.dir / "authority.yaml", kAuthority + "    colour: red\n");
-  auto res = f.at_north().post("/admin/v1/policies/reload", json::object());
+  auto res = f.at_city().post("/admin/v1/policies/reload", json::object());
   CHECK(res.status == 400);
   CHECK_THAT(res.json()["error"]["message"].get<std::string>(),
              Catch::Contains("authority.yaml:16:5: error: grants[1].colour: unknown key"));
-  CHECK(f.at_north().get("/api/v1/federation").json()["policyVersion"] == version);
+  CHECK(f.at_city().get("/api/v1/federation").json()["policyVersion"] == version);
   const json flood = f.report("flood", "minor");
-  // 2. A set whose north-ops grant expired: the same action is now refused.
+  // 2. A set whose north-ops grant expired: it reaches the district, and the same action there
+  //    is now refused.
   std::string expired = kAuthority;
   expired.replace(expired.find("    maxSeverity: moderate\n"), 26,
                   "    maxSeverity: moderate\n    validUntil: 2020-01-01T00:00:00Z\n");
   write_file(f.dir / "authority.yaml", expired);
-  res = f.at_north().post("/admin/v1/policies/reload", json::object());
+  res = f.at_city().post("/admin/v1/policies/reload", json::object());
   REQUIRE(res.status == 200);
   CHECK(res.json()["changed"] == true);
+  for (int i = 0; i < 200; ++i) {
+    const auto d = f.at_north().get(
+        "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&area=city/north&"
+        "severity=minor");
+    if (d.json()["decision"] == "deny") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
   res = f.at_north().post("/api/v1/incidents/" + flood["id"].get<std::string>() + "/actions",
                           {{"action", "dispatch"}});
   CHECK(res.status == 403);
   CHECK_THAT(res.json()["error"]["message"].get<std::string>(), Catch::Contains("validUntil"));
-  // 3. SIGHUP reloads too: the file is unchanged, so the same version, and the log says so.
+  // 3. SIGHUP reloads too: below the root the root's set stays in force, and the log says so.
   f.north->signal(SIGHUP);
   std::string log;
   for (int i = 0; i < 100 && log.find("SIGHUP: policies reloaded") == std::string::npos; ++i) {
@@ -323,4 +331,42 @@ TEST_CASE("runtime grants and revocations reach the grantee, are checked, and su
   res = f.at_north().post("/api/v1/incidents/" + flood["id"].get<std::string>() + "/actions",
                           {{"action", "dispatch"}});
   CHECK(res.status == 403);
+}
+
+TEST_CASE("the root's reloaded policy set travels down and is enforced and reported below",
+          "[integration][policy]") {
+  Policed f;
+  const auto version_at = [](HttpClient client, const std::string& node) {
+    const json federation = client.get("/api/v1/federation").json();
+    for (const auto& n : federation["nodes"])
+      if (n["id"] == node) return n["policyVersion"];
+    return json();
+  };
+  const json before = version_at(f.at_city(), "city");
+  CHECK(version_at(f.at_north(), "city/north") == before);
+  // The city's admin narrows north-ops to minor and reloads; nobody touches the district.
+  std::string narrower = kAuthority;
+  narrower.replace(narrower.find("maxSeverity: moderate"), 21, "maxSeverity: minor");
+  write_file(f.dir / "authority.yaml", narrower);
+  REQUIRE(f.at_city().post("/admin/v1/policies/reload", json::object()).status == 200);
+  const json after = version_at(f.at_city(), "city");
+  CHECK(after != before);
+  json seen;
+  for (int i = 0; i < 200 && seen != after; ++i) {
+    seen = version_at(f.at_north(), "city/north");
+    if (seen != after) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  CHECK(seen == after);
+  const auto decision = f.at_north()
+                            .get(
+                                "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&"
+                                "area=city/north&severity=moderate")
+                            .json();
+  CHECK(decision["decision"] == "deny");
+  // The district's own reload keeps the root's set; the city sees which version it enforces.
+  CHECK(f.at_north().post("/admin/v1/policies/reload", json::object()).json()["policyVersion"] ==
+        after);
+  for (int i = 0; i < 400 && version_at(f.at_city(), "city/north") != after; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  CHECK(version_at(f.at_city(), "city/north") == after);
 }

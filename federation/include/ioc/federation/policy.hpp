@@ -118,12 +118,17 @@ struct PolicySet {
   std::vector<SharingRule> sharing;
   std::vector<EscalationRule> escalation;
   std::string version;  ///< content hash of the federation file and every policy file
+  std::vector<std::pair<std::string, std::string>> sources;  ///< (path, text) of each file read
 };
 
 /// Loads the Authority, Sharing and Escalation files the federation lists, strictly: unknown or
 /// duplicate keys, wrong types, unknown nodes, duplicate ids, bad severities and any grant wider
 /// than its issuer's own authority throw Error(kConfig) "file:line:col: error: KEY: ...".
 PolicySet load_policies(const FederationConfig& federation);
+/// The same from texts already in hand, (path, text) in order, instead of the files the
+/// federation lists: a set the root sent down.
+PolicySet load_policies(const FederationConfig& federation,
+                        std::vector<std::pair<std::string, std::string>> sources);
 
 /// The fields `redact` may name for each kind of data.
 const std::vector<std::string>& redactable_fields(DataKind k);
