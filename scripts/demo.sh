@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Da Nang demo: the city IOC, seven district operations centres and three sector OCs as eleven
-# iocd processes on loopback, linked as examples/danang/federation.yaml says. Simulated sensors
-# feed every district; a flood at Hai Chau raises CAP alerts and an incident there, which reach the
-# city with everything else, and the city's federated summary changes as it goes.
+# iocd processes on loopback, linked as examples/danang/federation.yaml says and governed by the
+# reference policies in policies/danang/. Simulated sensors feed every district; a flood at Hai
+# Chau raises CAP alerts and an incident Hai Chau owns by delegated authority; the city orders the
+# dispatch down to it; at alarm level 3 Hai Chau escalates and the city becomes the owner (a CAP
+# Update); the city resolves it when the river falls, and its federated summary changes as it goes.
 # Usage: scripts/demo.sh [SECONDS]   (default 60; Ctrl-C stops early)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,8 +3,11 @@
 
 Each district operations centre gets rainfall, PM2.5 and traffic flow from its own sensors; Hai
 Chau's gauge on the Han river rises through alarm levels 1.70 / 2.20 / 2.70 m and back. Citizens
-file Open311 requests at their district, Hai Chau's duty officer handles the flood incident there,
-and this prints what the city IOC sees of it all through the federation.
+file Open311 requests at their district. Hai Chau owns the flood incident its rules open (a
+moderate flood is within its delegated authority); the city orders the dispatch down to it; when the
+river passes alarm level 3 Hai Chau escalates and the city becomes the owner (with a CAP Update);
+when the river falls the city resolves it and the version travels back down. This prints what the
+city IOC sees of it all through the federation.
 """
 import argparse
 import json
@@ -75,7 +78,7 @@ def main():
     hai_chau, hc_token = url_of("danang/hai-chau"), tokens["danang/hai-chau"]
     start = time.time()
     seen_alerts, handled = set(), set()
-    pending_dispatch, watching = [], {}
+    pending_dispatch, watching, escalated, resolved = [], {}, {}, {}
     _, earlier = call(city + "/api/v1/alerts?limit=10000", city_token)
     seen_alerts.update(alert["identifier"] for alert in earlier.get("items", []))
     if seen_alerts:
@@ -108,17 +111,18 @@ def main():
                     _, xml = call(city + "/api/v1/alerts/" + alert["identifier"], city_token,
                                   accept="application/cap+xml")
                     print("         as CAP 1.2 XML:", " ".join(xml.split())[:150] + " ...")
-            # Hai Chau's duty officer acknowledges what its rules opened; the city's duty officer then
-            # orders the dispatch. Hai Chau owns the incident, so the city's order travels down the
-            # federation as a command and Hai Chau applies it; the new version comes back up.
+            # Hai Chau's duty officer acknowledges the flood incident its rules opened (a moderate
+            # flood is within the district's delegated authority, so Hai Chau owns it). The city's
+            # duty officer orders the dispatch: the command travels down to Hai Chau, the owner.
             _, incidents = call(hai_chau + "/api/v1/incidents?status=reported", hc_token)
             for inc in incidents.get("items", []):
-                if inc["id"] in handled:
+                if inc["id"] in handled or inc["owner"] != "danang/hai-chau":
                     continue
                 handled.add(inc["id"])
-                call(hai_chau + "/api/v1/incidents/%s/actions" % inc["id"], hc_token, "POST",
-                     {"action": "acknowledge", "note": "Hai Chau duty officer on it"})
-                print("[%5.1fs] Hai Chau acknowledged: %s (%s)" % (t, inc["title"], inc["severity"]))
+                status, res = call(hai_chau + "/api/v1/incidents/%s/actions" % inc["id"], hc_token, "POST",
+                                   {"action": "acknowledge", "note": "Hai Chau duty officer on it"})
+                print("[%5.1fs] Hai Chau acknowledged: %s (%s, owner %s, grant %s)" % (
+                    t, inc["title"], inc["severity"], inc["owner"], res.get("history", [{}])[-1].get("grant")))
                 pending_dispatch.append(inc["id"])
             for incident_id in list(pending_dispatch):
                 status, res = call(city + "/api/v1/incidents/%s/actions" % incident_id, city_token, "POST",
@@ -128,11 +132,33 @@ def main():
                     print("[%5.1fs] the city ordered the dispatch: command %s sent down to %s (the owner)" % (
                         t, res["forwarded"]["command"], res["forwarded"]["owner"]))
                     watching[incident_id] = t
-            for incident_id, since in list(watching.items()):
-                _, inc = call(city + "/api/v1/incidents/" + incident_id, city_token)
-                if inc.get("status") == "dispatched":
-                    del watching[incident_id]
-                    print("[%5.1fs] the city sees version %d: %s by %s" % (
+            # The river passes alarm level 3: Hai Chau escalates. Ownership moves to the nearest node
+            # above whose authority covers the flood (the city), with a CAP Update for the alert.
+            if river_level(t, a.seconds) > 2.75:
+                for incident_id in list(watching):
+                    status, res = call(hai_chau + "/api/v1/incidents/%s/actions" % incident_id, hc_token, "POST",
+                                       {"action": "escalate", "note": "river above 2.70 m and rising"})
+                    if status == 200:
+                        del watching[incident_id]
+                        escalated[incident_id] = t
+                        print("[%5.1fs] Hai Chau escalated %s: owner now %s (version %d)" % (
+                            t, incident_id, res["owner"], res["version"]))
+            # The river falls below level 2: the city, now the owner, resolves it; the new version
+            # travels down to Hai Chau, where it was reported.
+            if t > 0.45 * a.seconds and river_level(t, a.seconds) < 2.15:
+                for incident_id in list(escalated):
+                    status, res = call(city + "/api/v1/incidents/%s/actions" % incident_id, city_token, "POST",
+                                       {"action": "resolve", "note": "river back below alarm level 2"})
+                    if status == 200:
+                        del escalated[incident_id]
+                        resolved[incident_id] = t
+                        print("[%5.1fs] the city resolved %s as its owner (version %d)" % (
+                            t, incident_id, res["version"]))
+            for incident_id in list(resolved):
+                _, inc = call(hai_chau + "/api/v1/incidents/" + incident_id, hc_token)
+                if inc.get("status") == "resolved":
+                    del resolved[incident_id]
+                    print("[%5.1fs] Hai Chau sees version %d: %s by %s" % (
                         t, inc["version"], inc["status"], inc["history"][-1]["actor"]))
             if step % 10 == 0:
                 _, s = call(city + "/api/v1/summary?window=15m&metrics=river_level,rainfall,pm25", city_token)
