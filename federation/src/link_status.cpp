@@ -9,8 +9,14 @@ std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const 
 }
 
 nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,
-                            TimeMs now) {
+                            TimeMs now,
+                            const std::vector<std::pair<LostRange, std::string>>& lost) {
   using nlohmann::json;
+  json ranges = json::array();
+  for (const auto& [r, via] : lost)
+    if (via == child)
+      ranges.push_back(
+          {{"origin", r.origin}, {"epoch", r.epoch}, {"fromSeq", r.from_seq}, {"toSeq", r.to_seq}});
   if (!link)
     return json{{"node", child},         {"state", "unreachable"}, {"lastSync", nullptr},
                 {"lagSeconds", nullptr}, {"complete", false},      {"lostRanges", json::array()}};
@@ -26,8 +32,8 @@ nlohmann::json child_status(const std::string& child, const std::optional<LinkRe
               {"state", state},
               {"lastSync", format_rfc3339(link->last_contact)},
               {"lagSeconds", static_cast<double>(std::max<TimeMs>(0, lag)) / 1000.0},
-              {"complete", silent <= kFreshMs && link->backlog == 0},
-              {"lostRanges", json::array()}};
+              {"complete", silent <= kFreshMs && link->backlog == 0 && ranges.empty()},
+              {"lostRanges", ranges}};
 }
 
 }  // namespace ioc::federation

@@ -17,8 +17,10 @@ inline constexpr TimeMs kUnreachableMs = 300'000;
 std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const std::string& peer);
 
 /// {"node", "state", "lastSync", "lagSeconds", "complete", "lostRanges"} for one child, from the
-/// record of its last contact (none if it never called).
+/// record of its last contact (none if it never called) and the ranges reported lost through it
+/// (`lost`: every range the store holds, with the child that reported it).
 nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,
-                            TimeMs now);
+                            TimeMs now,
+                            const std::vector<std::pair<LostRange, std::string>>& lost = {});
 
 }  // namespace ioc::federation

@@ -127,6 +127,34 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
     const std::int64_t seq = e.seq;
     const TimeMs ts = e.ts;
     const json& body = e.body;
+    if (type == "loss") {
+      // Entries the sender's retention dropped unsent: recorded, and counted as received so
+      // that nothing waits for them. Not itself part of any origin's sequence.
+      std::vector<LostRange> ranges;
+      try {
+        for (const auto& r : body.at("ranges")) {
+          LostRange lr{r.at("origin"), r.at("epoch"), r.at("fromSeq"), r.at("toSeq")};
+          if (lr.from_seq < 1 || lr.to_seq < lr.from_seq || !ctx.federation.find(lr.origin) ||
+              !ctx.federation.in_subtree(lr.origin, caller))
+            throw Error(ErrorCode::kBadRequest, "bad lost range", "ranges");
+          ranges.push_back(std::move(lr));
+        }
+      } catch (const std::exception&) {
+        ++quarantined;
+        continue;
+      }
+      for (const auto& r : ranges) {
+        w.writer.record_lost_range(r, caller);
+        auto s = held.find({r.origin, r.epoch});
+        if (s == held.end())
+          s = held.emplace(std::pair{r.origin, r.epoch}, w.writer.receipt(r.origin, r.epoch)).first;
+        if (!s->second || *s->second >= r.from_seq - 1)
+          s->second = std::max(s->second.value_or(0), r.to_seq);
+      }
+      if (relays) w.writer.append_relayed(origin, epoch, seq, "loss", ts, body.dump());
+      ++received;
+      continue;
+    }
     auto slot = held.find({origin, epoch});
     if (slot == held.end())
       slot = held.emplace(std::pair{origin, epoch}, w.writer.receipt(origin, epoch)).first;

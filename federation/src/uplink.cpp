@@ -101,7 +101,8 @@ bool Uplink::push_once(bool heartbeat_due) {
     std::string text = w.dump();
     if (!local_seq.empty() && entries_text.size() + text.size() > options_.max_batch_bytes) break;
     entries_text += (entries_text.empty() ? "" : ",") + text;
-    sent.emplace_back(w["origin"], w["epoch"], w["seq"]);
+    sent.emplace_back(w["origin"], w["epoch"],
+                      e.type == "loss" ? -1 : w["seq"].get<std::int64_t>());
     local_seq.push_back(e.seq);
   }
   const std::int64_t backlog =
@@ -122,6 +123,10 @@ bool Uplink::push_once(bool heartbeat_due) {
   std::int64_t next = cursor;
   for (std::size_t i = 0; i < sent.size(); ++i) {
     const auto& [origin, epoch, seq] = sent[i];
+    if (seq < 0) {  // a loss report is in no sequence: taken once the batch is
+      next = local_seq[i];
+      continue;
+    }
     const auto it = acked.find(origin);
     if (it == acked.end() || (*it)["epoch"] != epoch || (*it)["seq"] < seq) break;
     next = local_seq[i];

@@ -721,6 +721,12 @@ void ApiRouter::federation_poll(Call& call, Respond& respond) {
       throw Error(ErrorCode::kBadRequest, "after must be a sequence number this node returned",
                   "after");
   }
+  if (after > 0) {
+    // The child has taken everything up to `after`: it need not stay in the outbox.
+    const std::string child = call.peer;
+    ctx_.writes.submit([child, after](WriteContext& w) { w.writer.prune_outbox(child, after); },
+                       [](std::exception_ptr) {});
+  }
   const int limit = std::min(query_limit(call.query), 1000);
   int wait = 0;
   if (const auto it = call.query.find("wait"); it != call.query.end()) {

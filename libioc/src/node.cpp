@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "api_router.hpp"
@@ -187,6 +188,23 @@ struct Node::Impl {
     writes.stop();
   }
 
+  // Retention: entries the parent acknowledged (at the root: every entry, nothing reads them
+  // again) leave the log; past log_limit unsent entries the oldest are dropped and reported.
+  void retain() {
+    const NodeConfig* self = federation.find(options.node_id);
+    const std::int64_t cursor = self->parent ? store.cursor(*self->parent) : store.last_event_seq();
+    std::vector<LostRange> lost;
+    writes.run([&](WriteContext& w) {
+      w.writer.prune_events_through(cursor);
+      if (self->parent)
+        lost = w.writer.drop_unsent(cursor, options.log_limit, options.node_id, clock->now());
+    });
+    for (const auto& r : lost)
+      std::cerr << "iocd: retention dropped unsent entries " << r.origin << " " << r.epoch << " "
+                << r.from_seq << "-" << r.to_seq << " (log limit " << options.log_limit
+                << "); the parent is told" << std::endl;
+  }
+
   // Escalation rules are timers on open incidents: checked every escalation_interval.
   void check_escalations() {
     std::unique_lock lock(ticker_mutex);
@@ -195,6 +213,7 @@ struct Node::Impl {
       lock.unlock();
       try {
         escalations.run_once();
+        retain();
       } catch (const std::exception&) {
         // A failed check (a full write queue, a store error) is retried at the next tick.
       }

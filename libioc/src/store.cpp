@@ -69,6 +69,12 @@ CREATE TABLE policy_updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT N
   kind TEXT NOT NULL, body TEXT NOT NULL);
 ALTER TABLE links ADD COLUMN policy_version TEXT;
 )sql",
+    R"sql(
+CREATE TABLE lost_ranges(origin TEXT NOT NULL, epoch TEXT NOT NULL, from_seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL, via TEXT NOT NULL, PRIMARY KEY(origin, epoch, from_seq)) WITHOUT ROWID;
+INSERT INTO meta(key, value) SELECT 'own_seq', coalesce(max(seq), 0) FROM events
+  WHERE origin IS NULL ON CONFLICT(key) DO NOTHING;
+)sql",
 };
 
 constexpr int kReadConnections = 4;
@@ -206,6 +212,7 @@ Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
       impl_->epoch = crypto::random_hex(8);
       meta_set(db, "epoch", impl_->epoch);
       meta_set(db, "restored", "0");
+      meta_set(db, "own_seq", "0");  // a new epoch numbers its own entries from 1
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
@@ -275,13 +282,117 @@ std::int64_t Store::Writer::insert_observations(const std::vector<Observation>& 
 
 std::int64_t Store::Writer::append_event(const std::string& type, TimeMs ts,
                                          const std::string& body) {
-  auto& st = impl_.writer->prepare("INSERT INTO events(type, ts, body, epoch) VALUES(?,?,?,?)");
+  // This node's own entries are numbered on their own, without the relayed ones in between, so
+  // a receiver sees (origin, epoch, seq) contiguous. The counter lives in the transaction.
+  auto& next = impl_.writer->prepare(
+      "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'own_seq' RETURNING value");
+  next.executeStep();
+  const std::int64_t own_seq = next.getColumn(0).getInt64();
+  next.reset();
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO events(type, ts, body, epoch, origin_seq) VALUES(?,?,?,?,?)");
   st.bind(1, type);
   st.bind(2, static_cast<std::int64_t>(ts));
   st.bind(3, body);
   st.bind(4, impl_.epoch);
+  st.bind(5, own_seq);
   st.exec();
   return impl_.writer->db.getLastInsertRowid();
+}
+
+std::vector<LostRange> Store::Writer::drop_unsent(std::int64_t cursor, std::int64_t keep,
+                                                  const std::string& self, TimeMs ts) {
+  auto& count = impl_.writer->prepare("SELECT count(*) FROM events WHERE seq > ?");
+  count.bind(1, static_cast<std::int64_t>(cursor));
+  count.executeStep();
+  const std::int64_t unsent = count.getColumn(0).getInt64();
+  count.reset();
+  if (unsent <= keep) return {};
+  auto& st = impl_.writer->prepare(
+      "SELECT seq, coalesce(origin, ''), epoch, coalesce(origin_seq, seq), type, body FROM events "
+      "WHERE seq > ? ORDER BY seq LIMIT ?");
+  st.bind(1, static_cast<std::int64_t>(cursor));
+  st.bind(2, static_cast<std::int64_t>(unsent - keep));
+  std::vector<LostRange> ranges;
+  std::int64_t last = cursor;
+  while (st.executeStep()) {
+    last = st.getColumn(0).getInt64();
+    if (st.getColumn(4).getString() == "loss") {
+      // An earlier report not yet sent: its ranges go into this one.
+      const json earlier = json::parse(st.getColumn(5).getString());
+      for (const auto& r : earlier.at("ranges"))
+        ranges.push_back(LostRange{r.at("origin"), r.at("epoch"), r.at("fromSeq"), r.at("toSeq")});
+      continue;
+    }
+    std::string origin = st.getColumn(1).getString();
+    if (origin.empty()) origin = self;
+    const std::string epoch = st.getColumn(2).getString();
+    const std::int64_t seq = st.getColumn(3).getInt64();
+    bool merged = false;  // extend the run this origin's previous entry ended
+    for (auto it = ranges.rbegin(); it != ranges.rend() && !merged; ++it)
+      if (it->origin == origin && it->epoch == epoch) {
+        if (it->to_seq + 1 == seq) it->to_seq = seq, merged = true;
+        break;
+      }
+    if (!merged) ranges.push_back(LostRange{origin, epoch, seq, seq});
+  }
+  st.reset();
+  auto& del = impl_.writer->prepare("DELETE FROM events WHERE seq > ? AND seq <= ?");
+  del.bind(1, static_cast<std::int64_t>(cursor));
+  del.bind(2, static_cast<std::int64_t>(last));
+  del.exec();
+  // The report of what was lost takes the place of the last entry dropped, so it leaves first.
+  json body{{"ranges", json::array()}};
+  for (const auto& r : ranges)
+    body["ranges"].push_back(
+        {{"origin", r.origin}, {"epoch", r.epoch}, {"fromSeq", r.from_seq}, {"toSeq", r.to_seq}});
+  auto& ins = impl_.writer->prepare(
+      "INSERT INTO events(seq, type, ts, body, epoch, origin, origin_seq) "
+      "VALUES(?, 'loss', ?, ?, ?, NULL, ?)");
+  ins.bind(1, static_cast<std::int64_t>(last));
+  ins.bind(2, static_cast<std::int64_t>(ts));
+  ins.bind(3, body.dump());
+  ins.bind(4, impl_.epoch);
+  ins.bind(5, static_cast<std::int64_t>(last));  // outside every sequence; positive for the wire
+  ins.exec();
+  return ranges;
+}
+
+void Store::Writer::prune_events_through(std::int64_t seq) {
+  auto& st = impl_.writer->prepare("DELETE FROM events WHERE seq <= ?");
+  st.bind(1, static_cast<std::int64_t>(seq));
+  st.exec();
+}
+
+void Store::Writer::prune_outbox(const std::string& child, std::int64_t through) {
+  auto& st = impl_.writer->prepare("DELETE FROM outbox WHERE child = ? AND seq <= ?");
+  st.bind(1, child);
+  st.bind(2, static_cast<std::int64_t>(through));
+  st.exec();
+}
+
+void Store::Writer::record_lost_range(const LostRange& r, const std::string& via) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO lost_ranges(origin, epoch, from_seq, to_seq, via) VALUES(?,?,?,?,?) "
+      "ON CONFLICT(origin, epoch, from_seq) DO UPDATE SET to_seq = max(to_seq, excluded.to_seq)");
+  st.bind(1, r.origin);
+  st.bind(2, r.epoch);
+  st.bind(3, static_cast<std::int64_t>(r.from_seq));
+  st.bind(4, static_cast<std::int64_t>(r.to_seq));
+  st.bind(5, via);
+  st.exec();
+}
+
+std::vector<std::pair<LostRange, std::string>> Store::lost_ranges() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT origin, epoch, from_seq, to_seq, via FROM lost_ranges ORDER BY origin, from_seq");
+  std::vector<std::pair<LostRange, std::string>> out;
+  while (st.executeStep())
+    out.emplace_back(LostRange{st.getColumn(0).getString(), st.getColumn(1).getString(),
+                               st.getColumn(2).getInt64(), st.getColumn(3).getInt64()},
+                     st.getColumn(4).getString());
+  return out;
 }
 
 std::int64_t Store::Writer::append_relayed(const std::string& origin, const std::string& epoch,
@@ -842,7 +953,10 @@ std::int64_t Store::quarantined() const {
 
 std::int64_t Store::last_event_seq() const {
   Impl::Lease conn(*impl_);
-  auto& st = conn->prepare("SELECT coalesce(max(seq), 0) FROM events");
+  // The last seq handed out, even when retention has pruned every entry since.
+  auto& st = conn->prepare(
+      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
+      "coalesce((SELECT max(seq) FROM events), 0))");
   st.executeStep();
   return st.getColumn(0).getInt64();
 }

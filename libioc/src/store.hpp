@@ -45,6 +45,15 @@ struct LoggedEvent {
   std::int64_t origin_seq = 0;  ///< the event's seq in its origin's log (== seq for own events)
 };
 
+/// Entries of one origin and epoch that retention dropped before they were sent: seqs
+/// [from_seq, to_seq].
+struct LostRange {
+  std::string origin;
+  std::string epoch;
+  std::int64_t from_seq = 0;
+  std::int64_t to_seq = 0;
+};
+
 /// When a child last reached this node, and how recent the newest event it sent was.
 struct LinkRecord {
   std::string peer;
@@ -143,6 +152,17 @@ class Store {
     /// Keeps a runtime grant or revocation (kind "grant" or "revocation", signed body) under its
     /// id; false if one with that id is already kept.
     bool put_policy_update(const std::string& id, const std::string& kind, const std::string& body);
+    /// Retention: if more than `keep` entries wait after `cursor`, drops the oldest of them and
+    /// puts a "loss" entry (with the ranges, per origin and epoch) in their place, so it is the
+    /// next to leave. Returns the ranges dropped (empty if none).
+    std::vector<LostRange> drop_unsent(std::int64_t cursor, std::int64_t keep,
+                                       const std::string& self, TimeMs ts);
+    /// Deletes log entries up to `seq` (acknowledged by the parent, or never sent anywhere).
+    void prune_events_through(std::int64_t seq);
+    /// Deletes what `child` has confirmed taking from its outbox.
+    void prune_outbox(const std::string& child, std::int64_t through);
+    /// Remembers a range a child reported lost (`via` is the child that reported it).
+    void record_lost_range(const LostRange& range, const std::string& via);
     std::int64_t append_outbox(const std::string& child, const std::string& type, TimeMs ts,
                                const std::string& body);
     bool remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
@@ -188,6 +208,8 @@ class Store {
   std::optional<SummarySketch> aggregate(const std::string& metric, const std::string& area,
                                          TimeMs start) const;
   /// Entries queued for `child` after `after`, oldest first.
+  /// Every lost range reported from below, with the child that reported it.
+  std::vector<std::pair<LostRange, std::string>> lost_ranges() const;
   /// Every runtime grant and revocation kept, oldest first: (kind, body).
   std::vector<std::pair<std::string, std::string>> policy_updates() const;
   std::vector<LoggedEvent> outbox_after(const std::string& child, std::int64_t after,

@@ -41,9 +41,10 @@ json SummaryService::summary(const SummaryWindow& window,
   const auto sr = ctx_.store.service_request_counts();
   json children = json::array();
   const auto links = ctx_.store.links();
+  const auto lost = ctx_.store.lost_ranges();
   for (const auto& child : ctx_.federation.children(ctx_.node_id)) {
-    children.push_back(
-        federation::child_status(child, federation::find_link(links, child), ctx_.clock.now()));
+    children.push_back(federation::child_status(child, federation::find_link(links, child),
+                                                ctx_.clock.now(), lost));
   }
   return json{
       {"node", ctx_.node_id},

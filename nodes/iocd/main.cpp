@@ -14,11 +14,13 @@ namespace {
 constexpr const char* kUsage =
     "usage: iocd --federation FILE --node ID [--data DIR] [--listen HOST:PORT] [--key FILE]\n"
     "            [--body-limit BYTES] [--threads N] [--summary-interval DURATION]\n"
-    "            [--escalation-interval DURATION] [--power-safe]\n"
+    "            [--escalation-interval DURATION] [--log-limit ENTRIES] [--power-safe]\n"
     "  --data DIR          data directory (default: ./data/NODE)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --summary-interval  how often stream clients get the summary (default 10s)\n"
-    "  --escalation-interval  how often Escalation rules are checked (default 5s)\n"
+    "  --escalation-interval  how often Escalation rules and log retention run (default 5s)\n"
+    "  --log-limit N       unsent log entries kept while the parent is away (default 20000000);\n"
+    "                      beyond it the oldest are dropped and the parent told the lost ranges\n"
     "  --power-safe        make every commit survive power loss, not only a crash (slower)\n";
 
 // Written once the node serves, so scripts and tests can find an ephemeral port.
@@ -34,7 +36,7 @@ void write_port_file(const std::string& data_dir, std::uint16_t port) {
 int main(int argc, char** argv) {
   ioc::cli::Args args(argc, argv, 1,
                       {"federation", "node", "data", "listen", "key", "body-limit", "threads",
-                       "summary-interval", "escalation-interval"},
+                       "summary-interval", "escalation-interval", "log-limit"},
                       {"power-safe", "help"});
   if (args.flag("help")) {
     std::cout << kUsage;
@@ -64,6 +66,10 @@ int main(int argc, char** argv) {
   try {
     if (auto v = args.get("body-limit")) options.body_limit = std::stoull(*v);
     if (auto v = args.get("threads")) options.threads = std::stoi(*v);
+    if (auto v = args.get("log-limit")) {
+      options.log_limit = std::stoll(*v);
+      if (options.log_limit < 1) throw std::invalid_argument("log-limit");
+    }
     if (auto v = args.get("summary-interval")) {
       const auto d = ioc::parse_duration(*v);
       if (!d || *d <= 0) throw std::invalid_argument("summary-interval");
@@ -75,8 +81,8 @@ int main(int argc, char** argv) {
       options.escalation_interval = *d;
     }
   } catch (const std::exception&) {
-    std::cerr << "iocd: --body-limit and --threads take whole numbers, --summary-interval and "
-                 "--escalation-interval a duration such as 10s\n";
+    std::cerr << "iocd: --body-limit, --threads and --log-limit take whole numbers, "
+                 "--summary-interval and --escalation-interval a duration such as 10s\n";
     return 2;
   }
   try {

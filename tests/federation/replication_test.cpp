@@ -166,3 +166,31 @@ TEST_CASE("raw observations are stored as rows and counted through their buckets
   CHECK(t.store.observation_count() == 1);
   CHECK(t.metrics.events_quarantined == 1);
 }
+
+TEST_CASE("a loss report lets receipt continue past what retention dropped", "[replication]") {
+  test::TestContext t("city");
+  receive(t, "city/north", {aggregates("city/north", 1, 10)});
+  // Entries 2..4 were dropped unsent: 5 alone would wait forever for them.
+  auto acked = receive(t, "city/north", {aggregates("city/north", 5, 50)});
+  CHECK(acked["city/north"]["seq"] == 1);
+  WireEvent loss{
+      "city/north",
+      "ep1",
+      9,
+      "loss",
+      1761552000000,
+      json{{"ranges",
+            json::array(
+                {{{"origin", "city/north"}, {"epoch", "ep1"}, {"fromSeq", 2}, {"toSeq", 4}}})}}};
+  acked = receive(t, "city/north", {loss, aggregates("city/north", 5, 50)});
+  CHECK(acked["city/north"]["seq"] == 5);
+  const auto lost = t.store.lost_ranges();
+  REQUIRE(lost.size() == 1);
+  CHECK(lost[0].first.from_seq == 2);
+  CHECK(lost[0].first.to_seq == 4);
+  CHECK(lost[0].second == "city/north");
+  // A range outside the sender's subtree is refused (counted as set aside), nothing recorded.
+  loss.body["ranges"][0]["origin"] = "city/south";
+  receive(t, "city/north", {loss});
+  CHECK(t.store.lost_ranges().size() == 1);
+}

@@ -213,3 +213,49 @@ TEST_CASE("a node's summary over the federation API is for the nodes above it",
   CHECK(signed_get("city", "/federation/v1/summary?window=forever").json()["error"]["field"] ==
         "window");
 }
+
+TEST_CASE("past its log limit a district drops the oldest unsent entries and the city is told",
+          "[integration][sync]") {
+  CityAndDistrict f;
+  REQUIRE(f.ingest("rain", 10, "before") == 202);
+  REQUIRE(f.wait_for_city_count("rain", 10) == 10);
+  f.north->stop();
+  NodeProcess north(f.federation, "city/north", f.dir / "north",
+                    {"--key", f.dir / "keys/city_north.key", "--log-limit", "5",
+                     "--escalation-interval", "100ms"});
+  north.start();
+  f.city->stop();
+  // 1. The city is away; twenty batches wait at the district, which keeps only five of them.
+  HttpClient at_north(north.port(), f.north_token);
+  const auto now = ioc::SystemClock().now();
+  for (int b = 0; b < 20; ++b)
+    REQUIRE(at_north
+                .post("/api/v1/observations",
+                      observations("rain", "city/north", std::vector<double>(10, 1.0), now, 1,
+                                   "outage" + std::to_string(b)))
+                .status == 202);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CHECK_THAT(north.log(), Catch::Contains("retention dropped unsent entries city/north"));
+  // 2. The city returns: it is told the lost range and does not wait for it. Minute buckets
+  //    carry their whole state, so the readings themselves still arrive complete.
+  f.city->start();
+  CHECK(f.wait_for_city_count("rain", 210) == 210);
+  json child;
+  for (int i = 0; i < 200; ++i) {
+    child = f.at_city().get("/api/v1/summary?window=1h").json()["children"][0];
+    if (!child["lostRanges"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  REQUIRE(child["lostRanges"].size() == 1);
+  CHECK(child["lostRanges"][0]["origin"] == "city/north");
+  CHECK(child["lostRanges"][0]["fromSeq"] == 2);
+  CHECK(child["lostRanges"][0]["toSeq"] == 16);
+  CHECK(child["complete"] == false);
+  // 3. What comes after flows as usual.
+  REQUIRE(
+      at_north
+          .post("/api/v1/observations",
+                observations("rain", "city/north", std::vector<double>(5, 1.0), now, 1, "after"))
+          .status == 202);
+  CHECK(f.wait_for_city_count("rain", 215) == 215);
+}

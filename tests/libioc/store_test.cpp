@@ -187,3 +187,57 @@ TEST_CASE("tokens are stored by hash and revoked once", "[store]") {
   CHECK_FALSE(second);
   CHECK(s.tokens().at(0).revoked);
 }
+
+TEST_CASE("own log entries are numbered on their own, relayed ones in between", "[store]") {
+  TempDir dir;
+  Store s({dir / "ioc.db"});
+  s.write([](Store::Writer& w) {
+    w.append_event("alert", 1, "{}");
+    w.append_relayed("city/north/w1", "e1", 7, "alert", 2, "{}");
+    w.append_event("alert", 3, "{}");
+  });
+  const auto log = s.events_after(0, 10);
+  REQUIRE(log.size() == 3);
+  CHECK(log[0].origin_seq == 1);
+  CHECK(log[1].origin_seq == 7);
+  CHECK(log[2].origin_seq == 2);  // contiguous for the receiver, though its local seq is 3
+  // A job that fails takes its numbers back with it.
+  CHECK_THROWS(s.write([](Store::Writer& w) {
+    w.append_event("alert", 4, "{}");
+    throw std::runtime_error("no");
+  }));
+  s.write([](Store::Writer& w) { w.append_event("alert", 5, "{}"); });
+  CHECK(s.events_after(3, 10).at(0).origin_seq == 3);
+}
+
+TEST_CASE("retention drops the oldest unsent entries and reports them first", "[store]") {
+  TempDir dir;
+  Store s({dir / "ioc.db"});
+  s.write([](Store::Writer& w) {
+    for (int i = 0; i < 6; ++i) w.append_event("alert", i, "{}");  // own seqs 1..6
+    w.append_relayed("c/w", "e9", 40, "alert", 7, "{}");
+    w.append_relayed("c/w", "e9", 41, "alert", 8, "{}");
+    w.append_event("alert", 9, "{}");  // own seq 7
+  });
+  std::vector<LostRange> lost;
+  // The parent has taken local seqs 1..2; keep at most 2 of the 7 unsent.
+  s.write([&](Store::Writer& w) { lost = w.drop_unsent(2, 2, "c", 100); });
+  REQUIRE(lost.size() == 2);
+  CHECK(lost[0].origin == "c");
+  CHECK(lost[0].from_seq == 3);
+  CHECK(lost[0].to_seq == 6);
+  CHECK(lost[1].origin == "c/w");
+  CHECK(lost[1].from_seq == 40);
+  CHECK(lost[1].to_seq == 40);
+  const auto log = s.events_after(2, 10);
+  REQUIRE(log.size() == 3);
+  CHECK(log[0].type == "loss");  // in the place of the last entry dropped, so it leaves first
+  CHECK(log[1].origin_seq == 41);
+  CHECK(log[2].origin_seq == 7);
+  // Acknowledged entries go; the sequence carries on past them.
+  s.write([](Store::Writer& w) { w.prune_events_through(100); });
+  CHECK(s.events_after(0, 10).empty());
+  CHECK(s.last_event_seq() == 9);
+  s.write([](Store::Writer& w) { w.append_event("alert", 10, "{}"); });
+  CHECK(s.events_after(0, 10).at(0).seq == 10);
+}

@@ -23,8 +23,11 @@ struct NodeOptions {
   std::size_t max_batch_rows = 50'000;
   bool power_safe = false;  ///< commits survive power loss (synchronous=FULL), not only crashes
   int threads = 2;          ///< HTTP I/O threads
-  TimeMs summary_interval = 10'000;        ///< how often stream clients get the 15-minute summary
-  TimeMs escalation_interval = 5'000;      ///< how often Escalation rules are checked
+  TimeMs summary_interval = 10'000;    ///< how often stream clients get the 15-minute summary
+  TimeMs escalation_interval = 5'000;  ///< how often Escalation rules and retention run
+  /// Log entries kept unsent while the parent is away; beyond it the oldest are dropped and the
+  /// parent is told the lost ranges. Acknowledged entries are pruned as they are acknowledged.
+  std::int64_t log_limit = 20'000'000;
   std::shared_ptr<const Clock> clock;      ///< defaults to the system clock
   std::unique_ptr<Authorizer> authorizer;  ///< defaults to local operators only
 };
