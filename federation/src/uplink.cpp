@@ -56,9 +56,10 @@ Uplink::State Uplink::state() const {
   return state_;
 }
 
-void Uplink::wait(TimeMs ms) {
+void Uplink::wait(TimeMs ms, bool until_poked) {
   std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_ || poked_; });
+  wake_.wait_for(lock, std::chrono::milliseconds(ms),
+                 [this, until_poked] { return stopping_ || (until_poked && poked_); });
   poked_ = false;
 }
 
@@ -210,10 +211,12 @@ void Uplink::run() {
     }
     if (ok) {
       backoff = options_.backoff_min;
-      wait(options_.idle_poll);
+      wait(options_.idle_poll, true);
     } else {
+      // Backing off: new entries do not cut the wait short, or a busy node would call a parent
+      // that is down at its commit rate.
       std::uniform_real_distribution<double> jitter(0.8, 1.2);
-      wait(static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random_)));
+      wait(static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random_)), false);
       backoff = std::min(backoff * 2, options_.backoff_max);
     }
   }

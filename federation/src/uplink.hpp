@@ -57,7 +57,7 @@ class Uplink {
   void run_down();
   bool agree_version();
   bool push_once(bool heartbeat_due);
-  void wait(TimeMs ms);
+  void wait(TimeMs ms, bool until_poked);
 
   NodeContext& ctx_;
   std::unique_ptr<PeerClient> client_;
