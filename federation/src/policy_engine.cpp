@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "ioc/error.hpp"
+#include "ioc/federation/topology.hpp"
 
 namespace ioc::policy {
 namespace {
@@ -44,6 +45,7 @@ struct Candidate {
 
 struct Engine::Compiled {
   const FederationConfig& fed;
+  federation::Topology topology{fed};
   PolicySet set;
   std::set<std::string> revoked;
   std::unordered_map<std::string, int> pos;  // node id -> pre-order position
@@ -246,17 +248,24 @@ Explanation Engine::explain(const Question& q) const {
 std::string Engine::owner_for(const std::string& reporter, Domain domain, const std::string& area,
                               Severity severity, TimeMs at) const {
   const int a = c_->position(area, "area");
-  for (const NodeConfig* n = c_->fed.find(reporter); n;
-       n = n->parent ? c_->fed.find(*n->parent) : nullptr)
-    if (c_->allows(c_->pos.at(n->id), Action::kDispatch, domain, a, severity, at)) return n->id;
-  return c_->fed.root();
+  c_->position(reporter, "reporter");
+  if (c_->allows(c_->pos.at(reporter), Action::kDispatch, domain, a, severity, at)) return reporter;
+  return nearest_above(reporter, domain, area, severity, at);
+}
+
+std::string Engine::nearest_above(const std::string& node, Domain domain, const std::string& area,
+                                  Severity severity, TimeMs at) const {
+  const int a = c_->position(area, "area");
+  // The path upward comes from the topology graph (Boost.Graph), nearest ancestor first.
+  for (const auto& up : c_->topology.ancestors(node))
+    if (c_->allows(c_->pos.at(up), Action::kDispatch, domain, a, severity, at)) return up;
+  return {};
 }
 
 std::string Engine::escalation_target(const std::string& owner, Domain domain,
                                       const std::string& area, Severity severity, TimeMs at) const {
-  const NodeConfig* n = c_->fed.find(owner);
-  if (!n || !n->parent) return {};
-  return owner_for(*n->parent, domain, area, severity, at);
+  c_->position(owner, "owner");
+  return nearest_above(owner, domain, area, severity, at);
 }
 
 const PolicySet& Engine::policies() const {

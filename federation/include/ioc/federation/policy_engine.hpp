@@ -50,7 +50,7 @@ class Engine {
   Explanation explain(const Question& q) const;
 
   /// The nearest node from `reporter` upward (itself first) whose authority covers dispatch for
-  /// an incident of this domain, area and severity: its owner (the root if no one else).
+  /// an incident of this domain, area and severity: its owner. The root always qualifies.
   std::string owner_for(const std::string& reporter, Domain domain, const std::string& area,
                         Severity severity, TimeMs at) const;
   /// The nearest ancestor of `owner` with that authority; empty at the root.
@@ -63,6 +63,8 @@ class Engine {
   bool has_authority() const;
 
  private:
+  std::string nearest_above(const std::string& node, Domain domain, const std::string& area,
+                            Severity severity, TimeMs at) const;
   struct Compiled;
   std::unique_ptr<Compiled> c_;
 };
