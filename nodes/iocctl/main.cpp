@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  backup --data DIR --out FILE\n"
     "  federation check FILE\n"
     "  federation graph FILE\n"
+    "  federation diff OLD_FEDERATION NEW_FEDERATION [--at TIME]\n"
     "  policy lint FEDERATION_FILE\n"
     "  policy test POLICY_TEST_FILE...\n"
     "  policy explain FEDERATION_FILE --as NODE --action A --domain D --area NODE --severity S\n"
@@ -89,6 +90,7 @@ int token_command(const std::string& verb, int argc, char** argv) {
 }
 
 int federation_command(const std::string& verb, int argc, char** argv) {
+  if (verb == "diff") return ioc::cli::federation_diff(argc, argv);
   ioc::cli::Args args(argc, argv, 3, {}, {});
   if (!args.ok() || args.positional().size() != 1)
     return usage("federation " + verb + " takes one FILE");

@@ -8,6 +8,7 @@
 
 #include "cli_args.hpp"
 #include "ioc/error.hpp"
+#include "ioc/federation/federation_diff.hpp"
 #include "ioc/federation/policy_engine.hpp"
 
 namespace ioc::cli {
@@ -100,19 +101,21 @@ std::string granted_by(const Explanation& e) {
   return e.chain.empty() ? "the root's own authority" : "grant '" + e.chain.back() + "'";
 }
 
-int diff(const Args& args) {
-  if (args.positional().size() != 2)
-    throw Error(ErrorCode::kBadRequest, "policy diff takes OLD_FEDERATION NEW_FEDERATION");
-  const auto old_fed = load_federation(args.positional()[0]);
-  const auto new_fed = load_federation(args.positional()[1]);
+struct Flips {
+  std::size_t compared = 0, flipped = 0;
+  bool partial = false;  // some nodes are in only one of the files
+};
+
+// Every decision over the nodes both federations hold whose answer differs; `print` each one.
+Flips compare_decisions(const FederationConfig& old_fed, const FederationConfig& new_fed, TimeMs at,
+                        bool print) {
   const Engine before(old_fed, policy::load_policies(old_fed));
   const Engine after(new_fed, policy::load_policies(new_fed));
-  TimeMs at = SystemClock().now();
-  if (const auto a = args.get("at")) at = parsed(parse_rfc3339(*a), "at", *a);
   std::vector<std::string> nodes;
   for (const auto& n : old_fed.nodes)
     if (new_fed.find(n.id)) nodes.push_back(n.id);
-  std::size_t compared = 0, flipped = 0;
+  Flips out;
+  out.partial = nodes.size() < new_fed.nodes.size() || nodes.size() < old_fed.nodes.size();
   Question q;
   q.at = at;
   for (const auto& subject : nodes)
@@ -125,21 +128,33 @@ int diff(const Args& args) {
             q.domain = static_cast<Domain>(d);
             q.area = area;
             q.severity = static_cast<Severity>(s);
-            ++compared;
+            ++out.compared;
             const bool was = before.allows(q), now = after.allows(q);
             if (was == now) continue;
-            ++flipped;
+            ++out.flipped;
+            if (!print) continue;
             const auto why = (now ? after : before).explain(q);
             std::cout << (was ? "allow -> deny: " : "deny -> allow: ") << subject << " "
                       << policy::to_string(q.action) << " " << to_string(q.domain) << " in " << area
                       << " at " << to_string(q.severity) << " (" << (now ? "by " : "was by ")
                       << granted_by(why) << ")\n";
           }
-  std::cout << compared << " decisions compared, " << flipped << " flipped"
-            << (nodes.size() < new_fed.nodes.size() || nodes.size() < old_fed.nodes.size()
-                    ? " (nodes in only one file are not compared)"
-                    : "")
-            << "\n";
+  return out;
+}
+
+TimeMs when(const Args& args) {
+  if (const auto a = args.get("at")) return parsed(parse_rfc3339(*a), "at", *a);
+  return SystemClock().now();
+}
+
+int diff(const Args& args) {
+  if (args.positional().size() != 2)
+    throw Error(ErrorCode::kBadRequest, "policy diff takes OLD_FEDERATION NEW_FEDERATION");
+  const auto old_fed = load_federation(args.positional()[0]);
+  const auto new_fed = load_federation(args.positional()[1]);
+  const Flips f = compare_decisions(old_fed, new_fed, when(args), true);
+  std::cout << f.compared << " decisions compared, " << f.flipped << " flipped"
+            << (f.partial ? " (nodes in only one file are not compared)" : "") << "\n";
   return 0;
 }
 
@@ -168,6 +183,22 @@ int bench(const Args& args) {
 }
 
 }  // namespace
+
+int federation_diff(int argc, char** argv) {
+  Args args(argc, argv, 3, {"at"}, {});
+  if (!args.ok()) throw Error(ErrorCode::kBadRequest, args.error());
+  if (args.positional().size() != 2)
+    throw Error(ErrorCode::kBadRequest, "federation diff takes OLD_FEDERATION NEW_FEDERATION");
+  const auto old_fed = load_federation(args.positional()[0]);
+  const auto new_fed = load_federation(args.positional()[1]);
+  const auto changes = federation::diff_federations(old_fed, new_fed);
+  for (const auto& c : changes) std::cout << federation::describe(c) << "\n";
+  // What the new tree and policies do to authority: subtrees (areas) move with the nodes.
+  const Flips f = compare_decisions(old_fed, new_fed, when(args), false);
+  std::cout << changes.size() << " change(s) to the tree; " << f.flipped << " of " << f.compared
+            << " decisions flip over the nodes in both (iocctl policy diff lists them)\n";
+  return 0;
+}
 
 int policy_command(const std::string& verb, int argc, char** argv) {
   Args args(argc, argv, 3, {"as", "action", "domain", "area", "severity", "at", "decisions"},

@@ -114,3 +114,26 @@ TEST_CASE("iocctl policy bench prints its figure last", "[integration][iocctl]")
   CHECK_THAT(r.out, Catch::Matches("(.|\n)*50000 decisions in [0-9.]+ s: [0-9]+ decisions/s, p50 "
                                    "[0-9.]+ us, p99 [0-9.]+ us\n"));
 }
+
+TEST_CASE("iocctl federation diff shows what a reorganisation does before it is applied",
+          "[integration][iocctl]") {
+  TempDir dir;
+  const std::string old_fed = read_file(write_test_federation(dir.path(), false));
+  // The south district is merged into the north one: its area now lies under the north.
+  std::string merged = old_fed;
+  const auto south = merged.find("  - {id: city/south");
+  REQUIRE(south != std::string::npos);
+  merged.erase(south, merged.find('\n', south) + 1 - south);
+  write_file(dir / "old.yaml", old_fed);
+  write_file(dir / "new.yaml", merged);
+  const auto r =
+      run_command({IOCCTL_PATH, "federation", "diff", dir / "old.yaml", dir / "new.yaml"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("- removed city/south (was under city)"));
+  CHECK_THAT(r.out, Catch::EndsWith("1 change(s) to the tree; 0 of 4536 decisions flip over the "
+                                    "nodes in both (iocctl policy diff lists them)\n"));
+  const auto bad = run_command({IOCCTL_PATH, "federation", "diff", dir / "old.yaml"});
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("federation diff takes OLD_FEDERATION NEW_FEDERATION"));
+}
