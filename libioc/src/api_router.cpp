@@ -560,12 +560,15 @@ void ApiRouter::federation_summary(Call& call, Respond& respond) {
                     "' (no Sharing rule gives it summaries; by default only nodes above may)",
                 "ioc-node");
   json body = summary_for(call);
-  if (share.min_group_size > 1)
-    for (auto it = body["metrics"].begin(); it != body["metrics"].end();)
+  if (share.min_group_size > 1) {
+    auto& metrics = body["metrics"];
+    for (auto it = metrics.begin(); it != metrics.end();) {
       if ((*it)["count"].get<std::int64_t>() < share.min_group_size)
-        it = body["metrics"].erase(it);
+        it = metrics.erase(it);
       else
         ++it;
+    }
+  }
   respond(json_response(200, body));
 }
 

@@ -370,3 +370,28 @@ TEST_CASE("the root's reloaded policy set travels down and is enforced and repor
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   CHECK(version_at(f.at_city(), "city/north") == after);
 }
+
+TEST_CASE("a summaries rule lets a sibling pull a district's summary, small groups left out",
+          "[integration][policy]") {
+  const std::string rules = R"(apiVersion: ioc/v1
+kind: Sharing
+rules:
+  - id: north-summary-to-health
+    from: city/north
+    to: city/health
+    data: [summaries]
+    granularity: aggregate
+    minGroupSize: 5
+)";
+  CityAndDistrict f({{"sharing.yaml", rules}});
+  REQUIRE(f.ingest("noise", 10, "meter") == 202);
+  REQUIRE(f.ingest("rare", 2, "meter") == 202);
+  auto res = f.signed_get_at_north("city/health", "/federation/v1/summary?window=1h");
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["metrics"]["noise"]["count"] == 10);
+  CHECK_FALSE(res.json()["metrics"].contains("rare"));  // fewer than five readings
+  // No rule names the south district: refused. The city above still reads everything.
+  CHECK(f.signed_get_at_north("city/south", "/federation/v1/summary?window=1h").status == 403);
+  res = f.signed_get_at_north("city", "/federation/v1/summary?window=1h");
+  CHECK(res.json()["metrics"]["rare"]["count"] == 2);
+}

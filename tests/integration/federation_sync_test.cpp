@@ -191,13 +191,7 @@ TEST_CASE("a node's summary over the federation API is for the nodes above it",
   CityAndDistrict f;
   REQUIRE(f.ingest("noise", 40, "meter") == 202);
   const auto signed_get = [&](const std::string& caller, const std::string& target) {
-    const auto key = ioc::federation::PrivateKey::load(
-        f.dir / ("keys/" + ioc::federation::key_file_stem(caller) + ".key"));
-    std::map<std::string, std::string> headers;
-    for (const auto& [k, v] :
-         ioc::federation::sign_request(key, caller, "GET", target, "", ioc::SystemClock().now()))
-      headers[k] = v;
-    return HttpClient(f.north->port()).request("GET", target, "", "", headers);
+    return f.signed_get_at_north(caller, target);
   };
   // 1. The city, above the district, reads it.
   const auto res = signed_get("city", "/federation/v1/summary?window=1h&metrics=noise");

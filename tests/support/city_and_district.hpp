@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "ioc/federation/node_keys.hpp"
+#include "ioc/federation/request_signing.hpp"
 #include "ioc/time.hpp"
 #include "running_node.hpp"
 
@@ -49,6 +51,17 @@ struct CityAndDistrict {
 
   HttpClient at_city() const { return HttpClient(city->port(), city_token); }
   HttpClient at_north() const { return HttpClient(north->port(), north_token); }
+
+  /// A GET to the north district signed as `caller` with that node's key.
+  HttpResult signed_get_at_north(const std::string& caller, const std::string& target) const {
+    const auto key = ioc::federation::PrivateKey::load(
+        dir / ("keys/" + ioc::federation::key_file_stem(caller) + ".key"));
+    std::map<std::string, std::string> headers;
+    for (const auto& [k, v] :
+         ioc::federation::sign_request(key, caller, "GET", target, "", ioc::SystemClock().now()))
+      headers[k] = v;
+    return HttpClient(north->port()).request("GET", target, "", "", headers);
+  }
 
   std::int64_t city_count(const std::string& metric) const {
     const auto res = at_city().get("/api/v1/summary?window=7d&metrics=" + metric);
