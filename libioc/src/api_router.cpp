@@ -703,7 +703,8 @@ void ApiRouter::federation_hello(Call& call, Respond& respond) {
             {"protocolVersions", json::array({kProtocolVersion})},
             {"software", "libioc/" IOC_VERSION},
             {"policyVersion", ctx_.policies.version()},
-            {"capabilities", json::array({"hello", "events", "commands-down", "summary"})}}));
+            {"capabilities", json::array({"hello", "events", "commands-down", "commands", "summary",
+                                          "policy-updates", "sharing", "retention"})}}));
 }
 
 void ApiRouter::federation_poll(Call& call, Respond& respond) {
