@@ -226,6 +226,7 @@ Explanation Engine::explain(const Question& q) const {
     if (failed.size() < best_fails) {  // strict: ties keep the earlier grant in file order
       best_fails = failed.size();
       out.nearest = g.id;
+      out.nearest_where = g.where;
       out.failed = failed;
       out.field = failed.front() == "action" ? "action" : failed.front();
       out.reason = "nearest grant " + quoted(g.id) + " fails ";

@@ -109,7 +109,6 @@ Grant grant_from_json(const json& j, const FederationConfig& fed, const std::str
   Grant g;
   g.id = text(j, "id");
   g.issuer = issuer;
-  g.runtime = true;
   g.where = "runtime grant by " + issuer;
   g.to = names(j, "to");
   for (const auto& t : g.to) {

@@ -658,6 +658,7 @@ void ApiRouter::authorize(Call& call, Respond& respond) {
     body["chain"] = e.chain;
   else
     body["nearestMiss"] = {{"grant", e.nearest.empty() ? json(nullptr) : json(e.nearest)},
+                           {"where", e.nearest.empty() ? json(nullptr) : json(e.nearest_where)},
                            {"failed", e.failed}};
   respond(json_response(200, body));
 }

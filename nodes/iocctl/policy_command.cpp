@@ -85,6 +85,7 @@ int explain(const Args& args) {
     else
       out["nearestMiss"] = {
           {"grant", e.nearest.empty() ? nlohmann::json() : nlohmann::json(e.nearest)},
+          {"where", e.nearest.empty() ? nlohmann::json() : nlohmann::json(e.nearest_where)},
           {"failed", e.failed}};
     std::cout << out.dump(2) << "\n";
   } else if (e.allowed) {

@@ -70,6 +70,8 @@ TEST_CASE("iocctl policy explain gives the chain or the nearest miss", "[integra
   const auto j = nlohmann::json::parse(deny.out);
   CHECK(j["decision"] == "deny");
   CHECK(j["nearestMiss"]["grant"] == "city-districts-operate");
+  CHECK_THAT(j["nearestMiss"]["where"].get<std::string>(),
+             Catch::EndsWith("policies/danang/authority-city.yaml:8:5"));
   CHECK(j["nearestMiss"]["failed"] == nlohmann::json::array({"deny"}));
   const auto unknown =
       run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--as", "danang", "--action", "fly",

@@ -55,9 +55,8 @@ struct Grant {
   std::optional<TimeMs> valid_from, valid_until;  ///< [from, until); absent = open on that side
   int redelegate_depth = 0;
   std::optional<TimeMs> redelegate_max_duration;
-  std::string parent;    ///< the issuer's grant this one lies inside; empty when the root issued it
-  bool runtime = false;  ///< issued through POST /api/v1/grants rather than a policy file
-  std::string where;     ///< file:line:col of the grant
+  std::string parent;  ///< the issuer's grant this one lies inside; empty when the root issued it
+  std::string where;   ///< file:line:col of the grant, or "runtime grant by NODE"
 };
 
 struct Deny {

@@ -31,6 +31,7 @@ struct Explanation {
   /// conditions, ties by file order), empty if none reaches it, and the conditions it fails:
   /// action, domain, area, severity, validFrom, validUntil, revoked, deny.
   std::string nearest;
+  std::string nearest_where;  ///< where the nearest miss is written (file:line:col)
   std::vector<std::string> failed;
   std::string reason;  ///< one line for people: "severity: 'extreme' is above maxSeverity ..."
   std::string field;   ///< the first failed condition, for a JSON error's "field"
