@@ -7,6 +7,7 @@
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
 #include "ioc/federation/policy.hpp"
+#include "policy_reader.hpp"
 #include "yaml_reader.hpp"
 
 namespace ioc::policy {
@@ -34,6 +35,104 @@ std::string read_bytes(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
+
+std::string known_node(const FederationConfig& fed, yaml::MapReader& r, const std::string& key,
+                       const std::string& id) {
+  if (!fed.find(id)) r.fail_at(key, "unknown node '" + id + "'");
+  return id;
+}
+
+std::vector<std::string> node_list(const FederationConfig& fed, yaml::MapReader& r,
+                                   const std::string& key) {
+  auto ids = r.str_list(key);
+  if (ids.empty()) r.fail_at(key, "must name at least one node");
+  for (const auto& id : ids)
+    if (!fed.find(id)) r.fail_at(key, "unknown node '" + id + "'");
+  return ids;
+}
+
+Mask action_mask(yaml::MapReader& r, const std::string& key) {
+  Mask m = 0;
+  for (const auto& name : r.str_list(key)) {
+    const auto a = parse_action(name);
+    if (!a)
+      r.fail_at(key, "unknown action '" + name +
+                         "' (expected view, acknowledge, dispatch, resolve, close, escalate, "
+                         "cancel, publish-alert or read-raw)");
+    m |= bit(*a);
+  }
+  if (m == 0) r.fail_at(key, "must name at least one action");
+  return m;
+}
+
+Mask domain_mask(yaml::MapReader& r, const std::string& key) {
+  Mask m = 0;
+  for (const auto& name : r.str_list(key)) {
+    const auto d = parse_domain(name);
+    if (!d) r.fail_at(key, "unknown domain '" + name + "'");
+    m |= bit(*d);
+  }
+  if (m == 0) r.fail_at(key, "must name at least one domain");
+  return m;
+}
+
+Severity severity(yaml::MapReader& r, const std::string& key, Severity fallback) {
+  const auto s = r.one_of(key, {"minor", "moderate", "severe", "extreme"},
+                          std::string(ioc::to_string(fallback)));
+  return *parse_severity(s);
+}
+
+std::optional<TimeMs> instant(yaml::MapReader& r, const std::string& key) {
+  const auto text = r.opt_str(key);
+  if (!text) return std::nullopt;
+  const auto t = parse_rfc3339(*text);
+  if (!t)
+    r.fail_at(key, "expected an RFC 3339 time such as 2026-01-01T00:00:00Z, got '" + *text + "'");
+  return t;
+}
+
+std::optional<TimeMs> duration(yaml::MapReader& r, const std::string& key) {
+  const auto text = r.opt_str(key);
+  if (!text) return std::nullopt;
+  const auto d = parse_duration(*text);
+  if (!d || *d <= 0)
+    r.fail_at(key, "expected a positive duration such as 30m, 12h or 7d, got '" + *text + "'");
+  return d;
+}
+
+}  // namespace
+
+Grant read_grant(yaml::MapReader& r, const FederationConfig& fed, const std::string& issuer) {
+  Grant g;
+  g.id = r.str("id");
+  g.issuer = issuer;
+  g.to = node_list(fed, r, "to");
+  for (const auto& t : g.to)
+    if (t == issuer) r.fail_at("to", "a grant to its own issuer '" + issuer + "'");
+  g.actions = action_mask(r, "actions");
+  g.domains = domain_mask(r, "domains");
+  g.area = r.str("area");
+  if (g.area != kGranteeArea && !fed.find(g.area))
+    r.fail_at("area", "expected 'grantee' or a node id, got unknown node '" + g.area + "'");
+  g.max_severity = severity(r, "maxSeverity", Severity::kExtreme);
+  g.valid_from = instant(r, "validFrom");
+  g.valid_until = instant(r, "validUntil");
+  if (g.valid_from && g.valid_until && *g.valid_until <= *g.valid_from)
+    r.fail_at("validUntil", "must be later than validFrom");
+  if (r.has("redelegate")) {
+    yaml::MapReader d(r.file(), r.node("redelegate"), r.key_path("redelegate"));
+    const double depth = d.number("depth");
+    if (depth < 0 || depth != static_cast<int>(depth) || depth > 16)
+      d.fail_at("depth", "expected a whole number from 0 to 16");
+    g.redelegate_depth = static_cast<int>(depth);
+    g.redelegate_max_duration = duration(d, "maxDuration");
+    d.finish();
+  }
+  r.finish();
+  return g;
+}
+
+namespace {
 
 // Reads state shared by every document while loading; ids are unique across the federation.
 class Loader {
@@ -73,101 +172,14 @@ class Loader {
     if (!ids_.insert(id).second) r.fail_at("id", "duplicate id '" + id + "' in the federation");
   }
 
-  std::string known_node(yaml::MapReader& r, const std::string& key, const std::string& id) {
-    if (!fed_.find(id)) r.fail_at(key, "unknown node '" + id + "'");
-    return id;
-  }
-
-  std::vector<std::string> node_list(yaml::MapReader& r, const std::string& key) {
-    auto ids = r.str_list(key);
-    if (ids.empty()) r.fail_at(key, "must name at least one node");
-    for (const auto& id : ids)
-      if (!fed_.find(id)) r.fail_at(key, "unknown node '" + id + "'");
-    return ids;
-  }
-
-  Mask action_mask(yaml::MapReader& r, const std::string& key) {
-    Mask m = 0;
-    for (const auto& name : r.str_list(key)) {
-      const auto a = parse_action(name);
-      if (!a)
-        r.fail_at(key, "unknown action '" + name +
-                           "' (expected view, acknowledge, dispatch, resolve, close, escalate, "
-                           "cancel, publish-alert or read-raw)");
-      m |= bit(*a);
-    }
-    if (m == 0) r.fail_at(key, "must name at least one action");
-    return m;
-  }
-
-  Mask domain_mask(yaml::MapReader& r, const std::string& key) {
-    Mask m = 0;
-    for (const auto& name : r.str_list(key)) {
-      const auto d = parse_domain(name);
-      if (!d) r.fail_at(key, "unknown domain '" + name + "'");
-      m |= bit(*d);
-    }
-    if (m == 0) r.fail_at(key, "must name at least one domain");
-    return m;
-  }
-
-  Severity severity(yaml::MapReader& r, const std::string& key, Severity fallback) {
-    const auto s = r.one_of(key, {"minor", "moderate", "severe", "extreme"},
-                            std::string(ioc::to_string(fallback)));
-    return *parse_severity(s);
-  }
-
-  std::optional<TimeMs> instant(yaml::MapReader& r, const std::string& key) {
-    const auto text = r.opt_str(key);
-    if (!text) return std::nullopt;
-    const auto t = parse_rfc3339(*text);
-    if (!t)
-      r.fail_at(key, "expected an RFC 3339 time such as 2026-01-01T00:00:00Z, got '" + *text + "'");
-    return t;
-  }
-
-  std::optional<TimeMs> duration(yaml::MapReader& r, const std::string& key) {
-    const auto text = r.opt_str(key);
-    if (!text) return std::nullopt;
-    const auto d = parse_duration(*text);
-    if (!d || *d <= 0)
-      r.fail_at(key, "expected a positive duration such as 30m, 12h or 7d, got '" + *text + "'");
-    return d;
-  }
-
   void read_authority(yaml::MapReader& doc) {
-    const std::string issuer = known_node(doc, "issuer", doc.str("issuer"));
+    const std::string issuer = known_node(fed_, doc, "issuer", doc.str("issuer"));
     const YAML::Node grants = doc.opt_list("grants");
     for (std::size_t i = 0; i < grants.size(); ++i) {
       yaml::MapReader r(doc.file(), grants[i], "grants[" + std::to_string(i) + "]");
-      Grant g;
-      g.id = r.str("id");
+      Grant g = read_grant(r, fed_, issuer);
       unique_id(r, g.id);
-      g.issuer = issuer;
       g.where = yaml::location(doc.file(), grants[i]);
-      g.to = node_list(r, "to");
-      for (const auto& t : g.to)
-        if (t == issuer) r.fail_at("to", "a grant to its own issuer '" + issuer + "'");
-      g.actions = action_mask(r, "actions");
-      g.domains = domain_mask(r, "domains");
-      g.area = r.str("area");
-      if (g.area != kGranteeArea && !fed_.find(g.area))
-        r.fail_at("area", "expected 'grantee' or a node id, got unknown node '" + g.area + "'");
-      g.max_severity = severity(r, "maxSeverity", Severity::kExtreme);
-      g.valid_from = instant(r, "validFrom");
-      g.valid_until = instant(r, "validUntil");
-      if (g.valid_from && g.valid_until && *g.valid_until <= *g.valid_from)
-        r.fail_at("validUntil", "must be later than validFrom");
-      if (r.has("redelegate")) {
-        yaml::MapReader d(doc.file(), r.node("redelegate"), r.key_path("redelegate"));
-        const double depth = d.number("depth");
-        if (depth < 0 || depth != static_cast<int>(depth) || depth > 16)
-          d.fail_at("depth", "expected a whole number from 0 to 16");
-        g.redelegate_depth = static_cast<int>(depth);
-        g.redelegate_max_duration = duration(d, "maxDuration");
-        d.finish();
-      }
-      r.finish();
       pending_.push_back(
           Pending{out_.grants.size(), doc.file(), grants[i], "grants[" + std::to_string(i) + "]"});
       out_.grants.push_back(std::move(g));
@@ -180,14 +192,14 @@ class Loader {
       unique_id(r, d.id);
       d.issuer = issuer;
       d.where = yaml::location(doc.file(), denies[i]);
-      d.to = node_list(r, "to");
+      d.to = node_list(fed_, r, "to");
       for (const auto& t : d.to)
         if (!fed_.in_subtree(t, issuer) || t == issuer)
           r.fail_at("to", "a deny may only name nodes below its issuer '" + issuer + "', not '" +
                               t + "'");
       if (r.has("actions")) d.actions = action_mask(r, "actions");
       if (r.has("domains")) d.domains = domain_mask(r, "domains");
-      if (const auto a = r.opt_str("area")) d.area = known_node(r, "area", *a);
+      if (const auto a = r.opt_str("area")) d.area = known_node(fed_, r, "area", *a);
       d.min_severity = severity(r, "minSeverity", Severity::kMinor);
       r.finish();
       out_.denies.push_back(std::move(d));
@@ -203,7 +215,7 @@ class Loader {
       unique_id(r, s.id);
       s.where = yaml::location(doc.file(), rules[i]);
       s.from = r.str("from");
-      if (s.from != "*") known_node(r, "from", s.from);
+      if (s.from != "*") known_node(fed_, r, "from", s.from);
       s.to = r.str("to");
       if (s.to != "parent" && s.to != "children" && !fed_.find(s.to))
         r.fail_at("to", "expected parent, children or a node id, got '" + s.to + "'");
@@ -284,7 +296,7 @@ class Loader {
       e.unresolved_for = duration(w, "unresolvedFor");
       w.finish();
       e.escalate = r.one_of("action", {"escalate", "notify"}) == "escalate";
-      if (r.has("targets")) e.targets = node_list(r, "targets");
+      if (r.has("targets")) e.targets = node_list(fed_, r, "targets");
       if (!e.escalate && e.targets.empty())
         r.fail_at("targets", "notify needs the nodes to notify");
       if (e.escalate && !e.targets.empty())

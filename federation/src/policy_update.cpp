@@ -2,6 +2,7 @@
 
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
+#include "policy_reader.hpp"
 
 namespace ioc::federation {
 
@@ -23,25 +24,6 @@ std::string text(const json& j, const char* key) {
   if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
     bad(key, "expected a non-empty string");
   return *it;
-}
-
-std::vector<std::string> names(const json& j, const char* key) {
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_array() || it->empty()) bad(key, "expected a non-empty list");
-  std::vector<std::string> out;
-  for (const auto& v : *it) {
-    if (!v.is_string()) bad(key, "expected strings");
-    out.push_back(v);
-  }
-  return out;
-}
-
-std::optional<TimeMs> instant(const json& j, const char* key) {
-  if (!j.contains(key)) return std::nullopt;
-  if (!j[key].is_string()) bad(key, "expected an RFC 3339 time");
-  const auto t = parse_rfc3339(j[key].get<std::string>());
-  if (!t) bad(key, "expected an RFC 3339 time such as 2026-11-22T08:00:00Z");
-  return t;
 }
 
 }  // namespace
@@ -102,56 +84,19 @@ json grant_to_json(const Grant& g) {
 
 Grant grant_from_json(const json& j, const FederationConfig& fed, const std::string& issuer) {
   if (!j.is_object()) bad("grant", "expected an object");
-  for (const auto& [key, value] : j.items())
-    if (key != "id" && key != "to" && key != "actions" && key != "domains" && key != "area" &&
-        key != "maxSeverity" && key != "validFrom" && key != "validUntil" && key != "redelegate")
-      bad(key, "unknown field");
-  Grant g;
-  g.id = text(j, "id");
-  g.issuer = issuer;
-  g.where = "runtime grant by " + issuer;
-  g.to = names(j, "to");
-  for (const auto& t : g.to) {
-    if (!fed.find(t)) bad("to", "unknown node '" + t + "'");
-    if (t == issuer) bad("to", "a grant to its own issuer");
+  try {
+    // JSON is YAML: the grant goes through the same reader as a grant in an Authority file.
+    yaml::MapReader r("grant", yaml::load_text("grant", j.dump()), "");
+    Grant g = policy::read_grant(r, fed, issuer);
+    g.where = "runtime grant by " + issuer;
+    return g;
+  } catch (const Error& e) {
+    // "grant:1:40: error: actions: unknown action ..." -> "actions: unknown action ..."
+    const std::string message = e.what();
+    const auto at = message.find(": error: ");
+    throw Error(ErrorCode::kBadRequest, at == std::string::npos ? message : message.substr(at + 9),
+                e.field());
   }
-  for (const auto& a : names(j, "actions")) {
-    const auto parsed = policy::parse_action(a);
-    if (!parsed) bad("actions", "unknown action '" + a + "'");
-    g.actions |= policy::bit(*parsed);
-  }
-  for (const auto& d : names(j, "domains")) {
-    const auto parsed = parse_domain(d);
-    if (!parsed) bad("domains", "unknown domain '" + d + "'");
-    g.domains |= policy::bit(*parsed);
-  }
-  g.area = text(j, "area");
-  if (g.area != policy::kGranteeArea && !fed.find(g.area))
-    bad("area", "expected 'grantee' or a node id, got '" + g.area + "'");
-  if (j.contains("maxSeverity")) {
-    const auto s = j["maxSeverity"].is_string()
-                       ? parse_severity(j["maxSeverity"].get<std::string>())
-                       : std::nullopt;
-    if (!s) bad("maxSeverity", "expected minor, moderate, severe or extreme");
-    g.max_severity = *s;
-  }
-  g.valid_from = instant(j, "validFrom");
-  g.valid_until = instant(j, "validUntil");
-  if (j.contains("redelegate")) {
-    const json& r = j["redelegate"];
-    if (!r.is_object() || !r.contains("depth") || !r["depth"].is_number_unsigned() ||
-        r["depth"].get<int>() > 16)
-      bad("redelegate", "expected {depth: 0..16, maxDuration}");
-    g.redelegate_depth = r["depth"].get<int>();
-    if (r.contains("maxDuration")) {
-      const auto d = r["maxDuration"].is_string()
-                         ? parse_duration(r["maxDuration"].get<std::string>())
-                         : std::nullopt;
-      if (!d || *d <= 0) bad("redelegate.maxDuration", "expected a duration such as 7d");
-      g.redelegate_max_duration = d;
-    }
-  }
-  return g;
 }
 
 }  // namespace ioc::federation

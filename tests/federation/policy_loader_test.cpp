@@ -5,6 +5,7 @@
 #include "ioc/error.hpp"
 #include "ioc/federation/policy.hpp"
 #include "policy_fixture.hpp"
+#include "policy_update.hpp"
 #include "temp_dir.hpp"
 
 using namespace ioc;
@@ -160,4 +161,31 @@ TEST_CASE("the Da Nang reference policies load", "[policy]") {
   const auto set = load_policies(fed);
   CHECK(set.grants.size() >= 6);
   CHECK(set.grants.back().parent == "city-districts-operate");
+}
+
+TEST_CASE("a runtime grant in JSON is read by the same grammar as a policy file", "[policy]") {
+  TempDir dir;
+  const auto fed = load_federation(test::write_policy_federation(dir, {test::kCityAuthority}));
+  const nlohmann::json good{
+      {"id", "g9"},          {"to", {"city/south"}},
+      {"actions", {"view"}}, {"domains", {"flood"}},
+      {"area", "grantee"},   {"redelegate", {{"depth", 1}, {"maxDuration", "7d"}}}};
+  const Grant g = federation::grant_from_json(good, fed, "city");
+  CHECK(g.to == std::vector<std::string>{"city/south"});
+  CHECK(g.redelegate_max_duration == 7 * 86'400'000LL);
+  CHECK(g.where == "runtime grant by city");
+  nlohmann::json bad = good;
+  bad["actions"] = {"fly"};
+  try {
+    federation::grant_from_json(bad, fed, "city");
+    FAIL("accepted an unknown action");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kBadRequest);
+    CHECK(e.field() == "actions");
+    CHECK_THAT(e.what(), Catch::StartsWith("actions: unknown action 'fly'"));
+  }
+  bad = good;
+  bad["colour"] = "red";
+  CHECK_THROWS_WITH(federation::grant_from_json(bad, fed, "city"),
+                    Catch::StartsWith("colour: unknown key"));
 }
