@@ -1,4 +1,5 @@
 // Loading the Authority, Sharing and Escalation files of a federation (SPEC section 8).
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -320,13 +321,11 @@ class Loader {
       for (const auto& p : pending_) {
         if (resolved[p.index]) continue;
         Grant& g = out_.grants[p.index];
-        for (std::size_t j = 0; j < out_.grants.size(); ++j) {
-          if (!resolved[j] || !held_by(out_.grants[j], g.issuer)) continue;
-          if (!wider_than(fed_, g, out_.grants[j])) {
-            g.parent = out_.grants[j].id;
-            resolved[p.index] = progress = true;
-            break;
-          }
+        const auto fit =
+            place_grant(fed_, g, out_.grants, [&resolved](std::size_t j) { return resolved[j]; });
+        if (fit.parent) {
+          g.parent = fit.parent->id;
+          resolved[p.index] = progress = true;
         }
       }
     }
@@ -334,26 +333,16 @@ class Loader {
       if (resolved[p.index]) continue;
       const Grant& g = out_.grants[p.index];
       yaml::MapReader r(p.file, p.node, p.path);
-      // The nearest miss among the issuer's grants (the one whose check fails latest; ties by
-      // file order) names the limiting key.
-      std::optional<Widening> nearest;
-      for (std::size_t j = 0; j < out_.grants.size(); ++j)
-        if (resolved[j] && held_by(out_.grants[j], g.issuer)) {
-          auto why = wider_than(fed_, g, out_.grants[j]);
-          if (!nearest || widening_rank(why->key) > widening_rank(nearest->key)) nearest = why;
-        }
+      // The nearest miss among the issuer's grants names the limiting key.
+      const auto nearest = place_grant(fed_, g, out_.grants, [&resolved](std::size_t j) {
+                             return resolved[j];
+                           }).nearest_miss;
       if (nearest)
         r.fail_at(nearest->key,
                   "grant '" + g.id + "' is wider than its issuer's authority: " + nearest->message);
       r.fail_at("id", "grant '" + g.id + "': issuer '" + g.issuer +
                           "' holds no grant to delegate from (only the root grants on its own)");
     }
-  }
-
-  static bool held_by(const Grant& g, const std::string& node) {
-    for (const auto& t : g.to)
-      if (t == node) return true;
-    return false;
   }
 
   struct Pending {
@@ -482,12 +471,35 @@ std::optional<Widening> wider_than(const FederationConfig& fed, const Grant& g, 
   return std::nullopt;
 }
 
+namespace {
+
+// How far a grant got through wider_than's checks before failing on `key` (higher is nearer).
 int widening_rank(const std::string& key) {
   static const char* const order[] = {"actions",   "domains",    "area", "maxSeverity",
                                       "validFrom", "validUntil", "id",   "redelegate"};
   for (int i = 0; i < 8; ++i)
     if (key == order[i]) return i;
   return -1;
+}
+
+}  // namespace
+
+Placement place_grant(const FederationConfig& fed, const Grant& g, const std::vector<Grant>& grants,
+                      const std::function<bool(std::size_t)>& usable) {
+  Placement out;
+  for (std::size_t i = 0; i < grants.size(); ++i) {
+    const Grant& held = grants[i];
+    if (std::find(held.to.begin(), held.to.end(), g.issuer) == held.to.end() || !usable(i))
+      continue;
+    auto why = wider_than(fed, g, held);
+    if (!why) {
+      out.parent = &held;
+      return out;
+    }
+    if (!out.nearest_miss || widening_rank(why->key) > widening_rank(out.nearest_miss->key))
+      out.nearest_miss = std::move(why);
+  }
+  return out;
 }
 
 PolicySet load_policies(const FederationConfig& federation) {

@@ -82,18 +82,14 @@ policy::Grant PolicyState::check_grant(policy::Grant g, TimeMs now) const {
                     format_rfc3339(now + kMaxRuntimeGrant) + ")",
                 "validUntil");
   if (g.issuer == running_.root()) return g;
-  std::optional<policy::Widening> nearest;
-  for (const auto& held : set.grants) {
-    if (std::find(held.to.begin(), held.to.end(), g.issuer) == held.to.end()) continue;
-    if (engine->revoked().count(held.id)) continue;
-    const auto why = policy::wider_than(running_, g, held);
-    if (!why) {
-      g.parent = held.id;
-      return g;
-    }
-    if (!nearest || policy::widening_rank(why->key) > policy::widening_rank(nearest->key))
-      nearest = why;
+  const auto fit = policy::place_grant(running_, g, set.grants, [&](std::size_t i) {
+    return engine->revoked().count(set.grants[i].id) == 0;
+  });
+  if (fit.parent) {
+    g.parent = fit.parent->id;
+    return g;
   }
+  const auto& nearest = fit.nearest_miss;
   if (!nearest)
     throw Error(ErrorCode::kForbidden, "'" + g.issuer + "' holds no grant to delegate from", "id");
   throw Error(

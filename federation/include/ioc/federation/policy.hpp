@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -140,10 +141,18 @@ struct Widening {
 };
 /// Why `child` is not inside `parent` (a grant its issuer holds), or nullopt if it is. The same
 /// check guards policy files and runtime grants.
-/// How far a grant got through wider_than's checks before failing on `key` (higher is nearer):
-/// the nearest miss among several candidate parents is the one with the highest rank.
-int widening_rank(const std::string& key);
 std::optional<Widening> wider_than(const FederationConfig& federation, const Grant& child,
                                    const Grant& parent);
+
+/// Where a new grant by `g.issuer` fits: the first of `grants` the issuer holds (and `usable`
+/// allows) that `g` lies inside, or else the nearest miss among them (the one whose check fails
+/// latest, ties by order). Both empty when the issuer holds no usable grant.
+struct Placement {
+  const Grant* parent = nullptr;
+  std::optional<Widening> nearest_miss;
+};
+Placement place_grant(const FederationConfig& federation, const Grant& g,
+                      const std::vector<Grant>& grants,
+                      const std::function<bool(std::size_t index)>& usable);
 
 }  // namespace ioc::policy
