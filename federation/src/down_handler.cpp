@@ -27,16 +27,13 @@ void DownHandler::pass_down(const std::string& toward, const std::string& type, 
 }
 
 void DownHandler::command(const json& body) {
-  const bool well_formed =
-      body.is_object() && body.contains("owner") && body["owner"].is_string() &&
-      body.contains("incident") && body["incident"].is_string() && body.contains("action") &&
-      body["action"].is_string() && body.contains("actor") && body["actor"].is_object() &&
-      body["actor"].value("name", json()).is_string() &&
-      body["actor"].value("role", json()).is_string() &&
-      body["actor"].value("node", json()).is_string() && body.contains("id");
   const TimeMs now = ctx_.clock.now();
-  if (!well_formed) {
-    const json result{{"command", body.value("id", json(nullptr))},
+  IncidentCommand c;
+  try {
+    c = IncidentService::parse_command(body);
+    if (c.owner.empty()) throw Error(ErrorCode::kBadRequest, "owner: required", "owner");
+  } catch (const Error&) {
+    const json result{{"command", body.is_object() ? body.value("id", json(nullptr)) : json()},
                       {"owner", ctx_.node_id},
                       {"ok", false},
                       {"code", "bad_request"},
@@ -45,25 +42,18 @@ void DownHandler::command(const json& body) {
         [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
     return;
   }
-  const std::string owner = body.at("owner");
-  if (owner != ctx_.node_id) {
-    if (ctx_.federation.in_subtree(owner, ctx_.node_id)) pass_down(owner, "command", body);
+  if (c.owner != ctx_.node_id) {
+    if (ctx_.federation.find(c.owner) && ctx_.federation.in_subtree(c.owner, ctx_.node_id))
+      pass_down(c.owner, "command", body);
     return;  // not ours to pass on
   }
   // This node owns the incident: it decides by its own authority, as for a local operator.
-  const auto& who = body.at("actor");
-  const Actor actor{who.at("name"),
-                    parse_role(who.at("role").get<std::string>()).value_or(Role::kViewer),
-                    who.at("node")};
-  json result{{"command", body.at("id")},
-              {"incident", body.at("incident")},
-              {"action", body.at("action")},
+  json result{{"command", c.id},
+              {"incident", c.incident},
+              {"action", to_string(c.action)},
               {"owner", ctx_.node_id}};
-  const auto action = parse_incident_action(body.at("action").get<std::string>());
   try {
-    if (!action) throw Error(ErrorCode::kBadRequest, "unknown action", "action");
-    const auto applied =
-        incidents_.act(actor, body.at("incident"), *action, body.value("note", ""));
+    const auto applied = incidents_.act(c.actor, c.incident, c.action, c.note);
     result["ok"] = true;
     result["version"] = applied.incident.version;
   } catch (const Error& e) {

@@ -574,29 +574,18 @@ void ApiRouter::federation_summary(Call& call, Respond& respond) {
 
 void ApiRouter::federation_command(Call& call, Respond& respond) {
   require_json(call.request);
-  const json j = parse_json_object(call.request.body);
-  only_fields(j, {"id", "incident", "owner", "action", "note", "actor", "at"});
-  const auto id = string_field(j, "id", true);
-  const auto incident = string_field(j, "incident", true);
-  const auto name = string_field(j, "action", true);
-  const auto action = parse_incident_action(name);
-  if (!action) throw Error(ErrorCode::kBadRequest, "unknown action '" + name + "'", "action");
-  const auto note = string_field(j, "note", false, 4000);
-  if (!j.contains("actor") || !j["actor"].is_object())
-    throw Error(ErrorCode::kBadRequest, "actor must be an object {name, role, node}", "actor");
-  const json& a = j["actor"];
-  only_fields(a, {"name", "role", "node"});
-  Actor actor{string_field(a, "name", true), Role::kViewer, string_field(a, "node", true)};
-  const auto role = parse_role(string_field(a, "role", true));
-  if (!role) throw Error(ErrorCode::kBadRequest, "unknown role", "actor.role");
-  actor.role = *role;
-  // A child speaks for its own subtree only.
-  if (!ctx_.federation.find(actor.node) || !ctx_.federation.in_subtree(actor.node, call.peer))
+  const NodeConfig* caller = ctx_.federation.find(call.peer);
+  if (!caller->parent || *caller->parent != ctx_.node_id)
     throw Error(ErrorCode::kForbidden,
-                "actor node '" + actor.node + "' is not in the subtree of '" + call.peer + "'",
+                "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
+  const auto c = IncidentService::parse_command(parse_json_object(call.request.body));
+  // A child speaks for its own subtree only.
+  if (!ctx_.federation.find(c.actor.node) || !ctx_.federation.in_subtree(c.actor.node, call.peer))
+    throw Error(ErrorCode::kForbidden,
+                "actor node '" + c.actor.node + "' is not in the subtree of '" + call.peer + "'",
                 "actor.node");
-  const auto result = services_.incidents.act(actor, incident, *action, note);
-  json body{{"command", id}, {"incident", codec::to_json(result.incident)}};
+  const auto result = services_.incidents.act(c.actor, c.incident, c.action, c.note);
+  json body{{"command", c.id}, {"incident", codec::to_json(result.incident)}};
   if (!result.forwarded.empty())
     body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
   respond(json_response(result.forwarded.empty() ? 200 : 202, body));

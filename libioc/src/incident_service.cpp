@@ -127,6 +127,46 @@ codec::json IncidentService::command(const Actor& actor, const Incident& i, Inci
       {"at", format_rfc3339(ctx_.clock.now())}};
 }
 
+IncidentCommand IncidentService::parse_command(const codec::json& j) {
+  using codec::json;
+  const auto fail = [](const std::string& field, const std::string& why) {
+    throw Error(ErrorCode::kBadRequest, field + ": " + why, field);
+  };
+  if (!j.is_object()) fail("command", "expected an object");
+  for (const auto& [key, value] : j.items())
+    if (key != "id" && key != "incident" && key != "owner" && key != "action" && key != "note" &&
+        key != "actor" && key != "at")
+      fail(key, "unknown field");
+  const auto text = [&fail](const json& o, const char* key, const std::string& field,
+                            bool required) {
+    const auto it = o.find(key);
+    if (it == o.end() && !required) return std::string();
+    if (it == o.end() || !it->is_string() ||
+        (required && it->get_ref<const std::string&>().empty()))
+      fail(field, "expected a string");
+    if (it->get_ref<const std::string&>().size() > 4000) fail(field, "longer than 4000 bytes");
+    return it->get<std::string>();
+  };
+  IncidentCommand c;
+  c.id = text(j, "id", "id", true);
+  c.incident = text(j, "incident", "incident", true);
+  c.owner = text(j, "owner", "owner", false);
+  const auto action = parse_incident_action(text(j, "action", "action", true));
+  if (!action) fail("action", "unknown action");
+  c.action = *action;
+  c.note = text(j, "note", "note", false);
+  const auto actor = j.find("actor");
+  if (actor == j.end() || !actor->is_object()) fail("actor", "expected {name, role, node}");
+  for (const auto& [key, value] : actor->items())
+    if (key != "name" && key != "role" && key != "node") fail("actor." + key, "unknown field");
+  c.actor.name = text(*actor, "name", "actor.name", true);
+  c.actor.node = text(*actor, "node", "actor.node", true);
+  const auto role = parse_role(text(*actor, "role", "actor.role", true));
+  if (!role) fail("actor.role", "unknown role");
+  c.actor.role = *role;
+  return c;
+}
+
 ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i,
                                            IncidentAction action, const std::string& note) {
   const Decision d = ctx_.authorizer.decide(

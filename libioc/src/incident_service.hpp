@@ -20,6 +20,16 @@ struct IncidentDraft {
   std::string note;
 };
 
+/// A command for an incident's owner as it travels the federation, up or down.
+struct IncidentCommand {
+  std::string id;
+  std::string incident;
+  std::string owner;  ///< empty if the sender did not say
+  IncidentAction action = IncidentAction::kAcknowledge;
+  std::string note;
+  Actor actor;
+};
+
 /// What an action did: applied here (the new version), or forwarded toward the owner as a command.
 struct ActResult {
   Incident incident;      ///< the state this node holds after the action
@@ -58,6 +68,10 @@ class IncidentService {
   /// sends each a "notice" carrying the incident, down the tree or up the log toward it.
   void notify_in(WriteContext& w, Incident& incident, const std::string& actor,
                  const std::string& grant, const std::vector<std::string>& targets);
+
+  /// Reads a command (the form `command` writes) strictly; throws Error(kBadRequest) naming the
+  /// field. Used by both ways a command arrives: POST /federation/v1/commands and the long-poll.
+  static IncidentCommand parse_command(const nlohmann::json& body);
 
   /// The status an action leads to; nullopt for actions that do not change status (escalate).
   static std::optional<IncidentStatus> target_status(IncidentAction action);

@@ -395,3 +395,16 @@ rules:
   res = f.signed_get_at_north("city", "/federation/v1/summary?window=1h");
   CHECK(res.json()["metrics"]["rare"]["count"] == 2);
 }
+
+TEST_CASE("a command sent up is taken from a direct child only", "[integration][policy]") {
+  CityAndDistrict f;
+  const json command{{"id", "cmd-1"},
+                     {"incident", "inc-1"},
+                     {"action", "acknowledge"},
+                     {"actor", {{"name", "duty"}, {"role", "operator"}, {"node", "city/health"}}}};
+  // The health centre is the district's sibling: it may not send the district commands.
+  const auto res =
+      f.signed_call_at_north("POST", "city/health", "/federation/v1/commands", command.dump());
+  CHECK(res.status == 403);
+  CHECK(res.json()["error"]["field"] == "ioc-node");
+}

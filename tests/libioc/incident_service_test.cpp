@@ -149,3 +149,49 @@ TEST_CASE("the default authorizer admits only this node's operators", "[incident
   CHECK(f.service.act(Actor{"root", Role::kAdmin, "city"}, i.id, IncidentAction::kAcknowledge, "")
             .incident.version == 2);
 }
+
+TEST_CASE("a command reads back as it was written, and a bad one names its field", "[incidents]") {
+  test::TestContext t("city");
+  IncidentService incidents(t.ctx);
+  const auto i =
+      incidents.report(Actor{"duty", Role::kOperator, "city"},
+                       IncidentDraft{Domain::kFlood, Severity::kMinor, "city/north", "t", {}, ""});
+  nlohmann::json body{{"id", "cmd-1"},
+                      {"incident", i.id},
+                      {"owner", "city/north"},
+                      {"action", "dispatch"},
+                      {"note", "pumps"},
+                      {"actor", {{"name", "duty"}, {"role", "operator"}, {"node", "city"}}},
+                      {"at", "2025-10-27T08:00:00.000Z"}};
+  const auto c = IncidentService::parse_command(body);
+  CHECK(c.id == "cmd-1");
+  CHECK(c.incident == i.id);
+  CHECK(c.owner == "city/north");
+  CHECK(c.action == IncidentAction::kDispatch);
+  CHECK(c.note == "pumps");
+  CHECK(c.actor.node == "city");
+  CHECK(c.actor.role == Role::kOperator);
+  const auto field_of = [](nlohmann::json b) {
+    try {
+      IncidentService::parse_command(b);
+    } catch (const Error& e) {
+      return e.field();
+    }
+    return std::string("none");
+  };
+  auto bad = body;
+  bad["action"] = "fly";
+  CHECK(field_of(bad) == "action");
+  bad = body;
+  bad["actor"]["role"] = "mayor";
+  CHECK(field_of(bad) == "actor.role");
+  bad = body;
+  bad["actor"].erase("node");
+  CHECK(field_of(bad) == "actor.node");
+  bad = body;
+  bad["colour"] = "red";
+  CHECK(field_of(bad) == "colour");
+  bad = body;
+  bad.erase("incident");
+  CHECK(field_of(bad) == "incident");
+}

@@ -52,15 +52,20 @@ struct CityAndDistrict {
   HttpClient at_city() const { return HttpClient(city->port(), city_token); }
   HttpClient at_north() const { return HttpClient(north->port(), north_token); }
 
-  /// A GET to the north district signed as `caller` with that node's key.
-  HttpResult signed_get_at_north(const std::string& caller, const std::string& target) const {
+  /// A call to the north district signed as `caller` with that node's key.
+  HttpResult signed_call_at_north(const std::string& method, const std::string& caller,
+                                  const std::string& target, const std::string& body = "") const {
     const auto key = ioc::federation::PrivateKey::load(
         dir / ("keys/" + ioc::federation::key_file_stem(caller) + ".key"));
     std::map<std::string, std::string> headers;
     for (const auto& [k, v] :
-         ioc::federation::sign_request(key, caller, "GET", target, "", ioc::SystemClock().now()))
+         ioc::federation::sign_request(key, caller, method, target, body, ioc::SystemClock().now()))
       headers[k] = v;
-    return HttpClient(north->port()).request("GET", target, "", "", headers);
+    return HttpClient(north->port())
+        .request(method, target, body, body.empty() ? "" : "application/json", headers);
+  }
+  HttpResult signed_get_at_north(const std::string& caller, const std::string& target) const {
+    return signed_call_at_north("GET", caller, target);
   }
 
   std::int64_t city_count(const std::string& metric) const {
