@@ -82,13 +82,11 @@ void DownHandler::policy_update(const json& body) {
 }
 
 void DownHandler::notice(const json& body) {
-  Incident i;
-  AuditEntry change;
+  std::pair<Incident, AuditEntry> version;
   std::string target;
   try {
     target = body.at("targets").at(0).get<std::string>();
-    i = codec::incident_from_json(body.at("incident"));
-    change = codec::audit_entry_from_json(body.at("incident").at("change"));
+    version = codec::incident_version_from_json(body.at("incident"));
   } catch (const std::exception&) {
     ctx_.metrics.events_quarantined++;
     return;
@@ -99,33 +97,29 @@ void DownHandler::notice(const json& body) {
     return;
   }
   ctx_.writes.run([&](WriteContext& w) {
-    w.writer.apply_incident_version(i, change);
-    const std::string live = json{{"type", "notice"}, {"data", body.at("incident")}}.dump();
-    w.after_commit.push_back([this, live] { ctx_.events.publish(live); });
+    w.writer.apply_incident_version(version.first, version.second);
+    publish_after_commit(ctx_, w, "notice", body.at("incident"));
   });
 }
 
 void DownHandler::incident(const json& body) {
-  Incident i;
-  AuditEntry change;
+  std::pair<Incident, AuditEntry> version;
   try {
-    i = codec::incident_from_json(body);
-    change = codec::audit_entry_from_json(body.at("change"));
+    version = codec::incident_version_from_json(body);
   } catch (const std::exception&) {
     ctx_.metrics.events_quarantined++;  // malformed: set aside, never retried
     return;
   }
-  if (!ctx_.federation.find(i.origin) || !ctx_.federation.in_subtree(i.origin, ctx_.node_id)) {
+  const std::string& origin = version.first.origin;
+  if (!ctx_.federation.find(origin) || !ctx_.federation.in_subtree(origin, ctx_.node_id)) {
     ctx_.metrics.events_quarantined++;  // not meant for this subtree
     return;
   }
   ctx_.writes.run([&](WriteContext& w) {
-    if (w.writer.apply_incident_version(i, change)) {
-      const std::string live = json{{"type", "incident"}, {"data", body}}.dump();
-      w.after_commit.push_back([this, live] { ctx_.events.publish(live); });
-    }
+    if (w.writer.apply_incident_version(version.first, version.second))
+      publish_after_commit(ctx_, w, "incident", body);
   });
-  if (i.origin != ctx_.node_id) pass_down(i.origin, "incident", body);
+  if (origin != ctx_.node_id) pass_down(origin, "incident", body);
 }
 
 }  // namespace ioc::federation

@@ -48,14 +48,12 @@ void take_buckets(NodeContext& ctx, const std::string& origin, const json& body,
 // with the sender); the relay up the log carries it on toward the others.
 void take_notice(NodeContext& ctx, WriteContext& w, const std::string& caller, const json& body) {
   const json& head = body.at("incident");
-  const Incident incident = codec::incident_from_json(head);
-  const AuditEntry change = codec::audit_entry_from_json(head.at("change"));
+  const auto [incident, change] = codec::incident_version_from_json(head);
   for (const auto& t : body.at("targets")) {
     const std::string target = t.get<std::string>();
     if (target == ctx.node_id) {
       w.writer.apply_incident_version(incident, change);
-      const std::string live = json{{"type", "notice"}, {"data", head}}.dump();
-      w.after_commit.push_back([&ctx, live] { ctx.events.publish(live); });
+      publish_after_commit(ctx, w, "notice", head);
     } else if (ctx.federation.find(target) && ctx.federation.in_subtree(target, ctx.node_id) &&
                !ctx.federation.in_subtree(target, caller)) {
       const std::string via = ctx.federation.child_toward(ctx.node_id, target);
@@ -75,12 +73,9 @@ void apply(NodeContext& ctx, WriteContext& w, const std::string& caller, const s
   } else if (type == "policy-update") {
     take_policy_update(ctx, w, PolicyUpdate::from_json(body), caller);
   } else if (type == "incident") {
-    const Incident incident = codec::incident_from_json(body);
-    const AuditEntry change = codec::audit_entry_from_json(body.at("change"));
-    if (w.writer.apply_incident_version(incident, change)) {
-      const std::string live = json{{"type", "incident"}, {"data", body}}.dump();
-      w.after_commit.push_back([&ctx, live] { ctx.events.publish(live); });
-    }
+    const auto [incident, change] = codec::incident_version_from_json(body);
+    if (w.writer.apply_incident_version(incident, change))
+      publish_after_commit(ctx, w, "incident", body);
   } else if (type == "alert") {
     const Alert alert = codec::alert_from_json(body);
     std::string cancels;
@@ -90,14 +85,12 @@ void apply(NodeContext& ctx, WriteContext& w, const std::string& caller, const s
       if (a != std::string::npos && b != std::string::npos) cancels = ref.substr(a + 1, b - a - 1);
     }
     w.writer.apply_alert(alert, cancels);
-    const std::string live = json{{"type", "alert"}, {"data", body}}.dump();
-    w.after_commit.push_back([&ctx, live] { ctx.events.publish(live); });
+    publish_after_commit(ctx, w, "alert", body);
   } else if (type == "service-request") {
     w.writer.upsert_service_request(codec::service_request_from_json(body));
   } else if (type == "command-result") {
     // The owner's answer to a command sent down: shown live, and relayed toward where it came from.
-    const std::string live = json{{"type", "command-result"}, {"data", body}}.dump();
-    w.after_commit.push_back([&ctx, live] { ctx.events.publish(live); });
+    publish_after_commit(ctx, w, "command-result", body);
   } else if (type != "skipped") {
     throw Error(ErrorCode::kBadRequest, "unknown event type '" + type + "'", "type");
   }

@@ -328,8 +328,7 @@ void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::strin
   w.writer.insert_alert(update);
   const codec::json body = codec::to_json(update);
   w.writer.append_event("alert", i.updated, body.dump());
-  const std::string live = codec::json{{"type", "alert"}, {"data", body}}.dump();
-  w.after_commit.push_back([this, live] { ctx_.events.publish(live); });
+  publish_after_commit(ctx_, w, "alert", body);
 }
 
 }  // namespace ioc

@@ -86,6 +86,10 @@ json to_json(const AuditEntry& e) {
               {"grant", e.grant},           {"version", e.version}};
 }
 
+std::pair<Incident, AuditEntry> incident_version_from_json(const json& j) {
+  return {incident_from_json(j), audit_entry_from_json(j.at("change"))};
+}
+
 AuditEntry audit_entry_from_json(const json& j) {
   return AuditEntry{read_time(j, "at"),
                     j.at("actor").get<std::string>(),

@@ -22,6 +22,8 @@ json to_json(const Service& s);
 Alert alert_from_json(const json& j);
 Incident incident_from_json(const json& j);
 AuditEntry audit_entry_from_json(const json& j);
+/// An incident version as the federation carries it: the head plus "change" (its audit entry).
+std::pair<Incident, AuditEntry> incident_version_from_json(const json& j);
 ServiceRequest service_request_from_json(const json& j);
 
 /// `{"error": {"code", "message", "field"}}`.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <string>
 
@@ -41,5 +43,12 @@ struct NodeContext {
   /// Called after commit when something was queued for a child (wakes its long-poll).
   std::function<void(const std::string& child)> outbox_appended = {};
 };
+
+/// Publishes {"type": TYPE, "data": DATA} on the live stream once `w` has committed.
+inline void publish_after_commit(NodeContext& ctx, WriteContext& w, const std::string& type,
+                                 const nlohmann::json& data) {
+  std::string live = nlohmann::json{{"type", type}, {"data", data}}.dump();
+  w.after_commit.push_back([&ctx, live = std::move(live)] { ctx.events.publish(live); });
+}
 
 }  // namespace ioc
