@@ -192,13 +192,19 @@ struct Node::Impl {
   // again) leave the log; past log_limit unsent entries the oldest are dropped and reported.
   void retain() {
     const NodeConfig* self = federation.find(options.node_id);
-    const std::int64_t cursor = self->parent ? store.cursor(*self->parent) : store.last_event_seq();
+    const std::int64_t last = store.last_event_seq();
+    const std::int64_t cursor = self->parent ? store.cursor(*self->parent) : last;
+    // At most last - cursor entries wait unsent: no write at all while there is nothing to do.
+    const bool prune = cursor > pruned_through;
+    const bool over_limit = self->parent && last - cursor > options.log_limit;
+    if (!prune && !over_limit) return;
     std::vector<LostRange> lost;
     writes.run([&](WriteContext& w) {
-      w.writer.prune_events_through(cursor);
-      if (self->parent)
+      if (prune) w.writer.prune_events_through(cursor);
+      if (over_limit)
         lost = w.writer.drop_unsent(cursor, options.log_limit, options.node_id, clock->now());
     });
+    pruned_through = cursor;
     for (const auto& r : lost)
       std::cerr << "iocd: retention dropped unsent entries " << r.origin << " " << r.epoch << " "
                 << r.from_seq << "-" << r.to_seq << " (log limit " << options.log_limit
@@ -290,6 +296,7 @@ struct Node::Impl {
   bool stopping = false;
   std::thread ticker;
   std::thread escalation_ticker;
+  std::int64_t pruned_through = 0;  // retention's last prune (the escalation ticker's only)
   std::unique_ptr<federation::Uplink> uplink;
   std::unique_ptr<federation::PeerClient> command_client;
   std::atomic<federation::Uplink*> uplink_to_poke{nullptr};  // read by the writer thread

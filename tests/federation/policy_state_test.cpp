@@ -1,0 +1,97 @@
+#include "policy_state.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "ioc/error.hpp"
+#include "policy_fixture.hpp"
+
+using namespace ioc;
+using namespace ioc::federation;
+using ioc::test::TempDir;
+
+namespace {
+
+const TimeMs kNow = *parse_rfc3339("2026-06-10T00:00:00Z");
+
+struct State {
+  TempDir dir;
+  FederationConfig fed = load_federation(
+      test::write_policy_federation(dir, {test::kCityAuthority, test::kNorthAuthority}));
+  PolicyState state{fed};
+
+  policy::Grant grant(const std::string& issuer, std::vector<std::string> to, TimeMs until) {
+    policy::Grant g;
+    g.id = "rt-1";
+    g.issuer = issuer;
+    g.to = std::move(to);
+    g.actions = policy::bit(policy::Action::kView);
+    g.domains = policy::bit(Domain::kFlood);
+    g.area = std::string(policy::kGranteeArea);
+    g.max_severity = Severity::kMinor;
+    g.valid_until = until;
+    return g;
+  }
+};
+
+std::string field_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.field();
+  }
+  return "none";
+}
+
+}  // namespace
+
+TEST_CASE("a reload that changes the tree is refused and the old set stays", "[policy-state]") {
+  State s;
+  const std::string before = s.state.version();
+  std::string text = test::read_file(s.fed.path);
+  text.replace(text.find("  - {id: city/south"), 0,
+               "  - {id: city/east, kind: district, parent: city, endpoint: "
+               "'http://127.0.0.1:9', publicKey: k}\n");
+  test::write_file(s.fed.path, text);
+  CHECK_THROWS_WITH(s.state.reload(), Catch::Contains("the federation's nodes or parents changed"));
+  CHECK(s.state.version() == before);
+}
+
+TEST_CASE("a runtime grant is placed under the issuer's grant or refused naming the key",
+          "[policy-state]") {
+  State s;
+  const TimeMs week = 7 * 86'400'000LL;
+  // North holds city-north (depth 1, 30 days, until 2027): a week's grant to its ward fits.
+  const auto g =
+      s.state.check_grant(s.grant("city/north", {"city/north/ward-1"}, kNow + week), kNow);
+  CHECK(g.parent == "city-north");
+  CHECK(g.valid_from == kNow);
+  // Longer than 30 days, wider than its authority, an id already taken, or no end: refused.
+  CHECK(field_of([&] {
+          s.state.check_grant(s.grant("city", {"city/south"}, kNow + 31 * 86'400'000LL), kNow);
+        }) == "validUntil");
+  auto wide = s.grant("city/north", {"city/north/ward-1"}, kNow + week);
+  wide.domains |= policy::bit(Domain::kHealth);
+  CHECK(field_of([&] { s.state.check_grant(wide, kNow); }) == "domains");
+  auto taken = s.grant("city", {"city/south"}, kNow + week);
+  taken.id = "city-north";
+  CHECK(field_of([&] { s.state.check_grant(taken, kNow); }) == "id");
+  CHECK(field_of([&] {
+          auto open = s.grant("city", {"city/south"}, kNow);
+          open.valid_until.reset();
+          s.state.check_grant(open, kNow);
+        }) == "validUntil");
+  // The south district's grant has no redelegate: inside it in every other way, still refused.
+  auto lent = s.grant("city/south", {"city/health"}, kNow + week);
+  lent.area = "city/south";
+  CHECK(field_of([&] { s.state.check_grant(lent, kNow); }) == "id");
+}
+
+TEST_CASE("who may revoke: the issuer, an issuer above it in the chain, or the root",
+          "[policy-state]") {
+  State s;
+  CHECK_NOTHROW(s.state.check_revocation("north-ward", "city/north"));  // its issuer
+  CHECK_NOTHROW(s.state.check_revocation("north-ward", "city"));        // the root
+  CHECK(field_of([&] { s.state.check_revocation("north-ward", "city/south"); }) == "grant");
+  CHECK(field_of([&] { s.state.check_revocation("city-north", "city/north"); }) == "grant");
+  CHECK_THROWS_WITH(s.state.check_revocation("no-such", "city"), Catch::Contains("no grant"));
+}
