@@ -38,13 +38,13 @@ class FixedClock final : public ioc::Clock {
 
 /// One node's store and services, without HTTP.
 struct InProcessNode {
-  InProcessNode(const FederationConfig& fed, const std::string& id, const std::string& dir,
-                const ioc::Clock& clock)
-      : policies(fed),
+  InProcessNode(std::shared_ptr<const FederationConfig> fed, const std::string& id,
+                const std::string& dir, const ioc::Clock& clock)
+      : policies(std::move(fed)),
         store({(std::filesystem::create_directories(dir), dir + "/ioc.db")}),
         writes(store, {}),
         authorizer(make_local_operator_authorizer(id)),
-        ctx{id, fed, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
+        ctx{id, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
   NodeLocalConfig local;
   federation::PolicyState policies;
   Store store;
@@ -87,7 +87,9 @@ int main(int argc, char** argv) {
               ", endpoint: \"http://127.0.0.1:1\", publicKey: k.pub}\n";
   }
   test::write_file(dir / "national.yaml", yaml);
-  const auto fed = load_federation(dir / "national.yaml");
+  const auto shared =
+      std::make_shared<const FederationConfig>(load_federation(dir / "national.yaml"));
+  const FederationConfig& fed = *shared;
   FixedClock clock;
   const TimeMs window_end = clock.t;
   const TimeMs first_bucket = window_end - minutes * 60'000LL;
@@ -98,11 +100,11 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   const auto setup = Steady::now();
-  InProcessNode root(fed, "vn", dir / "vn", clock);
+  InProcessNode root(shared, "vn", dir / "vn", clock);
   std::uint64_t rows = 0;
   for (int p = 0; p < provinces; ++p) {
     const std::string province = "vn/p" + std::to_string(p);
-    InProcessNode node(fed, province, dir / ("p" + std::to_string(p)), clock);
+    InProcessNode node(shared, province, dir / ("p" + std::to_string(p)), clock);
     // Districts -> province: each district's buckets, one entry per minute, through receive_events.
     for (int d = 0; d < per_province; ++d) {
       const std::string district = province + "/d" + std::to_string(d);

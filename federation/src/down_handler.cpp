@@ -20,13 +20,15 @@ void DownHandler::operator()(const std::string& type, const json& body) {
 }
 
 void DownHandler::pass_down(const std::string& toward, const std::string& type, const json& body) {
-  const std::string via = ctx_.federation.child_toward(ctx_.node_id, toward);
+  const auto fed = ctx_.federation();
+  const std::string via = fed->child_toward(ctx_.node_id, toward);
   ctx_.writes.run(
       [&](WriteContext& w) { w.writer.append_outbox(via, type, ctx_.clock.now(), body.dump()); });
   waiters_.notify(via);
 }
 
 void DownHandler::command(const json& body) {
+  const auto fed = ctx_.federation();
   const TimeMs now = ctx_.clock.now();
   IncidentCommand c;
   try {
@@ -43,7 +45,7 @@ void DownHandler::command(const json& body) {
     return;
   }
   if (c.owner != ctx_.node_id) {
-    if (ctx_.federation.find(c.owner) && ctx_.federation.in_subtree(c.owner, ctx_.node_id))
+    if (fed->find(c.owner) && fed->in_subtree(c.owner, ctx_.node_id))
       pass_down(c.owner, "command", body);
     return;  // not ours to pass on
   }
@@ -67,21 +69,23 @@ void DownHandler::command(const json& body) {
 }
 
 void DownHandler::policy_update(const json& body) {
+  const auto fed = ctx_.federation();
   PolicyUpdate u;
   try {
     u = PolicyUpdate::from_json(body);
-    verify_update(ctx_.federation, u);
-    if (u.kind == "policy-set" && u.issuer != ctx_.federation.root())
+    verify_update(*fed, u);
+    if (u.kind == "policy-set" && u.issuer != fed->root())
       throw Error(ErrorCode::kForbidden, "policy set not from the root", "issuer");
   } catch (const Error&) {
     ctx_.metrics.events_quarantined++;  // malformed or not signed by its issuer: set aside
     return;
   }
-  const std::string parent = *ctx_.federation.find(ctx_.node_id)->parent;
+  const std::string parent = *fed->find(ctx_.node_id)->parent;
   ctx_.writes.run([&](WriteContext& w) { take_policy_update(ctx_, w, u, parent); });
 }
 
 void DownHandler::notice(const json& body) {
+  const auto fed = ctx_.federation();
   std::pair<Incident, AuditEntry> version;
   std::string target;
   try {
@@ -92,7 +96,7 @@ void DownHandler::notice(const json& body) {
     return;
   }
   if (target != ctx_.node_id) {
-    if (ctx_.federation.find(target) && ctx_.federation.in_subtree(target, ctx_.node_id))
+    if (fed->find(target) && fed->in_subtree(target, ctx_.node_id))
       pass_down(target, "notice", body);
     return;
   }
@@ -103,6 +107,7 @@ void DownHandler::notice(const json& body) {
 }
 
 void DownHandler::incident(const json& body) {
+  const auto fed = ctx_.federation();
   std::pair<Incident, AuditEntry> version;
   try {
     version = codec::incident_version_from_json(body);
@@ -111,7 +116,7 @@ void DownHandler::incident(const json& body) {
     return;
   }
   const std::string& origin = version.first.origin;
-  if (!ctx_.federation.find(origin) || !ctx_.federation.in_subtree(origin, ctx_.node_id)) {
+  if (!fed->find(origin) || !fed->in_subtree(origin, ctx_.node_id)) {
     ctx_.metrics.events_quarantined++;  // not meant for this subtree
     return;
   }

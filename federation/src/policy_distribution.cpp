@@ -12,16 +12,17 @@ namespace {
 // Keeps the update and queues it for every child but `from`; adoption follows the commit.
 void keep_and_pass_on(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
                       const std::string& from) {
+  const auto fed = ctx.federation();
   const std::string text = u.to_json().dump();
   if (!w.writer.put_policy_update(u.kind + ":" + u.id(), u.kind, text)) return;  // held already
   std::vector<std::string> children;
-  for (const auto& child : ctx.federation.children(ctx.node_id))
+  for (const auto& child : fed->children(ctx.node_id))
     if (child != from) {
       w.writer.append_outbox(child, "policy-update", ctx.clock.now(), text);
       children.push_back(child);
     }
   // The root's own set is already in force there: only the nodes below adopt it.
-  const bool adopt = !(u.kind == "policy-set" && ctx.node_id == ctx.federation.root());
+  const bool adopt = !(u.kind == "policy-set" && ctx.node_id == fed->root());
   w.after_commit.push_back([&ctx, u, children, adopt] {
     if (adopt) ctx.policies.adopt(u, ctx.clock.now());
     for (const auto& c : children)
@@ -40,7 +41,7 @@ PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind, cons
   json signed_body;
   if (kind == "grant") {
     const auto g =
-        ctx.policies.check_grant(grant_from_json(body, ctx.federation, ctx.node_id), now);
+        ctx.policies.check_grant(grant_from_json(body, *ctx.federation(), ctx.node_id), now);
     signed_body = grant_to_json(g);
   } else {
     if (!body.is_object())
@@ -67,7 +68,7 @@ PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind, cons
 }
 
 void publish_policy_set(NodeContext& ctx) {
-  if (ctx.federation.root() != ctx.node_id || !ctx.sign_policy) return;
+  if (ctx.federation()->root() != ctx.node_id || !ctx.sign_policy) return;
   const std::string version = ctx.policies.version();
   json files = json::array();
   for (const auto& [path, text] : ctx.policies.sources())
@@ -79,23 +80,37 @@ void publish_policy_set(NodeContext& ctx) {
 
 void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
                         const std::string& from) {
-  verify_update(ctx.federation, u);
-  if (u.kind == "policy-set" && u.issuer != ctx.federation.root())
+  const auto fed = ctx.federation();
+  verify_update(*fed, u);
+  if (u.kind == "policy-set" && u.issuer != fed->root())
     throw Error(ErrorCode::kForbidden, "only the root sends policy sets, not '" + u.issuer + "'",
                 "issuer");
   keep_and_pass_on(ctx, w, u, from);
 }
 
 void restore_policy_updates(NodeContext& ctx) {
+  const auto fed = ctx.federation();
   for (const auto& [kind, text] : ctx.store.policy_updates()) {
     try {
       const auto u = PolicyUpdate::from_json(json::parse(text));
-      verify_update(ctx.federation, u);
+      verify_update(*fed, u);
       ctx.policies.adopt(u, ctx.clock.now());
     } catch (const std::exception&) {
       // A kept update that no longer verifies (a rotated key) is not adopted.
     }
   }
+}
+
+void pass_on_held_updates(NodeContext& ctx, const std::vector<std::string>& children) {
+  if (children.empty()) return;
+  const auto held = ctx.store.policy_updates();
+  ctx.writes.run([&](WriteContext& w) {
+    for (const auto& child : children)
+      for (const auto& [kind, text] : held)
+        w.writer.append_outbox(child, "policy-update", ctx.clock.now(), text);
+  });
+  for (const auto& child : children)
+    if (ctx.outbox_appended) ctx.outbox_appended(child);
 }
 
 }  // namespace ioc::federation

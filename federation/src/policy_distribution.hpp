@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "node_context.hpp"
 #include "policy_update.hpp"
@@ -28,6 +29,10 @@ void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u
 /// At the root: sends the policy set in force down the tree (signed), unless it was sent already.
 /// Called at start and after each reload; a no-op on other nodes.
 void publish_policy_set(NodeContext& ctx);
+
+/// After a reorganisation: queues every update this node keeps for `children`, new below it, in
+/// the order they were taken (each child verifies them and adopts what it does not hold yet).
+void pass_on_held_updates(NodeContext& ctx, const std::vector<std::string>& children);
 
 /// Adopts the updates kept in the store (at start), checking each again.
 void restore_policy_updates(NodeContext& ctx);

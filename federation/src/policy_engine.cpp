@@ -44,7 +44,8 @@ struct Candidate {
 }  // namespace
 
 struct Engine::Compiled {
-  const FederationConfig& fed;
+  std::shared_ptr<const FederationConfig> fed_snapshot;
+  const FederationConfig& fed = *fed_snapshot;
   federation::Topology topology{fed};
   PolicySet set;
   std::set<std::string> revoked;
@@ -57,8 +58,8 @@ struct Engine::Compiled {
   std::unordered_map<std::string, int> grant_index;
   int root = 0;
 
-  Compiled(const FederationConfig& f, PolicySet s, std::set<std::string> r)
-      : fed(f), set(std::move(s)), revoked(std::move(r)) {
+  Compiled(std::shared_ptr<const FederationConfig> f, PolicySet s, std::set<std::string> r)
+      : fed_snapshot(std::move(f)), set(std::move(s)), revoked(std::move(r)) {
     number(fed.root());
     const std::size_t n = id_at.size();
     held.resize(n);
@@ -140,8 +141,21 @@ struct Engine::Compiled {
   }
 };
 
+Engine::Engine(std::shared_ptr<const FederationConfig> federation, PolicySet set,
+               std::set<std::string> revoked)
+    : c_(std::make_unique<Compiled>(std::move(federation), std::move(set), std::move(revoked))) {}
+
 Engine::Engine(const FederationConfig& federation, PolicySet set, std::set<std::string> revoked)
-    : c_(std::make_unique<Compiled>(federation, std::move(set), std::move(revoked))) {}
+    : Engine(std::make_shared<const FederationConfig>(federation), std::move(set),
+             std::move(revoked)) {}
+
+const FederationConfig& Engine::federation() const {
+  return c_->fed;
+}
+
+std::shared_ptr<const FederationConfig> Engine::federation_snapshot() const {
+  return c_->fed_snapshot;
+}
 
 Engine::~Engine() = default;
 

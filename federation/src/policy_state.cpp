@@ -8,7 +8,10 @@
 namespace ioc::federation {
 
 PolicyState::PolicyState(const FederationConfig& running)
-    : running_(running), files_(policy::load_policies(running)) {
+    : PolicyState(std::make_shared<const FederationConfig>(running)) {}
+
+PolicyState::PolicyState(std::shared_ptr<const FederationConfig> running)
+    : running_(std::move(running)), files_(policy::load_policies(*running_)) {
   rebuild();
 }
 
@@ -23,45 +26,78 @@ std::shared_ptr<const policy::Engine> PolicyState::engine() const {
   return engine_;
 }
 
+std::shared_ptr<const FederationConfig> PolicyState::federation() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
 std::string PolicyState::version() const {
   return engine()->policies().version;
 }
 
-std::string PolicyState::reload() {
-  const FederationConfig fresh = load_federation(running_.path);
-  bool same = fresh.nodes.size() == running_.nodes.size();
-  for (std::size_t i = 0; same && i < fresh.nodes.size(); ++i)
-    same = fresh.nodes[i].id == running_.nodes[i].id &&
-           fresh.nodes[i].parent == running_.nodes[i].parent;
-  if (!same)
-    throw Error(ErrorCode::kConfig,
-                running_.path +
-                    ": error: nodes: the federation's nodes or parents changed; a reload changes "
-                    "policies only, so restart the node to take a new tree",
-                "nodes");
+namespace {
+
+bool names_known_nodes(const FederationConfig& fed, const policy::Grant& g) {
+  if (!fed.find(g.issuer)) return false;
+  if (g.area != policy::kGranteeArea && !fed.find(g.area)) return false;
+  return std::all_of(g.to.begin(), g.to.end(), [&](const auto& t) { return fed.find(t); });
+}
+
+}  // namespace
+
+std::string PolicyState::reload(std::shared_ptr<const FederationConfig> fresh) {
+  std::lock_guard writing(writer_mutex_);
+  if (!fresh) fresh = std::make_shared<const FederationConfig>(load_federation(running_->path));
   std::optional<policy::PolicySet> from_root;
+  std::string from_root_issuer;
   {
     std::lock_guard lock(mutex_);
     from_root = root_set_;
+    from_root_issuer = root_set_issuer_;
   }
-  // Below the root, a set the root sent stays in force: local files were only the start.
-  auto files = from_root ? *from_root : policy::load_policies(fresh);
+  // Below the root, a set the root sent stays in force: local files were only the start. After a
+  // reorganisation it is read again against the new tree; a set from a node that is no longer
+  // the root, or one that no longer loads, gives way to the local files until the root sends one.
+  if (from_root && from_root_issuer != fresh->root()) from_root.reset();
+  if (from_root && !same_tree(*fresh, *running_)) {
+    try {
+      auto version = from_root->version;
+      from_root = policy::load_policies(*fresh, from_root->sources);
+      from_root->version = std::move(version);
+    } catch (const Error&) {
+      from_root.reset();
+    }
+  }
+  auto files = from_root ? *from_root : policy::load_policies(*fresh);
   std::lock_guard lock(mutex_);
+  if (!from_root) root_set_.reset();
   files_ = std::move(files);
-  // Runtime grants stay only while they still lie inside their parent grant.
+  running_ = std::move(fresh);
+  // Runtime grants stay only while their nodes exist and they still lie inside their parent grant.
   std::vector<policy::Grant> kept;
   for (const auto& g : runtime_) {
+    if (!names_known_nodes(*running_, g)) continue;
     const policy::Grant* parent = nullptr;
     for (const auto& f : files_.grants)
       if (f.id == g.parent) parent = &f;
     for (const auto& r : kept)
       if (r.id == g.parent) parent = &r;
-    if (g.parent.empty() || (parent && !policy::wider_than(running_, g, *parent)))
+    if (g.parent.empty() ? g.issuer == running_->root()
+                         : parent && !policy::wider_than(*running_, g, *parent))
       kept.push_back(g);
   }
   runtime_ = std::move(kept);
   rebuild();
   return engine_->policies().version;
+}
+
+bool same_tree(const FederationConfig& a, const FederationConfig& b) {
+  if (a.nodes.size() != b.nodes.size()) return false;
+  for (const auto& n : a.nodes) {
+    const NodeConfig* m = b.find(n.id);
+    if (!m || m->parent != n.parent) return false;
+  }
+  return true;
 }
 
 policy::Grant PolicyState::check_grant(policy::Grant g, TimeMs now) const {
@@ -81,8 +117,8 @@ policy::Grant PolicyState::check_grant(policy::Grant g, TimeMs now) const {
                 "validUntil: a runtime grant must end within 30 days (by " +
                     format_rfc3339(now + kMaxRuntimeGrant) + ")",
                 "validUntil");
-  if (g.issuer == running_.root()) return g;
-  const auto fit = policy::place_grant(running_, g, set.grants, [&](std::size_t i) {
+  if (g.issuer == engine->federation().root()) return g;
+  const auto fit = policy::place_grant(engine->federation(), g, set.grants, [&](std::size_t i) {
     return engine->revoked().count(set.grants[i].id) == 0;
   });
   if (fit.parent) {
@@ -108,7 +144,7 @@ void PolicyState::check_revocation(const std::string& grant_id, const std::strin
   };
   const policy::Grant* g = find(grant_id);
   if (!g) throw Error(ErrorCode::kNotFound, "grant: no grant '" + grant_id + "'", "grant");
-  if (by == running_.root()) return;
+  if (by == engine->federation().root()) return;
   for (const policy::Grant* link = g; link;
        link = link->parent.empty() ? nullptr : find(link->parent))
     if (link->issuer == by) return;
@@ -119,27 +155,29 @@ void PolicyState::check_revocation(const std::string& grant_id, const std::strin
 }
 
 std::vector<std::pair<std::string, std::string>> PolicyState::sources() const {
-  const auto dir = std::filesystem::path(running_.path).parent_path();
+  const auto engine = this->engine();
+  const auto dir = std::filesystem::path(engine->federation().path).parent_path();
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [path, text] : engine()->policies().sources)
+  for (const auto& [path, text] : engine->policies().sources)
     out.emplace_back(std::filesystem::path(path).lexically_relative(dir).string(), text);
   return out;
 }
 
 bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
+  std::lock_guard writing(writer_mutex_);  // the tree cannot change under an adoption
   {
     std::lock_guard lock(mutex_);
     if (updates_.count(u.kind + ":" + u.id())) return false;
   }
   if (u.kind == "policy-set") {
     std::vector<std::pair<std::string, std::string>> files;
-    const auto dir = std::filesystem::path(running_.path).parent_path();
+    const auto dir = std::filesystem::path(running_->path).parent_path();  // writer: no swap now
     policy::PolicySet set;
     try {
       for (const auto& f : u.body.at("files"))
         files.emplace_back((dir / f.at("path").get<std::string>()).lexically_normal().string(),
                            f.at("text").get<std::string>());
-      set = policy::load_policies(running_, std::move(files));
+      set = policy::load_policies(*running_, std::move(files));
     } catch (const std::exception&) {
       return false;  // a set that does not load here is not adopted; the one in force stays
     }
@@ -147,6 +185,7 @@ bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
     std::lock_guard lock(mutex_);
     updates_.insert(u.kind + ":" + u.id());
     root_set_ = set;
+    root_set_issuer_ = u.issuer;
     files_ = std::move(set);
     rebuild();
     return true;
@@ -160,7 +199,7 @@ bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
   }
   policy::Grant g;
   try {
-    g = check_grant(grant_from_json(u.body, running_, u.issuer), now);
+    g = check_grant(grant_from_json(u.body, *running_, u.issuer), now);
   } catch (const Error&) {
     return false;  // it no longer fits what its issuer holds here: not adopted
   }
@@ -175,14 +214,14 @@ namespace {
 
 class PolicyAuthorizer final : public Authorizer {
  public:
-  PolicyAuthorizer(const PolicyState& policies, const FederationConfig& federation,
-                   const std::string& node_id)
-      : policies_(policies),
-        fallback_(make_local_operator_authorizer(node_id, federation.ancestors(node_id))) {}
+  PolicyAuthorizer(const PolicyState& policies, std::string node_id)
+      : policies_(policies), node_id_(std::move(node_id)) {}
 
   Decision decide(const AuthzRequest& r) const override {
     const auto engine = policies_.engine();
-    if (!engine->has_authority()) return fallback_->decide(r);
+    if (!engine->has_authority())  // the ancestors of the tree in force, which may have changed
+      return make_local_operator_authorizer(node_id_, engine->federation().ancestors(node_id_))
+          ->decide(r);
     if (!role_allows(r.actor.role, Role::kOperator))
       return {false, "",
               "role '" + std::string(to_string(r.actor.role)) + "' may not act on incidents",
@@ -195,15 +234,14 @@ class PolicyAuthorizer final : public Authorizer {
 
  private:
   const PolicyState& policies_;
-  std::unique_ptr<Authorizer> fallback_;
+  std::string node_id_;
 };
 
 }  // namespace
 
 std::unique_ptr<Authorizer> make_policy_authorizer(const PolicyState& policies,
-                                                   const FederationConfig& federation,
                                                    const std::string& node_id) {
-  return std::make_unique<PolicyAuthorizer>(policies, federation, node_id);
+  return std::make_unique<PolicyAuthorizer>(policies, node_id);
 }
 
 }  // namespace ioc::federation

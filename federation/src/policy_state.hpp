@@ -15,15 +15,22 @@ namespace ioc::federation {
 class PolicyState {
  public:
   /// Loads the policies `running` lists; throws Error(kConfig) "file:line:col: ..." if they do
-  /// not load. `running` must outlive this object.
+  /// not load.
+  explicit PolicyState(std::shared_ptr<const FederationConfig> running);
+  /// The same with a copy of `running`.
   explicit PolicyState(const FederationConfig& running);
 
+  /// The engine in force; it holds the federation it decides for.
   std::shared_ptr<const policy::Engine> engine() const;
+  /// The federation in force (the tree, endpoints and keys); a reorganisation swaps it.
+  std::shared_ptr<const FederationConfig> federation() const;
   std::string version() const;
-  /// Re-reads the federation file and the policies it lists now. A set that does not load, or a
-  /// federation whose nodes changed, is refused (Error kConfig) and the old set stays in force.
-  /// Returns the new version.
-  std::string reload();
+  /// Takes `fresh` (default: the federation file re-read) and the policies it lists now, tree
+  /// changes included. A set that does not load is refused (Error kConfig "file:line:col: ...")
+  /// and the old federation and set stay in force. Runtime grants whose nodes are gone or that no
+  /// longer fit their parent grant are dropped; a set the root sent is kept while its issuer is
+  /// still the root and it loads against the new tree. Returns the new version.
+  std::string reload(std::shared_ptr<const FederationConfig> fresh = nullptr);
 
   /// Runtime grants end within this long of being issued, so authority held by a node that has
   /// lost contact lapses by itself.
@@ -48,21 +55,25 @@ class PolicyState {
  private:
   void rebuild();  // callers hold mutex_
 
-  const FederationConfig& running_;
+  std::mutex writer_mutex_;  // one reload or adoption at a time
+  std::shared_ptr<const FederationConfig> running_;
   mutable std::mutex mutex_;
   policy::PolicySet files_;             // the set the policy files give
   std::vector<policy::Grant> runtime_;  // runtime grants adopted, parents resolved
   std::set<std::string> revoked_;
   std::set<std::string> updates_;              // ids of adopted updates
   std::optional<policy::PolicySet> root_set_;  // the set the root sent, once adopted
+  std::string root_set_issuer_;
   std::shared_ptr<const policy::Engine> engine_;
 };
+
+/// True when both federations have the same nodes with the same parents.
+bool same_tree(const FederationConfig& a, const FederationConfig& b);
 
 /// Decides incident actions by the policy engine: the actor's role must allow acting, and the
 /// actor's node must hold authority for the action. Until a federation lists Authority policies,
 /// the default applies: operators of this node or of a node above it.
 std::unique_ptr<Authorizer> make_policy_authorizer(const PolicyState& policies,
-                                                   const FederationConfig& federation,
                                                    const std::string& node_id);
 
 }  // namespace ioc::federation

@@ -22,13 +22,13 @@ using BucketKey =
 // Checks every bucket of an aggregates entry before taking any: an entry is taken whole or not at
 // all. Within one batch only the last state of a bucket matters, so `pending` keeps it and the
 // store is written once per bucket at the end. `validated` caches sketches already checked.
-void take_buckets(NodeContext& ctx, const std::string& origin, const json& body,
+void take_buckets(const FederationConfig& fed, const std::string& origin, const json& body,
                   std::map<std::string, std::string>& validated,
                   std::map<BucketKey, std::string>& pending) {
   std::vector<std::pair<BucketKey, const std::string*>> taken;
   for (const auto& b : body.at("buckets")) {
     const std::string area = b.at("area");
-    if (!ctx.federation.find(area))
+    if (!fed.find(area))
       throw Error(ErrorCode::kBadRequest, "bucket area '" + area + "' is unknown", "area");
     const std::string& text = b.at("sketch").get_ref<const std::string&>();
     auto bytes = validated.find(text);
@@ -46,7 +46,8 @@ void take_buckets(NodeContext& ctx, const std::string& origin, const json& body,
 // A notice for `targets`: kept here if this node is one, turned down toward targets below this
 // node that the sending child's subtree does not hold (this node is their lowest common ancestor
 // with the sender); the relay up the log carries it on toward the others.
-void take_notice(NodeContext& ctx, WriteContext& w, const std::string& caller, const json& body) {
+void take_notice(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
+                 const std::string& caller, const json& body) {
   const json& head = body.at("incident");
   const auto [incident, change] = codec::incident_version_from_json(head);
   for (const auto& t : body.at("targets")) {
@@ -54,9 +55,9 @@ void take_notice(NodeContext& ctx, WriteContext& w, const std::string& caller, c
     if (target == ctx.node_id) {
       w.writer.apply_incident_version(incident, change);
       publish_after_commit(ctx, w, "notice", head);
-    } else if (ctx.federation.find(target) && ctx.federation.in_subtree(target, ctx.node_id) &&
-               !ctx.federation.in_subtree(target, caller)) {
-      const std::string via = ctx.federation.child_toward(ctx.node_id, target);
+    } else if (fed.find(target) && fed.in_subtree(target, ctx.node_id) &&
+               !fed.in_subtree(target, caller)) {
+      const std::string via = fed.child_toward(ctx.node_id, target);
       w.writer.append_outbox(via, "notice", change.at,
                              json{{"targets", {target}}, {"incident", head}}.dump());
       w.after_commit.push_back([&ctx, via] {
@@ -66,10 +67,10 @@ void take_notice(NodeContext& ctx, WriteContext& w, const std::string& caller, c
   }
 }
 
-void apply(NodeContext& ctx, WriteContext& w, const std::string& caller, const std::string& type,
-           const json& body) {
+void apply(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
+           const std::string& caller, const std::string& type, const json& body) {
   if (type == "notice") {
-    take_notice(ctx, w, caller, body);
+    take_notice(ctx, fed, w, caller, body);
   } else if (type == "policy-update") {
     take_policy_update(ctx, w, PolicyUpdate::from_json(body), caller);
   } else if (type == "incident") {
@@ -96,25 +97,68 @@ void apply(NodeContext& ctx, WriteContext& w, const std::string& caller, const s
   }
 }
 
+// The caller may send entries of nodes in its subtree and, after a reorganisation moved a node
+// out of it, what it took from that node before the move.
+bool may_relay(const FederationConfig& fed, Store::Writer& w, const std::string& origin,
+               const std::string& caller) {
+  return fed.find(origin) && (fed.in_subtree(origin, caller) || w.is_former_relay(origin, caller));
+}
+
+using Held = std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>>;
+
+// A child that moved here from another parent says, per origin, how far the old parent took its
+// log. Where this node holds nothing of an origin yet, those entries are either still coming
+// through a child on the old path (the old parent lies below this node: hold the start until
+// they arrive) or accounted for elsewhere (the sequence starts after them here). False if the
+// entry is malformed (it is counted as quarantined).
+bool take_handover(const FederationConfig& fed, Store::Writer& w, const std::string& self,
+                   const std::string& caller, const json& body, Held& held) {
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> through;
+  std::string from;
+  try {
+    from = body.at("from").get<std::string>();
+    for (const auto& t : body.at("through")) {
+      through.emplace_back(t.at("origin"), t.at("epoch"), t.at("seq"));
+      if (std::get<2>(through.back()) < 1 ||
+          !may_relay(fed, w, std::get<0>(through.back()), caller))
+        return false;
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  const bool old_path_runs_here = fed.find(from) && fed.in_subtree(from, self);
+  for (const auto& [origin, epoch, seq] : through) {
+    auto slot = held.find({origin, epoch});
+    if (slot == held.end())
+      slot = held.emplace(std::pair{origin, epoch}, w.receipt(origin, epoch)).first;
+    if (slot->second) continue;  // held already: contiguity decides what comes next
+    if (old_path_runs_here)
+      w.set_receipt_hold(origin, epoch, seq);
+    else
+      slot->second = seq;
+  }
+  return true;
+}
+
 }  // namespace
 
 Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller,
                      const EventBatch& batch) {
+  const auto fed = ctx.federation();
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
     const auto& origin = batch.events[i].origin;
-    if (!ctx.federation.find(origin) || !ctx.federation.in_subtree(origin, caller))
+    if (!may_relay(*fed, w.writer, origin, caller))
       throw Error(ErrorCode::kForbidden,
                   "events[" + std::to_string(i) + "]: origin '" + origin +
                       "' is not in the subtree of '" + caller + "'",
                   "events[" + std::to_string(i) + "].origin");
   }
-  std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>>
-      held;  // (origin, epoch)
+  Held held;  // (origin, epoch) -> highest contiguous seq held
   std::optional<TimeMs> newest;
   std::int64_t quarantined = 0, received = 0;
   std::map<std::string, std::string> validated;
   std::map<BucketKey, std::string> pending;
-  const bool relays = ctx.federation.find(ctx.node_id)->parent.has_value();
+  const bool relays = fed->find(ctx.node_id)->parent.has_value();
   for (const auto& e : batch.events) {
     const std::string &origin = e.origin, &epoch = e.epoch, &type = e.type;
     const std::int64_t seq = e.seq;
@@ -127,8 +171,8 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       try {
         for (const auto& r : body.at("ranges")) {
           LostRange lr{r.at("origin"), r.at("epoch"), r.at("fromSeq"), r.at("toSeq")};
-          if (lr.from_seq < 1 || lr.to_seq < lr.from_seq || !ctx.federation.find(lr.origin) ||
-              !ctx.federation.in_subtree(lr.origin, caller))
+          if (lr.from_seq < 1 || lr.to_seq < lr.from_seq ||
+              !may_relay(*fed, w.writer, lr.origin, caller))
             throw Error(ErrorCode::kBadRequest, "bad lost range", "ranges");
           ranges.push_back(std::move(lr));
         }
@@ -148,27 +192,41 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       ++received;
       continue;
     }
+    if (type == "handover") {
+      if (take_handover(*fed, w.writer, ctx.node_id, caller, body, held))
+        ++received;
+      else
+        ++quarantined;
+      if (relays) w.writer.append_relayed(origin, epoch, seq, "handover", ts, body.dump());
+      continue;
+    }
     auto slot = held.find({origin, epoch});
     if (slot == held.end())
       slot = held.emplace(std::pair{origin, epoch}, w.writer.receipt(origin, epoch)).first;
     auto& have = slot->second;
     if (have && seq <= *have) continue;      // already held: receipt is idempotent
     if (have && seq != *have + 1) continue;  // a gap: wait for the missing entries to be resent
+    if (!have) {
+      // The first entry of (origin, epoch) here starts its sequence, unless a handover said the
+      // entries before it are still coming through a child on the old path.
+      const auto hold = w.writer.receipt_hold(origin, epoch);
+      if (hold && seq > *hold) continue;
+    }
     std::string relayed_type = type;
     try {
       if (type == "aggregates") {
-        take_buckets(ctx, origin, body, validated, pending);  // no writes yet
+        take_buckets(*fed, origin, body, validated, pending);  // no writes yet
       } else if (type == "observations") {
         // Raw rows under raw sharing: stored as rows, counted through their buckets only.
         const auto rows = parse_observations(
             body.at("rows").dump(), BodyFormat::kJsonArray,
-            [&ctx](const std::string& area) { return ctx.federation.find(area) != nullptr; });
+            [&fed](const std::string& area) { return fed->find(area) != nullptr; });
         std::map<BucketKey, std::string> these;
-        take_buckets(ctx, origin, body, validated, these);
+        take_buckets(*fed, origin, body, validated, these);
         w.writer.savepoint([&] { w.writer.insert_observations(rows); });
         for (auto& [key, bytes] : these) pending[key] = std::move(bytes);
       } else
-        w.writer.savepoint([&] { apply(ctx, w, caller, type, body); });
+        w.writer.savepoint([&] { apply(ctx, *fed, w, caller, type, body); });
     } catch (const std::exception& ex) {
       // Set aside and reported; it counts as received so it never blocks what follows.
       w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump());

@@ -37,11 +37,21 @@ std::map<std::string, std::string> sign_request(const PrivateKey& key, const std
 }
 
 RequestVerifier::RequestVerifier(const FederationConfig& federation, NonceCache& nonces)
-    : nonces_(nonces) {
+    : keys_(load_keys(federation)), nonces_(nonces) {}
+
+std::shared_ptr<const RequestVerifier::Keys> RequestVerifier::load_keys(
+    const FederationConfig& federation) {
+  auto out = std::make_shared<Keys>();
   for (const auto& n : federation.nodes) {
-    auto& keys = keys_[n.id];
+    auto& keys = (*out)[n.id];
     for (const auto& file : n.public_keys) keys.push_back(PublicKey::load(file));
   }
+  return out;
+}
+
+void RequestVerifier::set_keys(std::shared_ptr<const Keys> keys) {
+  std::lock_guard lock(mutex_);
+  keys_ = std::move(keys);
 }
 
 RequestVerifier::~RequestVerifier() = default;
@@ -60,8 +70,13 @@ Verification RequestVerifier::verify(std::string_view method, std::string_view t
                                     {"IOC-Signature", &signature}})
     if (value->empty())
       return refuse(node, std::string("unsigned request: no ") + name + " header");
-  const auto keys = keys_.find(node);
-  if (keys == keys_.end()) return refuse(node, "unknown node '" + node + "'");
+  std::shared_ptr<const Keys> known;
+  {
+    std::lock_guard lock(mutex_);
+    known = keys_;
+  }
+  const auto keys = known->find(node);
+  if (keys == known->end()) return refuse(node, "unknown node '" + node + "'");
 
   const auto when = date.size() == 20 && date.back() == 'Z' ? parse_rfc3339(date) : std::nullopt;
   if (!when) return refuse(node, "IOC-Date must read YYYY-MM-DDTHH:MM:SSZ, got '" + date + "'");

@@ -21,6 +21,7 @@ Uplink::Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient>
       random_(std::random_device{}()) {
   state_.parent = std::move(parent);
   state_.cursor = ctx_.store.cursor(state_.parent);
+  handover_ = ctx_.store.handover(state_.parent);
 }
 
 Uplink::~Uplink() {
@@ -90,12 +91,25 @@ bool Uplink::agree_version() {
 bool Uplink::push_once(bool heartbeat_due) {
   const std::int64_t cursor = state().cursor;
   const auto entries = ctx_.store.events_after(cursor, static_cast<int>(kMaxEventsPerBatch));
-  if (entries.empty() && !heartbeat_due) return true;
+  const bool handing_over = handover_.has_value();
+  if (entries.empty() && !heartbeat_due && !handing_over) return true;
   std::vector<std::tuple<std::string, std::string, std::int64_t>> sent;  // (origin, epoch, seq)
   std::string entries_text;  // the entries serialised once, measured as the batch grows
   std::vector<std::int64_t> local_seq;
-  const auto policies = ctx_.policies.engine();  // one Sharing snapshot per batch
-  Outbound outbound(ctx_.store, ctx_.federation, policies->policies(), ctx_.node_id,
+  if (handing_over) {
+    // After a move, the new parent first learns where the old path ends (in no sequence).
+    entries_text = json{{"origin", ctx_.node_id},
+                        {"epoch", ctx_.store.epoch()},
+                        {"seq", 1},
+                        {"type", "handover"},
+                        {"ts", ctx_.clock.now()},
+                        {"body", json::parse(*handover_)}}
+                       .dump();
+    sent.emplace_back(ctx_.node_id, ctx_.store.epoch(), -1);
+    local_seq.push_back(cursor);
+  }
+  const auto policies = ctx_.policies.engine();  // one Sharing and federation snapshot per batch
+  Outbound outbound(ctx_.store, policies->federation(), policies->policies(), ctx_.node_id,
                     state().parent);
   for (const auto& e : entries) {
     json w = outbound.to_wire(e);
@@ -132,10 +146,24 @@ bool Uplink::push_once(bool heartbeat_due) {
     if (it == acked.end() || (*it)["epoch"] != epoch || (*it)["seq"] < seq) break;
     next = local_seq[i];
   }
-  if (next != cursor)
-    ctx_.store.write([&](Store::Writer& w) { w.set_cursor(state().parent, next); });
-  ctx_.metrics.events_sent += static_cast<std::uint64_t>(
-      std::count_if(local_seq.begin(), local_seq.end(), [&](auto s) { return s <= next; }));
+  // Per origin, how far this parent holds the log: where the old path ends if this node moves.
+  std::map<std::pair<std::string, std::string>, std::int64_t> handed;
+  std::uint64_t taken = 0;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto& [origin, epoch, seq] = sent[i];
+    if (local_seq[i] > next || local_seq[i] <= cursor) continue;
+    ++taken;
+    if (seq >= 0) handed[{origin, epoch}] = std::max(handed[{origin, epoch}], seq);
+  }
+  if (next != cursor || handing_over)
+    ctx_.store.write([&](Store::Writer& w) {
+      w.set_cursor(state().parent, next);
+      for (const auto& [key, seq] : handed)
+        w.note_handed(state().parent, key.first, key.second, seq);
+      if (handing_over) w.clear_handover(state().parent);
+    });
+  if (handing_over) handover_.reset();
+  ctx_.metrics.events_sent += taken;
   std::lock_guard lock(mutex_);
   state_.state = "up";
   state_.error.clear();

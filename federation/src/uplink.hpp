@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -69,6 +70,7 @@ class Uplink {
   bool poked_ = false;
   State state_;
   std::mt19937 random_;
+  std::optional<std::string> handover_;  // to send first after a move (the up thread's only)
   std::thread thread_;
   std::thread down_thread_;
 };

@@ -327,6 +327,7 @@ void ApiRouter::metrics(Call&, Respond& respond) {
 }
 
 void ApiRouter::post_observations(Call& call, Respond& respond) {
+  const auto fed = ctx_.federation();
   const std::string type = media_type(call.request);
   BodyFormat format;
   if (type == "application/json")
@@ -342,7 +343,7 @@ void ApiRouter::post_observations(Call& call, Respond& respond) {
   try {
     rows = parse_observations(
         call.request.body, format,
-        [this](const std::string& area) { return ctx_.federation.find(area) != nullptr; }, limits_);
+        [&fed](const std::string& area) { return fed->find(area) != nullptr; }, limits_);
   } catch (const Error&) {
     ctx_.metrics.ingest_rejected++;
     throw;
@@ -362,10 +363,11 @@ void ApiRouter::post_observations(Call& call, Respond& respond) {
 }
 
 void ApiRouter::get_observations(Call& call, Respond& respond) {
+  const auto fed = ctx_.federation();
   ObservationQuery q;
   if (const auto it = call.query.find("metric"); it != call.query.end()) q.metric = it->second;
   if (const auto it = call.query.find("area"); it != call.query.end()) {
-    if (!ctx_.federation.find(it->second))
+    if (!fed->find(it->second))
       throw Error(ErrorCode::kBadRequest,
                   "area '" + it->second + "' is not a node of the federation", "area");
     q.area = it->second;
@@ -550,10 +552,11 @@ void ApiRouter::get_summary(Call& call, Respond& respond) {
 }
 
 void ApiRouter::federation_summary(Call& call, Respond& respond) {
+  const auto fed = ctx_.federation();
   // Summaries are pulled: the Sharing rules for `summaries` say who may pull them (by default
   // the nodes above this one) and the smallest group they may show.
-  const auto share = federation::share_for(ctx_.policies.engine()->policies(), ctx_.federation,
-                                           ctx_.node_id, call.peer, policy::DataKind::kSummaries);
+  const auto share = federation::share_for(ctx_.policies.engine()->policies(), *fed, ctx_.node_id,
+                                           call.peer, policy::DataKind::kSummaries);
   if (share.granularity == policy::Granularity::kNone)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
@@ -573,14 +576,15 @@ void ApiRouter::federation_summary(Call& call, Respond& respond) {
 }
 
 void ApiRouter::federation_command(Call& call, Respond& respond) {
+  const auto fed = ctx_.federation();
   require_json(call.request);
-  const NodeConfig* caller = ctx_.federation.find(call.peer);
+  const NodeConfig* caller = fed->find(call.peer);
   if (!caller->parent || *caller->parent != ctx_.node_id)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
   const auto c = IncidentService::parse_command(parse_json_object(call.request.body));
   // A child speaks for its own subtree only.
-  if (!ctx_.federation.find(c.actor.node) || !ctx_.federation.in_subtree(c.actor.node, call.peer))
+  if (!fed->find(c.actor.node) || !fed->in_subtree(c.actor.node, call.peer))
     throw Error(ErrorCode::kForbidden,
                 "actor node '" + c.actor.node + "' is not in the subtree of '" + call.peer + "'",
                 "actor.node");
@@ -606,13 +610,11 @@ void ApiRouter::post_revocation(Call& call, Respond& respond) {
 }
 
 void ApiRouter::reload_policies(Call&, Respond& respond) {
-  const std::string before = ctx_.policies.version();
-  const std::string after = ctx_.policies.reload();  // throws kConfig (400): the old set stays
-  federation::publish_policy_set(ctx_);              // at the root: down the tree
-  respond(json_response(200, {{"policyVersion", after}, {"changed", after != before}}));
+  respond(json_response(200, services_.reload()));  // throws kConfig (400): nothing changes
 }
 
 void ApiRouter::authorize(Call& call, Respond& respond) {
+  const auto fed = ctx_.federation();
   const auto param = [&call](const char* name) {
     const auto it = call.query.find(name);
     if (it == call.query.end() || it->second.empty())
@@ -621,7 +623,7 @@ void ApiRouter::authorize(Call& call, Respond& respond) {
   };
   policy::Question q;
   q.subject = param("as");
-  if (!ctx_.federation.find(q.subject))
+  if (!fed->find(q.subject))
     throw Error(ErrorCode::kBadRequest, "as: '" + q.subject + "' is not a node of the federation",
                 "as");
   const auto action = policy::parse_action(param("action"));
@@ -631,7 +633,7 @@ void ApiRouter::authorize(Call& call, Respond& respond) {
   if (!domain) throw Error(ErrorCode::kBadRequest, "domain: unknown domain", "domain");
   q.domain = *domain;
   q.area = param("area");
-  if (!ctx_.federation.find(q.area))
+  if (!fed->find(q.area))
     throw Error(ErrorCode::kBadRequest, "area: '" + q.area + "' is not a node of the federation",
                 "area");
   const auto severity = parse_severity(param("severity"));
@@ -698,7 +700,8 @@ void ApiRouter::federation_hello(Call& call, Respond& respond) {
 }
 
 void ApiRouter::federation_poll(Call& call, Respond& respond) {
-  const NodeConfig* caller = ctx_.federation.find(call.peer);
+  const auto fed = ctx_.federation();
+  const NodeConfig* caller = fed->find(call.peer);
   if (!caller->parent || *caller->parent != ctx_.node_id)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
@@ -748,7 +751,8 @@ void ApiRouter::federation_poll(Call& call, Respond& respond) {
 }
 
 void ApiRouter::federation_events(Call& call, Respond& respond) {
-  const NodeConfig* caller = ctx_.federation.find(call.peer);
+  const auto fed = ctx_.federation();
+  const NodeConfig* caller = fed->find(call.peer);
   if (!caller->parent || *caller->parent != ctx_.node_id)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
@@ -770,11 +774,12 @@ void ApiRouter::federation_events(Call& call, Respond& respond) {
 }
 
 void ApiRouter::get_federation(Call&, Respond& respond) {
-  const NodeConfig* me = ctx_.federation.find(ctx_.node_id);
+  const auto fed = ctx_.federation();
+  const NodeConfig* me = fed->find(ctx_.node_id);
   const auto links = ctx_.store.links();
   const TimeMs now = ctx_.clock.now();
   json nodes = json::array();
-  for (const auto& n : ctx_.federation.nodes) {
+  for (const auto& n : fed->nodes) {
     json link = nullptr;
     json version = n.id == ctx_.node_id ? json(ctx_.policies.version()) : json(nullptr);
     if (me->parent && *me->parent == n.id) {
@@ -794,7 +799,7 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
                      {"policyVersion", version},
                      {"link", link}});
   }
-  respond(json_response(200, {{"federation", ctx_.federation.name},
+  respond(json_response(200, {{"federation", fed->name},
                               {"node", ctx_.node_id},
                               {"policyVersion", ctx_.policies.version()},
                               {"nodes", nodes}}));

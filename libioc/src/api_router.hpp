@@ -34,6 +34,8 @@ class ApiRouter {
     /// The link to this node's parent, for /api/v1/federation; null on the root or without a key.
     std::function<nlohmann::json()> uplink_state;
     federation::OutboxWaiters& waiters;
+    /// Reloads the federation file and its policies (the node's reload); returns the answer body.
+    std::function<nlohmann::json()> reload;
   };
 
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);

@@ -38,6 +38,7 @@ std::string IncidentService::transition_error(IncidentStatus from, IncidentActio
 
 void IncidentService::record(WriteContext& w, const Incident& incident, const AuditEntry& entry,
                              bool created) {
+  const auto fed = ctx_.federation();
   if (created)
     w.writer.insert_incident(incident);
   else
@@ -47,9 +48,8 @@ void IncidentService::record(WriteContext& w, const Incident& incident, const Au
   const auto seq = w.writer.append_event("incident", entry.at, body.dump());
   // The origin keeps every version: one reported below this node travels down toward it.
   std::string via;
-  if (incident.origin != ctx_.node_id &&
-      ctx_.federation.in_subtree(incident.origin, ctx_.node_id)) {
-    via = ctx_.federation.child_toward(ctx_.node_id, incident.origin);
+  if (incident.origin != ctx_.node_id && fed->in_subtree(incident.origin, ctx_.node_id)) {
+    via = fed->child_toward(ctx_.node_id, incident.origin);
     w.writer.append_outbox(via, "incident", entry.at, body.dump());
   }
   const std::string live = codec::json{{"type", "incident"}, {"data", body}}.dump();
@@ -85,7 +85,8 @@ Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
 }
 
 Incident IncidentService::report(const Actor& actor, const IncidentDraft& draft) {
-  if (!ctx_.federation.find(draft.area))
+  const auto fed = ctx_.federation();
+  if (!fed->find(draft.area))
     throw Error(ErrorCode::kBadRequest, "area '" + draft.area + "' is not a node of the federation",
                 "area");
   Incident out;
@@ -169,12 +170,13 @@ IncidentCommand IncidentService::parse_command(const codec::json& j) {
 
 ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i,
                                            IncidentAction action, const std::string& note) {
+  const auto fed = ctx_.federation();
   const Decision d = ctx_.authorizer.decide(
       AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
   if (!d.allowed)
     throw Error(ErrorCode::kForbidden,
                 "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
-  const std::string parent = *ctx_.federation.find(ctx_.node_id)->parent;
+  const std::string parent = *fed->find(ctx_.node_id)->parent;
   if (!ctx_.command_up)
     throw Error(ErrorCode::kUnavailable,
                 "incident is owned by '" + i.owner + "' above this node, and this node has no " +
@@ -200,9 +202,10 @@ ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i
 
 ActResult IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
                                const std::string& note) {
+  const auto fed = ctx_.federation();
   // An incident owned above this node is changed by its owner only: ask it, outside the writer.
   if (const auto held = ctx_.store.incident(id);
-      held && held->owner != ctx_.node_id && !ctx_.federation.in_subtree(held->owner, ctx_.node_id))
+      held && held->owner != ctx_.node_id && !fed->in_subtree(held->owner, ctx_.node_id))
     return ask_owner_above(actor, *held, action, note);
   ActResult out;
   ctx_.writes.run([&](WriteContext& w) {
@@ -214,14 +217,20 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
     if (!d.allowed)
       throw Error(ErrorCode::kForbidden,
                   "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
+    if (i.owner == ctx_.node_id && !fed->in_subtree(i.origin, ctx_.node_id))
+      throw Error(ErrorCode::kConflict,
+                  "incident '" + i.id + "': its origin '" + i.origin +
+                      "' is no longer below this node after a reorganisation; its owner is "
+                      "decided along its new chain",
+                  "owner");
     if (i.owner != ctx_.node_id) {
-      if (!ctx_.federation.in_subtree(i.owner, ctx_.node_id))
+      if (!fed->in_subtree(i.owner, ctx_.node_id))
         throw Error(ErrorCode::kConflict,
                     "incident '" + i.id + "' has just moved to owner '" + i.owner +
                         "' above this node; send the action again",
                     "owner");
       // The owner is the single writer: send it the command down the tree.
-      const std::string via = ctx_.federation.child_toward(ctx_.node_id, i.owner);
+      const std::string via = fed->child_toward(ctx_.node_id, i.owner);
       const codec::json body = command(actor, i, action, note);
       const std::string command_id = body["id"];
       w.writer.append_outbox(via, "command", ctx_.clock.now(), body.dump());
@@ -253,6 +262,7 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
 
 void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string& actor,
                                 const std::string& grant, const std::vector<std::string>& targets) {
+  const auto fed = ctx_.federation();
   i.version += 1;
   i.updated = ctx_.clock.now();
   std::string named;
@@ -267,11 +277,11 @@ void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string&
   std::vector<std::string> up, woken;
   for (const auto& t : targets) {
     if (t == ctx_.node_id) continue;
-    if (!ctx_.federation.in_subtree(t, ctx_.node_id)) {
+    if (!fed->in_subtree(t, ctx_.node_id)) {
       up.push_back(t);
       continue;
     }
-    const std::string via = ctx_.federation.child_toward(ctx_.node_id, t);
+    const std::string via = fed->child_toward(ctx_.node_id, t);
     codec::json one = notice;
     one["targets"] = {t};
     w.writer.append_outbox(via, "notice", i.updated, one.dump());
@@ -288,10 +298,11 @@ void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string&
 }
 
 std::string IncidentService::escalation_target(const Incident& i) const {
+  const auto fed = ctx_.federation();
   const auto engine = ctx_.policies.engine();
   if (engine->has_authority())
     return engine->escalation_target(ctx_.node_id, i.domain, i.area, i.severity, ctx_.clock.now());
-  const NodeConfig* self = ctx_.federation.find(ctx_.node_id);
+  const NodeConfig* self = fed->find(ctx_.node_id);
   return self && self->parent ? *self->parent : std::string();
 }
 
@@ -329,6 +340,56 @@ void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::strin
   const codec::json body = codec::to_json(update);
   w.writer.append_event("alert", i.updated, body.dump());
   publish_after_commit(ctx_, w, "alert", body);
+}
+
+std::vector<std::string> IncidentService::reown_after_reorganisation() {
+  const auto engine = ctx_.policies.engine();
+  const FederationConfig& fed = engine->federation();
+  const auto chain = fed.ancestors(ctx_.node_id);
+  const auto in_chain = [&](const std::string& n) {
+    return n == ctx_.node_id || std::find(chain.begin(), chain.end(), n) != chain.end();
+  };
+  std::vector<std::string> candidates;  // open incidents reported here, owned off the new chain
+  for (const auto status :
+       {IncidentStatus::kReported, IncidentStatus::kAcknowledged, IncidentStatus::kDispatched}) {
+    IncidentQuery q;
+    q.status = status;
+    q.limit = 1000;
+    for (;;) {
+      const auto page = ctx_.store.incidents(q);
+      for (const auto& [row, i] : page.items)
+        if (i.origin == ctx_.node_id && !in_chain(i.owner)) candidates.push_back(i.id);
+      if (!page.next) break;
+      q.after = *page.next;
+    }
+  }
+  std::vector<std::string> moved;
+  if (candidates.empty()) return moved;
+  ctx_.writes.run([&](WriteContext& w) {
+    for (const auto& id : candidates) {
+      auto found = w.writer.incident(id);
+      if (!found || in_chain(found->owner)) continue;
+      Incident& i = *found;
+      const TimeMs now = ctx_.clock.now();
+      const std::string owner = engine->has_authority() ? engine->owner_for(ctx_.node_id, i.domain,
+                                                                            i.area, i.severity, now)
+                                                        : ctx_.node_id;
+      const std::string before = i.owner;
+      i.owner = owner;
+      i.version += 1;
+      i.updated = now;
+      AuditEntry entry{now,
+                       ctx_.node_id,
+                       "reorganise",
+                       "owner '" + before + "' is no longer above '" + ctx_.node_id +
+                           "'; owner by the policy in force: '" + owner + "'",
+                       "",
+                       i.version};
+      record(w, i, entry, false);
+      moved.push_back(i.id + ": " + before + " -> " + owner);
+    }
+  });
+  return moved;
 }
 
 }  // namespace ioc

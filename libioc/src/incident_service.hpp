@@ -64,6 +64,11 @@ class IncidentService {
   void escalate_in(WriteContext& w, Incident& incident, const std::string& actor,
                    const std::string& note, const std::string& grant);
 
+  /// After a reorganisation: every open incident reported here whose owner is no longer this node
+  /// or above it gets the owner the policy in force gives (the nearest node with authority), as
+  /// a new version that travels to it. Returns "ID: OLD -> NEW" per incident moved.
+  std::vector<std::string> reown_after_reorganisation();
+
   /// Records that `targets` were notified of the incident (an audit entry, a new version) and
   /// sends each a "notice" carrying the incident, down the tree or up the log toward it.
   void notify_in(WriteContext& w, Incident& incident, const std::string& actor,

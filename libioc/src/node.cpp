@@ -71,14 +71,13 @@ std::string store_path(const std::string& data_dir) {
 struct Node::Impl {
   explicit Impl(NodeOptions o)
       : options(std::move(o)),
-        federation(load_federation(options.federation_file)),
-        local(check_node_and_load(federation, options.node_id)),
-        policies(federation),
-        key(load_own_key(federation, options.node_id, options.key_file)),
+        policies(load_checked(options.federation_file, options.node_id)),
+        local(load_node_config(*policies.federation(), options.node_id)),
+        key(load_own_key(*policies.federation(), options.node_id, options.key_file)),
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
         authorizer(options.authorizer
                        ? std::move(options.authorizer)
-                       : federation::make_policy_authorizer(policies, federation, options.node_id)),
+                       : federation::make_policy_authorizer(policies, options.node_id)),
         store(store_options(options.data_dir, options.power_safe)),
         server(
             server_options(options),
@@ -97,9 +96,9 @@ struct Node::Impl {
               if (auto* link = uplink_to_poke.load()) link->poke();
             }),
         nonces(store),
-        peers(federation, nonces),
-        ctx{options.node_id, federation,      local,   store,       writes,
-            *clock,          server.stream(), metrics, *authorizer, policies},
+        peers(*policies.federation(), nonces),
+        ctx{options.node_id, local,   store,       writes,  *clock,
+            server.stream(), metrics, *authorizer, policies},
         incidents(ctx),
         requests(ctx),
         summary(ctx),
@@ -109,10 +108,21 @@ struct Node::Impl {
         escalations(ctx, incidents),
         router(ctx,
                ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers,
-                                   [this] { return uplink_state(); }, waiters},
+                                   [this] { return uplink_state(); }, waiters,
+                                   [this] { return reload(); }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
     ctx.outbox_appended = [this](const std::string& child) { waiters.notify(child); };
+    ctx.command_up = [this](const std::string& body) {
+      std::shared_ptr<federation::PeerClient> client;
+      {
+        std::lock_guard lock(link_mutex);
+        client = command_client;
+      }
+      if (!client) return NodeContext::PeerAnswer{0, "", "no link to a parent"};
+      const auto r = client->call("POST", "/federation/v1/commands", body);
+      return NodeContext::PeerAnswer{r.status, r.body, r.error};
+    };
     if (key)
       ctx.sign_policy = [this](const std::string& kind, const nlohmann::json& body) {
         return federation::sign_update(*key, kind, options.node_id, body);
@@ -124,36 +134,173 @@ struct Node::Impl {
   ~Impl() { shutdown(); }
 
   std::uint16_t start() {
-    const NodeConfig* me = federation.find(options.node_id);
-    if (me->parent && key) {
-      // Commands for incidents owned above go to the parent at once, on their own client.
-      command_client = federation::make_http_peer_client(federation.find(*me->parent)->endpoint,
-                                                         *key, options.node_id, *clock);
-      ctx.command_up = [this](const std::string& body) {
-        const auto r = command_client->call("POST", "/federation/v1/commands", body);
-        return NodeContext::PeerAnswer{r.status, r.body, r.error};
-      };
-    }
+    link_up(*policies.federation());
     const auto port = server.start();
     ticker = std::thread([this] { publish_summaries(); });
     escalation_ticker = std::thread([this] { check_escalations(); });
-    const NodeConfig* self = federation.find(options.node_id);
-    if (self->parent && key) {
-      // The child opens the link: the parent never needs to reach it.
-      const NodeConfig* parent = federation.find(*self->parent);
-      uplink = std::make_unique<federation::Uplink>(
-          ctx, parent->id,
-          federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock),
-          federation::Uplink::Options{}, federation::DownHandler(ctx, incidents, waiters));
-      uplink->start();
-      uplink_to_poke = uplink.get();
+    {
+      std::lock_guard lock(link_mutex);
+      if (uplink) uplink->start();
     }
     return port;
   }
 
+  // Opens the link to this node's parent in `fed` (the child opens it: the parent never needs to
+  // reach the child), and a separate client for commands sent up at once. Not started.
+  void link_up(const FederationConfig& fed) {
+    const NodeConfig* self = fed.find(options.node_id);
+    if (!self->parent || !key) return;
+    const NodeConfig* parent = fed.find(*self->parent);
+    std::lock_guard lock(link_mutex);
+    command_client =
+        federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock);
+    uplink = std::make_unique<federation::Uplink>(
+        ctx, parent->id,
+        federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock),
+        federation::Uplink::Options{}, federation::DownHandler(ctx, incidents, waiters));
+    uplink_to_poke = uplink.get();
+  }
+
+  void link_down() {
+    std::unique_ptr<federation::Uplink> old;
+    std::shared_ptr<federation::PeerClient> old_client;
+    {
+      std::lock_guard lock(link_mutex);
+      uplink_to_poke = nullptr;
+      old = std::move(uplink);
+      old_client = std::move(command_client);
+    }
+    if (old_client) old_client->cancel();
+    if (old) old->stop();
+  }
+
+  // A reload takes the federation file as it is now: policies, keys, endpoints and the tree.
+  // Everything that can fail is checked before anything changes; a refused reload leaves the
+  // running federation and policy set in force.
+  nlohmann::json reload() {
+    std::lock_guard lock(reload_mutex);
+    const auto before = policies.federation();
+    const std::string version_before = policies.version();
+    const auto fresh = load_checked(before->path, options.node_id);
+    if (key) check_key_listed(*fresh, options.node_id, *key, options.key_file);
+    auto keys = federation::RequestVerifier::load_keys(*fresh);
+    const bool reorganised = !federation::same_tree(*before, *fresh);
+    if (reorganised) refuse_undrained_removals(*before, *fresh);
+    const std::string version = policies.reload(fresh);
+    peers.set_keys(std::move(keys));
+    // A new parent (or its new endpoint): the old link stops before the handover is written.
+    const bool relink = parent_link_changed(*before, *fresh);
+    if (relink) link_down();
+    nlohmann::json steps = nlohmann::json::array();
+    try {
+      if (reorganised) steps = reorganise(*before, *fresh);
+    } catch (...) {
+      if (relink) relink_to(*fresh);
+      throw;
+    }
+    if (relink) relink_to(*fresh);
+    federation::publish_policy_set(ctx);
+    return {
+        {"policyVersion", version}, {"changed", version != version_before}, {"reorganised", steps}};
+  }
+
+  void relink_to(const FederationConfig& fed) {
+    link_up(fed);
+    std::lock_guard lock(link_mutex);
+    if (uplink) uplink->start();
+  }
+
+  bool parent_link_changed(const FederationConfig& before, const FederationConfig& fresh) const {
+    const auto parent_of = [this](const FederationConfig& f) -> const NodeConfig* {
+      const NodeConfig* self = f.find(options.node_id);
+      return self->parent ? f.find(*self->parent) : nullptr;
+    };
+    const NodeConfig *was = parent_of(before), *now = parent_of(fresh);
+    if (!was || !now) return was != now;
+    return was->id != now->id || was->endpoint != now->endpoint;
+  }
+
+  // A child leaves the federation only once everything it took has reached this node: what it
+  // reported unsent at its last contact would otherwise be lost with it.
+  void refuse_undrained_removals(const FederationConfig& before,
+                                 const FederationConfig& fresh) const {
+    const auto links = store.links();
+    for (const auto& child : before.children(options.node_id)) {
+      if (fresh.find(child)) continue;
+      for (const auto& l : links)
+        if (l.peer == child && l.backlog > 0)
+          throw Error(ErrorCode::kConfig,
+                      fresh.path + ": error: nodes: '" + child +
+                          "' is removed while it still had " + std::to_string(l.backlog) +
+                          " entries unsent to this node at " + format_rfc3339(l.last_contact) +
+                          "; move its children first, wait until its backlog is 0 (GET "
+                          "/api/v1/federation), then remove it",
+                      "nodes");
+    }
+  }
+
+  // What moves with a new tree; returns one line per step taken, for the operator.
+  nlohmann::json reorganise(const FederationConfig& before, const FederationConfig& fresh) {
+    nlohmann::json steps = nlohmann::json::array();
+    // Nodes that left a subtree: the old relays may still send what they took before the move.
+    std::vector<std::string> moved;
+    writes.run([&](WriteContext& w) {
+      for (const auto& n : fresh.nodes) {
+        if (!before.find(n.id)) continue;
+        const auto now_above = fresh.ancestors(n.id);
+        bool left = false;
+        for (const auto& a : before.ancestors(n.id))
+          if (std::find(now_above.begin(), now_above.end(), a) == now_above.end()) {
+            w.writer.add_former_relay(n.id, a);
+            left = true;
+          }
+        if (left) moved.push_back(n.id);
+      }
+    });
+    for (const auto& id : moved) steps.push_back("moved: " + id);
+    const NodeConfig* self = fresh.find(options.node_id);
+    const NodeConfig* was = before.find(options.node_id);
+    if (self->parent != was->parent) {
+      hand_over(was->parent, self->parent);
+      steps.push_back("parent: " + was->parent.value_or("(none)") + " -> " +
+                      self->parent.value_or("(none)"));
+    }
+    // Children new below this node get the runtime grants and policy sets it keeps.
+    std::vector<std::string> joined;
+    for (const auto& c : fresh.children(options.node_id)) {
+      const NodeConfig* old = before.find(c);
+      if (!old || old->parent != self->id) joined.push_back(c);
+    }
+    federation::pass_on_held_updates(ctx, joined);
+    for (const auto& c : joined) steps.push_back("new child: " + c);
+    for (const auto& line : incidents.reown_after_reorganisation())
+      steps.push_back("incident owner: " + line);
+    return steps;
+  }
+
+  // Before the link to a new parent opens: the new link starts where the old parent's
+  // acknowledgement ended (what it took travels on its own path), and the new parent is told,
+  // per origin, how far that is, so that nothing is taken twice or skipped.
+  void hand_over(const std::optional<std::string>& from, const std::optional<std::string>& to) {
+    if (!to) return;  // this node is the root now: nothing to send
+    writes.run([&](WriteContext& w) {
+      if (!from) {
+        // A former root never sent its log: its history stays here, the new link starts now.
+        w.writer.set_cursor(*to, store.last_event_seq());
+        return;
+      }
+      w.writer.set_cursor(*to, store.cursor(*from));
+      nlohmann::json through = nlohmann::json::array();
+      for (const auto& h : w.writer.handed(*from))
+        through.push_back({{"origin", h.origin}, {"epoch", h.epoch}, {"seq", h.seq}});
+      w.writer.set_handover(*to, nlohmann::json{{"from", *from}, {"through", through}}.dump());
+    });
+  }
+
   nlohmann::json uplink_state() const {
-    const NodeConfig* self = federation.find(options.node_id);
-    if (!self->parent) return nullptr;
+    const auto fed = policies.federation();
+    if (!fed->find(options.node_id)->parent) return nullptr;
+    std::lock_guard lock(link_mutex);
     if (!uplink)
       return {{"state", "down"},
               {"error", "no private key given (--key): this node cannot sign calls to its parent"}};
@@ -181,9 +328,7 @@ struct Node::Impl {
     ticker_wake.notify_all();
     if (ticker.joinable()) ticker.join();
     if (escalation_ticker.joinable()) escalation_ticker.join();
-    uplink_to_poke = nullptr;
-    if (uplink) uplink->stop();
-    if (command_client) command_client->cancel();
+    link_down();
     server.stop();
     writes.stop();
   }
@@ -191,7 +336,8 @@ struct Node::Impl {
   // Retention: entries the parent acknowledged (at the root: every entry, nothing reads them
   // again) leave the log; past log_limit unsent entries the oldest are dropped and reported.
   void retain() {
-    const NodeConfig* self = federation.find(options.node_id);
+    const auto fed = policies.federation();
+    const NodeConfig* self = fed->find(options.node_id);
     const std::int64_t last = store.last_event_seq();
     const std::int64_t cursor = self->parent ? store.cursor(*self->parent) : last;
     // At most last - cursor entries wait unsent: no write at all while there is nothing to do.
@@ -243,12 +389,15 @@ struct Node::Impl {
     }
   }
 
-  static NodeLocalConfig check_node_and_load(const FederationConfig& fed, const std::string& id) {
-    if (!fed.find(id))
-      throw Error(ErrorCode::kConfig, fed.path + ": no node '" + id + "' in this federation",
+  // The federation file, checked, with this node in it.
+  static std::shared_ptr<const FederationConfig> load_checked(const std::string& path,
+                                                              const std::string& id) {
+    auto fed = std::make_shared<const FederationConfig>(load_federation(path));
+    if (!fed->find(id))
+      throw Error(ErrorCode::kConfig, fed->path + ": no node '" + id + "' in this federation",
                   "node");
-    federation::check_federation(fed);
-    return load_node_config(fed, id);
+    federation::check_federation(*fed);
+    return fed;
   }
 
   // The node's private key must match the public key the federation lists for it, or every call
@@ -258,10 +407,16 @@ struct Node::Impl {
                                                             const std::string& file) {
     if (file.empty()) return std::nullopt;
     auto key = federation::PrivateKey::load(file);
+    check_key_listed(fed, id, key, file);
+    return key;
+  }
+
+  static void check_key_listed(const FederationConfig& fed, const std::string& id,
+                               const federation::PrivateKey& key, const std::string& file) {
     const std::string probe = "ioc key check";
     const std::string sig = key.sign(probe);
     for (const auto& pub : fed.find(id)->public_keys)
-      if (federation::PublicKey::load(pub).verify(probe, sig)) return key;
+      if (federation::PublicKey::load(pub).verify(probe, sig)) return;
     throw Error(ErrorCode::kConfig,
                 file +
                     ": this private key does not match the public key the federation lists for '" +
@@ -270,9 +425,8 @@ struct Node::Impl {
   }
 
   NodeOptions options;
-  FederationConfig federation;
+  federation::PolicyState policies;  // the federation and policy set in force
   NodeLocalConfig local;
-  federation::PolicyState policies;
   std::optional<federation::PrivateKey> key;
   std::shared_ptr<const Clock> clock;
   std::unique_ptr<Authorizer> authorizer;
@@ -297,8 +451,10 @@ struct Node::Impl {
   std::thread ticker;
   std::thread escalation_ticker;
   std::int64_t pruned_through = 0;  // retention's last prune (the escalation ticker's only)
+  std::mutex reload_mutex;          // one reload at a time
+  mutable std::mutex link_mutex;    // guards uplink and command_client, replaced when moved
   std::unique_ptr<federation::Uplink> uplink;
-  std::unique_ptr<federation::PeerClient> command_client;
+  std::shared_ptr<federation::PeerClient> command_client;
   std::atomic<federation::Uplink*> uplink_to_poke{nullptr};  // read by the writer thread
 };
 
@@ -314,17 +470,16 @@ void Node::stop() {
 const std::string& Node::id() const {
   return impl_->options.node_id;
 }
-const FederationConfig& Node::federation() const {
-  return impl_->federation;
+std::shared_ptr<const FederationConfig> Node::federation() const {
+  return impl_->policies.federation();
 }
 const std::string& Node::epoch() const {
   return impl_->store.epoch();
 }
 
 void Node::ingest(std::vector<Observation> rows) {
-  const auto known = [this](const std::string& area) {
-    return impl_->federation.find(area) != nullptr;
-  };
+  const auto fed = impl_->policies.federation();
+  const auto known = [&fed](const std::string& area) { return fed->find(area) != nullptr; };
   for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, known);
   impl_->ingest.ingest(std::move(rows));
 }
@@ -339,10 +494,11 @@ Incident Node::act_on_incident(const Actor& actor, const std::string& id, Incide
   return impl_->incidents.act(actor, id, action, note).incident;
 }
 
-std::string Node::reload_policies() {
-  const std::string version = impl_->policies.reload();
-  federation::publish_policy_set(impl_->ctx);
-  return version;
+ReloadResult Node::reload() {
+  const auto r = impl_->reload();
+  ReloadResult out{r.at("policyVersion"), r.at("changed"), {}};
+  for (const auto& step : r.at("reorganised")) out.reorganised.push_back(step);
+  return out;
 }
 
 std::string Node::policy_version() const {

@@ -19,7 +19,6 @@ namespace ioc {
 /// What the node's services share. Owned by the Node; services hold a reference.
 struct NodeContext {
   std::string node_id;
-  const FederationConfig& federation;
   const NodeLocalConfig& local;
   Store& store;
   WriteQueue& writes;
@@ -42,6 +41,10 @@ struct NodeContext {
       sign_policy = {};
   /// Called after commit when something was queued for a child (wakes its long-poll).
   std::function<void(const std::string& child)> outbox_appended = {};
+
+  /// The federation in force. A reorganisation swaps it: take it once per request or job and
+  /// hold the pointer while using what it holds.
+  std::shared_ptr<const FederationConfig> federation() const { return policies.federation(); }
 };
 
 /// Publishes {"type": TYPE, "data": DATA} on the live stream once `w` has committed.

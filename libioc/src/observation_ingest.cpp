@@ -8,7 +8,10 @@
 namespace ioc {
 
 ObservationIngest::ObservationIngest(NodeContext& ctx, IncidentService& incidents)
-    : ctx_(ctx), incidents_(incidents), rules_(ctx.local.rules, ctx.federation, ctx.node_id) {
+    : ctx_(ctx),
+      incidents_(incidents),
+      rules_federation_(ctx.federation()),
+      rules_(ctx.local.rules, *rules_federation_, ctx.node_id) {
   rules_.restore(ctx.store.active_alerts());
 }
 
@@ -28,6 +31,10 @@ void ObservationIngest::ingest(std::vector<Observation> rows) {
 }
 
 void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& rows) {
+  if (auto fed = ctx_.federation(); fed != rules_federation_) {  // reorganised since the last batch
+    rules_.set_federation(*fed);
+    rules_federation_ = std::move(fed);
+  }
   rules_.checkpoint();
   const std::int64_t first = w.writer.insert_observations(rows);
   const TimeMs now = ctx_.clock.now();

@@ -30,6 +30,7 @@ class ObservationIngest {
 
   NodeContext& ctx_;
   IncidentService& incidents_;
+  std::shared_ptr<const FederationConfig> rules_federation_;  // the tree rules_ was set for
   RuleEngine rules_;
   Aggregator aggregator_;
 };

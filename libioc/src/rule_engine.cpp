@@ -21,8 +21,13 @@ RuleEngine::RuleEngine(std::vector<Rule> rules, const FederationConfig& federati
       node_id_(std::move(node_id)),
       areas_(rules_.size()),
       state_(rules_.size()) {
+  for (std::size_t i = 0; i < rules_.size(); ++i) by_metric_[rules_[i].metric].push_back(i);
+  set_federation(federation);
+}
+
+void RuleEngine::set_federation(const FederationConfig& federation) {
   for (std::size_t i = 0; i < rules_.size(); ++i) {
-    by_metric_[rules_[i].metric].push_back(i);
+    areas_[i].clear();
     for (const auto& n : federation.nodes)
       if (federation.in_subtree(n.id, rules_[i].area)) areas_[i].insert(n.id);
   }

@@ -26,6 +26,8 @@ class RuleEngine {
  public:
   RuleEngine(std::vector<Rule> rules, const FederationConfig& federation, std::string node_id);
 
+  /// Takes the tree after a reorganisation: a rule's area covers the nodes below it now.
+  void set_federation(const FederationConfig& federation);
   /// Marks alerts that are still active in the store, so a restart neither raises them twice nor
   /// forgets to cancel them.
   void restore(const std::vector<Alert>& active);

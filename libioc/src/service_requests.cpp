@@ -50,6 +50,7 @@ void ServiceRequests::record(WriteContext& w, const ServiceRequest& r, bool crea
 }
 
 ServiceRequest ServiceRequests::create(const std::map<std::string, std::string>& f) {
+  const auto fed = ctx_.federation();
   const std::string code = field(f, "service_code");
   if (code.empty()) throw Error(ErrorCode::kBadRequest, "service_code is required", "service_code");
   const Service* service = nullptr;
@@ -68,7 +69,7 @@ ServiceRequest ServiceRequests::create(const std::map<std::string, std::string>&
                 "lat");
   r.area = field(f, "area");
   if (r.area.empty()) r.area = ctx_.node_id;
-  if (!ctx_.federation.find(r.area))
+  if (!fed->find(r.area))
     throw Error(ErrorCode::kBadRequest, "area '" + r.area + "' is not a node of the federation",
                 "area");
   r.id = "sr-" + crypto::random_hex(8);

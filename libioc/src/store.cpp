@@ -75,6 +75,15 @@ CREATE TABLE lost_ranges(origin TEXT NOT NULL, epoch TEXT NOT NULL, from_seq INT
 INSERT INTO meta(key, value) SELECT 'own_seq', coalesce(max(seq), 0) FROM events
   WHERE origin IS NULL ON CONFLICT(key) DO NOTHING;
 )sql",
+    R"sql(
+CREATE TABLE former_relays(origin TEXT NOT NULL, relay TEXT NOT NULL,
+  PRIMARY KEY(origin, relay)) WITHOUT ROWID;
+CREATE TABLE handed(parent TEXT NOT NULL, origin TEXT NOT NULL, epoch TEXT NOT NULL,
+  seq INTEGER NOT NULL, PRIMARY KEY(parent, origin, epoch)) WITHOUT ROWID;
+CREATE TABLE handovers(parent TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE receipt_holds(origin TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY(origin, epoch)) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kReadConnections = 4;
@@ -424,6 +433,80 @@ void Store::Writer::set_receipt(const std::string& origin, const std::string& ep
   auto& st = impl_.writer->prepare(
       "INSERT INTO receipts(origin, epoch, seq) VALUES(?,?,?) "
       "ON CONFLICT(origin, epoch) DO UPDATE SET seq=excluded.seq");
+  st.bind(1, origin);
+  st.bind(2, epoch);
+  st.bind(3, static_cast<std::int64_t>(seq));
+  st.exec();
+}
+
+void Store::Writer::add_former_relay(const std::string& origin, const std::string& relay) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO former_relays(origin, relay) VALUES(?,?) ON CONFLICT DO NOTHING");
+  st.bind(1, origin);
+  st.bind(2, relay);
+  st.exec();
+}
+
+bool Store::Writer::is_former_relay(const std::string& origin, const std::string& relay) {
+  auto& st = impl_.writer->prepare("SELECT 1 FROM former_relays WHERE origin=? AND relay=?");
+  st.bind(1, origin);
+  st.bind(2, relay);
+  return st.executeStep();
+}
+
+void Store::Writer::note_handed(const std::string& parent, const std::string& origin,
+                                const std::string& epoch, std::int64_t seq) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO handed(parent, origin, epoch, seq) VALUES(?,?,?,?) "
+      "ON CONFLICT(parent, origin, epoch) DO UPDATE SET seq=max(seq, excluded.seq)");
+  st.bind(1, parent);
+  st.bind(2, origin);
+  st.bind(3, epoch);
+  st.bind(4, static_cast<std::int64_t>(seq));
+  st.exec();
+}
+
+std::vector<HandedSeq> Store::Writer::handed(const std::string& parent) {
+  auto& st = impl_.writer->prepare(
+      "SELECT origin, epoch, seq FROM handed WHERE parent=? ORDER BY origin, epoch");
+  st.bind(1, parent);
+  std::vector<HandedSeq> out;
+  while (st.executeStep())
+    out.push_back(HandedSeq{st.getColumn(0).getString(), st.getColumn(1).getString(),
+                            st.getColumn(2).getInt64()});
+  st.reset();
+  return out;
+}
+
+void Store::Writer::set_handover(const std::string& parent, const std::string& body) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO handovers(parent, body) VALUES(?,?) ON CONFLICT(parent) DO UPDATE SET "
+      "body=excluded.body");
+  st.bind(1, parent);
+  st.bind(2, body);
+  st.exec();
+}
+
+void Store::Writer::clear_handover(const std::string& parent) {
+  auto& st = impl_.writer->prepare("DELETE FROM handovers WHERE parent=?");
+  st.bind(1, parent);
+  st.exec();
+}
+
+std::optional<std::int64_t> Store::Writer::receipt_hold(const std::string& origin,
+                                                        const std::string& epoch) {
+  auto& st = impl_.writer->prepare("SELECT seq FROM receipt_holds WHERE origin=? AND epoch=?");
+  st.bind(1, origin);
+  st.bind(2, epoch);
+  if (!st.executeStep()) return std::nullopt;
+  return st.getColumn(0).getInt64();
+}
+
+void Store::Writer::set_receipt_hold(const std::string& origin, const std::string& epoch,
+                                     std::int64_t seq) {
+  auto& st = impl_.writer->prepare(
+      "INSERT INTO receipt_holds(origin, epoch, seq) VALUES(?,?,?) "
+      "ON CONFLICT(origin, epoch) DO UPDATE SET seq=max(seq, excluded.seq)");
   st.bind(1, origin);
   st.bind(2, epoch);
   st.bind(3, static_cast<std::int64_t>(seq));
@@ -923,6 +1006,14 @@ std::int64_t Store::cursor(const std::string& peer) const {
   auto& st = conn->prepare("SELECT seq FROM peer_cursors WHERE peer = ?");
   st.bind(1, peer);
   return st.executeStep() ? st.getColumn(0).getInt64() : 0;
+}
+
+std::optional<std::string> Store::handover(const std::string& parent) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT body FROM handovers WHERE parent = ?");
+  st.bind(1, parent);
+  if (!st.executeStep()) return std::nullopt;
+  return st.getColumn(0).getString();
 }
 
 std::vector<LinkRecord> Store::links() const {

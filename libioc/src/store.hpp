@@ -63,6 +63,12 @@ struct LinkRecord {
   std::string policy_version;  ///< the policy version the peer said it enforces
 };
 
+/// The highest seq of (origin, epoch) a parent acknowledged from this node's log.
+struct HandedSeq {
+  std::string origin, epoch;
+  std::int64_t seq = 0;
+};
+
 struct AggregateBucket {
   std::string metric;
   std::string area;
@@ -134,6 +140,22 @@ class Store {
     /// The highest contiguous seq held from (origin, epoch), if any.
     std::optional<std::int64_t> receipt(const std::string& origin, const std::string& epoch);
     void set_receipt(const std::string& origin, const std::string& epoch, std::int64_t seq);
+    /// After a handover: (origin, epoch) may start here only at or below `seq`, because the
+    /// entries up to it are still on their way through a child on the old path.
+    std::optional<std::int64_t> receipt_hold(const std::string& origin, const std::string& epoch);
+    void set_receipt_hold(const std::string& origin, const std::string& epoch, std::int64_t seq);
+    /// A reorganisation moved `origin` out of `relay`'s subtree: `relay` may still send what it
+    /// took from `origin` before the move.
+    void add_former_relay(const std::string& origin, const std::string& relay);
+    bool is_former_relay(const std::string& origin, const std::string& relay);
+    /// What `parent` acknowledged of this node's log, per origin: kept with the cursor so that a
+    /// move to another parent can say where the old path ends.
+    void note_handed(const std::string& parent, const std::string& origin, const std::string& epoch,
+                     std::int64_t seq);
+    std::vector<HandedSeq> handed(const std::string& parent);
+    /// The handover entry still to be sent first to `parent` (cleared once it acknowledges).
+    void set_handover(const std::string& parent, const std::string& body);
+    void clear_handover(const std::string& parent);
     /// Stores an aggregate bucket received from `origin` (an encoded SummarySketch the caller has
     /// validated), replacing an earlier copy.
     void put_remote_aggregate(const std::string& origin, const std::string& metric,
@@ -219,6 +241,8 @@ class Store {
   std::vector<AggregateBucket> remote_aggregates(TimeMs from, TimeMs to,
                                                  const std::vector<std::string>& metrics) const;
   std::vector<LinkRecord> links() const;
+  /// The handover entry body waiting to be sent to `parent`, if any.
+  std::optional<std::string> handover(const std::string& parent) const;
   std::int64_t quarantined() const;
   std::int64_t last_event_seq() const;
   std::optional<TokenRecord> token_by_hash(const std::string& hash) const;

@@ -18,13 +18,14 @@ SummaryWindow SummaryService::align(TimeMs from, TimeMs to) {
 
 json SummaryService::summary(const SummaryWindow& window,
                              const std::vector<std::string>& metrics) const {
+  const auto fed = ctx_.federation();
   std::map<std::string, SummarySketch> merged;
   // This node's own buckets and those its subtree sent up: one copy per origin, never added twice.
   auto buckets = ctx_.store.aggregates(window.from, window.to, metrics);
   for (auto& b : ctx_.store.remote_aggregates(window.from, window.to, metrics))
     buckets.push_back(std::move(b));
   for (const auto& b : buckets)
-    if (ctx_.federation.in_subtree(b.area, ctx_.node_id)) merged[b.metric].merge(b.sketch);
+    if (fed->in_subtree(b.area, ctx_.node_id)) merged[b.metric].merge(b.sketch);
   json out_metrics = json::object();
   for (const auto& [name, s] : merged)
     out_metrics[name] = {
@@ -42,7 +43,7 @@ json SummaryService::summary(const SummaryWindow& window,
   json children = json::array();
   const auto links = ctx_.store.links();
   const auto lost = ctx_.store.lost_ranges();
-  for (const auto& child : ctx_.federation.children(ctx_.node_id)) {
+  for (const auto& child : fed->children(ctx_.node_id)) {
     children.push_back(federation::child_status(child, federation::find_link(links, child),
                                                 ctx_.clock.now(), lost));
   }

@@ -99,12 +99,14 @@ int main(int argc, char** argv) {
       if (sig == SIGHUP) {
         try {
           const std::string before = node.policy_version();
-          const std::string after = node.reload_policies();
-          std::cout << "iocd: SIGHUP: policies reloaded, version " << after
-                    << (after == before ? " (unchanged)" : " (was " + before + ")") << std::endl;
+          const auto r = node.reload();
+          std::cout << "iocd: SIGHUP: federation reloaded, policy version " << r.policy_version
+                    << (r.changed ? " (was " + before + ")" : " (unchanged)") << std::endl;
+          for (const auto& step : r.reorganised)
+            std::cout << "iocd: reorganised: " << step << std::endl;
         } catch (const ioc::Error& e) {
-          std::cerr << "iocd: SIGHUP: new policies refused, version " << node.policy_version()
-                    << " stays in force: " << e.what() << std::endl;
+          std::cerr << "iocd: SIGHUP: reload refused, the running federation and policy version "
+                    << node.policy_version() << " stay in force: " << e.what() << std::endl;
         }
         continue;
       }

@@ -14,10 +14,11 @@ namespace {
 const TimeMs kNow = *parse_rfc3339("2026-06-10T00:00:00Z");
 
 struct State {
+  explicit State(std::vector<std::string> policies = {test::kCityAuthority, test::kNorthAuthority})
+      : fed(load_federation(test::write_policy_federation(dir, policies))), state(fed) {}
   TempDir dir;
-  FederationConfig fed = load_federation(
-      test::write_policy_federation(dir, {test::kCityAuthority, test::kNorthAuthority}));
-  PolicyState state{fed};
+  FederationConfig fed;
+  PolicyState state;
 
   policy::Grant grant(const std::string& issuer, std::vector<std::string> to, TimeMs until) {
     policy::Grant g;
@@ -44,16 +45,26 @@ std::string field_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("a reload that changes the tree is refused and the old set stays", "[policy-state]") {
-  State s;
-  const std::string before = s.state.version();
+TEST_CASE("a reload takes a changed tree and drops delegations that no longer fit it",
+          "[policy-state]") {
+  State s({test::kCityAuthority});
+  const TimeMs week = 7 * 86'400'000LL;
+  // North delegates to its ward; then the ward moves under south, outside north's authority.
+  const auto g =
+      s.state.check_grant(s.grant("city/north", {"city/north/ward-1"}, kNow + week), kNow);
+  REQUIRE(s.state.adopt(PolicyUpdate{"grant", "city/north", grant_to_json(g), ""}, kNow));
   std::string text = test::read_file(s.fed.path);
+  text.replace(text.find("parent: city/north,"), 19, "parent: city/south,");
   text.replace(text.find("  - {id: city/south"), 0,
                "  - {id: city/east, kind: district, parent: city, endpoint: "
                "'http://127.0.0.1:9', publicKey: k}\n");
   test::write_file(s.fed.path, text);
-  CHECK_THROWS_WITH(s.state.reload(), Catch::Contains("the federation's nodes or parents changed"));
-  CHECK(s.state.version() == before);
+  s.state.reload();
+  const auto fed = s.state.federation();
+  CHECK(fed->find("city/east"));
+  CHECK(fed->find("city/north/ward-1")->parent == "city/south");
+  CHECK(&s.state.engine()->federation() == fed.get());
+  for (const auto& kept : s.state.engine()->policies().grants) CHECK(kept.id != "rt-1");
 }
 
 TEST_CASE("a runtime grant is placed under the issuer's grant or refused naming the key",

@@ -12,7 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-WireEvent aggregates(const std::string& origin, std::int64_t seq, double value) {
+WireEvent aggregates(const std::string& origin, std::int64_t seq, double value,
+                     TimeMs start = 1761552000000) {
   SummarySketch s;
   s.add(value);
   return WireEvent{
@@ -23,7 +24,7 @@ WireEvent aggregates(const std::string& origin, std::int64_t seq, double value) 
       1761552000000,
       json{{"buckets", json::array({{{"metric", "pm25"},
                                      {"area", origin},
-                                     {"start", 1761552000000},
+                                     {"start", start},
                                      {"sketch", crypto::base64_encode(s.encode())}}})}}};
 }
 
@@ -69,7 +70,8 @@ nodes:
   - {id: city/north, kind: district, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/city_north.pub}
   - {id: city/north/ward-1, kind: ward, parent: city/north, endpoint: "http://127.0.0.1:3", publicKey: keys/city.pub}
 )");
-  t.fed = load_federation(t.dir / "tiers.yaml");  // the context refers to this federation
+  t.policies.reload(
+      std::make_shared<const FederationConfig>(load_federation(t.dir / "tiers.yaml")));
   receive(t, "city/north/ward-1",
           {aggregates("city/north/ward-1", 1, 5), aggregates("city/north/ward-1", 2, 6)});
   receive(t, "city/north/ward-1", {aggregates("city/north/ward-1", 2, 6)});
@@ -193,4 +195,80 @@ TEST_CASE("a loss report lets receipt continue past what retention dropped", "[r
   loss.body["ranges"][0]["origin"] = "city/south";
   receive(t, "city/north", {loss});
   CHECK(t.store.lost_ranges().size() == 1);
+}
+
+namespace {
+
+// The test city with a ward: under north before, under south after a move.
+void move_ward(test::TestContext& t, const std::string& parent) {
+  test::write_file(t.dir / "moved.yaml",
+                   R"(apiVersion: ioc/v1
+kind: Federation
+name: moved
+nodes:
+  - {id: city, kind: city, endpoint: "http://127.0.0.1:1", publicKey: keys/city.pub}
+  - {id: city/north, kind: district, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/city_north.pub}
+  - {id: city/south, kind: district, parent: city, endpoint: "http://127.0.0.1:3", publicKey: keys/city_south.pub}
+  - {id: ward, kind: ward, parent: )" +
+                       parent + R"(, endpoint: "http://127.0.0.1:5", publicKey: keys/city.pub}
+)");
+  t.policies.reload(
+      std::make_shared<const FederationConfig>(load_federation(t.dir / "moved.yaml")));
+}
+
+WireEvent handover(const std::string& from, std::int64_t through) {
+  return WireEvent{
+      "ward",
+      "ep1",
+      1,
+      "handover",
+      1761552000000,
+      json{{"from", from},
+           {"through", json::array({{{"origin", "ward"}, {"epoch", "ep1"}, {"seq", through}}})}}};
+}
+
+}  // namespace
+
+TEST_CASE("after a move the old relay may still send what it took, no other node may",
+          "[replication][reorganise]") {
+  test::TestContext t("city");
+  move_ward(t, "city/south");
+  CHECK_THROWS_AS(receive(t, "city/north", {aggregates("ward", 1, 1)}), Error);
+  t.writes.run([](WriteContext& w) { w.writer.add_former_relay("ward", "city/north"); });
+  CHECK(receive(t, "city/north", {aggregates("ward", 1, 1)})["ward"]["seq"] == 1);
+  CHECK_THROWS_AS(receive(t, "city/health", {aggregates("ward", 2, 2)}), Error);
+}
+
+TEST_CASE("a handover whose old path runs below holds the start until that path delivers",
+          "[replication][reorganise]") {
+  // The ward moved from north to south; north had taken its entries 1-2, not yet relayed here.
+  test::TestContext t("city");
+  move_ward(t, "city/south");
+  t.writes.run([](WriteContext& w) { w.writer.add_former_relay("ward", "city/north"); });
+  // One bucket per entry (a minute apart), so the sum counts each entry that was taken.
+  const auto entry = [](std::int64_t seq) { return aggregates("ward", seq, seq, seq * 60'000); };
+  auto acked = receive(t, "city/south", {handover("city/north", 2), entry(3)});
+  CHECK_FALSE(acked.contains("ward"));  // 3 waits: 1-2 are still on their way through north
+  acked = receive(t, "city/north", {entry(1), entry(2)});
+  CHECK(acked["ward"]["seq"] == 2);
+  acked = receive(t, "city/south", {entry(3)});
+  CHECK(acked["ward"]["seq"] == 3);
+  CHECK(city_pm25_sum(t) == 6);  // each entry counted once
+}
+
+TEST_CASE("a handover whose old path runs elsewhere starts the sequence after it",
+          "[replication][reorganise]") {
+  // At south, the new parent: the ward's entries 1-2 went up through north, never through here.
+  test::TestContext t("city/south");
+  move_ward(t, "city/south");
+  auto acked = receive(t, "ward", {handover("city/north", 2), aggregates("ward", 3, 3)});
+  CHECK(acked["ward"]["seq"] == 3);
+  const auto log = t.store.events_after(0, 10);  // relayed up: the handover first, then 3
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].type == "handover");
+  CHECK(log[1].origin_seq == 3);
+  // A malformed handover is set aside and blocks nothing.
+  auto bad = handover("city/north", 0);
+  acked = receive(t, "ward", {bad, aggregates("ward", 4, 4)});
+  CHECK(acked["ward"]["seq"] == 4);
 }

@@ -19,7 +19,7 @@ TEST_CASE("an embedded node ingests, raises alerts and handles incidents without
   o.listen = "127.0.0.1:0";
   Node node(std::move(o));
   CHECK(node.id() == "city");
-  CHECK(node.federation().nodes.size() == 4);
+  CHECK(node.federation()->nodes.size() == 4);
   node.ingest({{"g", "river_level", 1, 2.5, "m", "city/north", {}}});
   REQUIRE(node.active_alerts().size() == 1);
   const Actor duty{"duty", Role::kOperator, "city"};

@@ -46,7 +46,7 @@ struct TestContext {
                        const std::vector<std::pair<std::string, std::string>>& policy_files = {})
       : fed(load_federation(write_federation_with(dir, policy_files))),
         authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
-        ctx{node, fed, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
+        ctx{node, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
 
   TempDir dir;
   FederationConfig fed;

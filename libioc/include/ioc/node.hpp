@@ -32,6 +32,13 @@ struct NodeOptions {
   std::unique_ptr<Authorizer> authorizer;  ///< defaults to local operators only
 };
 
+/// What a reload did.
+struct ReloadResult {
+  std::string policy_version;            ///< the version now enforced
+  bool changed = false;                  ///< the policy version changed
+  std::vector<std::string> reorganised;  ///< the steps a changed tree took, one line each
+};
+
 /// One operations-centre node: store, rules, incidents, Open311 and the HTTP API, embedded in
 /// the caller's process. Construct, then `start` to serve; `stop` (or the destructor) drains
 /// the writer so that everything acknowledged is committed. Methods are thread-safe.
@@ -48,7 +55,8 @@ class Node {
   void stop();
 
   const std::string& id() const;
-  const FederationConfig& federation() const;
+  /// The federation in force (a reload may replace it).
+  std::shared_ptr<const FederationConfig> federation() const;
   /// The store's log epoch.
   const std::string& epoch() const;
 
@@ -59,10 +67,13 @@ class Node {
                            const std::string& area, const std::string& title);
   Incident act_on_incident(const Actor& actor, const std::string& id, IncidentAction action,
                            const std::string& note);
-  /// Re-reads the federation file's policies (SIGHUP, POST /admin/v1/policies/reload). A set that
-  /// does not load is refused with Error(kConfig) and the old one stays in force. Returns the
-  /// version now enforced.
-  std::string reload_policies();
+  /// Re-reads the federation file (SIGHUP, POST /admin/v1/policies/reload): its policies, keys,
+  /// endpoints and tree. A reorganised tree is taken live: the link moves to a new parent with a
+  /// handover, open incidents whose owner left this node's chain get the owner the new policy
+  /// gives, new children get the runtime grants kept here. A file or policy set that does not
+  /// load, a node missing from it, or a child removed before its backlog drained is refused with
+  /// Error(kConfig), and the running federation stays in force.
+  ReloadResult reload();
   /// The version (content hash) of the policy set this node enforces.
   std::string policy_version() const;
   /// Alerts currently active on this node.

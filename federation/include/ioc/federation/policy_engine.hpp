@@ -39,9 +39,13 @@ struct Explanation {
 
 /// The decision engine: a PolicySet compiled into per-node candidate lists with subtree ranges,
 /// so a decision is a few lookups and bit tests. Immutable and thread-safe; a reload or a
-/// revocation builds a new engine. `federation` must outlive the engine.
+/// revocation builds a new engine. The engine holds the federation it was compiled for: the tree
+/// and the policies in force are one snapshot.
 class Engine {
  public:
+  Engine(std::shared_ptr<const FederationConfig> federation, PolicySet set,
+         std::set<std::string> revoked = {});
+  /// Compiles against a copy of `federation`.
   Engine(const FederationConfig& federation, PolicySet set, std::set<std::string> revoked = {});
   ~Engine();
   Engine(const Engine&) = delete;
@@ -59,6 +63,9 @@ class Engine {
                                 Severity severity, TimeMs at) const;
 
   const PolicySet& policies() const;
+  /// The federation (tree, endpoints, keys) this engine decides for.
+  const FederationConfig& federation() const;
+  std::shared_ptr<const FederationConfig> federation_snapshot() const;
   const std::set<std::string>& revoked() const;
   /// True when the federation lists Authority policies (grants or denies) at all.
   bool has_authority() const;

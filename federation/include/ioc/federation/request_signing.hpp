@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,21 +45,28 @@ struct Verification {
 };
 
 /// Checks signed calls against the public keys the federation file lists (one, or two during
-/// rotation). Keys are loaded once, at construction. Thread-safe.
+/// rotation). Keys are loaded at construction and replaced whole on a reload. Thread-safe.
 class RequestVerifier {
  public:
   /// `header` returns a request header by lower-case name, or "" if absent.
   using HeaderLookup = std::function<std::string(const std::string&)>;
+  using Keys = std::map<std::string, std::vector<PublicKey>>;  ///< node id -> its public keys
 
   /// Loads every node's public keys; throws Error(kConfig) if one cannot be read.
   RequestVerifier(const FederationConfig& federation, NonceCache& nonces);
   ~RequestVerifier();
 
+  /// Every node's public keys; throws Error(kConfig) if one cannot be read.
+  static std::shared_ptr<const Keys> load_keys(const FederationConfig& federation);
+  /// Verifies against `keys` from now on (a reload: nodes added, removed, keys rotated).
+  void set_keys(std::shared_ptr<const Keys> keys);
+
   Verification verify(std::string_view method, std::string_view target, const HeaderLookup& header,
                       std::string_view body, TimeMs now) const;
 
  private:
-  std::map<std::string, std::vector<PublicKey>> keys_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Keys> keys_;
   NonceCache& nonces_;
 };
 
