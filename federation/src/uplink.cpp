@@ -90,8 +90,9 @@ bool Uplink::agree_version() {
 
 bool Uplink::push_once(bool heartbeat_due) {
   const std::int64_t cursor = state().cursor;
-  const auto entries = ctx_.store.events_after(cursor, static_cast<int>(kMaxEventsPerBatch));
-  const bool handing_over = handover_.has_value();
+  const bool handing_over = handover_.has_value();  // takes one place in the batch
+  const auto entries = ctx_.store.events_after(
+      cursor, static_cast<int>(kMaxEventsPerBatch) - (handing_over ? 1 : 0));
   if (entries.empty() && !heartbeat_due && !handing_over) return true;
   std::vector<std::tuple<std::string, std::string, std::int64_t>> sent;  // (origin, epoch, seq)
   std::string entries_text;  // the entries serialised once, measured as the batch grows
@@ -102,7 +103,7 @@ bool Uplink::push_once(bool heartbeat_due) {
                         {"epoch", ctx_.store.epoch()},
                         {"seq", 1},
                         {"type", "handover"},
-                        {"ts", ctx_.clock.now()},
+                        {"ts", format_rfc3339(ctx_.clock.now())},
                         {"body", json::parse(*handover_)}}
                        .dump();
     sent.emplace_back(ctx_.node_id, ctx_.store.epoch(), -1);

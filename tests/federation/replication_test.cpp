@@ -31,7 +31,7 @@ WireEvent aggregates(const std::string& origin, std::int64_t seq, double value,
 json receive(test::TestContext& t, const std::string& caller, std::vector<WireEvent> events) {
   json acked;
   t.writes.run([&](WriteContext& w) {
-    acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0});
+    acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0, ""});
   });
   return acked;
 }
