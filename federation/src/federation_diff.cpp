@@ -1,5 +1,6 @@
 #include "ioc/federation/federation_diff.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -105,6 +106,41 @@ std::string describe(const FederationChange& c) {
       return "~ policy files: " + c.before + " -> " + c.after;
   }
   return {};
+}
+
+std::vector<std::string> apply_plan(const std::vector<FederationChange>& changes,
+                                    const FederationConfig& before, const FederationConfig& after) {
+  using K = FederationChange::Kind;
+  std::vector<std::string> added, moved, removed, steps;
+  for (const auto& c : changes) {
+    if (c.kind == K::kAdded) added.push_back(c.node);
+    if (c.kind == K::kMoved) moved.push_back(c.node);
+    if (c.kind == K::kRemoved || c.kind == K::kMerged) removed.push_back(c.node);
+  }
+  std::vector<std::string> staying;
+  for (const auto& n : after.nodes)
+    if (before.find(n.id) && std::find(moved.begin(), moved.end(), n.id) == moved.end())
+      staying.push_back(n.id);
+  const auto step = [&steps](const std::string& text) {
+    steps.push_back(std::to_string(steps.size() + 1) + ". " + text);
+  };
+  if (!added.empty()) step("start the new nodes with the new file: " + joined(added));
+  if (!moved.empty())
+    step("reload the nodes that move (SIGHUP or POST /admin/v1/policies/reload): " + joined(moved) +
+         "; each re-links to its new parent with a handover, and its open incidents owned off "
+         "its new chain go to the nearest node above with authority");
+  if (!staying.empty()) step("reload the nodes that stay: " + joined(staying));
+  for (const auto& r : removed) {
+    const NodeConfig* old = before.find(r);
+    if (old->parent && after.find(*old->parent))
+      step("'" + *old->parent + "' takes the removal of '" + r + "' only once '" + r +
+           "' reports a backlog of 0 (GET /api/v1/federation at '" + *old->parent +
+           "'); until then its reload is refused and '" + r + "' keeps relaying what it holds");
+    step("stop '" + r +
+         "': it is not in the new file (its own reload is refused); what it "
+         "took stays in its store");
+  }
+  return steps;
 }
 
 }  // namespace ioc::federation

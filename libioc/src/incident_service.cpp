@@ -298,11 +298,10 @@ void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string&
 }
 
 std::string IncidentService::escalation_target(const Incident& i) const {
-  const auto fed = ctx_.federation();
   const auto engine = ctx_.policies.engine();
   if (engine->has_authority())
     return engine->escalation_target(ctx_.node_id, i.domain, i.area, i.severity, ctx_.clock.now());
-  const NodeConfig* self = fed->find(ctx_.node_id);
+  const NodeConfig* self = engine->federation().find(ctx_.node_id);
   return self && self->parent ? *self->parent : std::string();
 }
 
@@ -343,9 +342,7 @@ void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::strin
 }
 
 std::vector<std::string> IncidentService::reown_after_reorganisation() {
-  const auto engine = ctx_.policies.engine();
-  const FederationConfig& fed = engine->federation();
-  const auto chain = fed.ancestors(ctx_.node_id);
+  const auto chain = ctx_.federation()->ancestors(ctx_.node_id);
   const auto in_chain = [&](const std::string& n) {
     return n == ctx_.node_id || std::find(chain.begin(), chain.end(), n) != chain.end();
   };
@@ -371,9 +368,9 @@ std::vector<std::string> IncidentService::reown_after_reorganisation() {
       if (!found || in_chain(found->owner)) continue;
       Incident& i = *found;
       const TimeMs now = ctx_.clock.now();
-      const std::string owner = engine->has_authority() ? engine->owner_for(ctx_.node_id, i.domain,
-                                                                            i.area, i.severity, now)
-                                                        : ctx_.node_id;
+      // It was owned above this node, so it stays above: the nearest ancestor with authority.
+      std::string owner = escalation_target(i);
+      if (owner.empty()) owner = ctx_.node_id;  // this node is the root now
       const std::string before = i.owner;
       i.owner = owner;
       i.version += 1;
@@ -382,7 +379,7 @@ std::vector<std::string> IncidentService::reown_after_reorganisation() {
                        ctx_.node_id,
                        "reorganise",
                        "owner '" + before + "' is no longer above '" + ctx_.node_id +
-                           "'; owner by the policy in force: '" + owner + "'",
+                           "'; the nearest node above with authority now owns it: '" + owner + "'",
                        "",
                        i.version};
       record(w, i, entry, false);

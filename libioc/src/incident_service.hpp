@@ -65,7 +65,8 @@ class IncidentService {
                    const std::string& note, const std::string& grant);
 
   /// After a reorganisation: every open incident reported here whose owner is no longer this node
-  /// or above it gets the owner the policy in force gives (the nearest node with authority), as
+  /// or above it stays owned above: by the nearest ancestor whose authority covers it under the
+  /// policy in force (the parent without Authority policies; this node if it is the root now), as
   /// a new version that travels to it. Returns "ID: OLD -> NEW" per incident moved.
   std::vector<std::string> reown_after_reorganisation();
 

@@ -198,6 +198,9 @@ int federation_diff(int argc, char** argv) {
   const Flips f = compare_decisions(old_fed, new_fed, when(args), false);
   std::cout << changes.size() << " change(s) to the tree; " << f.flipped << " of " << f.compared
             << " decisions flip over the nodes in both (iocctl policy diff lists them)\n";
+  const auto plan = federation::apply_plan(changes, old_fed, new_fed);
+  if (!plan.empty()) std::cout << "To apply it while the federation runs:\n";
+  for (const auto& step : plan) std::cout << "  " << step << "\n";
   return 0;
 }
 

@@ -22,7 +22,7 @@ struct TamKy {
     fs::copy(fs::path(IOC_SOURCE_DIR) / "examples/tamky", dir.path(),
              fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     fs::remove_all(dir / "keys");
-    for (const char* node : {"danang", "danang/tam-ky"})
+    for (const char* node : {"danang", "tam-ky"})
       ioc::federation::generate_keys(node, dir / "keys");
     std::string fed = read_file(dir / "federation.yaml");
     fed = std::regex_replace(fed, std::regex("127.0.0.1:7200"),
@@ -35,9 +35,9 @@ struct TamKy {
         std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(city_port), "--key",
                                  dir / "keys/danang.key"});
     ward = std::make_unique<NodeProcess>(
-        dir / "federation.yaml", "danang/tam-ky", dir / "ward",
+        dir / "federation.yaml", "tam-ky", dir / "ward",
         std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(ward_port), "--key",
-                                 dir / "keys/danang_tam-ky.key"});
+                                 dir / "keys/tam-ky.key"});
     city_token = issue(dir / "city", "admin");
     ward_token = issue(dir / "ward", "admin");
     city->start();
@@ -51,7 +51,7 @@ struct TamKy {
     const auto ts = ioc::SystemClock().now() + readings++;
     REQUIRE(at_ward()
                 .post("/api/v1/observations",
-                      observations("river_level", "danang/tam-ky", {metres}, ts, 1, "gauge-tam-ky"))
+                      observations("river_level", "tam-ky", {metres}, ts, 1, "gauge-tam-ky"))
                 .status == 202);
   }
 
@@ -101,7 +101,7 @@ TEST_CASE("Tam Ky: alarm levels raise CAP alerts, escalation sends an Update, th
   const json list = f.at_ward().get("/api/v1/incidents").json()["items"];
   REQUIRE(list.size() == 1);
   const std::string id = list[0]["id"];
-  CHECK(list[0]["owner"] == "danang/tam-ky");
+  CHECK(list[0]["owner"] == "tam-ky");
   // 3. At level 3 the ward's duty officer escalates: the city becomes the owner and the level-2
   //    alert gets a CAP Update saying so.
   auto res = f.at_ward().post("/api/v1/incidents/" + id + "/actions",
@@ -136,4 +136,120 @@ TEST_CASE("Tam Ky: alarm levels raise CAP alerts, escalation sends an Update, th
   CHECK(summary["metrics"]["river_level"]["count"] == 7);
   CHECK(summary["metrics"]["river_level"]["max"] == Approx(2.80).epsilon(0.02));
   CHECK(f.at_city().get("/api/v1/observations?metric=river_level").json()["items"].size() == 7);
+}
+
+namespace {
+
+// Tam Ky under the Quang Nam provincial IOC (federation-2024.yaml), reorganised live into a ward
+// of Da Nang (federation.yaml). Every node runs with running.yaml, rewritten for the change.
+struct Merger {
+  Merger() : ports{{"quangnam", free_port()}, {"danang", free_port()}, {"tam-ky", free_port()}} {
+    fs::copy(fs::path(IOC_SOURCE_DIR) / "examples/tamky", dir.path(),
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    fs::remove_all(dir / "keys");
+    for (const auto& [node, port] : ports) ioc::federation::generate_keys(node, dir / "keys");
+    for (const char* file : {"federation-2024.yaml", "federation.yaml"}) {
+      std::string text = read_file(dir / file);
+      for (const auto& [from, node] :
+           {std::pair{"7200", "danang"}, {"7201", "tam-ky"}, {"7202", "quangnam"}})
+        text = std::regex_replace(text, std::regex(std::string("127.0.0.1:") + from),
+                                  "127.0.0.1:" + std::to_string(ports.at(node)));
+      write_file(dir / file, text);
+    }
+    write_file(dir / "running.yaml", read_file(dir / "federation-2024.yaml"));
+    for (const char* node : {"quangnam", "tam-ky"}) start(node);
+  }
+
+  void start(const std::string& node) {
+    nodes[node] = std::make_unique<NodeProcess>(
+        dir / "running.yaml", node, dir / node,
+        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(ports.at(node)), "--key",
+                                 dir / ("keys/" + node + ".key")});
+    tokens[node] = issue(dir / node, "admin");
+    nodes[node]->start();
+  }
+
+  HttpClient at(const std::string& node) const {
+    return HttpClient(nodes.at(node)->port(), tokens.at(node));
+  }
+
+  void gauge(double metres) {
+    const auto ts = ioc::SystemClock().now() + readings++;
+    REQUIRE(at("tam-ky")
+                .post("/api/v1/observations",
+                      observations("river_level", "tam-ky", {metres}, ts, 1, "gauge-tam-ky"))
+                .status == 202);
+  }
+
+  std::size_t readings_at(const std::string& node, std::size_t expected) const {
+    std::size_t n = 0;
+    for (int i = 0; i < 200 && n != expected; ++i) {
+      n = at(node).get("/api/v1/observations?metric=river_level").json()["items"].size();
+      if (n != expected) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return n;
+  }
+
+  TempDir dir;
+  std::map<std::string, int> ports;
+  std::map<std::string, std::unique_ptr<NodeProcess>> nodes;
+  std::map<std::string, std::string> tokens;
+  int readings = 0;
+};
+
+}  // namespace
+
+TEST_CASE("Tam Ky: Quang Nam merges into Da Nang and Tam Ky becomes a ward while it runs",
+          "[integration][example][reorganise]") {
+  Merger m;
+  // 2024: a level-2 flood in Tam Ky, escalated to the provincial IOC at level 3.
+  for (double level : {2.30, 2.80}) m.gauge(level);
+  const json list = m.at("tam-ky").get("/api/v1/incidents").json()["items"];
+  REQUIRE(list.size() == 1);
+  const std::string id = list[0]["id"];
+  auto res = m.at("tam-ky").post("/api/v1/incidents/" + id + "/actions",
+                                 {{"action", "escalate"}, {"note", "level 3"}});
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["owner"] == "quangnam");
+  CHECK(TamKy::wait_for(m.at("quangnam"), "/api/v1/incidents/" + id, "owner", "quangnam")
+            .is_object());
+  REQUIRE(m.readings_at("quangnam", 2) == 2);
+  // The provincial centre closes as the merger takes effect; Tam Ky keeps reading the river.
+  m.nodes.at("quangnam")->stop();
+  for (double level : {2.75, 2.65, 2.40}) m.gauge(level);
+
+  // What the change will do, before it is applied.
+  const auto diff = run_command({IOCCTL_PATH, "federation", "diff", m.dir / "federation-2024.yaml",
+                                 m.dir / "federation.yaml"});
+  CHECK(diff.exit_code == 0);
+  CHECK(diff.out.find("~ moved tam-ky: quangnam -> danang") != std::string::npos);
+  CHECK(diff.out.find("- merged quangnam into danang") != std::string::npos);
+  CHECK(diff.out.find("1. start the new nodes with the new file: danang") != std::string::npos);
+
+  // 2025: the Da Nang federation file takes its place; Da Nang starts, Tam Ky reloads.
+  write_file(m.dir / "running.yaml", read_file(m.dir / "federation.yaml"));
+  m.start("danang");
+  res = m.at("tam-ky").request("POST", "/admin/v1/policies/reload");
+  REQUIRE(res.status == 200);
+  const std::string steps = res.json()["reorganised"].dump();
+  CHECK(steps.find("parent: quangnam -> danang") != std::string::npos);
+  CHECK(steps.find(id + ": quangnam -> danang") != std::string::npos);
+  // The incident the province held is the city's now, at Da Nang and at the ward alike.
+  CHECK(TamKy::wait_for(m.at("danang"), "/api/v1/incidents/" + id, "owner", "danang")["owner"] ==
+        "danang");
+  CHECK(m.at("tam-ky").get("/api/v1/incidents/" + id).json()["owner"] == "danang");
+  // The readings Quang Nam never took reach Da Nang, once; those it took stay in its store.
+  CHECK(m.readings_at("danang", 3) == 3);
+  // Da Nang's policy set reaches the ward: it runs the river under Da Nang's delegation now.
+  const json fed =
+      TamKy::wait_for(m.at("tam-ky"), "/api/v1/federation", "policyVersion",
+                      m.at("danang").get("/api/v1/federation").json()["policyVersion"]);
+  CHECK(fed["federation"] == "tamky");
+  m.gauge(1.60);
+  CHECK(m.readings_at("danang", 4) == 4);
+  res = m.at("danang").post("/api/v1/incidents/" + id + "/actions",
+                            {{"action", "resolve"}, {"note", "river below level 2"}});
+  CHECK(res.status == 200);
+  CHECK(TamKy::wait_for(m.at("tam-ky"), "/api/v1/incidents/" + id, "status", "resolved")["owner"] ==
+        "danang");
 }

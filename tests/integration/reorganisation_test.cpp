@@ -27,9 +27,9 @@ std::string federation_text(const std::string& ward_parent, const std::vector<in
   std::string text = "apiVersion: ioc/v1\nkind: Federation\nname: reorganised\nnodes:\n";
   const auto node = [&](int i, const std::string& kind, const std::string& parent) {
     text += std::string("  - {id: ") + kNodes[i] + ", kind: " + kind +
-            (parent.empty() ? "" : ", parent: " + parent) + ", endpoint: \"http://127.0.0.1:" +
-            std::to_string(ports[static_cast<std::size_t>(i)]) + "\", publicKey: keys/" +
-            ioc::federation::key_file_stem(kNodes[i]) + ".pub}\n";
+            (parent.empty() ? "" : ", parent: " + parent) +
+            ", endpoint: \"http://127.0.0.1:" + std::to_string(ports[static_cast<std::size_t>(i)]) +
+            "\", publicKey: keys/" + ioc::federation::key_file_stem(kNodes[i]) + ".pub}\n";
   };
   node(0, "city", "");
   if (ward_parent != "city") {
@@ -86,14 +86,16 @@ struct Reorganised {
       nodes[id] = std::make_unique<NodeProcess>(
           dir / "federation.yaml", id, data,
           std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(ports[std::size_t(i)]),
-                                   "--key", dir / ("keys/" + ioc::federation::key_file_stem(id) +
-                                                   ".key")});
+                                   "--key",
+                                   dir / ("keys/" + ioc::federation::key_file_stem(id) + ".key")});
       tokens[id] = issue(data, "admin");
       nodes[id]->start();
     }
   }
 
-  HttpClient at(const std::string& id) const { return HttpClient(nodes.at(id)->port(), tokens.at(id)); }
+  HttpClient at(const std::string& id) const {
+    return HttpClient(nodes.at(id)->port(), tokens.at(id));
+  }
 
   // Reloads `id` from the federation file as it is now; the answer's status and body.
   HttpResult reload(const std::string& id) const {
@@ -126,15 +128,17 @@ struct Reorganised {
 // Posts one row at a time to the ward, each with its own value, and remembers what was
 // acknowledged (202) until stopped.
 struct Ingest {
-  explicit Ingest(const Reorganised& r) : thread([this, &r] {
-    const auto start = ioc::SystemClock().now() - 3'600'000;
-    for (int i = 1; !stop; ++i) {
-      const auto res = r.at("ward").post(
-          "/api/v1/observations", observations("level", "ward", {double(i)}, start + i * 1000, 1));
-      if (res.status == 202) acked.push_back(i);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }) {}
+  explicit Ingest(const Reorganised& r)
+      : thread([this, &r] {
+          const auto start = ioc::SystemClock().now() - 3'600'000;
+          for (int i = 1; !stop; ++i) {
+            const auto res =
+                r.at("ward").post("/api/v1/observations",
+                                  observations("level", "ward", {double(i)}, start + i * 1000, 1));
+            if (res.status == 202) acked.push_back(i);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          }
+        }) {}
   ~Ingest() { finish(); }
   void finish() {
     stop = true;
@@ -194,7 +198,8 @@ TEST_CASE("a ward moves to another district, then the district tier goes, while 
   for (int i = 0; i < 200; ++i) {
     city_reload = r.reload("city");
     if (city_reload.status == 200) break;
-    CHECK(city_reload.json()["error"]["message"].get<std::string>().find("backlog") != std::string::npos);
+    CHECK(city_reload.json()["error"]["message"].get<std::string>().find("backlog") !=
+          std::string::npos);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(city_reload.status == 200);
@@ -205,7 +210,8 @@ TEST_CASE("a ward moves to another district, then the district tier goes, while 
   const auto ward_acts =
       r.at("ward").post("/api/v1/incidents/" + id + "/actions", json{{"action", "dispatch"}});
   CHECK(ward_acts.status == 403);
-  CHECK(r.at("city").post("/api/v1/incidents/" + id + "/actions", json{{"action", "dispatch"}})
+  CHECK(r.at("city")
+            .post("/api/v1/incidents/" + id + "/actions", json{{"action", "dispatch"}})
             .status == 200);
 
   // Ingest a little longer over the new link, stop, and count at the city: each row once.

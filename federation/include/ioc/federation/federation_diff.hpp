@@ -34,7 +34,13 @@ struct FederationChange {
 std::vector<FederationChange> diff_federations(const FederationConfig& before,
                                                const FederationConfig& after);
 
-/// One line per change, e.g. "~ moved danang/tam-ky: quangnam -> danang (with 3 nodes below)".
+/// One line per change, e.g. "~ moved tam-ky: quangnam -> danang (with 3 nodes below)".
 std::string describe(const FederationChange& change);
+
+/// The order in which to apply the change to a running federation, one numbered step per line:
+/// start the added nodes, reload the moved ones, reload the others, and for each removed node
+/// the condition its parent checks (a backlog of 0) before it is stopped.
+std::vector<std::string> apply_plan(const std::vector<FederationChange>& changes,
+                                    const FederationConfig& before, const FederationConfig& after);
 
 }  // namespace ioc::federation
