@@ -133,8 +133,15 @@ TEST_CASE("iocctl federation diff shows what a reorganisation does before it is 
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("- removed city/south (was under city)"));
-  CHECK_THAT(r.out, Catch::EndsWith("1 change(s) to the tree; 0 of 4536 decisions flip over the "
+  CHECK_THAT(r.out, Catch::Contains("1 change(s) to the tree; 0 of 4536 decisions flip over the "
                                     "nodes in both (iocctl policy diff lists them)\n"));
+  // Then the order to apply it in, with the condition for removing a node.
+  CHECK_THAT(r.out,
+             Catch::Contains("1. reload the nodes that stay: city, city/north, city/health"));
+  CHECK_THAT(r.out, Catch::Contains("2. 'city' takes the removal of 'city/south' only once "
+                                    "'city/south' reports a backlog of 0"));
+  CHECK_THAT(r.out, Catch::EndsWith("3. stop 'city/south': it is not in the new file (its own "
+                                    "reload is refused); what it took stays in its store\n"));
   const auto bad = run_command({IOCCTL_PATH, "federation", "diff", dir / "old.yaml"});
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("federation diff takes OLD_FEDERATION NEW_FEDERATION"));
