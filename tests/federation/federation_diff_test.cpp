@@ -48,6 +48,19 @@ TEST_CASE("a province merged into a city, its city turned into a ward", "[federa
                      "+ added danang/hoi-an under danang",
                      "- merged quangnam into danang: its children tam-ky move there",
                      "~ policy files:  -> " + dir / "p.yaml"});
+  // The order to apply it in: new nodes, the moved one, the others; the merged province leaves
+  // once it has sent what it holds.
+  const auto plan = apply_plan(diff_federations(before, after), before, after);
+  REQUIRE(plan.size() == 5);
+  CHECK(plan[0] == "1. start the new nodes with the new file: danang/hoi-an");
+  CHECK(plan[1].rfind("2. reload the nodes that move (SIGHUP or POST /admin/v1/policies/reload): "
+                      "tam-ky;",
+                      0) == 0);
+  CHECK(plan[2] == "3. reload the nodes that stay: vn, danang, tam-ky/an-phu");
+  CHECK(plan[3].rfind("4. 'vn' takes the removal of 'quangnam' only once 'quangnam' reports a "
+                      "backlog of 0",
+                      0) == 0);
+  CHECK(plan[4].rfind("5. stop 'quangnam'", 0) == 0);
 }
 
 TEST_CASE("identical federations differ in nothing, a removed leaf is removed",
