@@ -149,11 +149,23 @@ Rule read_rule(yaml::MapReader& r, const FederationConfig& fed) {
   rule.metric = r.str("metric");
   rule.area = r.str("area");
   if (!fed.find(rule.area)) r.fail_at("area", "unknown node '" + rule.area + "'");
-  const bool above = r.has("above"), below = r.has("below");
-  if (above == below)
-    r.fail_at(above ? "below" : "above", "exactly one of 'above' or 'below' is required");
-  rule.comparison = above ? Comparison::kAbove : Comparison::kBelow;
-  rule.threshold = r.number(above ? "above" : "below");
+  const bool above = r.has("above"), below = r.has("below"), missing = r.has("missingFor");
+  if (int(above) + int(below) + int(missing) != 1)
+    r.fail_at(below || missing ? (missing ? "missingFor" : "below") : "above",
+              "exactly one of 'above', 'below' or 'missingFor' is required");
+  if (missing) {
+    const auto m = r.str("missingFor");
+    const auto d = parse_duration(m);
+    if (!d || *d == 0)
+      r.fail_at("missingFor", "expected a positive duration such as 26h, got '" + m + "'");
+    rule.comparison = Comparison::kMissing;
+    rule.missing_for = *d;
+    for (const char* key : {"for", "hysteresis"})
+      if (r.has(key)) r.fail_at(key, std::string(key) + " does not apply to a missingFor rule");
+  } else {
+    rule.comparison = above ? Comparison::kAbove : Comparison::kBelow;
+    rule.threshold = r.number(above ? "above" : "below");
+  }
   if (const auto f = r.opt_str("for")) {
     const auto d = parse_duration(*f);
     if (!d) r.fail_at("for", "expected a duration such as 90s, 5m or 1h, got '" + *f + "'");

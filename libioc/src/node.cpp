@@ -357,7 +357,8 @@ struct Node::Impl {
                 << "); the parent is told" << std::endl;
   }
 
-  // Escalation rules are timers on open incidents: checked every escalation_interval.
+  // Escalation rules are timers on open incidents, missingFor rules timers on quiet metrics:
+  // both checked every escalation_interval.
   void check_escalations() {
     std::unique_lock lock(ticker_mutex);
     while (!ticker_wake.wait_for(lock, std::chrono::milliseconds(options.escalation_interval),
@@ -365,6 +366,7 @@ struct Node::Impl {
       lock.unlock();
       try {
         escalations.run_once();
+        ingest.check_missing();
         retain();
       } catch (const std::exception&) {
         // A failed check (a full write queue, a store error) is retried at the next tick.

@@ -47,6 +47,28 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
 
   std::vector<RuleEffect> effects;
   for (const auto& o : rows) rules_.evaluate(o, now, effects);
+  record_effects(w, effects, now, seq);
+  w.after_commit.push_back([this, count = rows.size()] {
+    ctx_.metrics.observations_ingested += count;
+    ctx_.metrics.ingest_batches++;
+  });
+}
+
+void ObservationIngest::check_missing() {
+  if (!rules_.has_missing_rules()) return;
+  ctx_.writes.run([this](WriteContext& w) {
+    rules_.checkpoint();
+    const TimeMs now = ctx_.clock.now();
+    std::vector<RuleEffect> effects;
+    rules_.check_missing(now, effects);
+    std::int64_t seq = 0;
+    record_effects(w, effects, now, seq);
+  });
+}
+
+// Stores and logs the CAP messages rules produced (and the incidents they open), in order.
+void ObservationIngest::record_effects(WriteContext& w, std::vector<RuleEffect>& effects,
+                                       TimeMs now, std::int64_t seq) {
   std::uint64_t raised = 0, cancelled = 0;
   for (auto& e : effects) {
     if (e.message.msg_type == CapMsgType::kCancel) {
@@ -72,10 +94,7 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
       incidents_.report_in(w, "rule:" + e.rule->id, d, e.message.identifier);
     }
   }
-  const std::size_t count = rows.size();
-  w.after_commit.push_back([this, count, seq, raised, cancelled] {
-    ctx_.metrics.observations_ingested += count;
-    ctx_.metrics.ingest_batches++;
+  w.after_commit.push_back([this, seq, raised, cancelled] {
     ctx_.metrics.alerts_raised += raised;
     ctx_.metrics.alerts_cancelled += cancelled;
     if (seq > ctx_.metrics.event_log_seq) ctx_.metrics.event_log_seq = seq;

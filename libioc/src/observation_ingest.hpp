@@ -22,11 +22,16 @@ class ObservationIngest {
   /// Stores the batch and waits for the commit.
   void ingest(std::vector<Observation> rows);
 
+  /// Raises the alerts of `missingFor` rules that are due (the node's ticker calls it).
+  void check_missing();
+
   /// Drops in-memory state that a failed write may have left ahead of the store.
   void on_write_failure();
 
  private:
   void apply(WriteContext& w, const std::vector<Observation>& rows);
+  void record_effects(WriteContext& w, std::vector<RuleEffect>& effects, TimeMs now,
+                      std::int64_t seq);
 
   NodeContext& ctx_;
   IncidentService& incidents_;

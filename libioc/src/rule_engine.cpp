@@ -21,7 +21,10 @@ RuleEngine::RuleEngine(std::vector<Rule> rules, const FederationConfig& federati
       node_id_(std::move(node_id)),
       areas_(rules_.size()),
       state_(rules_.size()) {
-  for (std::size_t i = 0; i < rules_.size(); ++i) by_metric_[rules_[i].metric].push_back(i);
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    by_metric_[rules_[i].metric].push_back(i);
+    if (rules_[i].comparison == Comparison::kMissing) missing_.push_back(i);
+  }
   set_federation(federation);
 }
 
@@ -74,6 +77,10 @@ void RuleEngine::evaluate(const Observation& o, TimeMs now, std::vector<RuleEffe
   if (it == by_metric_.end()) return;
   for (const std::size_t index : it->second) {
     if (!areas_[index].count(o.area)) continue;
+    if (rules_[index].comparison == Comparison::kMissing) {
+      evaluate_missing(index, o, now, out);
+      continue;
+    }
     const Rule* rule = &rules_[index];
     auto& states = state_[index];
     const bool above = rule->comparison == Comparison::kAbove;
@@ -90,16 +97,9 @@ void RuleEngine::evaluate(const Observation& o, TimeMs now, std::vector<RuleEffe
       const bool cleared = above ? o.value < rule->threshold - rule->hysteresis
                                  : o.value > rule->threshold + rule->hysteresis;
       if (!cleared) continue;
-      RuleEffect e{rule, make_alert(*rule, o, now), s.active_alert, o};
-      e.message.msg_type = CapMsgType::kCancel;
-      e.message.urgency = "Past";
-      e.message.active = false;
-      e.message.headline = "Cancelled: " + rule->alert.headline;
-      e.message.description =
-          where() + " is back " + (above ? "below " : "above ") + format_value(rule->threshold);
-      e.message.references = {node_id_ + "," + s.active_alert + "," +
-                              format_rfc3339(s.active_sent)};
-      out.push_back(std::move(e));
+      out.push_back(cancel(*rule, s, o, now,
+                           where() + " is back " + (above ? "below " : "above ") +
+                               format_value(rule->threshold)));
       states.erase(o.area);
       continue;
     }
@@ -115,6 +115,52 @@ void RuleEngine::evaluate(const Observation& o, TimeMs now, std::vector<RuleEffe
     s.active_alert = e.message.identifier;
     s.active_sent = e.message.sent;
     s.pending_since.reset();
+    out.push_back(std::move(e));
+  }
+}
+
+RuleEffect RuleEngine::cancel(const Rule& rule, const State& s, const Observation& o, TimeMs now,
+                              const std::string& why) const {
+  RuleEffect e{&rule, make_alert(rule, o, now), s.active_alert, o};
+  e.message.msg_type = CapMsgType::kCancel;
+  e.message.urgency = "Past";
+  e.message.active = false;
+  e.message.headline = "Cancelled: " + rule.alert.headline;
+  e.message.description = why;
+  e.message.references = {node_id_ + "," + s.active_alert + "," + format_rfc3339(s.active_sent)};
+  return e;
+}
+
+// A missingFor rule keeps one state for its whole area: any observation of the metric in it
+// counts as the report having arrived.
+void RuleEngine::evaluate_missing(std::size_t index, const Observation& o, TimeMs now,
+                                  std::vector<RuleEffect>& out) {
+  const Rule& rule = rules_[index];
+  State& s = state_[index][rule.area];
+  s.last_seen = now;
+  if (s.active_alert.empty()) return;
+  out.push_back(cancel(rule, s, o, now,
+                       o.metric + " arrived for " + o.area + " at " + format_rfc3339(now)));
+  s.active_alert.clear();
+}
+
+void RuleEngine::check_missing(TimeMs now, std::vector<RuleEffect>& out) {
+  if (!started_) started_ = now;
+  for (const std::size_t index : missing_) {
+    const Rule& rule = rules_[index];
+    State& s = state_[index][rule.area];
+    if (!s.active_alert.empty()) continue;
+    const TimeMs since = s.last_seen.value_or(*started_);
+    if (now - since < rule.missing_for) continue;
+    Observation quiet;
+    quiet.metric = rule.metric;
+    quiet.area = rule.area;
+    quiet.ts = now;
+    RuleEffect e{&rule, make_alert(rule, quiet, now), "", quiet};
+    e.message.description = "no " + rule.metric + " for " + rule.area + " since " +
+                            format_rfc3339(since) + " (rule " + rule.id + ")";
+    s.active_alert = e.message.identifier;
+    s.active_sent = e.message.sent;
     out.push_back(std::move(e));
   }
 }

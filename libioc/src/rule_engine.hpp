@@ -33,6 +33,10 @@ class RuleEngine {
   void restore(const std::vector<Alert>& active);
   /// Appends the CAP messages `o` causes to `out`. `now` stamps the messages' `sent`.
   void evaluate(const Observation& o, TimeMs now, std::vector<RuleEffect>& out);
+  /// Raises the alerts of `missingFor` rules whose area has had no observation of their metric
+  /// for that long (counted from the last arrival, or from `since_start` after a start).
+  void check_missing(TimeMs now, std::vector<RuleEffect>& out);
+  bool has_missing_rules() const { return !missing_.empty(); }
   /// Rolls back to the state before the last evaluate calls (used when their batch fails).
   void checkpoint();
   void rollback();
@@ -44,7 +48,12 @@ class RuleEngine {
     std::optional<TimeMs> pending_since;
     std::string active_alert;  ///< identifier, empty when none
     TimeMs active_sent = 0;
+    std::optional<TimeMs> last_seen;  ///< missingFor rules: when the last observation arrived
   };
+  void evaluate_missing(std::size_t index, const Observation& o, TimeMs now,
+                        std::vector<RuleEffect>& out);
+  RuleEffect cancel(const Rule& rule, const State& s, const Observation& o, TimeMs now,
+                    const std::string& why) const;
   Alert make_alert(const Rule& rule, const Observation& o, TimeMs now) const;
 
   using States = std::vector<std::unordered_map<std::string, State>>;  ///< [rule index][area]
@@ -53,6 +62,8 @@ class RuleEngine {
   std::string node_id_;
   std::unordered_map<std::string, std::vector<std::size_t>> by_metric_;  ///< metric -> rule indexes
   std::vector<std::unordered_set<std::string>> areas_;  ///< [rule index]: node ids in its subtree
+  std::vector<std::size_t> missing_;  ///< indexes of missingFor rules
+  std::optional<TimeMs> started_;     ///< the first check_missing: timers count from here at most
   States state_;
   States saved_;
 };

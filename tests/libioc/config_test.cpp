@@ -137,7 +137,20 @@ TEST_CASE("rules and services files are checked strictly", "[config]") {
     write_file(r, head +
                       "  - {id: x, metric: m, area: a, above: 1, below: 0, alert: {event: e, "
                       "severity: Minor}}\n");
-    CHECK(load_error(f).find("exactly one of 'above' or 'below'") != std::string::npos);
+    CHECK(load_error(f).find("exactly one of 'above', 'below' or 'missingFor'") !=
+          std::string::npos);
+  }
+  SECTION("missingFor with a threshold's keys, or not a duration") {
+    write_file(r, head +
+                      "  - {id: x, metric: m, area: a, missingFor: 26h, hysteresis: 1, alert: "
+                      "{event: e, severity: Minor}}\n");
+    CHECK(load_error(f).find("rules[0].hysteresis: hysteresis does not apply to a missingFor "
+                             "rule") != std::string::npos);
+    write_file(r, head +
+                      "  - {id: x, metric: m, area: a, missingFor: daily, alert: "
+                      "{event: e, severity: Minor}}\n");
+    CHECK(load_error(f).find("rules[0].missingFor: expected a positive duration such as 26h, "
+                             "got 'daily'") != std::string::npos);
   }
   SECTION("threshold not a number") {
     write_file(

@@ -111,3 +111,47 @@ TEST_CASE("rollback undoes evaluations of a failed batch", "[rules]") {
   f.feed("river_level", "city/north", 2.3, 2);
   CHECK(f.out.size() == 1);
 }
+
+TEST_CASE("a missingFor rule raises when its metric goes quiet and cancels when it arrives",
+          "[rules]") {
+  ioc::test::TempDir dir;
+  const auto fed = load_federation(ioc::test::write_test_federation(dir.path()));
+  Rule rule;
+  rule.id = "report-late";
+  rule.metric = "daily_report";
+  rule.area = "city/north";
+  rule.comparison = Comparison::kMissing;
+  rule.missing_for = 3'600'000;
+  rule.alert.event = "Daily report late";
+  rule.alert.headline = "Daily report late";
+  RuleEngine engine({rule}, fed, "city");
+  std::vector<RuleEffect> out;
+  const TimeMs start = 1'000'000'000;
+  engine.check_missing(start, out);  // the timer starts with the node
+  engine.check_missing(start + 3'599'999, out);
+  CHECK(out.empty());
+  engine.check_missing(start + 3'600'000, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].message.msg_type == CapMsgType::kAlert);
+  CHECK(out[0].message.area == "city/north");
+  CHECK(out[0].message.description.find("no daily_report for city/north since") !=
+        std::string::npos);
+  engine.check_missing(start + 7'200'000, out);
+  CHECK(out.size() == 1);  // raised once while it stays quiet
+  // A report anywhere in the area cancels it; the next one is due an hour after it arrived.
+  const TimeMs arrived = start + 8'000'000;
+  engine.evaluate(Observation{"dept", "daily_report", arrived, 1, "", "city/north", {}}, arrived,
+                  out);
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].message.msg_type == CapMsgType::kCancel);
+  CHECK(out[1].cancels == out[0].message.identifier);
+  engine.check_missing(arrived + 3'599'999, out);
+  CHECK(out.size() == 2);
+  engine.check_missing(arrived + 3'600'000, out);
+  CHECK(out.size() == 3);
+  // Another metric or an area outside the rule's subtree does not count as the report.
+  engine.evaluate(Observation{"dept", "other", arrived, 1, "", "city/north", {}}, arrived, out);
+  engine.evaluate(Observation{"dept", "daily_report", arrived, 1, "", "city/south", {}}, arrived,
+                  out);
+  CHECK(out.size() == 3);
+}

@@ -162,7 +162,9 @@ struct ServiceRequest {
   std::optional<TimeMs> closed;
 };
 
-enum class Comparison { kAbove, kBelow };
+/// kMissing: the rule fires when no observation of its metric has arrived for its area within
+/// `missing_for` (a report or a sensor that went quiet), and clears when one arrives.
+enum class Comparison { kAbove, kBelow, kMissing };
 
 /// A node-local threshold rule (SPEC section 8, kind Rules).
 struct Rule {
@@ -173,6 +175,7 @@ struct Rule {
   double threshold = 0;
   TimeMs hold_for = 0;    ///< how long the condition must hold before raising
   double hysteresis = 0;  ///< how far back past the threshold the value must go to clear
+  TimeMs missing_for = 0;  ///< kMissing: how long without an observation before raising
   struct AlertSpec {
     std::string event;
     std::string category = "Other";
