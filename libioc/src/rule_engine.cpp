@@ -97,9 +97,9 @@ void RuleEngine::evaluate(const Observation& o, TimeMs now, std::vector<RuleEffe
       const bool cleared = above ? o.value < rule->threshold - rule->hysteresis
                                  : o.value > rule->threshold + rule->hysteresis;
       if (!cleared) continue;
-      out.push_back(cancel(*rule, s, o, now,
-                           where() + " is back " + (above ? "below " : "above ") +
-                               format_value(rule->threshold)));
+      out.push_back(cancel(
+          *rule, s, o, now,
+          where() + " is back " + (above ? "below " : "above ") + format_value(rule->threshold)));
       states.erase(o.area);
       continue;
     }
@@ -139,8 +139,8 @@ void RuleEngine::evaluate_missing(std::size_t index, const Observation& o, TimeM
   State& s = state_[index][rule.area];
   s.last_seen = now;
   if (s.active_alert.empty()) return;
-  out.push_back(cancel(rule, s, o, now,
-                       o.metric + " arrived for " + o.area + " at " + format_rfc3339(now)));
+  out.push_back(
+      cancel(rule, s, o, now, o.metric + " arrived for " + o.area + " at " + format_rfc3339(now)));
   s.active_alert.clear();
 }
 

@@ -62,8 +62,8 @@ class RuleEngine {
   std::string node_id_;
   std::unordered_map<std::string, std::vector<std::size_t>> by_metric_;  ///< metric -> rule indexes
   std::vector<std::unordered_set<std::string>> areas_;  ///< [rule index]: node ids in its subtree
-  std::vector<std::size_t> missing_;  ///< indexes of missingFor rules
-  std::optional<TimeMs> started_;     ///< the first check_missing: timers count from here at most
+  std::vector<std::size_t> missing_;                    ///< indexes of missingFor rules
+  std::optional<TimeMs> started_;  ///< the first check_missing: timers count from here at most
   States state_;
   States saved_;
 };

@@ -18,7 +18,8 @@ constexpr const char* kUsage =
     "  --data DIR          data directory (default: ./data/NODE)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --summary-interval  how often stream clients get the summary (default 10s)\n"
-    "  --escalation-interval  how often Escalation rules and log retention run (default 5s)\n"
+    "  --escalation-interval  how often Escalation and missingFor rules and log retention run "
+    "(default 5s)\n"
     "  --log-limit N       unsent log entries kept while the parent is away (default 20000000);\n"
     "                      beyond it the oldest are dropped and the parent told the lost ranges\n"
     "  --power-safe        make every commit survive power loss, not only a crash (slower)\n";

@@ -173,8 +173,8 @@ struct Rule {
   std::string area;  ///< node id: matches observations in that subtree
   Comparison comparison = Comparison::kAbove;
   double threshold = 0;
-  TimeMs hold_for = 0;    ///< how long the condition must hold before raising
-  double hysteresis = 0;  ///< how far back past the threshold the value must go to clear
+  TimeMs hold_for = 0;     ///< how long the condition must hold before raising
+  double hysteresis = 0;   ///< how far back past the threshold the value must go to clear
   TimeMs missing_for = 0;  ///< kMissing: how long without an observation before raising
   struct AlertSpec {
     std::string event;
