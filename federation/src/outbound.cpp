@@ -1,6 +1,7 @@
 #include "outbound.hpp"
 
 #include "crypto_util.hpp"
+#include "incident_service.hpp"
 #include "ioc/summary_sketch.hpp"
 #include "json_codec.hpp"
 #include "sharing.hpp"
@@ -39,7 +40,15 @@ json Outbound::to_wire(const LoggedEvent& e) {
     Share share = share_for(set_, federation_, self_, peer_, *kind);
     if (*kind == DataKind::kIncidents && body.contains("owner") &&
         !federation_.in_subtree(body["owner"].get<std::string>(), self_))
-      share = Share{Granularity::kRaw, 0, {}, "owned-above"};
+      share = Share{Granularity::kRaw, 0, {}, "owned-above", std::nullopt};
+    if (*kind == DataKind::kIncidents && share.hold_until && !released(body, *share.hold_until)) {
+      // Not confirmed yet: held here. Cancelled unconfirmed (a false positive): counted above,
+      // without its details.
+      if (body.value("status", "") == "cancelled")
+        share = Share{Granularity::kAggregate, 0, {}, share.rule, std::nullopt};
+      else
+        share.granularity = Granularity::kNone;
+    }
     if (share.granularity == Granularity::kNone) {
       type = "skipped";
       body = json::object();
@@ -69,6 +78,48 @@ json Outbound::to_wire(const LoggedEvent& e) {
               {"type", type},
               {"ts", format_rfc3339(e.ts)},
               {"body", std::move(body)}};
+}
+
+namespace {
+
+// The order of the forward states; cancelled is outside it.
+int rank(IncidentStatus s) {
+  switch (s) {
+    case IncidentStatus::kReported:
+      return 0;
+    case IncidentStatus::kAcknowledged:
+      return 1;
+    case IncidentStatus::kDispatched:
+      return 2;
+    case IncidentStatus::kResolved:
+      return 3;
+    case IncidentStatus::kClosed:
+      return 4;
+    case IncidentStatus::kCancelled:
+      return -1;
+  }
+  return -1;
+}
+
+}  // namespace
+
+// True when the incident version in `body` may leave a node that holds incidents until `hold`:
+// it reached that status, or (cancelled) it had reached it before the cancel.
+bool Outbound::released(const json& body, IncidentStatus hold) const {
+  const auto status = parse_incident_status(body.value("status", ""));
+  if (!status) return true;
+  if (*status != IncidentStatus::kCancelled) return rank(*status) >= rank(hold);
+  const auto held = store_.incident(body.value("id", ""));
+  if (!held) return false;
+  const int version = body.value("version", 0);
+  for (const auto& entry : held->history) {
+    if (entry.version >= version) continue;
+    const auto action = parse_incident_action(entry.action);
+    const auto reached = action ? IncidentService::target_status(*action) : std::nullopt;
+    if (reached && *reached != IncidentStatus::kCancelled && rank(*reached) >= rank(hold))
+      return true;
+  }
+  return false;
 }
 
 json Outbound::own_observations(const json& logged, const Share& share) {

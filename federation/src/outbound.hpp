@@ -25,6 +25,7 @@ class Outbound {
   nlohmann::json to_wire(const LoggedEvent& event);
 
  private:
+  bool released(const nlohmann::json& incident, IncidentStatus hold) const;
   nlohmann::json own_observations(const nlohmann::json& logged, const struct Share& share);
   static void drop_small_buckets(nlohmann::json& buckets, int min_group);
 

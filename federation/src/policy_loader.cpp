@@ -252,6 +252,14 @@ class Loader {
           if (!known) r.fail_at("redact", "no field '" + field + "' in the data this rule shares");
         }
       }
+      if (r.has("holdUntil")) {
+        s.hold_until = parse_incident_status(
+            r.one_of("holdUntil", {"acknowledged", "dispatched", "resolved", "closed"}));
+        if (s.data != bit(DataKind::kIncidents))
+          r.fail_at("holdUntil", "applies to incidents only: give them a rule of their own");
+        if (s.granularity == Granularity::kNone)
+          r.fail_at("holdUntil", "nothing is sent under granularity none, so nothing is held");
+      }
       check_enforceable(r, s);
       r.finish();
       out_.sharing.push_back(std::move(s));

@@ -22,10 +22,11 @@ Share share_for(const policy::PolicySet& set, const FederationConfig& fed, const
     const int score = (r.from == from ? 2 : 0) + (r.to == to ? 1 : 0);
     if (score > best_score) best = &r, best_score = score;
   }
-  if (best) return Share{best->granularity, best->min_group_size, best->redact, best->id};
+  if (best)
+    return Share{best->granularity, best->min_group_size, best->redact, best->id, best->hold_until};
   const bool above =
       kind == DataKind::kSummaries ? fed.in_subtree(from, to) && from != to : to_parent;
-  return Share{above ? Granularity::kAggregate : Granularity::kNone, 0, {}, ""};
+  return Share{above ? Granularity::kAggregate : Granularity::kNone, 0, {}, "", std::nullopt};
 }
 
 namespace {

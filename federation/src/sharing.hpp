@@ -14,7 +14,8 @@ struct Share {
   policy::Granularity granularity = policy::Granularity::kNone;
   int min_group_size = 0;
   std::vector<std::string> redact;
-  std::string rule;  ///< the rule that decided, empty for the default
+  std::string rule;                          ///< the rule that decided, empty for the default
+  std::optional<IncidentStatus> hold_until;  ///< incidents: held until this status
 };
 
 /// The Sharing rule for data of kind `kind` leaving `from` for `to`: the matching rule with the

@@ -150,3 +150,44 @@ TEST_CASE("the most specific Sharing rule decides", "[sharing]") {
   CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kSummaries).granularity ==
         Granularity::kAggregate);
 }
+
+TEST_CASE("incidents held until confirmed: held, released whole, a false positive counted bare",
+          "[sharing]") {
+  District d;
+  auto held =
+      rule("violations", "*", "parent", policy::bit(DataKind::kIncidents), Granularity::kRaw);
+  held.hold_until = IncidentStatus::kAcknowledged;
+  d.set.sharing = {held};
+  const Actor camera{"camera-ai", Role::kOperator, "city/north"};
+  const Actor officer{"officer", Role::kOperator, "city/north"};
+  const auto wire_of_last = [&] {
+    Outbound out(d.t.store, d.t.fed, d.set, "city/north", "city");
+    const auto log = d.t.store.events_after(0, 100);
+    return out.to_wire(log.back());
+  };
+  const IncidentDraft draft{
+      Domain::kTraffic,   Severity::kMinor, "city/north", "Red light violation 12A-345.67", {},
+      "camera 4, Le Duan"};
+  // Reported by the camera's AI: held at the district.
+  const Incident confirmed = d.incidents.report(camera, draft);
+  CHECK(wire_of_last()["type"] == "skipped");
+  // Confirmed by an operator: leaves whole, title and all.
+  d.incidents.act(officer, confirmed.id, IncidentAction::kAcknowledge, "plate checked");
+  json w = wire_of_last();
+  CHECK(w["type"] == "incident");
+  CHECK(w["body"]["title"] == "Red light violation 12A-345.67");
+  CHECK(w["body"]["status"] == "acknowledged");
+  // Cancelled after confirmation: the parent holds it, so the cancel leaves whole too.
+  d.incidents.act(officer, confirmed.id, IncidentAction::kCancel, "paid on the spot");
+  CHECK(wire_of_last()["body"]["title"] == "Red light violation 12A-345.67");
+  // A false positive: cancelled unconfirmed, it leaves as a bare countable head.
+  const Incident wrong = d.incidents.report(camera, draft);
+  CHECK(wire_of_last()["type"] == "skipped");
+  d.incidents.act(officer, wrong.id, IncidentAction::kCancel, "false positive: a shadow");
+  w = wire_of_last();
+  CHECK(w["type"] == "incident");
+  CHECK(w["body"]["status"] == "cancelled");
+  CHECK(w["body"]["domain"] == "traffic");
+  CHECK(w["body"]["title"] == "");
+  CHECK(w["body"]["change"]["note"] == "");
+}

@@ -106,6 +106,17 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
                                     "    granularity: raw\n    minGroupSize: 3\n"});
     CHECK_THAT(e, Catch::Contains("minGroupSize: applies to aggregate sharing only"));
   }
+  SECTION("holdUntil on data other than incidents, or an unknown status") {
+    auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
+                              "    from: '*'\n    to: parent\n    data: [incidents, alerts]\n"
+                              "    granularity: raw\n    holdUntil: acknowledged\n"});
+    CHECK_THAT(e, Catch::Contains("holdUntil: applies to incidents only"));
+    e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
+                         "    from: '*'\n    to: parent\n    data: [incidents]\n"
+                         "    granularity: raw\n    holdUntil: confirmed\n"});
+    CHECK_THAT(e, Catch::Contains(":9:16: error: rules[0].holdUntil: expected acknowledged, "
+                                  "dispatched, resolved or closed, got 'confirmed'"));
+  }
   SECTION("redacting a field the data does not have") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
                                     "    from: '*'\n    to: parent\n    data: [alerts]\n"

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kDepartments = {"cantho/finance", "cantho/home-affairs",
-                                               "cantho/police",  "cantho/tourism",
+const std::vector<std::string> kDepartments = {"cantho/finance",      "cantho/home-affairs",
+                                               "cantho/police",       "cantho/tourism",
                                                "cantho/science-tech", "cantho/environment"};
 
 struct CanTho {
@@ -113,9 +113,8 @@ TEST_CASE("Can Tho: departments report KPIs, a late one is flagged, the city see
     }
   });
   // Past the deadline the silent departments are flagged, and the city sees both flags.
-  auto active = c.city_active([&](const auto& h) {
-    return has(h, late_tourism) && has(h, late_home_affairs);
-  });
+  auto active = c.city_active(
+      [&](const auto& h) { return has(h, late_tourism) && has(h, late_home_affairs); });
   CHECK(has(active, late_tourism));
   CHECK(has(active, late_home_affairs));
   // Home affairs submits: its flag is cancelled at the city; tourism's stays.
@@ -123,17 +122,17 @@ TEST_CASE("Can Tho: departments report KPIs, a late one is flagged, the city see
   active = c.city_active([&](const auto& h) { return !has(h, late_home_affairs); });
   CHECK_FALSE(has(active, late_home_affairs));
   CHECK(has(active, late_tourism));
-  for (const auto& h : active) CHECK(h.find("Late daily indicator report: Department of Fin") ==
-                                     std::string::npos);
+  for (const auto& h : active)
+    CHECK(h.find("Late daily indicator report: Department of Fin") == std::string::npos);
   stop = true;
   daily.join();
 
   // KPI summaries at the city, from the departments' raw indicators.
-  const json summary =
-      c.at("cantho")
-          .get("/api/v1/summary?window=1h&metrics=budget_disbursement_pct,aqi,"
-               "procedures_on_time_pct,cyber_attacks_blocked")
-          .json();
+  const json summary = c.at("cantho")
+                           .get(
+                               "/api/v1/summary?window=1h&metrics=budget_disbursement_pct,aqi,"
+                               "procedures_on_time_pct,cyber_attacks_blocked")
+                           .json();
   CHECK(summary["metrics"]["budget_disbursement_pct"]["mean"] == Approx(72.5).epsilon(0.02));
   CHECK(summary["metrics"]["aqi"]["max"] == Approx(88).epsilon(0.02));
   CHECK(summary["metrics"]["procedures_on_time_pct"]["count"] == 1);

@@ -97,6 +97,9 @@ struct SharingRule {
   Granularity granularity = Granularity::kAggregate;
   int min_group_size = 0;           ///< aggregates over fewer rows are not sent
   std::vector<std::string> redact;  ///< field names removed from what is sent
+  /// Incidents only: held at the node until they reach this status (an operator confirmed them);
+  /// one cancelled before that (a false positive) leaves as a countable head, details cleared.
+  std::optional<IncidentStatus> hold_until;
   std::string where;
 };
 
