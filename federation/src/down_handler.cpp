@@ -115,16 +115,26 @@ void DownHandler::incident(const json& body) {
     ctx_.metrics.events_quarantined++;  // malformed: set aside, never retried
     return;
   }
-  const std::string& origin = version.first.origin;
-  if (!fed->find(origin) || !fed->in_subtree(origin, ctx_.node_id)) {
+  // Versions travel down toward the incident's origin, or to its owner below (an agency).
+  const auto below = [&](const std::string& n) {
+    return fed->find(n) && fed->in_subtree(n, ctx_.node_id);
+  };
+  const Incident& i = version.first;
+  const std::string toward = below(i.origin) ? i.origin : below(i.owner) ? i.owner : "";
+  if (toward.empty()) {
     ctx_.metrics.events_quarantined++;  // not meant for this subtree
     return;
   }
+  bool arrived = false;
   ctx_.writes.run([&](WriteContext& w) {
-    if (w.writer.apply_incident_version(version.first, version.second))
+    arrived = !w.writer.incident(i.id).has_value();
+    if (w.writer.apply_incident_version(i, version.second))
       publish_after_commit(ctx_, w, "incident", body);
   });
-  if (origin != ctx_.node_id) pass_down(origin, "incident", body);
+  if (toward != ctx_.node_id)
+    pass_down(toward, "incident", body);
+  else if (arrived)
+    incidents_.apply_pending(i.id);  // what this agency did before the event reached it
 }
 
 }  // namespace ioc::federation

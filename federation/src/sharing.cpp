@@ -53,7 +53,7 @@ void redact(nlohmann::json& r, DataKind kind, const std::vector<std::string>& fi
     case DataKind::kIncidents:
       if (has(fields, "title")) r["title"] = "";
       if (has(fields, "location"))
-        r["location"] = {{"lat", nullptr}, {"lon", nullptr}, {"address", ""}};
+        r["location"] = {{"lat", nullptr}, {"lon", nullptr}, {"address", ""}, {"camera", nullptr}};
       if (has(fields, "notes") && r.contains("change") && r["change"].is_object())
         r["change"]["note"] = "";
       break;

@@ -479,6 +479,9 @@ void ApiRouter::post_incident_action(Call& call, Respond& respond) {
         "action");
   const auto note = string_field(j, "note", false, 4000);
   const auto result = services_.incidents.act(*call.actor, call.params["id"], *action, note);
+  if (result.pending)
+    return respond(json_response(
+        202, {{"pending", {{"incident", result.incident.id}, {"action", to_string(*action)}}}}));
   if (result.forwarded.empty()) return respond(json_response(200, codec::to_json(result.incident)));
   const json incident = codec::incident_head(result.incident);
   respond(json_response(

@@ -232,7 +232,7 @@ NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string&
     throw Error(ErrorCode::kConfig,
                 fed.path + ": error: node '" + node_id + "' is not in the federation", "node");
   NodeLocalConfig out;
-  std::set<std::string> rule_ids, codes;
+  std::set<std::string> rule_ids, codes, camera_ids;
   for (const auto& file : node->config_files) {
     yaml::MapReader doc(file, yaml::load_file(file), "");
     if (doc.str("apiVersion") != "ioc/v1") doc.fail_at("apiVersion", "expected 'ioc/v1'");
@@ -255,9 +255,24 @@ NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string&
           r.fail_at("code", "duplicate service code '" + s.code + "'");
         out.services.push_back(std::move(s));
       }
+    } else if (kind == "Cameras") {
+      const YAML::Node list = doc.list("cameras");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        yaml::MapReader r(file, list[i], "cameras[" + std::to_string(i) + "]");
+        Camera c;
+        c.id = r.str("id");
+        if (!camera_ids.insert(c.id).second) r.fail_at("id", "duplicate camera id '" + c.id + "'");
+        c.lat = r.number("lat");
+        c.lon = r.number("lon");
+        if (c.lat < -90 || c.lat > 90) r.fail_at("lat", "must lie within -90 to 90");
+        if (c.lon < -180 || c.lon > 180) r.fail_at("lon", "must lie within -180 to 180");
+        c.stream = r.opt_str("stream").value_or("");
+        r.finish();
+        out.cameras.push_back(std::move(c));
+      }
     } else {
-      doc.fail_at("kind",
-                  "expected 'Rules' or 'Services' in a node config file, got '" + kind + "'");
+      doc.fail_at("kind", "expected 'Rules', 'Services' or 'Cameras' in a node config file, got '" +
+                              kind + "'");
     }
     doc.finish();
   }

@@ -1,5 +1,7 @@
 #include "incident_service.hpp"
 
+#include <cmath>
+
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
@@ -46,12 +48,15 @@ void IncidentService::record(WriteContext& w, const Incident& incident, const Au
   codec::json body = codec::incident_head(incident);
   body["change"] = codec::to_json(entry);
   const auto seq = w.writer.append_event("incident", entry.at, body.dump());
-  // The origin keeps every version: one reported below this node travels down toward it.
+  // The origin keeps every version: one reported below this node travels down toward it. One
+  // reported here for an owner below (an agency) travels down to its owner.
   std::string via;
-  if (incident.origin != ctx_.node_id && fed->in_subtree(incident.origin, ctx_.node_id)) {
+  if (incident.origin != ctx_.node_id && fed->in_subtree(incident.origin, ctx_.node_id))
     via = fed->child_toward(ctx_.node_id, incident.origin);
-    w.writer.append_outbox(via, "incident", entry.at, body.dump());
-  }
+  else if (created && incident.owner != ctx_.node_id &&
+           fed->in_subtree(incident.owner, ctx_.node_id))
+    via = fed->child_toward(ctx_.node_id, incident.owner);
+  if (!via.empty()) w.writer.append_outbox(via, "incident", entry.at, body.dump());
   const std::string live = codec::json{{"type", "incident"}, {"data", body}}.dump();
   w.after_commit.push_back([this, live, seq, created, via] {
     ctx_.metrics.event_log_seq = seq;
@@ -60,6 +65,30 @@ void IncidentService::record(WriteContext& w, const Incident& incident, const Au
     ctx_.events.publish(live);
   });
 }
+
+namespace {
+
+double metres_between(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kEarthRadius = 6'371'000, kRad = 3.14159265358979323846 / 180;
+  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  const double a =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * kEarthRadius * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+// The camera nearest a position, of those a node knows.
+std::optional<CameraRef> nearest_camera(const std::vector<Camera>& cameras, const Location& at) {
+  if (!at.lat || !at.lon) return std::nullopt;
+  std::optional<CameraRef> best;
+  for (const auto& c : cameras) {
+    const double d = metres_between(*at.lat, *at.lon, c.lat, c.lon);
+    if (!best || d < best->distance_m) best = CameraRef{c.id, c.stream, std::round(d)};
+  }
+  return best;
+}
+
+}  // namespace
 
 Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
                                     const IncidentDraft& draft, const std::string& alert_id) {
@@ -70,6 +99,7 @@ Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
   i.area = draft.area;
   i.title = draft.title;
   i.location = draft.location;
+  i.location.camera = nearest_camera(ctx_.local.cameras, i.location);
   i.origin = ctx_.node_id;
   i.created = i.updated = ctx_.clock.now();
   // The owner is the nearest node from here upward whose authority covers dispatching it; until
@@ -78,6 +108,16 @@ Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
   i.owner = engine->has_authority()
                 ? engine->owner_for(ctx_.node_id, i.domain, i.area, i.severity, i.created)
                 : ctx_.node_id;
+  // An external agency below (112, 119) that holds the authority to dispatch it takes it: the
+  // event goes to the agency, which keeps the authority over it.
+  if (engine->has_authority())
+    for (const auto& child : engine->federation().children(ctx_.node_id))
+      if (engine->federation().find(child)->kind == NodeKind::kAgency &&
+          engine->allows(policy::Question{child, policy::Action::kDispatch, i.domain, i.area,
+                                          i.severity, i.created})) {
+        i.owner = child;
+        break;
+      }
   i.alert_id = alert_id;
   i.history.push_back(AuditEntry{i.created, actor, "report", draft.note, "", 1});
   record(w, i, i.history.back(), true);
@@ -204,9 +244,24 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
                                const std::string& note) {
   const auto fed = ctx_.federation();
   // An incident owned above this node is changed by its owner only: ask it, outside the writer.
-  if (const auto held = ctx_.store.incident(id);
-      held && held->owner != ctx_.node_id && !fed->in_subtree(held->owner, ctx_.node_id))
+  const auto held = ctx_.store.incident(id);
+  if (held && held->owner != ctx_.node_id && !fed->in_subtree(held->owner, ctx_.node_id))
     return ask_owner_above(actor, *held, action, note);
+  // An agency's own systems may report on an event before the event reaches the agency: the
+  // action waits for it, in order.
+  if (!held && fed->find(ctx_.node_id)->kind == NodeKind::kAgency) {
+    ActResult out;
+    out.pending = true;
+    out.incident.id = id;
+    const codec::json body{
+        {"incident", id},
+        {"actor", {{"name", actor.name}, {"role", to_string(actor.role)}, {"node", actor.node}}},
+        {"action", to_string(action)},
+        {"note", note},
+        {"at", format_rfc3339(ctx_.clock.now())}};
+    ctx_.writes.run([&](WriteContext& w) { w.writer.hold_action(id, body.dump()); });
+    return out;
+  }
   ActResult out;
   ctx_.writes.run([&](WriteContext& w) {
     auto found = w.writer.incident(id);
@@ -217,7 +272,8 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
     if (!d.allowed)
       throw Error(ErrorCode::kForbidden,
                   "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
-    if (i.owner == ctx_.node_id && !fed->in_subtree(i.origin, ctx_.node_id))
+    if (i.owner == ctx_.node_id && !fed->in_subtree(i.origin, ctx_.node_id) &&
+        !fed->in_subtree(ctx_.node_id, i.origin))
       throw Error(ErrorCode::kConflict,
                   "incident '" + i.id + "': its origin '" + i.origin +
                       "' is no longer below this node after a reorganisation; its owner is "
@@ -387,6 +443,38 @@ std::vector<std::string> IncidentService::reown_after_reorganisation() {
     }
   });
   return moved;
+}
+
+void IncidentService::apply_pending(const std::string& id) {
+  for (const auto& [seq, text] : ctx_.store.pending_actions(id)) {
+    const auto held = codec::json::parse(text);
+    const std::string incident = held.value("incident", "");
+    if (!ctx_.store.incident(incident)) continue;  // (after a restart) not arrived yet
+    const auto action = parse_incident_action(held.value("action", ""));
+    const auto& who = held.at("actor");
+    const Actor actor{who.value("name", ""),
+                      parse_role(who.value("role", "")).value_or(Role::kViewer),
+                      who.value("node", ctx_.node_id)};
+    codec::json result{{"incident", incident},
+                       {"action", held.value("action", "")},
+                       {"owner", ctx_.node_id},
+                       {"heldSince", held.value("at", "")}};
+    try {
+      if (!action) throw Error(ErrorCode::kBadRequest, "unknown action", "action");
+      const auto applied = act(actor, incident, *action, held.value("note", ""));
+      result["ok"] = true;
+      result["version"] = applied.incident.version;
+    } catch (const Error& e) {
+      result["ok"] = false;
+      result["code"] = code_name(e.code());
+      result["reason"] = e.what();
+    }
+    ctx_.writes.run([&](WriteContext& w) {
+      w.writer.drop_pending_action(seq);
+      if (!result["ok"].get<bool>())
+        w.writer.append_event("command-result", ctx_.clock.now(), result.dump());
+    });
+  }
 }
 
 }  // namespace ioc

@@ -35,6 +35,7 @@ struct ActResult {
   Incident incident;      ///< the state this node holds after the action
   std::string forwarded;  ///< the command id when forwarded, else empty
   std::string via;        ///< the child the command was queued for
+  bool pending = false;   ///< held: the incident has not arrived here yet (an agency)
 };
 
 /// Incidents on this node: reporting, the status lifecycle and its audit history. Every change
@@ -56,6 +57,12 @@ class IncidentService {
   /// the new version or its refusal, is the answer (503 if it cannot be reached).
   ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
                 const std::string& note);
+
+  /// At an agency node: applies, in arrival order, the actions taken on `id` before the incident
+  /// itself arrived (with `id` empty: those of every incident that has arrived, as at a start).
+  /// One that cannot be applied (not allowed, a step backwards) is dropped and reported up the
+  /// log as a failed command result, with the reason.
+  void apply_pending(const std::string& id);
 
   /// Escalates inside a running write job: ownership moves to the nearest ancestor whose
   /// authority covers dispatching it (the parent without Authority policies), the version is

@@ -100,22 +100,27 @@ AuditEntry audit_entry_from_json(const json& j) {
 }
 
 json incident_head(const Incident& i) {
-  return json{{"id", i.id},
-              {"domain", to_string(i.domain)},
-              {"severity", to_string(i.severity)},
-              {"area", i.area},
-              {"title", i.title},
-              {"location",
-               {{"lat", optional_number(i.location.lat)},
-                {"lon", optional_number(i.location.lon)},
-                {"address", i.location.address}}},
-              {"origin", i.origin},
-              {"owner", i.owner},
-              {"version", i.version},
-              {"status", to_string(i.status)},
-              {"created", format_rfc3339(i.created)},
-              {"updated", format_rfc3339(i.updated)},
-              {"alert", i.alert_id.empty() ? json(nullptr) : json(i.alert_id)}};
+  return json{
+      {"id", i.id},
+      {"domain", to_string(i.domain)},
+      {"severity", to_string(i.severity)},
+      {"area", i.area},
+      {"title", i.title},
+      {"location",
+       {{"lat", optional_number(i.location.lat)},
+        {"lon", optional_number(i.location.lon)},
+        {"address", i.location.address},
+        {"camera", i.location.camera ? json{{"id", i.location.camera->id},
+                                            {"stream", i.location.camera->stream},
+                                            {"distanceMetres", i.location.camera->distance_m}}
+                                     : json(nullptr)}}},
+      {"origin", i.origin},
+      {"owner", i.owner},
+      {"version", i.version},
+      {"status", to_string(i.status)},
+      {"created", format_rfc3339(i.created)},
+      {"updated", format_rfc3339(i.updated)},
+      {"alert", i.alert_id.empty() ? json(nullptr) : json(i.alert_id)}};
 }
 
 json to_json(const Incident& i) {
@@ -137,6 +142,9 @@ Incident incident_from_json(const json& j) {
   i.location.lat = read_optional_number(loc, "lat");
   i.location.lon = read_optional_number(loc, "lon");
   i.location.address = loc.value("address", "");
+  if (const auto cam = loc.find("camera"); cam != loc.end() && cam->is_object())
+    i.location.camera = CameraRef{cam->value("id", ""), cam->value("stream", ""),
+                                  cam->value("distanceMetres", 0.0)};
   i.origin = j.at("origin").get<std::string>();
   i.owner = j.at("owner").get<std::string>();
   i.version = j.at("version").get<int>();

@@ -142,6 +142,7 @@ struct Node::Impl {
       std::lock_guard lock(link_mutex);
       if (uplink) uplink->start();
     }
+    incidents.apply_pending("");  // actions held for incidents that arrived before a restart
     return port;
   }
 

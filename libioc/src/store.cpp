@@ -83,6 +83,9 @@ CREATE TABLE handed(parent TEXT NOT NULL, origin TEXT NOT NULL, epoch TEXT NOT N
 CREATE TABLE handovers(parent TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE receipt_holds(origin TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL,
   PRIMARY KEY(origin, epoch)) WITHOUT ROWID;
+CREATE TABLE pending_actions(seq INTEGER PRIMARY KEY AUTOINCREMENT, incident TEXT NOT NULL,
+  body TEXT NOT NULL);
+CREATE INDEX pending_actions_incident ON pending_actions(incident, seq);
 )sql",
 };
 
@@ -510,6 +513,20 @@ void Store::Writer::set_receipt_hold(const std::string& origin, const std::strin
   st.bind(1, origin);
   st.bind(2, epoch);
   st.bind(3, static_cast<std::int64_t>(seq));
+  st.exec();
+}
+
+std::int64_t Store::Writer::hold_action(const std::string& incident, const std::string& body) {
+  auto& st = impl_.writer->prepare("INSERT INTO pending_actions(incident, body) VALUES(?,?)");
+  st.bind(1, incident);
+  st.bind(2, body);
+  st.exec();
+  return impl_.writer->db.getLastInsertRowid();
+}
+
+void Store::Writer::drop_pending_action(std::int64_t seq) {
+  auto& st = impl_.writer->prepare("DELETE FROM pending_actions WHERE seq=?");
+  st.bind(1, static_cast<std::int64_t>(seq));
   st.exec();
 }
 
@@ -1006,6 +1023,19 @@ std::int64_t Store::cursor(const std::string& peer) const {
   auto& st = conn->prepare("SELECT seq FROM peer_cursors WHERE peer = ?");
   st.bind(1, peer);
   return st.executeStep() ? st.getColumn(0).getInt64() : 0;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> Store::pending_actions(
+    const std::string& incident) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT seq, body FROM pending_actions WHERE incident = ? OR ? = '' ORDER BY seq");
+  st.bind(1, incident);
+  st.bind(2, incident);
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  while (st.executeStep())
+    out.emplace_back(st.getColumn(0).getInt64(), st.getColumn(1).getString());
+  return out;
 }
 
 std::optional<std::string> Store::handover(const std::string& parent) const {

@@ -153,6 +153,10 @@ class Store {
     void note_handed(const std::string& parent, const std::string& origin, const std::string& epoch,
                      std::int64_t seq);
     std::vector<HandedSeq> handed(const std::string& parent);
+    /// An action on an incident this node has not received yet (an agency's), kept in arrival
+    /// order until it arrives; returns its number.
+    std::int64_t hold_action(const std::string& incident, const std::string& body);
+    void drop_pending_action(std::int64_t seq);
     /// The handover entry still to be sent first to `parent` (cleared once it acknowledges).
     void set_handover(const std::string& parent, const std::string& body);
     void clear_handover(const std::string& parent);
@@ -241,6 +245,9 @@ class Store {
   std::vector<AggregateBucket> remote_aggregates(TimeMs from, TimeMs to,
                                                  const std::vector<std::string>& metrics) const;
   std::vector<LinkRecord> links() const;
+  /// Actions held for `incident` (every incident's when empty), oldest first: (number, body).
+  std::vector<std::pair<std::int64_t, std::string>> pending_actions(
+      const std::string& incident) const;
   /// The handover entry body waiting to be sent to `parent`, if any.
   std::optional<std::string> handover(const std::string& parent) const;
   std::int64_t quarantined() const;

@@ -51,14 +51,15 @@ struct HuuLung {
   }
 
   std::string violation(const std::string& plate, const std::string& camera) {
-    const auto res = district("camera-ai")
-                         .post("/api/v1/incidents",
-                               {{"domain", "traffic"},
-                                {"severity", "minor"},
-                                {"area", "huu-lung"},
-                                {"title", "Red light violation " + plate},
-                                {"location", {{"lat", 21.53}, {"lon", 106.34}, {"address", camera}}},
-                                {"note", "AI detection, " + camera}});
+    const auto res =
+        district("camera-ai")
+            .post("/api/v1/incidents",
+                  {{"domain", "traffic"},
+                   {"severity", "minor"},
+                   {"area", "huu-lung"},
+                   {"title", "Red light violation " + plate},
+                   {"location", {{"lat", 21.53}, {"lon", 106.34}, {"address", camera}}},
+                   {"note", "AI detection, " + camera}});
     REQUIRE(res.status == 201);
     return res.json()["id"];
   }
@@ -144,10 +145,12 @@ TEST_CASE("Huu Lung: camera violations wait for an operator, false positives are
   CHECK(bare["title"] == "");
   CHECK(bare["location"]["address"] == "");
   // Counted at both: the district's summary and the province's.
-  CHECK(h.district("officer").get("/api/v1/summary?window=1h").json()["incidents"]["byStatus"]
-                                                                     ["cancelled"] == 1);
-  CHECK(h.province().get("/api/v1/summary?window=1h").json()["incidents"]["byStatus"]["cancelled"] ==
-        1);
+  CHECK(h.district("officer")
+            .get("/api/v1/summary?window=1h")
+            .json()["incidents"]["byStatus"]["cancelled"] == 1);
+  CHECK(
+      h.province().get("/api/v1/summary?window=1h").json()["incidents"]["byStatus"]["cancelled"] ==
+      1);
   // The district's own copy keeps every detail and the audit history.
   const json kept = h.district("officer").get("/api/v1/incidents/" + shadow).json();
   CHECK(kept["title"] == "Red light violation unreadable");
@@ -160,10 +163,11 @@ TEST_CASE("Huu Lung: camera violations wait for an operator, false positives are
       "service_code=road-damage&description=Pothole+on+QL1+near+Km97&address_string=Km97+QL1",
       "application/x-www-form-urlencoded");
   CHECK(by_phone.status == 201);
-  const auto by_app = h.district("app").post(
-      "/open311/v2/requests.json",
-      {{"service_code", "pollution"}, {"description", "Burning waste"}, {"lat", "21.52"},
-       {"long", "106.33"}});
+  const auto by_app =
+      h.district("app").post("/open311/v2/requests.json", {{"service_code", "pollution"},
+                                                           {"description", "Burning waste"},
+                                                           {"lat", "21.52"},
+                                                           {"long", "106.33"}});
   CHECK(by_app.status == 201);
   json requests;
   for (int i = 0; i < 200; ++i) {

@@ -197,7 +197,8 @@ TEST_CASE("rules and services files are checked strictly", "[config]") {
   }
   SECTION("a config file of the wrong kind") {
     write_file(r, "apiVersion: ioc/v1\nkind: Authority\n");
-    CHECK(load_error(f).find("kind: expected 'Rules' or 'Services'") != std::string::npos);
+    CHECK(load_error(f).find("kind: expected 'Rules', 'Services' or 'Cameras'") !=
+          std::string::npos);
   }
 }
 

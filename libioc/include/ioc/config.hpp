@@ -54,6 +54,7 @@ class FederationConfig {
 struct NodeLocalConfig {
   std::vector<Rule> rules;
   std::vector<Service> services;
+  std::vector<Camera> cameras;
 };
 
 /// Loads a Federation file strictly. Throws Error(kConfig) whose message starts "file:line:col: ".

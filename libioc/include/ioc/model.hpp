@@ -99,10 +99,18 @@ struct Alert {
 };
 
 /// A point or free-text place where an incident happens.
+/// The camera nearest an incident, from the reporting node's Cameras file.
+struct CameraRef {
+  std::string id;
+  std::string stream;  ///< where to watch it (e.g. an RTSP or HLS address)
+  double distance_m = 0;
+};
+
 struct Location {
   std::optional<double> lat;
   std::optional<double> lon;
   std::string address;
+  std::optional<CameraRef> camera;  ///< set by the node that reports it, if it knows cameras
 };
 
 /// One line of an incident's audit history.
@@ -130,6 +138,14 @@ struct Incident {
   TimeMs updated = 0;
   std::string alert_id;  ///< the alert that opened it, if a rule did
   std::vector<AuditEntry> history;
+};
+
+/// A camera a node knows (node-local Cameras file): incidents reported there with a position get
+/// the nearest one as their camera reference.
+struct Camera {
+  std::string id;
+  double lat = 0, lon = 0;
+  std::string stream;
 };
 
 /// An Open311 GeoReport v2 service definition from a node-local Services file.
