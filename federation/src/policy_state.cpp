@@ -171,7 +171,8 @@ bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
   }
   if (u.kind == "policy-set") {
     std::vector<std::pair<std::string, std::string>> files;
-    const auto dir = std::filesystem::path(running_->path).parent_path();  // writer: no swap now
+    // writer_mutex_ is held: running_ cannot be swapped under this adoption.
+    const auto dir = std::filesystem::path(running_->path).parent_path();
     policy::PolicySet set;
     try {
       for (const auto& f : u.body.at("files"))

@@ -77,6 +77,13 @@ double metres_between(double lat1, double lon1, double lat2, double lon2) {
   return 2 * kEarthRadius * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
+// The form report_in gives ids ("inc-" and 16 hex digits): only such ids are held at an agency,
+// so a mistyped one is a 404, not an action kept forever.
+bool looks_like_incident_id(const std::string& id) {
+  return id.size() == 20 && id.rfind("inc-", 0) == 0 &&
+         id.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
+}
+
 // The camera nearest a position, of those a node knows.
 std::optional<CameraRef> nearest_camera(const std::vector<Camera>& cameras, const Location& at) {
   if (!at.lat || !at.lon) return std::nullopt;
@@ -249,7 +256,7 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
     return ask_owner_above(actor, *held, action, note);
   // An agency's own systems may report on an event before the event reaches the agency: the
   // action waits for it, in order.
-  if (!held && fed->find(ctx_.node_id)->kind == NodeKind::kAgency) {
+  if (!held && fed->find(ctx_.node_id)->kind == NodeKind::kAgency && looks_like_incident_id(id)) {
     ActResult out;
     out.pending = true;
     out.incident.id = id;

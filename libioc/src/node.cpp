@@ -291,6 +291,13 @@ struct Node::Impl {
         return;
       }
       w.writer.set_cursor(*to, store.cursor(*from));
+      if (const auto unsent = store.handover(*from)) {
+        // Moved again before the last parent took anything: the old path is still the one
+        // before it.
+        w.writer.set_handover(*to, *unsent);
+        w.writer.clear_handover(*from);
+        return;
+      }
       nlohmann::json through = nlohmann::json::array();
       for (const auto& h : w.writer.handed(*from))
         through.push_back({{"origin", h.origin}, {"epoch", h.epoch}, {"seq", h.seq}});

@@ -86,8 +86,8 @@ TEST_CASE("Jinju: emergencies reach the right agency with a camera, and stay in 
           "[integration][example]") {
   Jinju j;
   // CCTV analytics at the platform see smoke at Jungang market: a fire-rescue emergency.
-  const std::string fire = j.report("fire-rescue", "Smoke from a building, Jungang market",
-                                    35.1931, 128.0850);
+  const std::string fire =
+      j.report("fire-rescue", "Smoke from a building, Jungang market", 35.1931, 128.0850);
   const json at_platform = j.at("jinju").get("/api/v1/incidents/" + fire).json();
   CHECK(at_platform["owner"] == "jinju/fire-119");
   CHECK(at_platform["location"]["camera"]["id"] == "cctv-jinju-0142");
@@ -119,9 +119,9 @@ TEST_CASE("Jinju: emergencies reach the right agency with a camera, and stay in 
   j.processes.at("jinju/police-112")->start();
   for (const auto& [action, note] : {std::pair{"acknowledge", "caller on the bridge"},
                                      {"dispatch", "2 patrol cars, 1 tow truck"}}) {
-    const auto held = j.at("jinju/police-112")
-                          .post("/api/v1/incidents/" + crash + "/actions",
-                                {{"action", action}, {"note", note}});
+    const auto held =
+        j.at("jinju/police-112")
+            .post("/api/v1/incidents/" + crash + "/actions", {{"action", action}, {"note", note}});
     CHECK(held.status == 202);
     CHECK(held.json()["pending"]["action"] == action);
   }
