@@ -453,8 +453,9 @@ std::vector<std::string> IncidentService::reown_after_reorganisation() {
 }
 
 void IncidentService::apply_pending(const std::string& id) {
-  for (const auto& [seq, text] : ctx_.store.pending_actions(id)) {
-    const auto held = codec::json::parse(text);
+  for (const auto& pending : ctx_.store.pending_actions(id)) {
+    const std::int64_t seq = pending.first;
+    const auto held = codec::json::parse(pending.second);
     const std::string incident = held.value("incident", "");
     if (!ctx_.store.incident(incident)) continue;  // (after a restart) not arrived yet
     const auto action = parse_incident_action(held.value("action", ""));
