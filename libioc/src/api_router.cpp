@@ -699,7 +699,7 @@ void ApiRouter::federation_hello(Call& call, Respond& respond) {
             {"software", "libioc/" IOC_VERSION},
             {"policyVersion", ctx_.policies.version()},
             {"capabilities", json::array({"hello", "events", "commands-down", "commands", "summary",
-                                          "policy-updates", "sharing", "retention"})}}));
+                                          "policy-updates", "sharing", "retention", "handover"})}}));
 }
 
 void ApiRouter::federation_poll(Call& call, Respond& respond) {
