@@ -193,10 +193,11 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       continue;
     }
     if (type == "handover") {
-      if (take_handover(*fed, w.writer, ctx.node_id, caller, body, held))
-        ++received;
-      else
-        ++quarantined;
+      if (!take_handover(*fed, w.writer, ctx.node_id, caller, body, held)) {
+        ++quarantined;  // malformed: set aside, not passed on
+        continue;
+      }
+      ++received;
       if (relays) w.writer.append_relayed(origin, epoch, seq, "handover", ts, body.dump());
       continue;
     }

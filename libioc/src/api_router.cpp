@@ -693,13 +693,14 @@ json ApiRouter::summary_for(Call& call) const {
 
 void ApiRouter::federation_hello(Call& call, Respond& respond) {
   respond(json_response(
-      200, {{"node", ctx_.node_id},
-            {"caller", call.peer},
-            {"protocolVersions", json::array({kProtocolVersion})},
-            {"software", "libioc/" IOC_VERSION},
-            {"policyVersion", ctx_.policies.version()},
-            {"capabilities", json::array({"hello", "events", "commands-down", "commands", "summary",
-                                          "policy-updates", "sharing", "retention", "handover"})}}));
+      200,
+      {{"node", ctx_.node_id},
+       {"caller", call.peer},
+       {"protocolVersions", json::array({kProtocolVersion})},
+       {"software", "libioc/" IOC_VERSION},
+       {"policyVersion", ctx_.policies.version()},
+       {"capabilities", json::array({"hello", "events", "commands-down", "commands", "summary",
+                                     "policy-updates", "sharing", "retention", "handover"})}}));
 }
 
 void ApiRouter::federation_poll(Call& call, Respond& respond) {

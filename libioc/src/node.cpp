@@ -344,6 +344,9 @@ struct Node::Impl {
   // Retention: entries the parent acknowledged (at the root: every entry, nothing reads them
   // again) leave the log; past log_limit unsent entries the oldest are dropped and reported.
   void retain() {
+    // Not while a reload moves the link: the new parent's cursor is not written yet.
+    std::unique_lock reloading(reload_mutex, std::try_to_lock);
+    if (!reloading) return;
     const auto fed = policies.federation();
     const NodeConfig* self = fed->find(options.node_id);
     const std::int64_t last = store.last_event_seq();
