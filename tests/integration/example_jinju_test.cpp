@@ -137,6 +137,13 @@ TEST_CASE("Jinju: emergencies reach the right agency with a camera, and stay in 
   // And the platform sees the same lifecycle.
   const json followed = j.wait_for("jinju", crash, "status", "dispatched");
   CHECK(followed["version"] == 3);
+  // The platform's summary: both emergencies, each with its agency, both dispatched.
+  const json summary = j.at("jinju").get("/api/v1/summary?window=1h").json();
+  CHECK(summary["incidents"]["total"] == 2);
+  CHECK(summary["incidents"]["byDomain"]["fire-rescue"] == 1);
+  CHECK(summary["incidents"]["byDomain"]["traffic"] == 1);
+  CHECK(summary["incidents"]["byStatus"]["dispatched"] == 2);
+  CHECK(summary["children"].size() == 2);
   // An unknown event at a node that is not an agency is still a plain 404.
   CHECK(j.at("jinju")
             .post("/api/v1/incidents/inc-00000000/actions", {{"action", "acknowledge"}})
