@@ -72,6 +72,7 @@ class ObservationSax {
       case Field::kTs: {
         const auto t = parse_rfc3339(v);
         if (!t) reject("ts", "must be RFC 3339 (e.g. 2025-10-27T08:00:00Z) or epoch milliseconds");
+        if (*t < 0) reject("ts", "must not be before 1970-01-01T00:00:00Z");
         o.ts = *t;
         break;
       }

@@ -75,6 +75,10 @@ TEST_CASE("each bad element names its index and field", "[ingest]") {
   CHECK(parse_error(row_with("ts", "\"yesterday\"")).field() == "[1].ts");
   CHECK(parse_error(row_with("ts", "1.5")).field() == "[1].ts");
   CHECK(parse_error(row_with("ts", "-5")).field() == "[1].ts");
+  // Found by the fuzzer: an RFC 3339 time before 1970 came through as a negative time.
+  const auto ancient = parse_error(row_with("ts", "\"1012-10-27T15:00:00.5+07:00\""));
+  CHECK(ancient.field() == "[1].ts");
+  CHECK(std::string(ancient.what()).find("before 1970") != std::string::npos);
   CHECK(parse_error(row_with("area", "\"atlantis\"")).field() == "[1].area");
   CHECK(std::string(parse_error(row_with("area", "\"atlantis\"")).what()).find("atlantis") !=
         std::string::npos);
