@@ -54,15 +54,7 @@ void DownHandler::command(const json& body) {
               {"incident", c.incident},
               {"action", to_string(c.action)},
               {"owner", ctx_.node_id}};
-  try {
-    const auto applied = incidents_.act(c.actor, c.incident, c.action, c.note);
-    result["ok"] = true;
-    result["version"] = applied.incident.version;
-  } catch (const Error& e) {
-    result["ok"] = false;
-    result["code"] = code_name(e.code());
-    result["reason"] = e.what();
-  }
+  result.update(incidents_.outcome(c));
   // The answer travels back up the log to the node that sent the command.
   ctx_.writes.run(
       [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });

@@ -46,25 +46,13 @@ int EscalationMonitor::run_once() {
   if (rules.empty()) return 0;
   const TimeMs now = ctx_.clock.now();
   std::vector<std::string> candidates;
-  for (const auto status :
-       {IncidentStatus::kReported, IncidentStatus::kAcknowledged, IncidentStatus::kDispatched}) {
-    IncidentQuery q;
-    q.status = status;
-    q.limit = 1000;
-    for (;;) {
-      const auto page = ctx_.store.incidents(q);
-      for (const auto& [row, i] : page.items)
-        if (i.owner == ctx_.node_id)
-          for (const auto& rule : rules)
-            if ((!rule.domain || *rule.domain == i.domain) &&
-                i.severity >= rule.severity_at_least) {
-              candidates.push_back(i.id);
-              break;
-            }
-      if (!page.next) break;
-      q.after = *page.next;
-    }
-  }
+  for (const auto& i : ctx_.store.open_incidents())
+    if (i.owner == ctx_.node_id)
+      for (const auto& rule : rules)
+        if ((!rule.domain || *rule.domain == i.domain) && i.severity >= rule.severity_at_least) {
+          candidates.push_back(i.id);
+          break;
+        }
   int taken = 0;
   for (const auto& id : candidates) {
     // Decided again inside the writer: the incident may have changed since it was listed.

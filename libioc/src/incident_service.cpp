@@ -97,6 +97,17 @@ std::optional<CameraRef> nearest_camera(const std::vector<Camera>& cameras, cons
 
 }  // namespace
 
+AuditEntry IncidentService::change(WriteContext& w, Incident& i, const std::string& actor,
+                                   const std::string& action, const std::string& note,
+                                   const std::string& grant) {
+  i.version += 1;
+  i.updated = ctx_.clock.now();
+  AuditEntry entry{i.updated, actor, action, note, grant, i.version};
+  record(w, i, entry, false);
+  i.history.push_back(entry);
+  return entry;
+}
+
 Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
                                     const IncidentDraft& draft, const std::string& alert_id) {
   Incident i;
@@ -260,12 +271,9 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
     ActResult out;
     out.pending = true;
     out.incident.id = id;
-    const codec::json body{
-        {"incident", id},
-        {"actor", {{"name", actor.name}, {"role", to_string(actor.role)}, {"node", actor.node}}},
-        {"action", to_string(action)},
-        {"note", note},
-        {"at", format_rfc3339(ctx_.clock.now())}};
+    out.incident.owner = ctx_.node_id;
+    // Kept as the command it will be, to this node as the owner.
+    const codec::json body = command(actor, out.incident, action, note);
     ctx_.writes.run([&](WriteContext& w) { w.writer.hold_action(id, body.dump()); });
     return out;
   }
@@ -311,13 +319,7 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
       return;
     }
     i.status = *target_status(action);
-    i.version += 1;
-    i.updated = ctx_.clock.now();
-    AuditEntry entry{
-        i.updated, actor.name + "@" + actor.node, std::string(to_string(action)), note, d.grant,
-        i.version};
-    record(w, i, entry, false);
-    i.history.push_back(entry);
+    change(w, i, actor.name + "@" + actor.node, std::string(to_string(action)), note, d.grant);
     out = ActResult{i, "", ""};
   });
   return out;
@@ -326,13 +328,9 @@ ActResult IncidentService::act(const Actor& actor, const std::string& id, Incide
 void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string& actor,
                                 const std::string& grant, const std::vector<std::string>& targets) {
   const auto fed = ctx_.federation();
-  i.version += 1;
-  i.updated = ctx_.clock.now();
   std::string named;
   for (const auto& t : targets) named += (named.empty() ? "" : ", ") + t;
-  AuditEntry entry{i.updated, actor, "notify", "to " + named, grant, i.version};
-  record(w, i, entry, false);
-  i.history.push_back(entry);
+  const AuditEntry entry = change(w, i, actor, "notify", "to " + named, grant);
   // A notice reaches each target whatever Sharing says: down from here for targets below this
   // node, up the log for the others (the lowest common ancestor turns it down toward them).
   codec::json notice{{"targets", targets}, {"incident", codec::incident_head(i)}};
@@ -376,13 +374,8 @@ void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::strin
                 "cannot escalate: '" + ctx_.node_id + "' is the root; no node above it", "action");
   // Ownership moves up; the new version travels whole to the new owner (it is owned above now).
   i.owner = target;
-  i.version += 1;
-  i.updated = ctx_.clock.now();
-  AuditEntry entry{i.updated,  actor,
-                   "escalate", note.empty() ? "to " + target : note + " (to " + target + ")",
-                   grant,      i.version};
-  record(w, i, entry, false);
-  i.history.push_back(entry);
+  change(w, i, actor, "escalate", note.empty() ? "to " + target : note + " (to " + target + ")",
+         grant);
   // The alert that opened it gets a CAP Update saying where it went; the alert itself stays the
   // active one until its Cancel.
   if (i.alert_id.empty()) return;
@@ -410,19 +403,8 @@ std::vector<std::string> IncidentService::reown_after_reorganisation() {
     return n == ctx_.node_id || std::find(chain.begin(), chain.end(), n) != chain.end();
   };
   std::vector<std::string> candidates;  // open incidents reported here, owned off the new chain
-  for (const auto status :
-       {IncidentStatus::kReported, IncidentStatus::kAcknowledged, IncidentStatus::kDispatched}) {
-    IncidentQuery q;
-    q.status = status;
-    q.limit = 1000;
-    for (;;) {
-      const auto page = ctx_.store.incidents(q);
-      for (const auto& [row, i] : page.items)
-        if (i.origin == ctx_.node_id && !in_chain(i.owner)) candidates.push_back(i.id);
-      if (!page.next) break;
-      q.after = *page.next;
-    }
-  }
+  for (const auto& i : ctx_.store.open_incidents())
+    if (i.origin == ctx_.node_id && !in_chain(i.owner)) candidates.push_back(i.id);
   std::vector<std::string> moved;
   if (candidates.empty()) return moved;
   ctx_.writes.run([&](WriteContext& w) {
@@ -430,55 +412,44 @@ std::vector<std::string> IncidentService::reown_after_reorganisation() {
       auto found = w.writer.incident(id);
       if (!found || in_chain(found->owner)) continue;
       Incident& i = *found;
-      const TimeMs now = ctx_.clock.now();
       // It was owned above this node, so it stays above: the nearest ancestor with authority.
       std::string owner = escalation_target(i);
       if (owner.empty()) owner = ctx_.node_id;  // this node is the root now
       const std::string before = i.owner;
       i.owner = owner;
-      i.version += 1;
-      i.updated = now;
-      AuditEntry entry{now,
-                       ctx_.node_id,
-                       "reorganise",
-                       "owner '" + before + "' is no longer above '" + ctx_.node_id +
-                           "'; the nearest node above with authority now owns it: '" + owner + "'",
-                       "",
-                       i.version};
-      record(w, i, entry, false);
+      change(w, i, ctx_.node_id, "reorganise",
+             "owner '" + before + "' is no longer above '" + ctx_.node_id +
+                 "'; the nearest node above with authority now owns it: '" + owner + "'",
+             "");
       moved.push_back(i.id + ": " + before + " -> " + owner);
     }
   });
   return moved;
 }
 
+codec::json IncidentService::outcome(const IncidentCommand& c) {
+  try {
+    const auto applied = act(c.actor, c.incident, c.action, c.note);
+    return {{"ok", true}, {"version", applied.incident.version}};
+  } catch (const Error& e) {
+    return {{"ok", false}, {"code", code_name(e.code())}, {"reason", e.what()}};
+  }
+}
+
 void IncidentService::apply_pending(const std::string& id) {
-  for (const auto& pending : ctx_.store.pending_actions(id)) {
-    const std::int64_t seq = pending.first;
-    const auto held = codec::json::parse(pending.second);
-    const std::string incident = held.value("incident", "");
-    if (!ctx_.store.incident(incident)) continue;  // (after a restart) not arrived yet
-    const auto action = parse_incident_action(held.value("action", ""));
-    const auto& who = held.at("actor");
-    const Actor actor{who.value("name", ""),
-                      parse_role(who.value("role", "")).value_or(Role::kViewer),
-                      who.value("node", ctx_.node_id)};
-    codec::json result{{"incident", incident},
-                       {"action", held.value("action", "")},
+  for (const auto& [seq, text] : ctx_.store.pending_actions(id)) {
+    const auto body = codec::json::parse(text);
+    const IncidentCommand c = parse_command(body);   // written by act(): well-formed
+    if (!ctx_.store.incident(c.incident)) continue;  // (after a restart) not arrived yet
+    codec::json result{{"command", c.id},
+                       {"incident", c.incident},
+                       {"action", to_string(c.action)},
                        {"owner", ctx_.node_id},
-                       {"heldSince", held.value("at", "")}};
-    try {
-      if (!action) throw Error(ErrorCode::kBadRequest, "unknown action", "action");
-      const auto applied = act(actor, incident, *action, held.value("note", ""));
-      result["ok"] = true;
-      result["version"] = applied.incident.version;
-    } catch (const Error& e) {
-      result["ok"] = false;
-      result["code"] = code_name(e.code());
-      result["reason"] = e.what();
-    }
+                       {"heldSince", body.value("at", "")}};
+    result.update(outcome(c));
+    const std::int64_t taken = seq;  // (clang 14: no structured binding in a lambda)
     ctx_.writes.run([&](WriteContext& w) {
-      w.writer.drop_pending_action(seq);
+      w.writer.drop_pending_action(taken);
       if (!result["ok"].get<bool>())
         w.writer.append_event("command-result", ctx_.clock.now(), result.dump());
     });

@@ -58,6 +58,10 @@ class IncidentService {
   ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
                 const std::string& note);
 
+  /// Applies a command as its owner decides it: {"ok": true, "version"} or {"ok": false, "code",
+  /// "reason"}, for the command-result that answers it.
+  nlohmann::json outcome(const IncidentCommand& command);
+
   /// At an agency node: applies, in arrival order, the actions taken on `id` before the incident
   /// itself arrived (with `id` empty: those of every incident that has arrived, as at a start).
   /// One that cannot be applied (not allowed, a step backwards) is dropped and reported up the
@@ -93,6 +97,10 @@ class IncidentService {
 
  private:
   void record(WriteContext& w, const Incident& incident, const AuditEntry& entry, bool created);
+  /// A new version of `i` (already changed by the caller): bumps the version, records it with its
+  /// audit entry and appends that to the history; returns the entry.
+  AuditEntry change(WriteContext& w, Incident& i, const std::string& actor,
+                    const std::string& action, const std::string& note, const std::string& grant);
   /// A command for the owner of `i`, as it travels over the federation.
   nlohmann::json command(const Actor& actor, const Incident& i, IncidentAction action,
                          const std::string& note) const;

@@ -857,6 +857,16 @@ Page<std::pair<std::int64_t, Incident>> Store::incidents(const IncidentQuery& q)
   return finish_page(std::move(rows), q.limit);
 }
 
+std::vector<Incident> Store::open_incidents() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT body FROM incidents WHERE status IN ('reported', 'acknowledged', 'dispatched') "
+      "ORDER BY row");
+  std::vector<Incident> out;
+  while (st.executeStep()) out.push_back(codec::incident_from_json(parse_body(st.getColumn(0))));
+  return out;
+}
+
 namespace {
 
 std::optional<Incident> load_incident(Connection& conn, const std::string& id) {

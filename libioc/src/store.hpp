@@ -220,6 +220,9 @@ class Store {
   std::optional<Alert> alert(const std::string& id) const;
   std::vector<Alert> active_alerts() const;
   Page<std::pair<std::int64_t, Incident>> incidents(const IncidentQuery& q) const;
+  /// Every incident still open (reported, acknowledged or dispatched), oldest first, without
+  /// history: what the timers and a reorganisation look through.
+  std::vector<Incident> open_incidents() const;
   /// The incident with its audit history.
   std::optional<Incident> incident(const std::string& id) const;
   IncidentCounts incident_counts() const;

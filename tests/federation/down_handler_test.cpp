@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "../libioc/test_context.hpp"
+#include "ioc/error.hpp"
 #include "json_codec.hpp"
 
 using namespace ioc;
@@ -102,4 +103,56 @@ TEST_CASE("a policy update that is not signed by its issuer is set aside", "[dow
                                {"signature", "AAAA"}});
   CHECK(n.t.metrics.events_quarantined == 1);
   CHECK(n.t.store.policy_updates().empty());
+}
+
+TEST_CASE("an agency holds actions on an event not yet received and applies them in order",
+          "[down]") {
+  test::TestContext t{"city/fire", make_local_operator_authorizer("city/fire", {"city"})};
+  test::write_file(t.dir / "agency.yaml", R"(apiVersion: ioc/v1
+kind: Federation
+name: agency
+nodes:
+  - {id: city, kind: city, endpoint: "http://127.0.0.1:1", publicKey: keys/city.pub}
+  - {id: city/fire, kind: agency, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/city.pub}
+)");
+  t.policies.reload(
+      std::make_shared<const FederationConfig>(load_federation(t.dir / "agency.yaml")));
+  IncidentService incidents{t.ctx};
+  OutboxWaiters waiters{t.store};
+  DownHandler down{t.ctx, incidents, waiters};
+  const Actor dispatcher{"dispatcher", Role::kOperator, "city/fire"};
+  const std::string id = "inc-0123456789abcdef";
+  // Before the event: held, in order; the second will be a step backwards once the first applies.
+  CHECK(incidents.act(dispatcher, id, IncidentAction::kDispatch, "engine 3").pending);
+  CHECK(incidents.act(dispatcher, id, IncidentAction::kAcknowledge, "late").pending);
+  // A mistyped id is no incident at all.
+  CHECK_THROWS_AS(incidents.act(dispatcher, "inc-nope", IncidentAction::kDispatch, ""), Error);
+  // The event arrives from the city, for its owner here.
+  Incident i;
+  i.id = id;
+  i.domain = Domain::kFireRescue;
+  i.severity = Severity::kSevere;
+  i.area = i.origin = "city";
+  i.owner = "city/fire";
+  i.title = "Fire at the market";
+  i.created = i.updated = 1761552000000;
+  json body = codec::incident_head(i);
+  body["change"] = codec::to_json(AuditEntry{i.updated, "cctv@city", "report", "", "", 1});
+  down("incident", body);
+  const auto run = t.store.incident(id);
+  REQUIRE(run);
+  CHECK(run->status == IncidentStatus::kDispatched);
+  CHECK(run->version == 2);
+  REQUIRE(run->history.size() == 2);
+  CHECK(run->history[1].note == "engine 3");
+  // The held action that no longer applies is dropped and reported up as a failed result.
+  CHECK(t.store.pending_actions("").empty());
+  json failed;
+  for (const auto& e : t.store.events_after(0, 100))
+    if (e.type == "command-result") failed = json::parse(e.body);
+  REQUIRE(failed.is_object());
+  CHECK(failed["ok"] == false);
+  CHECK(failed["action"] == "acknowledge");
+  CHECK(failed["code"] == "conflict");
+  CHECK(failed["incident"] == id);
 }
