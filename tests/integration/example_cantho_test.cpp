@@ -9,9 +9,8 @@
 #include <regex>
 #include <thread>
 
-#include "ioc/federation/node_keys.hpp"
+#include "example_federation.hpp"
 #include "ioc/time.hpp"
-#include "running_node.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -23,38 +22,15 @@ const std::vector<std::string> kDepartments = {"cantho/finance",      "cantho/ho
                                                "cantho/police",       "cantho/tourism",
                                                "cantho/science-tech", "cantho/environment"};
 
-struct CanTho {
-  CanTho() {
-    fs::copy(fs::path(IOC_SOURCE_DIR) / "examples/cantho", dir.path(),
-             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    fs::remove_all(dir / "keys");
-    std::vector<std::string> nodes = {"cantho"};
-    nodes.insert(nodes.end(), kDepartments.begin(), kDepartments.end());
-    std::string fed = read_file(dir / "federation.yaml");
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      ioc::federation::generate_keys(nodes[i], dir / "keys");
-      ports[nodes[i]] = free_port();
-      fed = std::regex_replace(fed, std::regex("127.0.0.1:730" + std::to_string(i)),
-                               "127.0.0.1:" + std::to_string(ports[nodes[i]]));
-    }
-    write_file(dir / "federation.yaml", fed);
+// The city and every department running, the 26-hour deadline shortened to 3 s.
+struct CanTho : ExampleFederation {
+  CanTho() : ExampleFederation("cantho") {
     for (const auto& entry : fs::directory_iterator(dir / "config"))
       write_file(entry.path(), std::regex_replace(read_file(entry.path()),
                                                   std::regex("missingFor: 26h"), "missingFor: 3s"));
-    for (const auto& node : nodes) {
-      const std::string stem = ioc::federation::key_file_stem(node);
-      processes[node] = std::make_unique<NodeProcess>(
-          dir / "federation.yaml", node, dir / stem,
-          std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(ports[node]), "--key",
-                                   dir / ("keys/" + stem + ".key"), "--escalation-interval",
-                                   "200ms"});
-      tokens[node] = issue(dir / stem, "admin");
-      processes[node]->start();
-    }
-  }
-
-  HttpClient at(const std::string& node) const {
-    return HttpClient(processes.at(node)->port(), tokens.at(node));
+    start("cantho", "federation.yaml", {"--escalation-interval", "200ms"});
+    for (const auto& node : kDepartments)
+      start(node, "federation.yaml", {"--escalation-interval", "200ms"});
   }
 
   void report(const std::string& node, const std::vector<std::pair<std::string, double>>& kpis) {
@@ -81,11 +57,6 @@ struct CanTho {
     }
     return headlines;
   }
-
-  TempDir dir;
-  std::map<std::string, int> ports;
-  std::map<std::string, std::unique_ptr<NodeProcess>> processes;
-  std::map<std::string, std::string> tokens;
 };
 
 bool has(const std::vector<std::string>& list, const std::string& text) {

@@ -3,52 +3,27 @@
 // false positives are counted at both, and hotline and app requests arrive as Open311.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <regex>
 #include <thread>
 
-#include "ioc/federation/node_keys.hpp"
+#include "example_federation.hpp"
 #include "ioc/time.hpp"
-#include "running_node.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 namespace {
 
-struct HuuLung {
-  HuuLung() : ports{{"langson", free_port()}, {"huu-lung", free_port()}} {
-    fs::copy(fs::path(IOC_SOURCE_DIR) / "examples/huulung", dir.path(),
-             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    fs::remove_all(dir / "keys");
-    std::string fed = read_file(dir / "federation.yaml");
-    fed = std::regex_replace(fed, std::regex("127.0.0.1:7400"),
-                             "127.0.0.1:" + std::to_string(ports["langson"]));
-    fed = std::regex_replace(fed, std::regex("127.0.0.1:7401"),
-                             "127.0.0.1:" + std::to_string(ports["huu-lung"]));
-    write_file(dir / "federation.yaml", fed);
-    for (const char* node : {"langson", "huu-lung"}) {
-      ioc::federation::generate_keys(node, dir / "keys");
-      processes[node] = std::make_unique<NodeProcess>(
-          dir / "federation.yaml", node, dir / node,
-          std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(ports[node]), "--key",
-                                   dir / ("keys/" + std::string(node) + ".key")});
-    }
+struct HuuLung : ExampleFederation {
+  HuuLung() : ExampleFederation("huulung") {
     // The district's tokens: the cameras' AI, the duty officer, the hotline desk, the app.
-    for (const char* name : {"camera-ai", "officer"})
-      tokens[name] = issue(dir / "huu-lung", "operator");
-    for (const char* name : {"hotline", "app"}) tokens[name] = issue(dir / "huu-lung", "operator");
-    tokens["province"] = issue(dir / "langson", "admin");
-    for (const char* node : {"langson", "huu-lung"}) processes[node]->start();
+    for (const char* name : {"camera-ai", "officer", "hotline", "app"})
+      tokens[name] = issue(data("huu-lung"), "operator");
+    start("langson");
+    start("huu-lung");
   }
 
-  HttpClient district(const std::string& who) const {
-    return HttpClient(processes.at("huu-lung")->port(), tokens.at(who));
-  }
-  HttpClient province() const {
-    return HttpClient(processes.at("langson")->port(), tokens.at("province"));
-  }
+  HttpClient district(const std::string& who) const { return at("huu-lung", tokens.at(who)); }
+  HttpClient province() const { return at("langson"); }
 
   std::string violation(const std::string& plate, const std::string& camera) {
     const auto res =
@@ -81,9 +56,6 @@ struct HuuLung {
     return items;
   }
 
-  TempDir dir;
-  std::map<std::string, int> ports;
-  std::map<std::string, std::unique_ptr<NodeProcess>> processes;
   std::map<std::string, std::string> tokens;
 };
 
@@ -104,8 +76,8 @@ TEST_CASE("Huu Lung: camera violations wait for an operator, false positives are
                            .dump(),
                        "application/json")
               .status == 403);  // the AI's operator token may not ingest: ingest has its own
-  const std::string counter = issue(h.dir / "huu-lung", "ingest");
-  REQUIRE(HttpClient(h.processes.at("huu-lung")->port(), counter)
+  const std::string counter = issue(h.data("huu-lung"), "ingest");
+  REQUIRE(h.at("huu-lung", counter)
               .post("/api/v1/observations",
                     observations("vehicles_per_minute", "huu-lung", {42, 47},
                                  ioc::SystemClock().now() - 60'000, 1, "camera QL1-Km98"))
@@ -131,12 +103,8 @@ TEST_CASE("Huu Lung: camera violations wait for an operator, false positives are
   for (const auto& i : all) by_id[i["id"]] = i;
   CHECK(by_id[red_light]["title"] == "Red light violation 12A-345.67");
   CHECK(by_id[red_light]["status"] == "acknowledged");
-  json dispatched;
-  for (int i = 0; i < 200; ++i) {
-    dispatched = h.province().get("/api/v1/incidents/" + wrong_way).json();
-    if (dispatched["status"] == "dispatched") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  const json dispatched =
+      h.wait_for("langson", "/api/v1/incidents/" + wrong_way, "status", "dispatched");
   CHECK(dispatched["status"] == "dispatched");
   CHECK(dispatched["owner"] == "huu-lung");
   // The false positive reached the province as a count only: no plate, no place, no note.

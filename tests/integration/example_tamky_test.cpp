@@ -1,178 +1,24 @@
 // examples/tamky end to end: the Tam Ky ward's river gauge through alarm levels 1-3, the ward's
-// escalation to the Da Nang city IOC with a CAP Update, and the cancels as the river falls.
+// escalation to the Da Nang city IOC with a CAP Update, the cancels as the river falls; and the
+// 2025 merger applied live, Tam Ky moving from Quang Nam to Da Nang.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <regex>
 #include <thread>
 
-#include "ioc/federation/node_keys.hpp"
+#include "example_federation.hpp"
 #include "ioc/time.hpp"
-#include "running_node.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 namespace {
 
-// The example copied into a temp dir with fresh keys and free ports, both nodes running.
-struct TamKy {
-  TamKy() : city_port(free_port()), ward_port(free_port()) {
-    fs::copy(fs::path(IOC_SOURCE_DIR) / "examples/tamky", dir.path(),
-             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    fs::remove_all(dir / "keys");
-    for (const char* node : {"danang", "tam-ky"})
-      ioc::federation::generate_keys(node, dir / "keys");
-    std::string fed = read_file(dir / "federation.yaml");
-    fed = std::regex_replace(fed, std::regex("127.0.0.1:7200"),
-                             "127.0.0.1:" + std::to_string(city_port));
-    fed = std::regex_replace(fed, std::regex("127.0.0.1:7201"),
-                             "127.0.0.1:" + std::to_string(ward_port));
-    write_file(dir / "federation.yaml", fed);
-    city = std::make_unique<NodeProcess>(
-        dir / "federation.yaml", "danang", dir / "city",
-        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(city_port), "--key",
-                                 dir / "keys/danang.key"});
-    ward = std::make_unique<NodeProcess>(
-        dir / "federation.yaml", "tam-ky", dir / "ward",
-        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(ward_port), "--key",
-                                 dir / "keys/tam-ky.key"});
-    city_token = issue(dir / "city", "admin");
-    ward_token = issue(dir / "ward", "admin");
-    city->start();
-    ward->start();
-  }
+// The example with fresh keys and free ports: the Da Nang federation file, and the 2024 one
+// with Tam Ky under Quang Nam.
+struct TamKy : ExampleFederation {
+  TamKy() : ExampleFederation("tamky", {"federation-2024.yaml", "federation.yaml"}) {}
 
-  HttpClient at_city() const { return HttpClient(city->port(), city_token); }
-  HttpClient at_ward() const { return HttpClient(ward->port(), ward_token); }
-
-  void gauge(double metres) {
-    const auto ts = ioc::SystemClock().now() + readings++;
-    REQUIRE(at_ward()
-                .post("/api/v1/observations",
-                      observations("river_level", "tam-ky", {metres}, ts, 1, "gauge-tam-ky"))
-                .status == 202);
-  }
-
-  /// The CAP messages the city holds, oldest first, once there are at least `n`.
-  json city_alerts(std::size_t n) const {
-    json items;
-    for (int i = 0; i < 200; ++i) {
-      items = at_city().get("/api/v1/alerts?limit=100").json()["items"];
-      if (items.size() >= n) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return items;
-  }
-
-  static json wait_for(HttpClient client, const std::string& path, const std::string& key,
-                       const json& value) {
-    json got;
-    for (int i = 0; i < 200; ++i) {
-      got = client.get(path).json();
-      if (got.value(key, json()) == value) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return got;
-  }
-
-  TempDir dir;
-  int city_port, ward_port;
-  std::unique_ptr<NodeProcess> city, ward;
-  std::string city_token, ward_token;
-  int readings = 0;
-};
-
-}  // namespace
-
-TEST_CASE("Tam Ky: alarm levels raise CAP alerts, escalation sends an Update, the fall cancels",
-          "[integration][example]") {
-  TamKy f;
-  // 1. The river rises through all three alarm levels.
-  for (double level : {1.50, 1.80, 2.30, 2.80}) f.gauge(level);
-  json alerts = f.city_alerts(3);
-  REQUIRE(alerts.size() == 3);
-  CHECK(alerts[0]["headline"] == "Tam Ky river at alarm level 1 (1.70 m)");
-  CHECK(alerts[1]["severity"] == "Severe");
-  CHECK(alerts[2]["severity"] == "Extreme");
-  for (const auto& a : alerts) CHECK(a["msgType"] == "Alert");
-  // 2. Level 2 opened a flood incident the ward owns by the city's delegation.
-  const json list = f.at_ward().get("/api/v1/incidents").json()["items"];
-  REQUIRE(list.size() == 1);
-  const std::string id = list[0]["id"];
-  CHECK(list[0]["owner"] == "tam-ky");
-  // 3. At level 3 the ward's duty officer escalates: the city becomes the owner and the level-2
-  //    alert gets a CAP Update saying so.
-  auto res = f.at_ward().post("/api/v1/incidents/" + id + "/actions",
-                              {{"action", "escalate"}, {"note", "level 3, evacuate An Phu"}});
-  REQUIRE(res.status == 200);
-  CHECK(res.json()["owner"] == "danang");
-  CHECK(TamKy::wait_for(f.at_city(), "/api/v1/incidents/" + id, "owner", "danang")["version"] == 2);
-  alerts = f.city_alerts(4);
-  REQUIRE(alerts.size() == 4);
-  CHECK(alerts[3]["msgType"] == "Update");
-  CHECK(alerts[3]["headline"] == "Escalated to danang: Tam Ky river at alarm level 2 (2.20 m)");
-  CHECK(alerts[3]["references"][0].get<std::string>().find(alerts[1]["identifier"]) !=
-        std::string::npos);
-  // The Update exports as CAP 1.2 XML like any other message.
-  const auto xml =
-      f.at_city().request("GET", "/api/v1/alerts/" + alerts[3]["identifier"].get<std::string>(), "",
-                          "", {{"Accept", "application/cap+xml"}});
-  CHECK(xml.body.find("<msgType>Update</msgType>") != std::string::npos);
-  // 4. The river falls: each level is cancelled, and the city, the owner now, resolves the flood.
-  for (double level : {2.60, 2.10, 1.60}) f.gauge(level);
-  alerts = f.city_alerts(7);
-  REQUIRE(alerts.size() == 7);
-  for (std::size_t i = 4; i < 7; ++i) CHECK(alerts[i]["msgType"] == "Cancel");
-  CHECK(f.at_city().get("/api/v1/alerts?active=true").json()["items"].empty());
-  res = f.at_city().post("/api/v1/incidents/" + id + "/actions",
-                         {{"action", "resolve"}, {"note", "river below level 2"}});
-  REQUIRE(res.status == 200);
-  CHECK(TamKy::wait_for(f.at_ward(), "/api/v1/incidents/" + id, "status", "resolved")["owner"] ==
-        "danang");
-  // 5. The city's summary holds every reading, raw as the ward shares them.
-  const json summary = f.at_city().get("/api/v1/summary?window=1h&metrics=river_level").json();
-  CHECK(summary["metrics"]["river_level"]["count"] == 7);
-  CHECK(summary["metrics"]["river_level"]["max"] == Approx(2.80).epsilon(0.02));
-  CHECK(f.at_city().get("/api/v1/observations?metric=river_level").json()["items"].size() == 7);
-}
-
-namespace {
-
-// Tam Ky under the Quang Nam provincial IOC (federation-2024.yaml), reorganised live into a ward
-// of Da Nang (federation.yaml). Every node runs with running.yaml, rewritten for the change.
-struct Merger {
-  Merger() : ports{{"quangnam", free_port()}, {"danang", free_port()}, {"tam-ky", free_port()}} {
-    fs::copy(fs::path(IOC_SOURCE_DIR) / "examples/tamky", dir.path(),
-             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    fs::remove_all(dir / "keys");
-    for (const auto& [node, port] : ports) ioc::federation::generate_keys(node, dir / "keys");
-    for (const char* file : {"federation-2024.yaml", "federation.yaml"}) {
-      std::string text = read_file(dir / file);
-      for (const auto& [from, node] :
-           {std::pair{"7200", "danang"}, {"7201", "tam-ky"}, {"7202", "quangnam"}})
-        text = std::regex_replace(text, std::regex(std::string("127.0.0.1:") + from),
-                                  "127.0.0.1:" + std::to_string(ports.at(node)));
-      write_file(dir / file, text);
-    }
-    write_file(dir / "running.yaml", read_file(dir / "federation-2024.yaml"));
-    for (const char* node : {"quangnam", "tam-ky"}) start(node);
-  }
-
-  void start(const std::string& node) {
-    nodes[node] = std::make_unique<NodeProcess>(
-        dir / "running.yaml", node, dir / node,
-        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(ports.at(node)), "--key",
-                                 dir / ("keys/" + node + ".key")});
-    tokens[node] = issue(dir / node, "admin");
-    nodes[node]->start();
-  }
-
-  HttpClient at(const std::string& node) const {
-    return HttpClient(nodes.at(node)->port(), tokens.at(node));
-  }
-
+  // A river gauge reading at the ward, each a millisecond after the last.
   void gauge(double metres) {
     const auto ts = ioc::SystemClock().now() + readings++;
     REQUIRE(at("tam-ky")
@@ -181,6 +27,18 @@ struct Merger {
                 .status == 202);
   }
 
+  /// The CAP messages `node` holds, oldest first, once there are at least `n`.
+  json alerts_at(const std::string& node, std::size_t n) const {
+    json items;
+    for (int i = 0; i < 200; ++i) {
+      items = at(node).get("/api/v1/alerts?limit=100").json()["items"];
+      if (items.size() >= n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return items;
+  }
+
+  /// How many river readings `node` holds, once it holds `expected` (bounded wait).
   std::size_t readings_at(const std::string& node, std::size_t expected) const {
     std::size_t n = 0;
     for (int i = 0; i < 200 && n != expected; ++i) {
@@ -190,18 +48,69 @@ struct Merger {
     return n;
   }
 
-  TempDir dir;
-  std::map<std::string, int> ports;
-  std::map<std::string, std::unique_ptr<NodeProcess>> nodes;
-  std::map<std::string, std::string> tokens;
   int readings = 0;
 };
 
 }  // namespace
 
+TEST_CASE("Tam Ky: alarm levels raise CAP alerts, escalation sends an Update, the fall cancels",
+          "[integration][example]") {
+  TamKy f;
+  f.start("danang");
+  f.start("tam-ky");
+  // 1. The river rises through all three alarm levels.
+  for (double level : {1.50, 1.80, 2.30, 2.80}) f.gauge(level);
+  json alerts = f.alerts_at("danang", 3);
+  REQUIRE(alerts.size() == 3);
+  CHECK(alerts[0]["headline"] == "Tam Ky river at alarm level 1 (1.70 m)");
+  CHECK(alerts[1]["severity"] == "Severe");
+  CHECK(alerts[2]["severity"] == "Extreme");
+  for (const auto& a : alerts) CHECK(a["msgType"] == "Alert");
+  // 2. Level 2 opened a flood incident the ward owns by the city's delegation.
+  const json list = f.at("tam-ky").get("/api/v1/incidents").json()["items"];
+  REQUIRE(list.size() == 1);
+  const std::string id = list[0]["id"];
+  CHECK(list[0]["owner"] == "tam-ky");
+  // 3. At level 3 the ward's duty officer escalates: the city becomes the owner and the level-2
+  //    alert gets a CAP Update saying so.
+  auto res = f.at("tam-ky").post("/api/v1/incidents/" + id + "/actions",
+                                 {{"action", "escalate"}, {"note", "level 3, evacuate An Phu"}});
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["owner"] == "danang");
+  CHECK(f.wait_for("danang", "/api/v1/incidents/" + id, "owner", "danang")["version"] == 2);
+  alerts = f.alerts_at("danang", 4);
+  REQUIRE(alerts.size() == 4);
+  CHECK(alerts[3]["msgType"] == "Update");
+  CHECK(alerts[3]["headline"] == "Escalated to danang: Tam Ky river at alarm level 2 (2.20 m)");
+  CHECK(alerts[3]["references"][0].get<std::string>().find(alerts[1]["identifier"]) !=
+        std::string::npos);
+  // The Update exports as CAP 1.2 XML like any other message.
+  const auto xml =
+      f.at("danang").request("GET", "/api/v1/alerts/" + alerts[3]["identifier"].get<std::string>(),
+                             "", "", {{"Accept", "application/cap+xml"}});
+  CHECK(xml.body.find("<msgType>Update</msgType>") != std::string::npos);
+  // 4. The river falls: each level is cancelled, and the city, the owner now, resolves the flood.
+  for (double level : {2.60, 2.10, 1.60}) f.gauge(level);
+  alerts = f.alerts_at("danang", 7);
+  REQUIRE(alerts.size() == 7);
+  for (std::size_t i = 4; i < 7; ++i) CHECK(alerts[i]["msgType"] == "Cancel");
+  CHECK(f.at("danang").get("/api/v1/alerts?active=true").json()["items"].empty());
+  res = f.at("danang").post("/api/v1/incidents/" + id + "/actions",
+                            {{"action", "resolve"}, {"note", "river below level 2"}});
+  REQUIRE(res.status == 200);
+  CHECK(f.wait_for("tam-ky", "/api/v1/incidents/" + id, "status", "resolved")["owner"] == "danang");
+  // 5. The city's summary holds every reading, raw as the ward shares them.
+  const json summary = f.at("danang").get("/api/v1/summary?window=1h&metrics=river_level").json();
+  CHECK(summary["metrics"]["river_level"]["count"] == 7);
+  CHECK(summary["metrics"]["river_level"]["max"] == Approx(2.80).epsilon(0.02));
+  CHECK(f.at("danang").get("/api/v1/observations?metric=river_level").json()["items"].size() == 7);
+}
+
 TEST_CASE("Tam Ky: Quang Nam merges into Da Nang and Tam Ky becomes a ward while it runs",
           "[integration][example][reorganise]") {
-  Merger m;
+  TamKy m;
+  write_file(m.dir / "running.yaml", read_file(m.dir / "federation-2024.yaml"));
+  for (const char* node : {"quangnam", "tam-ky"}) m.start(node, "running.yaml");
   // 2024: a level-2 flood in Tam Ky, escalated to the provincial IOC at level 3.
   for (double level : {2.30, 2.80}) m.gauge(level);
   const json list = m.at("tam-ky").get("/api/v1/incidents").json()["items"];
@@ -211,11 +120,10 @@ TEST_CASE("Tam Ky: Quang Nam merges into Da Nang and Tam Ky becomes a ward while
                                  {{"action", "escalate"}, {"note", "level 3"}});
   REQUIRE(res.status == 200);
   CHECK(res.json()["owner"] == "quangnam");
-  CHECK(TamKy::wait_for(m.at("quangnam"), "/api/v1/incidents/" + id, "owner", "quangnam")
-            .is_object());
+  CHECK(m.wait_for("quangnam", "/api/v1/incidents/" + id, "owner", "quangnam").is_object());
   REQUIRE(m.readings_at("quangnam", 2) == 2);
   // The provincial centre closes as the merger takes effect; Tam Ky keeps reading the river.
-  m.nodes.at("quangnam")->stop();
+  m.node("quangnam").stop();
   for (double level : {2.75, 2.65, 2.40}) m.gauge(level);
 
   // What the change will do, before it is applied.
@@ -228,28 +136,25 @@ TEST_CASE("Tam Ky: Quang Nam merges into Da Nang and Tam Ky becomes a ward while
 
   // 2025: the Da Nang federation file takes its place; Da Nang starts, Tam Ky reloads.
   write_file(m.dir / "running.yaml", read_file(m.dir / "federation.yaml"));
-  m.start("danang");
+  m.start("danang", "running.yaml");
   res = m.at("tam-ky").request("POST", "/admin/v1/policies/reload");
   REQUIRE(res.status == 200);
   const std::string steps = res.json()["reorganised"].dump();
   CHECK(steps.find("parent: quangnam -> danang") != std::string::npos);
   CHECK(steps.find(id + ": quangnam -> danang") != std::string::npos);
   // The incident the province held is the city's now, at Da Nang and at the ward alike.
-  CHECK(TamKy::wait_for(m.at("danang"), "/api/v1/incidents/" + id, "owner", "danang")["owner"] ==
-        "danang");
+  CHECK(m.wait_for("danang", "/api/v1/incidents/" + id, "owner", "danang")["owner"] == "danang");
   CHECK(m.at("tam-ky").get("/api/v1/incidents/" + id).json()["owner"] == "danang");
   // The readings Quang Nam never took reach Da Nang, once; those it took stay in its store.
   CHECK(m.readings_at("danang", 3) == 3);
   // Da Nang's policy set reaches the ward: it runs the river under Da Nang's delegation now.
-  const json fed =
-      TamKy::wait_for(m.at("tam-ky"), "/api/v1/federation", "policyVersion",
-                      m.at("danang").get("/api/v1/federation").json()["policyVersion"]);
+  const json fed = m.wait_for("tam-ky", "/api/v1/federation", "policyVersion",
+                              m.at("danang").get("/api/v1/federation").json()["policyVersion"]);
   CHECK(fed["federation"] == "tamky");
   m.gauge(1.60);
   CHECK(m.readings_at("danang", 4) == 4);
   res = m.at("danang").post("/api/v1/incidents/" + id + "/actions",
                             {{"action", "resolve"}, {"note", "river below level 2"}});
   CHECK(res.status == 200);
-  CHECK(TamKy::wait_for(m.at("tam-ky"), "/api/v1/incidents/" + id, "status", "resolved")["owner"] ==
-        "danang");
+  CHECK(m.wait_for("tam-ky", "/api/v1/incidents/" + id, "status", "resolved")["owner"] == "danang");
 }
