@@ -128,7 +128,47 @@ struct Node::Impl {
         return federation::sign_update(*key, kind, options.node_id, body);
       };
     federation::restore_policy_updates(ctx);
+    catch_up_with_tree();
     federation::publish_policy_set(ctx);
+  }
+
+  // The tree as this store keeps it, {"id": parent or null}, to notice a restart on a
+  // reorganised federation file.
+  static std::string tree_of(const FederationConfig& fed) {
+    nlohmann::json tree = nlohmann::json::object();
+    for (const auto& n : fed.nodes)
+      tree[n.id] = n.parent ? nlohmann::json(*n.parent) : nlohmann::json(nullptr);
+    return tree.dump();
+  }
+
+  static FederationConfig tree_from(const std::string& text) {
+    FederationConfig fed;
+    const auto tree = nlohmann::json::parse(text);
+    for (const auto& item : tree.items()) {
+      NodeConfig n;
+      n.id = item.key();
+      if (item.value().is_string()) n.parent = item.value().get<std::string>();
+      fed.nodes.push_back(std::move(n));
+    }
+    fed.reindex();
+    return fed;
+  }
+
+  // Started on a federation file whose tree differs from the one this store last ran with: the
+  // same moves as a reload would have made (before the link opens).
+  void catch_up_with_tree() {
+    const auto fed = policies.federation();
+    const std::string last = store.tree();
+    if (last == tree_of(*fed)) return;
+    if (!last.empty()) {
+      const FederationConfig before = tree_from(last);
+      if (before.find(options.node_id))
+        for (const auto& step : reorganise(before, *fed))
+          std::cerr << "ioc: " << options.node_id
+                    << " started on a reorganised federation: " << step.get<std::string>()
+                    << std::endl;
+    }
+    writes.run([&](WriteContext& w) { w.writer.set_tree(tree_of(*fed)); });
   }
 
   ~Impl() { shutdown(); }
@@ -276,6 +316,7 @@ struct Node::Impl {
     for (const auto& c : joined) steps.push_back("new child: " + c);
     for (const auto& line : incidents.reown_after_reorganisation())
       steps.push_back("incident owner: " + line);
+    writes.run([&](WriteContext& w) { w.writer.set_tree(tree_of(fresh)); });
     return steps;
   }
 

@@ -1048,6 +1048,16 @@ std::vector<std::pair<std::int64_t, std::string>> Store::pending_actions(
   return out;
 }
 
+void Store::Writer::set_tree(const std::string& tree) {
+  meta_set(impl_.writer->db, "tree", tree);
+}
+
+std::string Store::tree() const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT value FROM meta WHERE key = 'tree'");
+  return st.executeStep() ? st.getColumn(0).getString() : std::string();
+}
+
 std::optional<std::string> Store::handover(const std::string& parent) const {
   Impl::Lease conn(*impl_);
   auto& st = conn->prepare("SELECT body FROM handovers WHERE parent = ?");

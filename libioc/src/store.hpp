@@ -157,6 +157,8 @@ class Store {
     /// order until it arrives; returns its number.
     std::int64_t hold_action(const std::string& incident, const std::string& body);
     void drop_pending_action(std::int64_t seq);
+    /// The federation tree this node last ran with ({"id": parent or null}).
+    void set_tree(const std::string& tree);
     /// The handover entry still to be sent first to `parent` (cleared once it acknowledges).
     void set_handover(const std::string& parent, const std::string& body);
     void clear_handover(const std::string& parent);
@@ -251,6 +253,8 @@ class Store {
   /// Actions held for `incident` (every incident's when empty), oldest first: (number, body).
   std::vector<std::pair<std::int64_t, std::string>> pending_actions(
       const std::string& incident) const;
+  /// The tree set_tree kept, empty before the first run that kept one.
+  std::string tree() const;
   /// The handover entry body waiting to be sent to `parent`, if any.
   std::optional<std::string> handover(const std::string& parent) const;
   std::int64_t quarantined() const;

@@ -281,3 +281,34 @@ TEST_CASE("a reload that would remove a node from under itself is refused and ch
   const auto fed = r.at("city/north").get("/api/v1/federation").json();
   CHECK(fed.dump().find("city/south") != std::string::npos);  // the running tree stays
 }
+
+TEST_CASE("a node restarted on a reorganised file moves as a reload would have moved it",
+          "[integration][reorganise]") {
+  Reorganised r;
+  Ingest ingest(r);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The ward is stopped, the file changed, the others reloaded; the ward then starts on it.
+  r.nodes.at("ward")->stop();
+  write_file(r.dir / "federation.yaml", federation_text("city/south", r.ports, "districts.yaml"));
+  for (const char* n : {"city", "city/north", "city/south"}) REQUIRE(r.reload(n).status == 200);
+  r.nodes.at("ward")->start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ingest.finish();
+  CHECK(r.nodes.at("ward")->log().find(
+            "started on a reorganised federation: parent: city/north -> city/south") !=
+        std::string::npos);
+  // Every acknowledged row reaches the city once, over the old path and the new.
+  REQUIRE(ingest.acked.size() > 5);
+  std::multiset<int> seen;
+  const auto all_acked = [&] {
+    return std::all_of(ingest.acked.begin(), ingest.acked.end(),
+                       [&](int v) { return seen.count(v) == 1; });
+  };
+  for (int i = 0; i < 400; ++i) {
+    seen = city_values(r);
+    if (all_acked()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(all_acked());
+  for (const int v : seen) CHECK(seen.count(v) == 1);
+}
