@@ -3,20 +3,48 @@
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "policy_distribution.hpp"
+#include "write_rights.hpp"
 
 namespace ioc::federation {
 
 using nlohmann::json;
 
-void DownHandler::operator()(const std::string& type, const json& body) {
-  if (type == "command")
-    command(body);
-  else if (type == "incident")
-    incident(body);
-  else if (type == "notice")
-    notice(body);
-  else if (type == "policy-update")
-    policy_update(body);
+void DownHandler::operator()(std::int64_t seq, const std::string& type, const json& body) {
+  try {
+    if (type == "command")
+      command(body);
+    else if (type == "incident")
+      incident(body);
+    else if (type == "notice")
+      notice(body);
+    else if (type == "policy-update")
+      policy_update(body);
+    else
+      throw Error(ErrorCode::kBadRequest, "unknown entry type '" + type + "'", "type");
+  } catch (const Error& e) {
+    // Malformed or not the parent's to send: set aside. Anything else (a full write queue, a
+    // store error) is retried.
+    if (e.code() != ErrorCode::kBadRequest && e.code() != ErrorCode::kForbidden) throw;
+    set_aside(seq, type, body, e.what());
+  }
+}
+
+void DownHandler::set_aside(std::int64_t seq, const std::string& type, const json& body,
+                            const std::string& reason) {
+  const std::string parent = ctx_.federation()->find(ctx_.node_id)->parent.value_or("");
+  ctx_.writes.run([&](WriteContext& w) {
+    w.writer.quarantine(parent, "down", seq, type, reason, codec::dump(body), parent,
+                        ctx_.clock.now());
+  });
+  ctx_.metrics.events_quarantined++;
+}
+
+bool DownHandler::take(WriteContext& w, const Incident& incident, const AuditEntry& change) {
+  const auto held = w.writer.incident(incident.id);
+  if (held && held->version >= incident.version) return false;
+  check_incident_version(*ctx_.federation(), IncidentSource{"", ctx_.node_id, true}, held, incident,
+                         change);
+  return w.writer.apply_incident_version(incident, change);
 }
 
 void DownHandler::pass_down(const std::string& toward, const std::string& type, const json& body) {
@@ -61,67 +89,60 @@ void DownHandler::command(const json& body) {
 }
 
 void DownHandler::policy_update(const json& body) {
-  const auto fed = ctx_.federation();
-  PolicyUpdate u;
-  try {
-    u = PolicyUpdate::from_json(body);
-    verify_update(*fed, u);
-    if (u.kind == "policy-set" && u.issuer != fed->root())
-      throw Error(ErrorCode::kForbidden, "policy set not from the root", "issuer");
-  } catch (const Error&) {
-    ctx_.metrics.events_quarantined++;  // malformed or not signed by its issuer: set aside
-    return;
-  }
-  const std::string parent = *fed->find(ctx_.node_id)->parent;
+  const PolicyUpdate u = PolicyUpdate::from_json(body);
+  const std::string parent = *ctx_.federation()->find(ctx_.node_id)->parent;
+  // Signature and issuing rights are checked in take_policy_update (Error kForbidden: set aside).
   ctx_.writes.run([&](WriteContext& w) { take_policy_update(ctx_, w, u, parent); });
 }
 
+namespace {
+
+std::pair<Incident, AuditEntry> version_of(const json& body) {
+  try {
+    return codec::incident_version_from_json(body);
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kBadRequest, std::string("malformed incident: ") + e.what(), "incident");
+  }
+}
+
+}  // namespace
+
 void DownHandler::notice(const json& body) {
   const auto fed = ctx_.federation();
-  std::pair<Incident, AuditEntry> version;
   std::string target;
-  try {
-    target = body.at("targets").at(0).get<std::string>();
-    version = codec::incident_version_from_json(body.at("incident"));
-  } catch (const std::exception&) {
-    ctx_.metrics.events_quarantined++;
-    return;
-  }
+  if (!body.is_object() || !body.contains("targets") || !body["targets"].is_array() ||
+      body["targets"].empty() || !body["targets"][0].is_string() || !body.contains("incident"))
+    throw Error(ErrorCode::kBadRequest, "a notice is {targets: [NODE], incident}", "targets");
+  target = body["targets"][0].get<std::string>();
+  const auto version = version_of(body["incident"]);
   if (target != ctx_.node_id) {
     if (fed->find(target) && fed->in_subtree(target, ctx_.node_id))
       pass_down(target, "notice", body);
     return;
   }
   ctx_.writes.run([&](WriteContext& w) {
-    w.writer.apply_incident_version(version.first, version.second);
+    take(w, version.first, version.second);
     publish_after_commit(ctx_, w, "notice", body.at("incident"));
   });
 }
 
 void DownHandler::incident(const json& body) {
   const auto fed = ctx_.federation();
-  std::pair<Incident, AuditEntry> version;
-  try {
-    version = codec::incident_version_from_json(body);
-  } catch (const std::exception&) {
-    ctx_.metrics.events_quarantined++;  // malformed: set aside, never retried
-    return;
-  }
+  const auto version = version_of(body);
   // Versions travel down toward the incident's origin, or to its owner below (an agency).
   const auto below = [&](const std::string& n) {
     return fed->find(n) && fed->in_subtree(n, ctx_.node_id);
   };
   const Incident& i = version.first;
   const std::string toward = below(i.origin) ? i.origin : below(i.owner) ? i.owner : "";
-  if (toward.empty()) {
-    ctx_.metrics.events_quarantined++;  // not meant for this subtree
-    return;
-  }
+  if (toward.empty())
+    throw Error(ErrorCode::kForbidden,
+                "incident '" + i.id + "': neither its origin nor its owner is in this subtree",
+                "incident");
   bool arrived = false;
   ctx_.writes.run([&](WriteContext& w) {
     arrived = !w.writer.incident(i.id).has_value();
-    if (w.writer.apply_incident_version(i, version.second))
-      publish_after_commit(ctx_, w, "incident", body);
+    if (take(w, i, version.second)) publish_after_commit(ctx_, w, "incident", body);
   });
   if (toward != ctx_.node_id)
     pass_down(toward, "incident", body);

@@ -19,13 +19,15 @@ namespace ioc::federation {
 /// - "notice": an incident an Escalation rule notifies a node of; kept by the node it names,
 ///   passed on toward it by the others.
 /// - "policy-update": a runtime grant or revocation, checked and adopted, passed to the children.
-/// A malformed entry is answered or counted as set aside rather than retried; only a failure to
-/// write throws, so the link asks for the entry again later.
+/// Every entry is checked for what the parent may send (write_rights.hpp): a parent never changes
+/// an incident owned at or below this node. A malformed or refused entry is quarantined with its
+/// reason (origin: the parent, epoch "down", seq: its place in the outbox) rather than retried;
+/// only a failure to write throws, so the link asks for the entry again later.
 class DownHandler {
  public:
   DownHandler(NodeContext& ctx, IncidentService& incidents, OutboxWaiters& waiters)
       : ctx_(ctx), incidents_(incidents), waiters_(waiters) {}
-  void operator()(const std::string& type, const nlohmann::json& body);
+  void operator()(std::int64_t seq, const std::string& type, const nlohmann::json& body);
 
  private:
   void command(const nlohmann::json& body);
@@ -33,6 +35,10 @@ class DownHandler {
   void notice(const nlohmann::json& body);
   void policy_update(const nlohmann::json& body);
   void pass_down(const std::string& toward, const std::string& type, const nlohmann::json& body);
+  void set_aside(std::int64_t seq, const std::string& type, const nlohmann::json& body,
+                 const std::string& reason);
+  /// Takes a version from above in a write job if the parent may send it; false if held already.
+  bool take(WriteContext& w, const Incident& incident, const AuditEntry& change);
 
   NodeContext& ctx_;
   IncidentService& incidents_;

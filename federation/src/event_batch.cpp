@@ -1,6 +1,7 @@
 #include "event_batch.hpp"
 
 #include "ioc/error.hpp"
+#include "json_codec.hpp"
 
 namespace ioc::federation {
 
@@ -25,8 +26,7 @@ std::string text_field(const json& e, const char* key, std::size_t i) {
 }  // namespace
 
 EventBatch parse_event_batch(std::string_view text) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) throw Error(ErrorCode::kBadRequest, "body is not valid JSON", "body");
+  json doc = codec::parse_external(text);
   if (!doc.is_object() || !doc.contains("events") || !doc["events"].is_array())
     throw Error(ErrorCode::kBadRequest, "body must be {\"events\": [...]}", "events");
   auto& events = doc["events"];

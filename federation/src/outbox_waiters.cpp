@@ -3,6 +3,17 @@
 #include <algorithm>
 
 namespace ioc::federation {
+namespace {
+
+// Answers run on the writer or the timer thread: one that fails must not stop either.
+void answer_safely(const OutboxWaiters::Answer& answer, std::vector<LoggedEvent> entries) {
+  try {
+    answer(std::move(entries));
+  } catch (...) {
+  }
+}
+
+}  // namespace
 
 OutboxWaiters::OutboxWaiters(const Store& store) : store_(store), timer_([this] { expire(); }) {}
 
@@ -30,7 +41,7 @@ void OutboxWaiters::park(const std::string& child, std::int64_t after, int limit
           Waiter{child, after, limit, std::chrono::steady_clock::now() + wait, std::move(answer)});
     }
   }
-  for (auto& a : crowded_out) a({});
+  for (auto& a : crowded_out) answer_safely(a, {});
   // Something may have been queued between the caller's look and parking: look again.
   notify(child);
 }
@@ -46,11 +57,16 @@ void OutboxWaiters::notify(const std::string& child) {
   }
   std::vector<Waiter> still_waiting;
   for (auto& w : mine) {
-    auto entries = store_.outbox_after(w.child, w.after, w.limit);
+    std::vector<LoggedEvent> entries;
+    try {
+      entries = store_.outbox_after(w.child, w.after, w.limit);
+    } catch (...) {
+      // A failed read answers empty: the child asks again.
+    }
     if (entries.empty())
       still_waiting.push_back(std::move(w));
     else
-      w.answer(std::move(entries));
+      answer_safely(w.answer, std::move(entries));
   }
   if (still_waiting.empty()) return;
   std::lock_guard lock(mutex_);
@@ -67,7 +83,7 @@ void OutboxWaiters::stop() {
   }
   wake_.notify_all();
   if (timer_.joinable()) timer_.join();
-  for (auto& w : all) w.answer({});
+  for (auto& w : all) answer_safely(w.answer, {});
 }
 
 void OutboxWaiters::expire() {
@@ -81,7 +97,7 @@ void OutboxWaiters::expire() {
     due.assign(std::make_move_iterator(split), std::make_move_iterator(waiting_.end()));
     waiting_.erase(split, waiting_.end());
     lock.unlock();
-    for (auto& w : due) w.answer({});
+    for (auto& w : due) answer_safely(w.answer, {});
     lock.lock();
   }
 }

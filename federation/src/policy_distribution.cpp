@@ -15,6 +15,9 @@ void keep_and_pass_on(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
   const auto fed = ctx.federation();
   const std::string text = u.to_json().dump();
   if (!w.writer.put_policy_update(u.kind + ":" + u.id(), u.kind, text)) return;  // held already
+  // What its issuer may not issue is neither kept nor passed on (the caller's savepoint undoes
+  // the put): the same rules as the routes that issue them, at every node it passes.
+  ctx.policies.check_update(u, ctx.clock.now());
   std::vector<std::string> children;
   for (const auto& child : fed->children(ctx.node_id))
     if (child != from) {
@@ -80,11 +83,7 @@ void publish_policy_set(NodeContext& ctx) {
 
 void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
                         const std::string& from) {
-  const auto fed = ctx.federation();
-  verify_update(*fed, u);
-  if (u.kind == "policy-set" && u.issuer != fed->root())
-    throw Error(ErrorCode::kForbidden, "only the root sends policy sets, not '" + u.issuer + "'",
-                "issuer");
+  verify_update(*ctx.federation(), u);
   keep_and_pass_on(ctx, w, u, from);
 }
 

@@ -163,11 +163,34 @@ std::vector<std::pair<std::string, std::string>> PolicyState::sources() const {
   return out;
 }
 
+void PolicyState::check_update(const PolicyUpdate& u, TimeMs now) const {
+  const auto engine = this->engine();
+  if (u.kind == "policy-set") {
+    if (u.issuer != engine->federation().root())
+      throw Error(ErrorCode::kForbidden,
+                  "issuer: only the root sends policy sets, not '" + u.issuer + "'", "issuer");
+  } else if (u.kind == "revocation") {
+    for (const auto& [key, value] : u.body.items())
+      if ((key != "id" && key != "grant" && key != "at" && key != "reason") || !value.is_string())
+        throw Error(ErrorCode::kBadRequest, "revocation: " + key + ": unexpected field", key);
+    if (!u.body.contains("grant"))
+      throw Error(ErrorCode::kBadRequest, "revocation: grant: required", "grant");
+    check_revocation(u.body["grant"].get<std::string>(), u.issuer);
+  } else {
+    check_grant(grant_from_json(u.body, engine->federation(), u.issuer), now);
+  }
+}
+
 bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
   std::lock_guard writing(writer_mutex_);  // the tree cannot change under an adoption
   {
     std::lock_guard lock(mutex_);
     if (updates_.count(u.kind + ":" + u.id())) return false;
+  }
+  try {
+    check_update(u, now);
+  } catch (const Error&) {
+    return false;  // it does not pass here (any more): not adopted
   }
   if (u.kind == "policy-set") {
     std::vector<std::pair<std::string, std::string>> files;
@@ -198,12 +221,7 @@ bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
     rebuild();
     return true;
   }
-  policy::Grant g;
-  try {
-    g = check_grant(grant_from_json(u.body, *running_, u.issuer), now);
-  } catch (const Error&) {
-    return false;  // it no longer fits what its issuer holds here: not adopted
-  }
+  policy::Grant g = check_grant(grant_from_json(u.body, *running_, u.issuer), now);
   std::lock_guard lock(mutex_);
   updates_.insert(u.kind + ":" + u.id());
   runtime_.push_back(std::move(g));

@@ -47,7 +47,13 @@ class PolicyState {
   /// The policy files of the set in force, relative to the federation file, with their texts:
   /// what the root sends down.
   std::vector<std::pair<std::string, std::string>> sources() const;
-  /// Adopts a verified update; false if it was already held or (a grant) no longer fits. A
+  /// Checks a signed update (whose signature verify_update has checked) by the rules of the
+  /// routes that issue them: a grant as check_grant (inside what its issuer holds), a revocation
+  /// as check_revocation (by the grant's issuer, one above it in its chain, or the root), a policy
+  /// set only from the root. Throws Error naming why not.
+  void check_update(const PolicyUpdate& update, TimeMs now) const;
+  /// Adopts a verified update if check_update passes; false if it was already held or it does
+  /// not pass (a grant that no longer fits, a revocation by a node without the right). A
   /// "policy-set" from the root replaces the set from local files, also across later reloads;
   /// one that does not load is not adopted.
   bool adopt(const PolicyUpdate& update, TimeMs now);

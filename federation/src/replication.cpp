@@ -7,6 +7,7 @@
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "policy_distribution.hpp"
+#include "write_rights.hpp"
 
 namespace ioc::federation {
 
@@ -28,8 +29,13 @@ void take_buckets(const FederationConfig& fed, const std::string& origin, const 
   std::vector<std::pair<BucketKey, const std::string*>> taken;
   for (const auto& b : body.at("buckets")) {
     const std::string area = b.at("area");
-    if (!fed.find(area))
-      throw Error(ErrorCode::kBadRequest, "bucket area '" + area + "' is unknown", "area");
+    check_area(fed, origin, area);
+    const std::string& metric = b.at("metric").get_ref<const std::string&>();
+    if (metric.empty() || metric.size() > 256)
+      throw Error(ErrorCode::kBadRequest, "bucket metric must be 1 to 256 bytes", "metric");
+    const TimeMs start = b.at("start");
+    if (start < 0 || start % 60'000 != 0)
+      throw Error(ErrorCode::kBadRequest, "bucket start must be a whole minute", "start");
     const std::string& text = b.at("sketch").get_ref<const std::string&>();
     auto bytes = validated.find(text);
     if (bytes == validated.end()) {
@@ -38,7 +44,7 @@ void take_buckets(const FederationConfig& fed, const std::string& origin, const 
       SummarySketch::decode(*decoded);  // throws if malformed
       bytes = validated.emplace(text, *decoded).first;
     }
-    taken.emplace_back(BucketKey{origin, b.at("metric"), area, b.at("start")}, &bytes->second);
+    taken.emplace_back(BucketKey{origin, metric, area, start}, &bytes->second);
   }
   for (const auto& [key, bytes] : taken) pending[key] = *bytes;
 }
@@ -46,14 +52,24 @@ void take_buckets(const FederationConfig& fed, const std::string& origin, const 
 // A notice for `targets`: kept here if this node is one, turned down toward targets below this
 // node that the sending child's subtree does not hold (this node is their lowest common ancestor
 // with the sender); the relay up the log carries it on toward the others.
+// Takes an incident version written by `writer` if it may write it (write_rights.hpp); false if
+// it is one already held.
+bool take_incident(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
+                   const std::string& writer, const Incident& incident, const AuditEntry& change) {
+  const auto held = w.writer.incident(incident.id);
+  if (held && held->version >= incident.version) return false;  // a copy already taken
+  check_incident_version(fed, IncidentSource{writer, ctx.node_id, false}, held, incident, change);
+  return w.writer.apply_incident_version(incident, change);
+}
+
 void take_notice(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
-                 const std::string& caller, const json& body) {
+                 const std::string& caller, const std::string& origin, const json& body) {
   const json& head = body.at("incident");
   const auto [incident, change] = codec::incident_version_from_json(head);
   for (const auto& t : body.at("targets")) {
     const std::string target = t.get<std::string>();
     if (target == ctx.node_id) {
-      w.writer.apply_incident_version(incident, change);
+      take_incident(ctx, fed, w, origin, incident, change);
       publish_after_commit(ctx, w, "notice", head);
     } else if (fed.find(target) && fed.in_subtree(target, ctx.node_id) &&
                !fed.in_subtree(target, caller)) {
@@ -67,28 +83,31 @@ void take_notice(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
   }
 }
 
+// Applies one entry written by `origin` and sent by `caller`; throws Error if it cannot be
+// applied or `origin` may not write it (the entry is then quarantined).
 void apply(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
-           const std::string& caller, const std::string& type, const json& body) {
+           const std::string& caller, const std::string& origin, const std::string& type,
+           const json& body) {
   if (type == "notice") {
-    take_notice(ctx, fed, w, caller, body);
+    take_notice(ctx, fed, w, caller, origin, body);
   } else if (type == "policy-update") {
     take_policy_update(ctx, w, PolicyUpdate::from_json(body), caller);
   } else if (type == "incident") {
     const auto [incident, change] = codec::incident_version_from_json(body);
-    if (w.writer.apply_incident_version(incident, change))
+    if (take_incident(ctx, fed, w, origin, incident, change))
       publish_after_commit(ctx, w, "incident", body);
   } else if (type == "alert") {
     const Alert alert = codec::alert_from_json(body);
+    check_alert(fed, origin, alert, [&w](const std::string& id) { return w.writer.alert(id); });
     std::string cancels;
-    if (alert.msg_type == CapMsgType::kCancel && !alert.references.empty()) {
-      const auto& ref = alert.references.front();  // "sender,identifier,sent"
-      const auto a = ref.find(','), b = ref.find(',', a + 1);
-      if (a != std::string::npos && b != std::string::npos) cancels = ref.substr(a + 1, b - a - 1);
-    }
+    if (alert.msg_type == CapMsgType::kCancel)
+      cancels = parse_cap_reference(alert.references.front())->identifier;
     w.writer.apply_alert(alert, cancels);
     publish_after_commit(ctx, w, "alert", body);
   } else if (type == "service-request") {
-    w.writer.upsert_service_request(codec::service_request_from_json(body));
+    const auto request = codec::service_request_from_json(body);
+    check_service_request(fed, origin, w.writer.service_request(request.id), request);
+    w.writer.upsert_service_request(request);
   } else if (type == "command-result") {
     // The owner's answer to a command sent down: shown live, and relayed toward where it came from.
     publish_after_commit(ctx, w, "command-result", body);
@@ -155,7 +174,7 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
   }
   Held held;  // (origin, epoch) -> highest contiguous seq held
   std::optional<TimeMs> newest;
-  std::int64_t quarantined = 0, received = 0;
+  std::int64_t quarantined = 0, received = 0, policy_updates_taken = 0;
   std::map<std::string, std::string> validated;
   std::map<BucketKey, std::string> pending;
   const bool relays = fed->find(ctx.node_id)->parent.has_value();
@@ -220,17 +239,24 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       } else if (type == "observations") {
         // Raw rows under raw sharing: stored as rows, counted through their buckets only.
         const auto rows = parse_observations(
-            body.at("rows").dump(), BodyFormat::kJsonArray,
-            [&fed](const std::string& area) { return fed->find(area) != nullptr; });
+            body.at("rows").dump(), BodyFormat::kJsonArray, [&](const std::string& area) {
+              return fed->find(area) && fed->in_subtree(area, origin);
+            });
         std::map<BucketKey, std::string> these;
         take_buckets(*fed, origin, body, validated, these);
         w.writer.savepoint([&] { w.writer.insert_observations(rows); });
         for (auto& [key, bytes] : these) pending[key] = std::move(bytes);
-      } else
-        w.writer.savepoint([&] { apply(ctx, *fed, w, caller, type, body); });
+      } else {
+        w.writer.savepoint([&] { apply(ctx, *fed, w, caller, origin, type, body); });
+        if (type == "policy-update") ++policy_updates_taken;
+      }
     } catch (const std::exception& ex) {
+      // A runtime grant or revocation may rest on one taken earlier in this batch, adopted only
+      // once the batch commits: it waits like an entry after a gap and comes again with the next.
+      if (type == "policy-update" && policy_updates_taken > 0) continue;
       // Set aside and reported; it counts as received so it never blocks what follows.
-      w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump());
+      w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump(), caller,
+                          ctx.clock.now());
       relayed_type = "skipped";
       ++quarantined;
     }

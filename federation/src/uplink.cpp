@@ -7,6 +7,7 @@
 
 #include "outbound.hpp"
 #include "replication.hpp"
+#include "thread_guard.hpp"
 
 namespace ioc::federation {
 
@@ -173,6 +174,40 @@ bool Uplink::push_once(bool heartbeat_due) {
   return true;
 }
 
+bool Uplink::poll_once(const std::string& key, std::int64_t& cursor) {
+  const auto res = client_->call(
+      "GET", "/federation/v1/events?after=" + std::to_string(cursor) + "&limit=500&wait=20", "");
+  const json page = res.status == 200 ? json::parse(res.body, nullptr, false) : json();
+  if (!page.is_object() || !page.contains("events") || !page["events"].is_array()) return false;
+  std::int64_t handled = cursor;
+  bool failed = false;
+  try {
+    for (const auto& e : page["events"]) {
+      const std::int64_t seq = e.at("seq").get<std::int64_t>();
+      on_down_(seq, e.at("type").get<std::string>(), e.at("body"));
+      handled = seq;
+    }
+  } catch (const std::exception&) {
+    failed = true;  // stop at the entry that failed; it is asked for again after a pause
+  }
+  if (handled != cursor) {
+    cursor = handled;
+    ctx_.store.write([&](Store::Writer& w) { w.set_cursor(key, cursor); });
+  }
+  return !failed;
+}
+
+template <typename F>
+bool Uplink::attempt(F&& step) {
+  bool ok = false;
+  if (!guarded(ctx_.metrics, ThreadKind::kUplink, "the link to the parent", [&] { ok = step(); })) {
+    std::lock_guard lock(mutex_);
+    state_.state = "down";
+    state_.error = "the link failed unexpectedly (see the node's log); it retries";
+  }
+  return ok;
+}
+
 void Uplink::run_down() {
   const std::string key = "down:" + state().parent;
   std::int64_t cursor = ctx_.store.cursor(key);
@@ -192,27 +227,9 @@ void Uplink::run_down() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
-    const auto res = client_->call(
-        "GET", "/federation/v1/events?after=" + std::to_string(cursor) + "&limit=500&wait=20", "");
-    const json page = res.status == 200 ? json::parse(res.body, nullptr, false) : json();
-    if (!page.is_object() || !page.contains("events") || !page["events"].is_array()) {
-      pause();
-      continue;
-    }
-    std::int64_t handled = cursor;
-    bool failed = false;
-    try {
-      for (const auto& e : page["events"]) {
-        on_down_(e.at("type").get<std::string>(), e.at("body"));
-        handled = e.at("seq").get<std::int64_t>();
-      }
-    } catch (const std::exception&) {
-      failed = true;  // stop at the entry that failed; it is asked for again after a pause
-    }
-    if (handled != cursor) {
-      cursor = handled;
-      ctx_.store.write([&](Store::Writer& w) { w.set_cursor(key, cursor); });
-    }
+    bool failed = true;
+    guarded(ctx_.metrics, ThreadKind::kUplink, "the long-poll of the parent",
+            [&] { failed = !poll_once(key, cursor); });
     if (failed)
       pause();
     else
@@ -229,11 +246,11 @@ void Uplink::run() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
-    bool ok = agreed || (agreed = agree_version());
+    bool ok = agreed || (agreed = attempt([this] { return agree_version(); }));
     if (ok) {
       const TimeMs now = ctx_.clock.now();
       const std::int64_t before = state().cursor;
-      ok = push_once(now - last_push >= options_.heartbeat);
+      ok = attempt([&] { return push_once(now - last_push >= options_.heartbeat); });
       if (ok && state().last_contact && *state().last_contact >= now) last_push = now;
       if (!ok) agreed = false;  // agree again after an outage: the parent may have been upgraded
       if (ok && state().cursor != before) continue;  // more may be waiting: send at once

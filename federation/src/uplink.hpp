@@ -40,9 +40,10 @@ class Uplink {
     std::int64_t cursor = 0;
   };
 
-  /// Receives what the parent queued for this node (type and body), in order; may throw to have
-  /// the entry retried.
-  using DownHandler = std::function<void(const std::string& type, const nlohmann::json& body)>;
+  /// Receives what the parent queued for this node (its place in the outbox, type and body), in
+  /// order; may throw to have the entry retried.
+  using DownHandler =
+      std::function<void(std::int64_t seq, const std::string& type, const nlohmann::json& body)>;
 
   Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options,
          DownHandler on_down);
@@ -58,6 +59,12 @@ class Uplink {
   void run_down();
   bool agree_version();
   bool push_once(bool heartbeat_due);
+  /// One long-poll of the parent and the handling of what it answers; false to pause.
+  bool poll_once(const std::string& key, std::int64_t& cursor);
+  /// Runs one step of the up loop at the thread's edge: a failure is logged, counted, and
+  /// leaves the link down to retry.
+  template <typename F>
+  bool attempt(F&& step);
   void wait(TimeMs ms, bool until_poked);
 
   NodeContext& ctx_;

@@ -10,6 +10,7 @@
 #include "policy_distribution.hpp"
 #include "replication.hpp"
 #include "sharing.hpp"
+#include "utf8.hpp"
 
 namespace ioc {
 namespace {
@@ -34,7 +35,28 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 HttpResponse json_response(int status, const json& body) {
-  return HttpResponse{status, "application/json", body.dump(), {}};
+  return HttpResponse{status, "application/json", codec::dump(body), {}};
+}
+
+// Text that is not UTF-8 is refused before anything reads it, and never echoed: an error message
+// that carried its bytes could not be shown, logged or serialised.
+void require_utf8(const std::string& text, const std::string& field, const char* what) {
+  if (!utf8::valid(text))
+    throw Error(ErrorCode::kBadRequest, std::string(what) + " is not valid UTF-8", field);
+}
+
+void require_utf8_request(const HttpRequest& r, const std::vector<std::string>& segments,
+                          const std::map<std::string, std::string>& query) {
+  require_utf8(r.target, "target", "the request target");
+  for (const auto& s : segments) require_utf8(s, "path", "the path (percent-decoded)");
+  for (const auto& [key, value] : query) {
+    require_utf8(key, "query", "a query parameter name (percent-decoded)");
+    require_utf8(value, key, "a query parameter (percent-decoded)");
+  }
+  for (const auto& [name, value] : r.headers) {
+    require_utf8(name, "headers", "a header name");
+    require_utf8(value, name, ("the " + name + " header").c_str());
+  }
 }
 
 /// The media type without parameters, lower-cased.
@@ -55,8 +77,7 @@ void require_json(const HttpRequest& r) {
 }
 
 json parse_json_object(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) throw Error(ErrorCode::kBadRequest, "body is not valid JSON", "body");
+  json j = codec::parse_external(body);
   if (!j.is_object()) throw Error(ErrorCode::kBadRequest, "body must be a JSON object", "body");
   return j;
 }
@@ -135,6 +156,8 @@ HttpResponse ApiRouter::failure_response(std::exception_ptr error, const std::st
     return error_response(e);
   } catch (const std::exception& e) {
     return error_response(Error(ErrorCode::kInternal, context + ": " + e.what()));
+  } catch (...) {
+    return error_response(Error(ErrorCode::kInternal, context));
   }
 }
 
@@ -216,6 +239,9 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
     if (path.empty() || path[0] != '/')
       throw Error(ErrorCode::kBadRequest, "request target must be a path", "target");
     const auto segments = split_path(path);
+    auto query = qpos == std::string::npos ? std::map<std::string, std::string>{}
+                                           : parse_query(request.target.substr(qpos + 1));
+    require_utf8_request(request, segments, query);
     const Route* match = nullptr;
     std::map<std::string, std::string> params;
     std::vector<std::string> allowed_methods;
@@ -259,12 +285,7 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
       }
       throw Error(ErrorCode::kNotFound, "no route " + request.method + " " + path, "path");
     }
-    Call call{request,
-              std::move(params),
-              qpos == std::string::npos ? std::map<std::string, std::string>{}
-                                        : parse_query(request.target.substr(qpos + 1)),
-              std::nullopt,
-              {}};
+    Call call{request, std::move(params), std::move(query), std::nullopt, {}};
     if (match->signed_call) {
       const auto v = services_.peers.verify(
           request.method, request.target,
@@ -308,6 +329,8 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
     reply(error_response(e));
   } catch (const std::exception& e) {
     reply(error_response(Error(ErrorCode::kInternal, std::string("internal error: ") + e.what())));
+  } catch (...) {
+    reply(error_response(Error(ErrorCode::kInternal, "internal error")));
   }
 }
 
@@ -501,7 +524,7 @@ void ApiRouter::post_service_request(Call& call, Respond& respond) {
   std::map<std::string, std::string> fields;
   const std::string type = media_type(call.request);
   if (type == "application/x-www-form-urlencoded") {
-    fields = parse_query(call.request.body);
+    fields = parse_form(call.request.body);
   } else if (type == "application/json") {
     const json j = parse_json_object(call.request.body);
     for (const auto& [k, v] : j.items()) {
@@ -739,15 +762,18 @@ void ApiRouter::federation_poll(Call& call, Respond& respond) {
     if (wait < 0 || wait > 30)
       throw Error(ErrorCode::kBadRequest, "wait must be 0 to 30 seconds", "wait");
   }
+  // Bodies are this node's own JSON as stored: spliced in, not parsed again.
   const auto answer = [respond, after](std::vector<LoggedEvent> entries) {
-    json events = json::array();
+    std::string events;
     for (const auto& e : entries)
-      events.push_back({{"seq", e.seq},
-                        {"type", e.type},
-                        {"ts", format_rfc3339(e.ts)},
-                        {"body", json::parse(e.body)}});
-    respond(json_response(
-        200, {{"events", events}, {"next", entries.empty() ? after : entries.back().seq}}));
+      events += (events.empty() ? "{\"seq\":" : ",{\"seq\":") + std::to_string(e.seq) +
+                ",\"type\":" + codec::dump(e.type) + ",\"ts\":\"" + format_rfc3339(e.ts) +
+                "\",\"body\":" + e.body + "}";
+    respond(HttpResponse{200,
+                         "application/json",
+                         "{\"events\":[" + events + "],\"next\":" +
+                             std::to_string(entries.empty() ? after : entries.back().seq) + "}",
+                         {}});
   };
   auto entries = ctx_.store.outbox_after(call.peer, after, limit);
   if (!entries.empty() || wait == 0) return answer(std::move(entries));

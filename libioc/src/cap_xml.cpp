@@ -1,33 +1,9 @@
 #include "cap_xml.hpp"
 
+#include "utf8.hpp"
+
 namespace ioc {
 namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 /// CAP 1.2 times: "2025-10-27T08:00:00+00:00" (no fractional seconds, explicit offset).
 std::string cap_time(TimeMs t) {
@@ -41,7 +17,7 @@ std::string cap_xml(const Alert& a) {
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert "
       "xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
   const auto el = [&x](const char* name, const std::string& v, const char* indent = "  ") {
-    x += std::string(indent) + "<" + name + ">" + xml_escape(v) + "</" + name + ">\n";
+    x += std::string(indent) + "<" + name + ">" + utf8::xml_text(v) + "</" + name + ">\n";
   };
   el("identifier", a.identifier);
   el("sender", a.sender);

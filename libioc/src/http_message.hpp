@@ -34,5 +34,8 @@ using Respond = std::function<void(HttpResponse)>;
 /// Splits "a=1&b=x%20y" into decoded pairs (later duplicates win).
 std::map<std::string, std::string> parse_query(const std::string& query);
 std::string url_decode(const std::string& s);
+/// Decodes an application/x-www-form-urlencoded body strictly: a malformed percent-escape or a
+/// name or value that is not UTF-8 once decoded throws Error(kBadRequest) naming the field.
+std::map<std::string, std::string> parse_form(const std::string& body);
 
 }  // namespace ioc

@@ -17,6 +17,7 @@
 
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
+#include "thread_guard.hpp"
 
 namespace ioc {
 namespace {
@@ -214,10 +215,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (websocket::is_upgrade(req)) return upgrade(std::move(req));
     version_ = req.version();
     keep_alive_ = req.keep_alive();
-    shared_.handler(to_request(req), [self = shared_from_this()](HttpResponse res) {
-      net::post(self->stream_.get_executor(),
-                [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    const bool handled = guarded(shared_.metrics, ThreadKind::kIo, "an HTTP request", [&] {
+      shared_.handler(to_request(req), [self = shared_from_this()](HttpResponse res) {
+        net::post(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+      });
     });
+    if (!handled)
+      write_final(HttpResponse{
+          500, "application/json", codec::error_body("internal", "internal error", ""), {}});
   }
 
   void upgrade(http::request<http::string_body> req) {
@@ -399,8 +405,13 @@ std::uint16_t HttpServer::start() {
         "listen");
   }
   impl_->listener->run();
+  // A handler that throws unwinds out of run(): the thread logs it and runs again.
   for (int i = 0; i < std::max(1, o.threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      while (!guarded(impl_->shared.metrics, ThreadKind::kIo, "an HTTP I/O thread",
+                      [this] { impl_->ioc.run(); })) {
+      }
+    });
   return impl_->listener->port();
 }
 

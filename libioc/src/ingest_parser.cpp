@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ioc/error.hpp"
+#include "utf8.hpp"
 
 namespace ioc {
 namespace {
@@ -130,9 +131,11 @@ class ObservationSax {
 
   bool parse_error(std::size_t position, const std::string& token,
                    const nlohmann::detail::exception& ex) {
-    const std::string what =
-        ex.id == 406 ? "number '" + token + "' is not finite"
-                     : "invalid JSON at byte " + std::to_string(position) + " near '" + token + "'";
+    // The token is echoed only if it is text: bytes that are not UTF-8 would spoil the answer.
+    const std::string near = utf8::valid(token) ? " near '" + token + "'" : " (not valid UTF-8)";
+    const std::string what = ex.id == 406 && utf8::valid(token)
+                                 ? "number '" + token + "' is not finite"
+                                 : "invalid JSON at byte " + std::to_string(position) + near;
     if (depth_ >= 2) reject(depth_ == 3 ? "tags" : key_, what);
     if (depth_ == 1 || !top_is_array_) reject("", what);
     throw Error(ErrorCode::kBadRequest, "body: " + what, "body");

@@ -207,7 +207,30 @@ std::string error_body(std::string_view code, const std::string& message,
                        const std::string& field) {
   json err{{"code", code}, {"message", message}};
   err["field"] = field.empty() ? json(nullptr) : json(field);
-  return json{{"error", err}}.dump();
+  return dump(json{{"error", err}});
+}
+
+json parse_external(std::string_view text, const std::string& field) {
+  struct TooDeep {};
+  try {
+    json j = json::parse(
+        text,
+        [](int depth, json::parse_event_t, json&) {
+          if (depth > kMaxJsonDepth) throw TooDeep{};
+          return true;
+        },
+        false);
+    if (j.is_discarded())
+      throw Error(ErrorCode::kBadRequest, field + " is not valid JSON (UTF-8)", field);
+    return j;
+  } catch (const TooDeep&) {
+    throw Error(ErrorCode::kBadRequest,
+                field + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels", field);
+  }
+}
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace ioc::codec

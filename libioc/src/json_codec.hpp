@@ -26,6 +26,18 @@ AuditEntry audit_entry_from_json(const json& j);
 std::pair<Incident, AuditEntry> incident_version_from_json(const json& j);
 ServiceRequest service_request_from_json(const json& j);
 
+/// JSON from outside (a client, a peer, a parent's answer) nests at most this deep; deeper input is
+/// refused while it is parsed, before anything is built from it.
+inline constexpr int kMaxJsonDepth = 64;
+
+/// Parses JSON from outside. Throws Error(kBadRequest) naming `field` if it is not valid JSON
+/// (UTF-8 included) or nests deeper than kMaxJsonDepth.
+json parse_external(std::string_view text, const std::string& field = "body");
+
+/// Serialises for an answer: never throws on text that is not valid UTF-8 (such bytes become
+/// U+FFFD), so a stored string can never stop a response.
+std::string dump(const json& j);
+
 /// `{"error": {"code", "message", "field"}}`.
 std::string error_body(std::string_view code, const std::string& message, const std::string& field);
 

@@ -51,6 +51,14 @@ std::string Metrics::render(const std::string& node) const {
   for (std::size_t i = 1; i < responses.size(); ++i)
     out += "ioc_http_responses_total{" + l + ",code=\"" + std::to_string(i) + "xx\"} " +
            std::to_string(responses[i].load()) + "\n";
+  out +=
+      "# HELP ioc_thread_errors_total Failures caught at the edge of a node thread, which "
+      "went on.\n";
+  out += "# TYPE ioc_thread_errors_total counter\n";
+  static const char* kThreads[kThreadKinds] = {"io", "writer", "uplink", "long-poll", "ticker"};
+  for (std::size_t i = 0; i < kThreadKinds; ++i)
+    out += "ioc_thread_errors_total{" + l + ",thread=\"" + kThreads[i] + "\"} " +
+           std::to_string(thread_errors[i].load()) + "\n";
   return out;
 }
 

@@ -7,6 +7,10 @@
 
 namespace ioc {
 
+/// The threads a node runs, for counting what escaped a thread's work and was recovered.
+enum class ThreadKind { kIo, kWriter, kUplink, kLongPoll, kTicker };
+inline constexpr std::size_t kThreadKinds = 5;
+
 /// Counters and gauges exported at /metrics in Prometheus text format. Lock-free; thread-safe.
 struct Metrics {
   std::atomic<std::uint64_t> observations_ingested{0};
@@ -26,6 +30,8 @@ struct Metrics {
   std::atomic<std::int64_t> event_log_seq{0};
   /// Responses by status class: index 1..5 for 1xx..5xx.
   std::array<std::atomic<std::uint64_t>, 6> responses{};
+  /// Failures caught at a thread's edge (logged; the thread went on), by ThreadKind.
+  std::array<std::atomic<std::uint64_t>, kThreadKinds> thread_errors{};
 
   void count_response(int status) { responses[static_cast<std::size_t>(status / 100 % 6)]++; }
   /// Renders every metric with HELP and TYPE lines; `node` labels them.

@@ -24,6 +24,7 @@
 #include "store.hpp"
 #include "store_nonce_cache.hpp"
 #include "summary_service.hpp"
+#include "thread_guard.hpp"
 #include "token_service.hpp"
 #include "uplink.hpp"
 #include "write_queue.hpp"
@@ -416,13 +417,12 @@ struct Node::Impl {
     while (!ticker_wake.wait_for(lock, std::chrono::milliseconds(options.escalation_interval),
                                  [this] { return stopping; })) {
       lock.unlock();
-      try {
+      // A failed check (a full write queue, a store error) is retried at the next tick.
+      guarded(metrics, ThreadKind::kTicker, "the escalation ticker", [this] {
         escalations.run_once();
         ingest.check_missing();
         retain();
-      } catch (const std::exception&) {
-        // A failed check (a full write queue, a store error) is retried at the next tick.
-      }
+      });
       lock.lock();
     }
   }
@@ -434,12 +434,13 @@ struct Node::Impl {
                                  [this] { return stopping; })) {
       if (metrics.stream_clients.load() <= 0) continue;
       const TimeMs now = clock->now();
-      try {
+      // A failed read is retried at the next tick; the stream must not take the node down.
+      lock.unlock();
+      guarded(metrics, ThreadKind::kTicker, "the summary ticker", [&] {
         const auto data = summary.summary(SummaryService::align(now - 15 * 60'000, now), {});
-        server.stream().publish(codec::json{{"type", "summary"}, {"data", data}}.dump());
-      } catch (const std::exception&) {
-        // A failed read is retried at the next tick; the stream must not take the node down.
-      }
+        server.stream().publish(codec::dump(codec::json{{"type", "summary"}, {"data", data}}));
+      });
+      lock.lock();
     }
   }
 

@@ -1,6 +1,7 @@
 #include "store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <mutex>
 #include <unordered_map>
@@ -87,6 +88,10 @@ CREATE TABLE pending_actions(seq INTEGER PRIMARY KEY AUTOINCREMENT, incident TEX
   body TEXT NOT NULL);
 CREATE INDEX pending_actions_incident ON pending_actions(incident, seq);
 )sql",
+    R"sql(
+ALTER TABLE quarantine ADD COLUMN via TEXT;
+ALTER TABLE quarantine ADD COLUMN at INTEGER;
+)sql",
 };
 
 constexpr int kReadConnections = 4;
@@ -103,7 +108,9 @@ struct Connection {
     if (!st) {
       st = std::make_unique<SQLite::Statement>(db, sql);
     } else {
-      st->reset();
+      // tryReset: reset() would rethrow the error of this statement's last failed step, an
+      // error already reported to the job that hit it.
+      st->tryReset();
       st->clearBindings();
     }
     return *st;
@@ -111,8 +118,8 @@ struct Connection {
 
   // A stepped but unreset statement keeps its read transaction open, which pins an old WAL
   // snapshot (and blocks checkpoints); release them all whenever the connection goes idle.
-  void release() {
-    for (auto& [_, st] : cache) st->reset();
+  void release() noexcept {
+    for (auto& [_, st] : cache) st->tryReset();
   }
 };
 
@@ -262,11 +269,20 @@ void Store::Writer::savepoint(const std::function<void()>& fn) {
   try {
     fn();
   } catch (...) {
-    impl_.writer->prepare("ROLLBACK TO job").exec();
-    impl_.writer->prepare("RELEASE job").exec();
+    // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back: then
+    // there is no savepoint left to roll back to, and the caller learns it from
+    // transaction_open().
+    if (transaction_open()) {
+      impl_.writer->prepare("ROLLBACK TO job").exec();
+      impl_.writer->prepare("RELEASE job").exec();
+    }
     throw;
   }
   impl_.writer->prepare("RELEASE job").exec();
+}
+
+bool Store::Writer::transaction_open() const {
+  return sqlite3_get_autocommit(impl_.writer->db.getHandle()) == 0;
 }
 
 std::int64_t Store::Writer::insert_observations(const std::vector<Observation>& rows) {
@@ -546,16 +562,18 @@ void Store::Writer::put_remote_aggregate(const std::string& origin, const std::s
 
 void Store::Writer::quarantine(const std::string& origin, const std::string& epoch,
                                std::int64_t seq, const std::string& type, const std::string& reason,
-                               const std::string& body) {
+                               const std::string& body, const std::string& via, TimeMs at) {
   auto& st = impl_.writer->prepare(
-      "INSERT OR IGNORE INTO quarantine(origin, epoch, seq, type, reason, body) "
-      "VALUES(?,?,?,?,?,?)");
+      "INSERT OR IGNORE INTO quarantine(origin, epoch, seq, type, reason, body, via, at) "
+      "VALUES(?,?,?,?,?,?,?,?)");
   st.bind(1, origin);
   st.bind(2, epoch);
   st.bind(3, static_cast<std::int64_t>(seq));
   st.bind(4, type);
   st.bind(5, reason);
   st.bind(6, body);
+  st.bind(7, via);
+  st.bind(8, static_cast<std::int64_t>(at));
   st.exec();
 }
 
@@ -825,12 +843,24 @@ Page<std::pair<std::int64_t, Alert>> Store::alerts(bool active_only, int limit,
   return finish_page(std::move(rows), limit);
 }
 
-std::optional<Alert> Store::alert(const std::string& id) const {
-  Impl::Lease conn(*impl_);
-  auto& st = conn->prepare("SELECT body FROM alerts WHERE id = ?");
+namespace {
+
+std::optional<Alert> load_alert(Connection& conn, const std::string& id) {
+  auto& st = conn.prepare("SELECT body FROM alerts WHERE id = ?");
   st.bind(1, id);
   if (!st.executeStep()) return std::nullopt;
   return codec::alert_from_json(parse_body(st.getColumn(0)));
+}
+
+}  // namespace
+
+std::optional<Alert> Store::alert(const std::string& id) const {
+  Impl::Lease conn(*impl_);
+  return load_alert(conn.get(), id);
+}
+
+std::optional<Alert> Store::Writer::alert(const std::string& id) {
+  return load_alert(*impl_.writer, id);
 }
 
 std::vector<Alert> Store::active_alerts() const {
@@ -1090,6 +1120,21 @@ std::int64_t Store::quarantined() const {
   auto& st = conn->prepare("SELECT count(*) FROM quarantine");
   st.executeStep();
   return st.getColumn(0).getInt64();
+}
+
+std::vector<QuarantinedEntry> Store::recent_quarantine(int limit) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT origin, epoch, seq, type, reason, coalesce(via, ''), coalesce(at, 0) "
+      "FROM quarantine ORDER BY coalesce(at, 0) DESC, seq DESC LIMIT ?");
+  st.bind(1, limit);
+  std::vector<QuarantinedEntry> out;
+  while (st.executeStep())
+    out.push_back(QuarantinedEntry{st.getColumn(0).getString(), st.getColumn(1).getString(),
+                                   st.getColumn(2).getInt64(), st.getColumn(3).getString(),
+                                   st.getColumn(4).getString(), st.getColumn(5).getString(),
+                                   st.getColumn(6).getInt64()});
+  return out;
 }
 
 std::int64_t Store::last_event_seq() const {

@@ -69,6 +69,16 @@ struct HandedSeq {
   std::int64_t seq = 0;
 };
 
+/// An entry received but set aside: why, from whom, and when.
+struct QuarantinedEntry {
+  std::string origin, epoch;
+  std::int64_t seq = 0;
+  std::string type;
+  std::string reason;
+  std::string via;  ///< the peer that passed it on
+  TimeMs at = 0;
+};
+
 struct AggregateBucket {
   std::string metric;
   std::string area;
@@ -129,6 +139,7 @@ class Store {
     /// Reads through the write connection, so it sees this transaction's own writes.
     std::optional<Incident> incident(const std::string& id);
     std::optional<ServiceRequest> service_request(const std::string& id);
+    std::optional<Alert> alert(const std::string& id);
     std::int64_t insert_token(const TokenRecord& token);
     bool revoke_token(std::int64_t id);
     /// Records a request nonce; false if (node, nonce) is already remembered. Forgets nonces
@@ -166,8 +177,10 @@ class Store {
     /// validated), replacing an earlier copy.
     void put_remote_aggregate(const std::string& origin, const std::string& metric,
                               const std::string& area, TimeMs start, const std::string& sketch);
+    /// Sets aside an entry that was not applied, with why, who passed it on (`via`) and when.
     void quarantine(const std::string& origin, const std::string& epoch, std::int64_t seq,
-                    const std::string& type, const std::string& reason, const std::string& body);
+                    const std::string& type, const std::string& reason, const std::string& body,
+                    const std::string& via, TimeMs at);
     void touch_link(const std::string& peer, TimeMs contact, std::optional<TimeMs> last_event_ts,
                     std::int64_t backlog, const std::string& policy_version = "");
     void set_cursor(const std::string& peer, std::int64_t seq);
@@ -198,6 +211,9 @@ class Store {
     /// Runs `fn` under a savepoint: if it throws, its writes are undone and the exception passes
     /// on.
     void savepoint(const std::function<void()>& fn);
+    /// False once SQLite has rolled back the whole transaction after an error (a full disk, an
+    /// I/O error): nothing written in it so far will commit.
+    bool transaction_open() const;
 
    private:
     friend class Store;
@@ -258,6 +274,8 @@ class Store {
   /// The handover entry body waiting to be sent to `parent`, if any.
   std::optional<std::string> handover(const std::string& parent) const;
   std::int64_t quarantined() const;
+  /// The most recently quarantined entries, newest first.
+  std::vector<QuarantinedEntry> recent_quarantine(int limit) const;
   std::int64_t last_event_seq() const;
   std::optional<TokenRecord> token_by_hash(const std::string& hash) const;
   std::vector<TokenRecord> tokens() const;

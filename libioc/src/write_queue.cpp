@@ -81,6 +81,9 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
           w.savepoint([&] { batch[i].first(ctx); });
           for (auto& f : ctx.after_commit) after.push_back(std::move(f));
         } catch (...) {
+          // If SQLite dropped the whole transaction, the jobs before this one are gone too: the
+          // batch fails as one (below), rather than later jobs writing outside a transaction.
+          if (!w.transaction_open()) throw;
           errors[i] = std::current_exception();
           any_failed = true;
         }
@@ -92,18 +95,19 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
     after.clear();
     any_failed = true;
   }
-  if (any_failed && on_failure_) on_failure_();
-  if (!after.empty() || !any_failed) {
-    if (on_commit_) on_commit_();
-  }
-  // Live notifications go out before the answers, so a client never sees its 2xx ahead of the
-  // event.
-  for (auto& f : after) {
+  // The hooks, the after-commit work and the completions are the writer thread's edge: none of
+  // them may take it down.
+  const auto safely = [](const std::function<void()>& f) {
     try {
-      f();
+      if (f) f();
     } catch (...) {
     }
-  }
+  };
+  if (any_failed) safely(on_failure_);
+  if (!after.empty() || !any_failed) safely(on_commit_);
+  // Live notifications go out before the answers, so a client never sees its 2xx ahead of the
+  // event.
+  for (auto& f : after) safely(f);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
       if (batch[i].second) batch[i].second(errors[i]);

@@ -35,6 +35,7 @@ json version_from_city(const std::string& origin, int version) {
   i.owner = "city";
   i.title = "Dyke breach";
   i.version = version;
+  i.status = IncidentStatus::kDispatched;
   i.created = i.updated = 1761552000000;
   json body = codec::incident_head(i);
   body["change"] =
@@ -47,7 +48,7 @@ json version_from_city(const std::string& origin, int version) {
 TEST_CASE("a malformed command from the parent is answered as failed, not retried",
           "[down-handler]") {
   North n;
-  n.down("command", json{{"id", "cmd-1"}, {"incident", "inc-9"}});
+  n.down(1, "command", json{{"id", "cmd-1"}, {"incident", "inc-9"}});
   const json result = n.last_logged("command-result");
   REQUIRE(result.is_object());
   CHECK(result["command"] == "cmd-1");
@@ -60,11 +61,12 @@ TEST_CASE("a command for an incident this node owns is decided and answered", "[
   const auto mine = n.incidents.report(
       Actor{"duty", Role::kOperator, "city/north"},
       IncidentDraft{Domain::kFlood, Severity::kModerate, "city/north", "t", {}, ""});
-  n.down("command", json{{"id", "cmd-2"},
-                         {"incident", mine.id},
-                         {"owner", "city/north"},
-                         {"action", "dispatch"},
-                         {"actor", {{"name", "duty"}, {"role", "operator"}, {"node", "city"}}}});
+  n.down(2, "command",
+         json{{"id", "cmd-2"},
+              {"incident", mine.id},
+              {"owner", "city/north"},
+              {"action", "dispatch"},
+              {"actor", {{"name", "duty"}, {"role", "operator"}, {"node", "city"}}}});
   CHECK(n.t.store.incident(mine.id)->status == IncidentStatus::kDispatched);
   const json result = n.last_logged("command-result");
   CHECK(result["ok"] == true);
@@ -74,15 +76,15 @@ TEST_CASE("a command for an incident this node owns is decided and answered", "[
 TEST_CASE("versions of an incident owned above are kept by the origin, newest only",
           "[down-handler]") {
   North n;
-  n.down("incident", version_from_city("city/north", 3));
-  n.down("incident", version_from_city("city/north", 2));  // late: ignored
+  n.down(3, "incident", version_from_city("city/north", 3));
+  n.down(4, "incident", version_from_city("city/north", 2));  // late: ignored
   const auto held = n.t.store.incident("inc-1");
   REQUIRE(held);
   CHECK(held->version == 3);
   CHECK(held->owner == "city");
   // One meant for another subtree, or malformed, is set aside.
-  n.down("incident", version_from_city("city/south", 4));
-  n.down("incident", json{{"id", 7}});
+  n.down(5, "incident", version_from_city("city/south", 4));
+  n.down(6, "incident", json{{"id", 7}});
   CHECK(n.t.store.incident("inc-1")->version == 3);
   CHECK(n.t.metrics.events_quarantined == 2);
 }
@@ -90,17 +92,18 @@ TEST_CASE("versions of an incident owned above are kept by the origin, newest on
 TEST_CASE("a notice is kept by its target", "[down-handler]") {
   North n;
   json incident = version_from_city("city/south", 1);
-  n.down("notice", json{{"targets", {"city/north"}}, {"incident", incident}});
+  n.down(7, "notice", json{{"targets", {"city/north"}}, {"incident", incident}});
   CHECK(n.t.store.incident("inc-1"));
   CHECK(n.t.metrics.events_quarantined == 0);
 }
 
 TEST_CASE("a policy update that is not signed by its issuer is set aside", "[down-handler]") {
   North n;
-  n.down("policy-update", json{{"kind", "revocation"},
-                               {"issuer", "city"},
-                               {"body", {{"id", "rev-1"}, {"grant", "g"}}},
-                               {"signature", "AAAA"}});
+  n.down(8, "policy-update",
+         json{{"kind", "revocation"},
+              {"issuer", "city"},
+              {"body", {{"id", "rev-1"}, {"grant", "g"}}},
+              {"signature", "AAAA"}});
   CHECK(n.t.metrics.events_quarantined == 1);
   CHECK(n.t.store.policy_updates().empty());
 }
@@ -138,7 +141,7 @@ nodes:
   i.created = i.updated = 1761552000000;
   json body = codec::incident_head(i);
   body["change"] = codec::to_json(AuditEntry{i.updated, "cctv@city", "report", "", "", 1});
-  down("incident", body);
+  down(9, "incident", body);
   const auto run = t.store.incident(id);
   REQUIRE(run);
   CHECK(run->status == IncidentStatus::kDispatched);

@@ -103,7 +103,7 @@ TEST_CASE("a child may only send entries from its own subtree", "[replication]")
 
 TEST_CASE("replicated incidents keep only newer versions", "[replication]") {
   test::TestContext t("city");
-  const auto version = [](int v, const char* status) {
+  const auto version = [](int v, const char* status, const char* action) {
     json body{{"id", "inc-1"},
               {"domain", "flood"},
               {"severity", "severe"},
@@ -119,13 +119,15 @@ TEST_CASE("replicated incidents keep only newer versions", "[replication]") {
               {"alert", nullptr}};
     body["change"] = {{"at", "2025-10-27T08:00:00.000Z"},
                       {"actor", "op@city/north"},
-                      {"action", status},
+                      {"action", action},
                       {"note", ""},
                       {"grant", "local-operator"},
                       {"version", v}};
     return WireEvent{"city/north", "ep1", v, "incident", 1761552000000, body};
   };
-  receive(t, "city/north", {version(1, "reported"), version(2, "acknowledged")});
+  receive(t, "city/north",
+          {version(1, "reported", "report"), version(2, "acknowledged", "acknowledge")});
+  REQUIRE(t.store.incident("inc-1"));
   CHECK(t.store.incident("inc-1")->version == 2);
   CHECK(t.store.incident("inc-1")->history.size() == 2);
   CHECK(t.sink.messages.size() == 2);

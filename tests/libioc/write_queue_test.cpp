@@ -86,3 +86,32 @@ TEST_CASE("stop commits everything already queued", "[write_queue]") {
   }
   CHECK(store.observation_count() == 100);
 }
+
+TEST_CASE("an SQLite error inside a batch fails its job only and the statement works again",
+          "[write_queue]") {
+  ioc::test::TempDir dir;
+  Store store({dir / "ioc.db"});
+  WriteQueue q(store, {});
+  const auto token = [](const std::string& hash) {
+    TokenRecord t;
+    t.name = "t-" + hash;
+    t.hash = hash;
+    return t;
+  };
+  q.run([&](WriteContext& w) { w.writer.insert_token(token("aa")); });
+  // One commit: a job before, the job whose INSERT violates UNIQUE(hash) inside SQLite, and jobs
+  // after that run the same cached statement again.
+  std::vector<std::future<bool>> done;
+  for (const std::string hash : {"bb", "aa", "cc", "dd"}) {
+    auto p = std::make_shared<std::promise<bool>>();
+    done.push_back(p->get_future());
+    REQUIRE(q.submit([&token, hash](WriteContext& w) { w.writer.insert_token(token(hash)); },
+                     [p](std::exception_ptr e) { p->set_value(e == nullptr); }));
+  }
+  std::vector<bool> ok;
+  for (auto& f : done) ok.push_back(f.get());
+  CHECK(ok == std::vector<bool>{true, false, true, true});
+  CHECK(store.tokens().size() == 4);  // aa, bb, cc, dd: the failed job left nothing
+  q.run([&](WriteContext& w) { w.writer.insert_token(token("ee")); });
+  CHECK(store.tokens().size() == 5);
+}
