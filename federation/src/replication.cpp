@@ -239,9 +239,8 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
       } else if (type == "observations") {
         // Raw rows under raw sharing: stored as rows, counted through their buckets only.
         const auto rows = parse_observations(
-            body.at("rows").dump(), BodyFormat::kJsonArray, [&](const std::string& area) {
-              return fed->find(area) && fed->in_subtree(area, origin);
-            });
+            body.at("rows").dump(), BodyFormat::kJsonArray,
+            [&](const std::string& area) { return fed->in_subtree(area, origin); });
         std::map<BucketKey, std::string> these;
         take_buckets(*fed, origin, body, validated, these);
         w.writer.savepoint([&] { w.writer.insert_observations(rows); });

@@ -366,7 +366,7 @@ void ApiRouter::post_observations(Call& call, Respond& respond) {
   try {
     rows = parse_observations(
         call.request.body, format,
-        [&fed](const std::string& area) { return fed->find(area) != nullptr; }, limits_);
+        [&](const std::string& area) { return fed->in_subtree(area, ctx_.node_id); }, limits_);
   } catch (const Error&) {
     ctx_.metrics.ingest_rejected++;
     throw;
@@ -829,10 +829,20 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
                      {"policyVersion", version},
                      {"link", link}});
   }
+  json recent = json::array();
+  for (const auto& q : ctx_.store.recent_quarantine(20))
+    recent.push_back({{"origin", q.origin},
+                      {"epoch", q.epoch},
+                      {"seq", q.seq},
+                      {"type", q.type},
+                      {"reason", q.reason},
+                      {"via", q.via.empty() ? json(nullptr) : json(q.via)},
+                      {"at", q.at ? json(format_rfc3339(q.at)) : json(nullptr)}});
   respond(json_response(200, {{"federation", fed->name},
                               {"node", ctx_.node_id},
                               {"policyVersion", ctx_.policies.version()},
-                              {"nodes", nodes}}));
+                              {"nodes", nodes},
+                              {"quarantine", {{"total", ctx_.store.quarantined()}, {"recent", recent}}}}));
 }
 
 }  // namespace ioc

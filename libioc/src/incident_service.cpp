@@ -376,11 +376,12 @@ void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::strin
   i.owner = target;
   change(w, i, actor, "escalate", note.empty() ? "to " + target : note + " (to " + target + ")",
          grant);
-  // The alert that opened it gets a CAP Update saying where it went; the alert itself stays the
-  // active one until its Cancel.
+  // The alert that opened it gets a CAP Update saying where it went, from the node that issued
+  // it (a node updates only its own alerts); the alert itself stays the active one until its
+  // Cancel.
   if (i.alert_id.empty()) return;
   const auto original = ctx_.store.alert(i.alert_id);
-  if (!original) return;
+  if (!original || original->sender != ctx_.node_id) return;
   Alert update = *original;
   update.identifier = "ioc-" + crypto::random_hex(10);
   update.sender = ctx_.node_id;

@@ -227,7 +227,7 @@ class ObservationSax {
 }  // namespace
 
 void check_observation(const Observation& o, std::size_t index,
-                       const std::function<bool(const std::string&)>& known_area) {
+                       const std::function<bool(const std::string&)>& area_allowed) {
   const auto fail = [index](const char* field, const std::string& what) {
     throw Error(ErrorCode::kBadRequest,
                 "element " + std::to_string(index) + ": " + field + " " + what,
@@ -237,12 +237,13 @@ void check_observation(const Observation& o, std::size_t index,
   if (o.metric.empty()) fail("metric", "must not be empty");
   if (o.area.empty()) fail("area", "must not be empty");
   if (!std::isfinite(o.value)) fail("value", "must be finite");
-  if (!known_area(o.area)) fail("area", "'" + o.area + "' is not a node of the federation");
+  if (!area_allowed(o.area))
+    fail("area", "'" + o.area + "' is not this node or a node below it in the federation");
 }
 
 std::vector<Observation> parse_observations(
     std::string_view body, BodyFormat format,
-    const std::function<bool(const std::string&)>& known_area, const IngestLimits& limits) {
+    const std::function<bool(const std::string&)>& area_allowed, const IngestLimits& limits) {
   std::vector<Observation> rows;
   if (format == BodyFormat::kJsonArray) {
     ObservationSax sax(rows, true, 0, limits);
@@ -263,7 +264,7 @@ std::vector<Observation> parse_observations(
     }
   }
   if (rows.empty()) throw Error(ErrorCode::kBadRequest, "batch has no observations", "body");
-  for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, known_area);
+  for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, area_allowed);
   return rows;
 }
 

@@ -534,8 +534,8 @@ const std::string& Node::epoch() const {
 
 void Node::ingest(std::vector<Observation> rows) {
   const auto fed = impl_->policies.federation();
-  const auto known = [&fed](const std::string& area) { return fed->find(area) != nullptr; };
-  for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, known);
+  const auto own = [&](const std::string& area) { return fed->in_subtree(area, id()); };
+  for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, own);
   impl_->ingest.ingest(std::move(rows));
 }
 

@@ -71,10 +71,15 @@ std::uint64_t get_bins(std::string_view& in, std::map<int, std::uint64_t>& bins)
   std::int64_t index = 0;
   std::uint64_t total = 0;
   for (std::uint64_t i = 0; i < size; ++i) {
-    index += unzigzag(get_varint(in));
+    const std::int64_t step = unzigzag(get_varint(in));
+    if (step < INT32_MIN || step > INT32_MAX)  // also keeps the sum below from overflowing
+      throw Error(ErrorCode::kBadRequest, "sketch index out of range", "sketch");
+    index += step;
     if (index < INT32_MIN || index > INT32_MAX)
       throw Error(ErrorCode::kBadRequest, "sketch index out of range", "sketch");
     const auto n = get_varint(in);
+    if (n == 0 || n > SummarySketch::kMaxDecodedCount - total)
+      throw Error(ErrorCode::kBadRequest, "sketch bucket counts out of range", "sketch");
     bins[static_cast<int>(index)] += n;
     total += n;
   }
@@ -208,10 +213,34 @@ SummarySketch SummarySketch::decode(std::string_view in) {
   s.min_ = get_double(in);
   s.max_ = get_double(in);
   s.zeros_ = get_varint(in);
-  const auto bucketed = get_bins(in, s.positive_) + get_bins(in, s.negative_) + s.zeros_;
-  if (!in.empty() || bucketed != s.count_)
-    throw Error(ErrorCode::kBadRequest, "inconsistent sketch", "sketch");
+  if (s.count_ > kMaxDecodedCount || s.zeros_ > s.count_)
+    throw Error(ErrorCode::kBadRequest, "sketch count out of range", "sketch");
+  const auto positive = get_bins(in, s.positive_), negative = get_bins(in, s.negative_);
+  if (!in.empty() || positive + negative + s.zeros_ != s.count_)
+    throw Error(ErrorCode::kBadRequest, "inconsistent sketch: bucket counts", "sketch");
+  s.check_values(positive > 0, negative > 0);
   return s;
+}
+
+void SummarySketch::check_values(bool has_positive, bool has_negative) const {
+  const auto bad = [](const char* what) {
+    throw Error(ErrorCode::kBadRequest, std::string("inconsistent sketch: ") + what, "sketch");
+  };
+  if (!std::isfinite(sum_) || !std::isfinite(min_) || !std::isfinite(max_))
+    bad("sum, min and max must be finite");
+  if (count_ == 0) {
+    if (sum_ != 0 || min_ != 0 || max_ != 0) bad("an empty sketch has no values");
+    return;
+  }
+  if (min_ > max_) bad("min above max");
+  if ((has_negative && min_ >= 0) || (has_positive && max_ <= 0))
+    bad("min and max disagree with the buckets");
+  if (zeros_ > 0 && (min_ > kMinIndexable || max_ < -kMinIndexable))
+    bad("min and max disagree with the zero bucket");
+  // The sum of count values within [min, max], with room for the rounding of adding them up.
+  const double n = static_cast<double>(count_);
+  const double slack = 1e-9 * n * std::max(std::fabs(min_), std::fabs(max_)) + 1e-9;
+  if (sum_ < n * min_ - slack || sum_ > n * max_ + slack) bad("sum outside count times min..max");
 }
 
 }  // namespace ioc

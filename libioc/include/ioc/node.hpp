@@ -60,7 +60,8 @@ class Node {
   /// The store's log epoch.
   const std::string& epoch() const;
 
-  /// Stores observations durably (and runs the rules over them) before returning.
+  /// Stores observations durably (and runs the rules over them) before returning. Each row's area
+  /// is this node or a node below it; otherwise Error(kBadRequest) names "[INDEX].area".
   void ingest(std::vector<Observation> rows);
   /// Reports an incident as `actor` on this node.
   Incident report_incident(const Actor& actor, Domain domain, Severity severity,

@@ -32,7 +32,13 @@ class SummarySketch {
   double quantile(double q) const;
   double relative_error() const { return alpha_; }
 
-  /// Compact, portable binary form; `decode` throws Error(kBadRequest) on malformed input.
+  /// The most readings a decoded sketch may hold: a minute bucket, the unit that travels, holds
+  /// far fewer; a count beyond it is a forgery or corruption.
+  static constexpr std::uint64_t kMaxDecodedCount = std::uint64_t{1} << 32;
+
+  /// Compact, portable binary form; `decode` throws Error(kBadRequest) on malformed input: bad
+  /// framing, a count above kMaxDecodedCount, bucket counts that do not add up to it, or a sum,
+  /// min and max that are not finite or cannot belong to those readings.
   std::string encode() const;
   static SummarySketch decode(std::string_view bytes);
 
@@ -40,6 +46,7 @@ class SummarySketch {
   int index_of(double magnitude) const;
   double value_of(int index) const;
   void collapse(std::map<int, std::uint64_t>& bins);
+  void check_values(bool has_positive, bool has_negative) const;
 
   double alpha_;
   double gamma_;
