@@ -12,10 +12,13 @@ namespace http = web::http;
 class HttpPeerClient final : public PeerClient {
  public:
   HttpPeerClient(const std::string& endpoint, const PrivateKey& key, std::string self,
+                 std::string peer, std::function<std::shared_ptr<const PeerKeys>()> keys,
                  const Clock& clock)
       : client_(utility::conversions::to_string_t(endpoint), config()),
         key_(key),
         self_(std::move(self)),
+        peer_(std::move(peer)),
+        keys_(std::move(keys)),
         clock_(clock) {}
 
   Response call(const std::string& method, const std::string& target,
@@ -23,14 +26,28 @@ class HttpPeerClient final : public PeerClient {
     try {
       http::http_request req(utility::conversions::to_string_t(method));
       req.set_request_uri(utility::conversions::to_string_t(target));
-      for (const auto& [name, value] :
-           sign_request(key_, self_, method, target, body, clock_.now()))
+      const auto signature = sign_request(key_, self_, peer_, method, target, body, clock_.now());
+      for (const auto& [name, value] : signature)
         req.headers().add(utility::conversions::to_string_t(name),
                           utility::conversions::to_string_t(value));
-      req.headers().add(U("IOC-Protocol"), U("1"));
+      req.headers().add(U("IOC-Protocol"), utility::conversions::to_string_t(kProtocolVersion));
       if (!body.empty()) req.set_body(body, "application/json");
       const auto res = client_.request(req, cancel_.get_token()).get();
-      return Response{res.status_code(), res.extract_utf8string(true).get(), {}};
+      const auto bytes = res.extract_vector().get();
+      std::string text(bytes.begin(), bytes.end());
+      const auto header = [&res](const std::string& name) {
+        const auto it = res.headers().find(utility::conversions::to_string_t(name));
+        return it == res.headers().end() ? std::string()
+                                         : utility::conversions::to_utf8string(it->second);
+      };
+      const std::string unsigned_reason = verify_answer(*keys_(), peer_, res.status_code(), header,
+                                                        signature.at("IOC-Nonce"), self_, text);
+      if (!unsigned_reason.empty())
+        return Response{0,
+                        {},
+                        "'" + peer_ + "' answered " + std::to_string(res.status_code()) + ", but " +
+                            unsigned_reason};
+      return Response{res.status_code(), std::move(text), {}};
     } catch (const std::exception& e) {
       return Response{0, {}, e.what()};
     }
@@ -48,15 +65,18 @@ class HttpPeerClient final : public PeerClient {
   pplx::cancellation_token_source cancel_;
   const PrivateKey& key_;
   std::string self_;
+  std::string peer_;
+  std::function<std::shared_ptr<const PeerKeys>()> keys_;
   const Clock& clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<PeerClient> make_http_peer_client(const std::string& endpoint,
-                                                  const PrivateKey& key, const std::string& self,
-                                                  const Clock& clock) {
-  return std::make_unique<HttpPeerClient>(endpoint, key, self, clock);
+std::unique_ptr<PeerClient> make_http_peer_client(
+    const std::string& endpoint, const PrivateKey& key, const std::string& self,
+    const std::string& peer, std::function<std::shared_ptr<const PeerKeys>()> keys,
+    const Clock& clock) {
+  return std::make_unique<HttpPeerClient>(endpoint, key, self, peer, std::move(keys), clock);
 }
 
 }  // namespace ioc::federation

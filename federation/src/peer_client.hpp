@@ -1,21 +1,24 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "ioc/federation/node_keys.hpp"
+#include "ioc/federation/request_signing.hpp"
 #include "ioc/time.hpp"
 
 namespace ioc::federation {
 
-/// Calls one peer under /federation/v1, signing every request. An interface so tests and
-/// in-process simulations can swap the transport.
+/// Calls one peer under /federation/v1, signing every request for that peer and checking that
+/// every answer is signed by it for that request. An interface so tests and in-process
+/// simulations can swap the transport.
 class PeerClient {
  public:
   struct Response {
-    int status = 0;  ///< 0 when the peer could not be reached
+    int status = 0;  ///< 0 when the peer could not be reached or its answer is not its own
     std::string body;
-    std::string error;  ///< transport error text when status is 0
+    std::string error;  ///< why, when status is 0
   };
   virtual ~PeerClient() = default;
   /// `target` is the path with its query, e.g. "/federation/v1/events".
@@ -25,9 +28,12 @@ class PeerClient {
   virtual void cancel() = 0;
 };
 
-/// The cpprestsdk client: one per peer, signing with this node's key.
-std::unique_ptr<PeerClient> make_http_peer_client(const std::string& endpoint,
-                                                  const PrivateKey& key, const std::string& self,
-                                                  const Clock& clock);
+/// The cpprestsdk client for calls from `self` to `peer` at `endpoint`, signing with this node's
+/// key; answers are verified with the keys `keys` returns for `peer` (the set in force). An
+/// answer that does not verify is a status 0 with the reason: nothing acts on it.
+std::unique_ptr<PeerClient> make_http_peer_client(
+    const std::string& endpoint, const PrivateKey& key, const std::string& self,
+    const std::string& peer, std::function<std::shared_ptr<const PeerKeys>()> keys,
+    const Clock& clock);
 
 }  // namespace ioc::federation

@@ -272,9 +272,9 @@ Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& calle
   for (const auto& [key, seq] : held)
     if (seq) w.writer.set_receipt(key.first, key.second, *seq);
   w.writer.touch_link(caller, ctx.clock.now(), newest, batch.backlog, batch.policy_version);
-  json acked = json::object();
+  Acked acked;
   for (const auto& [key, seq] : held)
-    if (seq) acked[key.first] = {{"epoch", key.second}, {"seq", *seq}};
+    if (seq) acked[key.first][key.second] = *seq;
   w.after_commit.push_back([&ctx, quarantined, received] {
     ctx.metrics.events_quarantined += static_cast<std::uint64_t>(quarantined);
     ctx.metrics.events_received += static_cast<std::uint64_t>(received);

@@ -1,19 +1,15 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <string>
 #include <tuple>
 
+#include "answers.hpp"
 #include "event_batch.hpp"
 #include "node_context.hpp"
 #include "store.hpp"
 
 namespace ioc::federation {
-
-/// What a receiver answers: the highest contiguous seq it holds per origin (and epoch).
-using Acked = nlohmann::json;
 
 /// Takes a batch from child `caller` inside one write job: idempotent on (origin, epoch, seq),
 /// in order per origin, an entry that cannot be applied is quarantined (it still counts as

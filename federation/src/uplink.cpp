@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <map>
 
+#include "answers.hpp"
+#include "ioc/error.hpp"
+#include "ioc/federation/request_signing.hpp"
 #include "outbound.hpp"
 #include "replication.hpp"
 #include "thread_guard.hpp"
@@ -67,26 +70,30 @@ void Uplink::wait(TimeMs ms, bool until_poked) {
 
 bool Uplink::agree_version() {
   const auto res = client_->call("GET", "/federation/v1/hello", "");
-  std::lock_guard lock(mutex_);
-  if (res.status != 200) {
+  const auto down = [this](std::string error) {
+    std::lock_guard lock(mutex_);
     state_.state = "down";
-    state_.error =
-        res.status ? "hello answered " + std::to_string(res.status) + ": " + res.body : res.error;
+    state_.error = std::move(error);
     return false;
+  };
+  if (res.status != 200)
+    return down(res.status ? "hello answered " + std::to_string(res.status) + ": " + res.body
+                           : res.error);
+  Hello hello;
+  try {
+    hello = parse_hello(res.body);
+  } catch (const Error& e) {
+    return down(std::string("the parent's hello is malformed: ") + e.what());
   }
-  const json hello = json::parse(res.body, nullptr, false);
-  const auto versions =
-      hello.is_object() ? hello.value("protocolVersions", json::array()) : json::array();
-  for (const auto& v : versions)
-    if (v == "1") {
-      state_.protocol_version = "1";
-      state_.parent_policy_version = hello.value("policyVersion", "");
-      return true;
-    }
-  state_.state = "down";
-  state_.error = "parent '" + state_.parent + "' speaks protocol versions " + versions.dump() +
-                 "; this node speaks [\"1\"]";
-  return false;
+  const auto& versions = hello.protocol_versions;
+  if (std::find(versions.begin(), versions.end(), kProtocolVersion) == versions.end())
+    return down("parent '" + state().parent + "' speaks protocol versions " +
+                json(versions).dump() + "; this node speaks [\"" + kProtocolVersion + "\"]");
+  if (options_.on_hello) options_.on_hello(hello);  // before anything is sent
+  std::lock_guard lock(mutex_);
+  state_.protocol_version = kProtocolVersion;
+  state_.parent_policy_version = hello.policy_version;
+  return true;
 }
 
 bool Uplink::push_once(bool heartbeat_due) {
@@ -136,7 +143,21 @@ bool Uplink::push_once(bool heartbeat_due) {
     return false;
   }
   // Advance over the prefix of the batch the parent acknowledges holding.
-  const json acked = json::parse(res.body, nullptr, false).value("acked", json::object());
+  Acked acked;
+  try {
+    acked = parse_acked(res.body);
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    state_.state = "down";
+    state_.error = std::string("the parent's acknowledgement is malformed: ") + e.what();
+    return false;
+  }
+  const auto holds = [&acked](const std::string& origin, const std::string& epoch) {
+    const auto o = acked.find(origin);
+    if (o == acked.end()) return std::int64_t{0};
+    const auto e = o->second.find(epoch);
+    return e == o->second.end() ? std::int64_t{0} : e->second;
+  };
   std::int64_t next = cursor;
   for (std::size_t i = 0; i < sent.size(); ++i) {
     const auto& [origin, epoch, seq] = sent[i];
@@ -144,8 +165,7 @@ bool Uplink::push_once(bool heartbeat_due) {
       next = local_seq[i];
       continue;
     }
-    const auto it = acked.find(origin);
-    if (it == acked.end() || (*it)["epoch"] != epoch || (*it)["seq"] < seq) break;
+    if (holds(origin, epoch) < seq) break;
     next = local_seq[i];
   }
   // Per origin, how far this parent holds the log: where the old path ends if this node moves.
@@ -177,15 +197,19 @@ bool Uplink::push_once(bool heartbeat_due) {
 bool Uplink::poll_once(const std::string& key, std::int64_t& cursor) {
   const auto res = client_->call(
       "GET", "/federation/v1/events?after=" + std::to_string(cursor) + "&limit=500&wait=20", "");
-  const json page = res.status == 200 ? json::parse(res.body, nullptr, false) : json();
-  if (!page.is_object() || !page.contains("events") || !page["events"].is_array()) return false;
+  if (res.status != 200) return false;
+  DownPage page;
+  try {
+    page = parse_down_page(res.body, cursor);
+  } catch (const Error&) {
+    return false;  // a malformed page is asked for again after a pause; nothing acted on
+  }
   std::int64_t handled = cursor;
   bool failed = false;
   try {
-    for (const auto& e : page["events"]) {
-      const std::int64_t seq = e.at("seq").get<std::int64_t>();
-      on_down_(seq, e.at("type").get<std::string>(), e.at("body"));
-      handled = seq;
+    for (const auto& e : page.entries) {
+      on_down_(e.seq, e.type, e.body);
+      handled = e.seq;
     }
   } catch (const std::exception&) {
     failed = true;  // stop at the entry that failed; it is asked for again after a pause

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "answers.hpp"
 #include "node_context.hpp"
 #include "peer_client.hpp"
 
@@ -29,6 +30,8 @@ class Uplink {
     TimeMs backoff_min = 100;
     TimeMs backoff_max = 10'000;
     std::size_t max_batch_bytes = 4 * 1024 * 1024;
+    /// Called with each verified hello, before anything is sent after it (on the link's thread).
+    std::function<void(const Hello&)> on_hello = {};
   };
   struct State {
     std::string parent;

@@ -92,18 +92,22 @@ void check_writer(const FederationConfig& fed, const std::string& writer,
                                 on_chain(fed, writer, next.origin) &&
                                 strictly_above(fed, next.owner, writer);
   if (!owns && !took_over && !reorganises && !escalates_unseen)
-    refuse("owner", "incident '" + id + "' is owned by '" + (held ? current : next.owner) +
-                        "': '" + writer + "' may not change it");
+    refuse("owner", "incident '" + id + "' is owned by '" + (held ? current : next.owner) + "': '" +
+                        writer + "' may not change it");
   const std::string& before = held ? current : writer;
   if (next.owner == before) return;
   if (change.action == "escalate") {
     if (!strictly_above(fed, next.owner, writer) || !on_chain(fed, next.owner, next.origin))
-      refuse("owner", "incident '" + id + "': an escalation moves ownership up the reporter's "
-                      "chain, not to '" + next.owner + "'");
+      refuse("owner", "incident '" + id +
+                          "': an escalation moves ownership up the reporter's "
+                          "chain, not to '" +
+                          next.owner + "'");
   } else if (change.action == "reorganise") {
     if (!on_chain(fed, next.owner, next.origin))
-      refuse("owner", "incident '" + id + "': a reorganisation keeps ownership on the reporter's "
-                      "chain, not '" + next.owner + "'");
+      refuse("owner", "incident '" + id +
+                          "': a reorganisation keeps ownership on the reporter's "
+                          "chain, not '" +
+                          next.owner + "'");
   } else if (!took_over) {
     refuse("owner", "incident '" + id + "': " + change.action + " does not change the owner");
   }
@@ -125,8 +129,7 @@ void check_incident_version(const FederationConfig& fed, const IncidentSource& s
       refuse("version", "incident '" + id + "': version " + std::to_string(next.version) +
                             " is not newer than the " + std::to_string(held->version) + " held");
     if (next.origin != held->origin || next.domain != held->domain ||
-        next.severity != held->severity || next.area != held->area ||
-        next.created != held->created)
+        next.severity != held->severity || next.area != held->area || next.created != held->created)
       refuse("incident", "incident '" + id +
                              "': origin, domain, severity, area and creation time never change");
   }
@@ -149,8 +152,8 @@ std::optional<CapReference> parse_cap_reference(const std::string& text) {
 void check_alert(const FederationConfig& fed, const std::string& writer, const Alert& alert,
                  const std::function<std::optional<Alert>(const std::string&)>& held) {
   if (alert.sender != writer)
-    refuse("sender", "alert '" + alert.identifier + "' names sender '" + alert.sender +
-                         "', but '" + writer + "' wrote it");
+    refuse("sender", "alert '" + alert.identifier + "' names sender '" + alert.sender + "', but '" +
+                         writer + "' wrote it");
   if (!fed.find(alert.area) || !fed.in_subtree(alert.area, writer))
     refuse("area", "alert '" + alert.identifier + "': area '" + alert.area +
                        "' is not in the subtree of '" + writer + "'");
@@ -158,8 +161,8 @@ void check_alert(const FederationConfig& fed, const std::string& writer, const A
     refuse("identifier", "alert '" + alert.identifier + "' was issued by '" + same->sender + "'");
   if (alert.msg_type == CapMsgType::kAlert) return;
   if (alert.references.empty())
-    refuse("references", "an " + std::string(to_string(alert.msg_type)) +
-                             " must reference the alert it changes");
+    refuse("references",
+           "an " + std::string(to_string(alert.msg_type)) + " must reference the alert it changes");
   for (const auto& text : alert.references) {
     const auto ref = parse_cap_reference(text);
     if (!ref) refuse("references", "a reference reads sender,identifier,sent");
@@ -183,8 +186,8 @@ void check_service_request(const FederationConfig& fed, const std::string& write
   if (!held) return;
   if (next.service_code != held->service_code || next.area != held->area ||
       next.requested != held->requested)
-    refuse("service_request", "service request '" + next.id +
-                                  "': service, area and request time never change");
+    refuse("service_request",
+           "service request '" + next.id + "': service, area and request time never change");
   if (held->status == "closed" && next.status != "closed")
     refuse("status", "service request '" + next.id + "' is closed");
 }

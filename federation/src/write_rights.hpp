@@ -17,8 +17,8 @@ namespace ioc::federation {
 /// Where an incident version came from: up the log from `writer` (the entry's origin), or down
 /// from the parent of the node that receives it (`receiver`).
 struct IncidentSource {
-  std::string writer;     ///< the node that wrote the version; empty when it came from above
-  std::string receiver;   ///< the node that checks it
+  std::string writer;    ///< the node that wrote the version; empty when it came from above
+  std::string receiver;  ///< the node that checks it
   bool from_above = false;
 };
 

@@ -17,7 +17,6 @@ namespace {
 
 using codec::json;
 
-constexpr const char* kProtocolVersion = "1";
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 10'000;
 
@@ -287,18 +286,29 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
     }
     Call call{request, std::move(params), std::move(query), std::nullopt, {}};
     if (match->signed_call) {
+      // Every answer to a federation call is signed, bound to the call's nonce, so the caller
+      // can tell it came from this node and answers this call.
+      if (services_.key)
+        reply = [reply, this, nonce = request.header("ioc-nonce"),
+                 caller = request.header("ioc-node")](HttpResponse res) {
+          for (auto& [name, value] : federation::sign_answer(*services_.key, ctx_.node_id,
+                                                             res.status, nonce, caller, res.body))
+            res.headers.emplace_back(name, std::move(value));
+          reply(std::move(res));
+        };
+      // A peer says which version it speaks; without the header, the signature decides.
+      const std::string version = request.header("ioc-protocol");
+      if (!version.empty() && version != federation::kProtocolVersion)
+        throw Error(ErrorCode::kBadRequest,
+                    "protocol version '" + version + "' is not spoken here; this node speaks " +
+                        federation::kProtocolVersion,
+                    "ioc-protocol");
       const auto v = services_.peers.verify(
           request.method, request.target,
           [&request](const std::string& h) { return request.header(h); }, request.body,
           ctx_.clock.now());
       if (!v.ok) throw Error(ErrorCode::kUnauthorized, v.reason, "signature");
       call.peer = v.node;
-      const std::string version = request.header("ioc-protocol");
-      if (!version.empty() && version != kProtocolVersion)
-        throw Error(ErrorCode::kBadRequest,
-                    "protocol version '" + version + "' is not spoken here; this node speaks " +
-                        kProtocolVersion,
-                    "ioc-protocol");
     }
     if (!match->roles.empty()) {
       call.actor = authenticate(request);
@@ -340,8 +350,12 @@ void ApiRouter::healthz(Call&, Respond& respond) {
 
 void ApiRouter::readyz(Call&, Respond& respond) {
   if (draining_) throw Error(ErrorCode::kUnavailable, "node is shutting down", "");
-  respond(json_response(
-      200, {{"status", "ready"}, {"node", ctx_.node_id}, {"epoch", ctx_.store.epoch()}}));
+  // A store that lost entries its parent had taken says so here until it is replaced.
+  const std::string lost = ctx_.store.note("lost-end");
+  respond(json_response(200, {{"status", "ready"},
+                              {"node", ctx_.node_id},
+                              {"epoch", ctx_.store.epoch()},
+                              {"lostEnd", lost.empty() ? json(nullptr) : json::parse(lost)}}));
 }
 
 void ApiRouter::metrics(Call&, Respond& respond) {
@@ -715,15 +729,20 @@ json ApiRouter::summary_for(Call& call) const {
 }
 
 void ApiRouter::federation_hello(Call& call, Respond& respond) {
+  // What this node holds of the caller's own log: a child whose store lost its end learns it.
+  json holds = json::array();
+  for (const auto& [epoch, seq] : ctx_.store.receipts(call.peer))
+    holds.push_back({{"epoch", epoch}, {"seq", seq}});
   respond(json_response(
-      200,
-      {{"node", ctx_.node_id},
-       {"caller", call.peer},
-       {"protocolVersions", json::array({kProtocolVersion})},
-       {"software", "libioc/" IOC_VERSION},
-       {"policyVersion", ctx_.policies.version()},
-       {"capabilities", json::array({"hello", "events", "commands-down", "commands", "summary",
-                                     "policy-updates", "sharing", "retention", "handover"})}}));
+      200, {{"node", ctx_.node_id},
+            {"caller", call.peer},
+            {"protocolVersions", json::array({federation::kProtocolVersion})},
+            {"software", "libioc/" IOC_VERSION},
+            {"policyVersion", ctx_.policies.version()},
+            {"capabilities", json::array({"hello", "events", "commands-down", "commands", "summary",
+                                          "policy-updates", "sharing", "retention", "handover",
+                                          "signed-answers", "receipt-checks", "epochs"})},
+            {"holds", holds}}));
 }
 
 void ApiRouter::federation_poll(Call& call, Respond& respond) {
@@ -789,14 +808,16 @@ void ApiRouter::federation_events(Call& call, Respond& respond) {
   require_json(call.request);
   auto batch =
       std::make_shared<federation::EventBatch>(federation::parse_event_batch(call.request.body));
-  auto acked = std::make_shared<json>();
+  auto acked = std::make_shared<federation::Acked>();
   const std::string peer = call.peer;
   const bool queued = ctx_.writes.submit(
       [this, batch, acked, peer](WriteContext& w) {
         *acked = federation::receive_events(ctx_, w, peer, *batch);
       },
       [respond, acked](std::exception_ptr error) {
-        if (!error) return respond(json_response(200, {{"acked", *acked}}));
+        if (!error)
+          return respond(
+              HttpResponse{200, "application/json", federation::acked_to_json(*acked), {}});
         respond(failure_response(error, "receipt failed"));
       });
   if (!queued)
@@ -838,11 +859,12 @@ void ApiRouter::get_federation(Call&, Respond& respond) {
                       {"reason", q.reason},
                       {"via", q.via.empty() ? json(nullptr) : json(q.via)},
                       {"at", q.at ? json(format_rfc3339(q.at)) : json(nullptr)}});
-  respond(json_response(200, {{"federation", fed->name},
-                              {"node", ctx_.node_id},
-                              {"policyVersion", ctx_.policies.version()},
-                              {"nodes", nodes},
-                              {"quarantine", {{"total", ctx_.store.quarantined()}, {"recent", recent}}}}));
+  respond(json_response(
+      200, {{"federation", fed->name},
+            {"node", ctx_.node_id},
+            {"policyVersion", ctx_.policies.version()},
+            {"nodes", nodes},
+            {"quarantine", {{"total", ctx_.store.quarantined()}, {"recent", recent}}}}));
 }
 
 }  // namespace ioc

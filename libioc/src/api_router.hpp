@@ -36,6 +36,8 @@ class ApiRouter {
     federation::OutboxWaiters& waiters;
     /// Reloads the federation file and its policies (the node's reload); returns the answer body.
     std::function<nlohmann::json()> reload;
+    /// This node's key, which signs its answers to federation calls; null without one.
+    const federation::PrivateKey* key = nullptr;
   };
 
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);

@@ -247,15 +247,25 @@ ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i
                 "the owner '" + i.owner + "' could not be reached through '" + parent +
                     "': " + answer.error,
                 "owner");
-  const auto body = codec::json::parse(answer.body, nullptr, false);
-  if (answer.status != 200) {
-    const auto err =
-        body.is_object() ? body.value("error", codec::json::object()) : codec::json::object();
-    throw Error(code_for_status(answer.status),
-                "the owner '" + i.owner + "' answered: " + err.value("message", answer.body),
-                err.value("field", "owner"));
+  // The answer is the parent's, verified by its signature; still read strictly.
+  codec::json body;
+  try {
+    body = codec::parse_external(answer.body);
+    if (answer.status != 200) {
+      const auto err = body.at("error");
+      throw Error(code_for_status(answer.status),
+                  "the owner '" + i.owner + "' answered: " + err.at("message").get<std::string>(),
+                  err.value("field", "owner"));
+    }
+    return ActResult{codec::incident_from_json(body.at("incident")), "", ""};
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::kUnavailable,
+                "the owner '" + i.owner + "' answered " + std::to_string(answer.status) +
+                    " with a body this node cannot read",
+                "owner");
   }
-  return ActResult{codec::incident_from_json(body.at("incident")), "", ""};
 }
 
 ActResult IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,

@@ -41,6 +41,9 @@ std::string Metrics::render(const std::string& node) const {
        c(events_sent));
   emit(out, "ioc_federation_events_quarantined_total", "counter",
        "Received events set aside because they could not be applied.", l, c(events_quarantined));
+  emit(out, "ioc_log_epoch_restarts_total", "counter",
+       "New log epochs started because the parent held entries this node's store had lost.", l,
+       c(epoch_restarts));
   emit(out, "ioc_open_connections", "gauge", "Open HTTP connections.", l, open_connections.load());
   emit(out, "ioc_stream_clients", "gauge", "Connected WebSocket stream clients.", l,
        stream_clients.load());

@@ -25,6 +25,8 @@ struct Metrics {
   std::atomic<std::uint64_t> events_received{0};
   std::atomic<std::uint64_t> events_sent{0};
   std::atomic<std::uint64_t> events_quarantined{0};
+  /// New epochs started because the parent held more of this node's log than its store did.
+  std::atomic<std::uint64_t> epoch_restarts{0};
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::int64_t> stream_clients{0};
   std::atomic<std::int64_t> event_log_seq{0};

@@ -97,7 +97,7 @@ struct Node::Impl {
               if (auto* link = uplink_to_poke.load()) link->poke();
             }),
         nonces(store),
-        peers(*policies.federation(), nonces),
+        peers(*policies.federation(), options.node_id, nonces),
         ctx{options.node_id, local,   store,       writes,  *clock,
             server.stream(), metrics, *authorizer, policies},
         incidents(ctx),
@@ -110,7 +110,7 @@ struct Node::Impl {
         router(ctx,
                ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers,
                                    [this] { return uplink_state(); }, waiters,
-                                   [this] { return reload(); }},
+                                   [this] { return reload(); }, key ? &*key : nullptr},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
     ctx.outbox_appended = [this](const std::string& child) { waiters.notify(child); };
@@ -193,14 +193,45 @@ struct Node::Impl {
     const NodeConfig* self = fed.find(options.node_id);
     if (!self->parent || !key) return;
     const NodeConfig* parent = fed.find(*self->parent);
+    const auto client = [&] {
+      return federation::make_http_peer_client(
+          parent->endpoint, *key, options.node_id, parent->id, [this] { return peers.keys(); },
+          *clock);
+    };
     std::lock_guard lock(link_mutex);
-    command_client =
-        federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock);
-    uplink = std::make_unique<federation::Uplink>(
-        ctx, parent->id,
-        federation::make_http_peer_client(parent->endpoint, *key, options.node_id, *clock),
-        federation::Uplink::Options{}, federation::DownHandler(ctx, incidents, waiters));
+    command_client = client();
+    federation::Uplink::Options link;
+    link.on_hello = [this](const federation::Hello& hello) { check_log_end(hello); };
+    uplink = std::make_unique<federation::Uplink>(ctx, parent->id, client(), link,
+                                                  federation::DownHandler(ctx, incidents, waiters));
     uplink_to_poke = uplink.get();
+  }
+
+  // At the first hello after start: if the parent holds more of this node's own log (in its
+  // current epoch) than the store had when it opened, the store lost its end (a lost disk, a
+  // damaged WAL, an old copy restored without a new epoch). Reusing those numbers would have the
+  // parent take new entries for ones it holds: a new epoch starts instead, holding what was made
+  // since the start, and the node says so (log, /readyz, metric).
+  void check_log_end(const federation::Hello& hello) {
+    if (log_end_checked.exchange(true)) return;
+    const std::string epoch = store.epoch();
+    const auto held = hello.holds.find(epoch);
+    const std::int64_t had = store.own_seq_at_open();
+    if (held == hello.holds.end() || held->second <= had) return;
+    std::int64_t moved = 0;
+    writes.run([&](WriteContext& w) {
+      moved = w.writer.start_epoch(had);
+      w.writer.set_note("lost-end", codec::dump({{"epoch", epoch},
+                                                 {"storeEndedAt", had},
+                                                 {"parentHeld", held->second},
+                                                 {"newEpoch", store.epoch()},
+                                                 {"at", format_rfc3339(clock->now())}}));
+    });
+    metrics.epoch_restarts++;
+    std::cerr << "iocd: " << options.node_id << ": the store ends at entry " << had << " of epoch "
+              << epoch << ", but the parent holds up to " << held->second
+              << ": entries were lost here; starting epoch " << store.epoch() << " with the "
+              << moved << " made since the start" << std::endl;
   }
 
   void link_down() {
@@ -511,6 +542,7 @@ struct Node::Impl {
   std::unique_ptr<federation::Uplink> uplink;
   std::shared_ptr<federation::PeerClient> command_client;
   std::atomic<federation::Uplink*> uplink_to_poke{nullptr};  // read by the writer thread
+  std::atomic<bool> log_end_checked{false};
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -528,7 +560,7 @@ const std::string& Node::id() const {
 std::shared_ptr<const FederationConfig> Node::federation() const {
   return impl_->policies.federation();
 }
-const std::string& Node::epoch() const {
+std::string Node::epoch() const {
   return impl_->store.epoch();
 }
 

@@ -175,7 +175,9 @@ struct Store::Impl {
   std::string path;
   std::mutex write_mutex;
   std::unique_ptr<Connection> writer;
-  std::string epoch;
+  mutable std::mutex epoch_mutex;  // the epoch changes (start_epoch) while readers look at it
+  std::string epoch;               // written under write_mutex and epoch_mutex
+  std::int64_t own_seq_at_open = 0;
   mutable std::mutex pool_mutex;
   mutable std::vector<std::unique_ptr<Connection>> pool;
 
@@ -233,6 +235,8 @@ Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
       meta_set(db, "restored", "0");
       meta_set(db, "own_seq", "0");  // a new epoch numbers its own entries from 1
     }
+    const std::string own_seq = meta_get(db, "own_seq");
+    impl_->own_seq_at_open = own_seq.empty() ? 0 : std::stoll(own_seq);
     tx.commit();
   } catch (const SQLite::Exception& e) {
     throw Error(ErrorCode::kInternal, options.path + ": " + e.what(), "data");
@@ -241,8 +245,41 @@ Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
 
 Store::~Store() = default;
 
-const std::string& Store::epoch() const {
+std::string Store::epoch() const {
+  std::lock_guard lock(impl_->epoch_mutex);
   return impl_->epoch;
+}
+
+std::int64_t Store::own_seq_at_open() const {
+  return impl_->own_seq_at_open;
+}
+
+std::string Store::note(const std::string& key) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT value FROM meta WHERE key = ?");
+  st.bind(1, "note:" + key);
+  return st.executeStep() ? st.getColumn(0).getString() : std::string();
+}
+
+void Store::Writer::set_note(const std::string& key, const std::string& value) {
+  meta_set(impl_.writer->db, ("note:" + key).c_str(), value);
+}
+
+std::int64_t Store::Writer::start_epoch(std::int64_t after_seq) {
+  const std::string fresh = crypto::random_hex(8);
+  auto& move = impl_.writer->prepare(
+      "UPDATE events SET epoch = ?1, origin_seq = origin_seq - ?2 "
+      "WHERE origin IS NULL AND type <> 'loss' AND epoch = ?3 AND origin_seq > ?2");
+  move.bind(1, fresh);
+  move.bind(2, static_cast<std::int64_t>(after_seq));
+  move.bind(3, impl_.epoch);
+  move.exec();
+  const std::int64_t moved = impl_.writer->db.getChanges();
+  meta_set(impl_.writer->db, "epoch", fresh);
+  meta_set(impl_.writer->db, "own_seq", std::to_string(moved));
+  std::lock_guard lock(impl_.epoch_mutex);
+  impl_.epoch = fresh;
+  return moved;
 }
 
 void Store::write(const std::function<void(Writer&)>& fn) {
@@ -445,6 +482,16 @@ std::optional<std::int64_t> Store::Writer::receipt(const std::string& origin,
   st.bind(2, epoch);
   if (!st.executeStep()) return std::nullopt;
   return st.getColumn(0).getInt64();
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Store::receipts(const std::string& origin) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT epoch, seq FROM receipts WHERE origin=? ORDER BY epoch");
+  st.bind(1, origin);
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (st.executeStep())
+    out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getInt64());
+  return out;
 }
 
 void Store::Writer::set_receipt(const std::string& origin, const std::string& epoch,

@@ -168,6 +168,13 @@ class Store {
     /// order until it arrives; returns its number.
     std::int64_t hold_action(const std::string& incident, const std::string& body);
     void drop_pending_action(std::int64_t seq);
+    /// Starts a new epoch: this node's own entries numbered after `after_seq` in the current one
+    /// (made since the store's end, which came before what the parent holds) move into it,
+    /// numbered from 1, and later ones follow them. Returns how many moved. Entries up to
+    /// `after_seq` keep their epoch and drain as before.
+    std::int64_t start_epoch(std::int64_t after_seq);
+    /// Keeps a small note (a JSON text) for the operator, read back with Store::note.
+    void set_note(const std::string& key, const std::string& value);
     /// The federation tree this node last ran with ({"id": parent or null}).
     void set_tree(const std::string& tree);
     /// The handover entry still to be sent first to `parent` (cleared once it acknowledges).
@@ -226,8 +233,13 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  /// The log epoch: random, made when the store is created or restored from a backup.
-  const std::string& epoch() const;
+  /// The log epoch: random, made when the store is created or restored from a backup, or when
+  /// the node learns that its store ended before what its parent had taken (start_epoch).
+  std::string epoch() const;
+  /// The last seq of this node's own entries when the store was opened.
+  std::int64_t own_seq_at_open() const;
+  /// A value set_note kept under `key`; empty if none.
+  std::string note(const std::string& key) const;
   /// Runs `fn` in one IMMEDIATE transaction and commits; rolls back if it throws.
   void write(const std::function<void(Writer&)>& fn);
 
@@ -273,6 +285,8 @@ class Store {
   std::string tree() const;
   /// The handover entry body waiting to be sent to `parent`, if any.
   std::optional<std::string> handover(const std::string& parent) const;
+  /// The highest contiguous seq held from `origin`, per epoch.
+  std::vector<std::pair<std::string, std::int64_t>> receipts(const std::string& origin) const;
   std::int64_t quarantined() const;
   /// The most recently quarantined entries, newest first.
   std::vector<QuarantinedEntry> recent_quarantine(int limit) const;

@@ -28,12 +28,20 @@ WireEvent aggregates(const std::string& origin, std::int64_t seq, double value,
                                      {"sketch", crypto::base64_encode(s.encode())}}})}}};
 }
 
-json receive(test::TestContext& t, const std::string& caller, std::vector<WireEvent> events) {
-  json acked;
+Acked receive_all(test::TestContext& t, const std::string& caller, std::vector<WireEvent> events) {
+  Acked acked;
   t.writes.run([&](WriteContext& w) {
     acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0, ""});
   });
   return acked;
+}
+
+// The answer for single-epoch tests: ORIGIN -> {epoch, seq}.
+json receive(test::TestContext& t, const std::string& caller, std::vector<WireEvent> events) {
+  json out = json::object();
+  for (const auto& [origin, epochs] : receive_all(t, caller, std::move(events)))
+    for (const auto& [epoch, seq] : epochs) out[origin] = {{"epoch", epoch}, {"seq", seq}};
+  return out;
 }
 
 double city_pm25_sum(test::TestContext& t) {
@@ -273,4 +281,16 @@ TEST_CASE("a handover whose old path runs elsewhere starts the sequence after it
   auto bad = handover("city/north", 0);
   acked = receive(t, "ward", {bad, aggregates("ward", 4, 4)});
   CHECK(acked["ward"]["seq"] == 4);
+}
+
+TEST_CASE("an origin's old and new epochs are acknowledged side by side", "[replication]") {
+  test::TestContext t("city");
+  receive(t, "city/north", {aggregates("city/north", 1, 1), aggregates("city/north", 2, 2)});
+  // Restored from a backup: the old epoch's last entries and the new epoch's first in one batch.
+  WireEvent fresh = aggregates("city/north", 1, 3);
+  fresh.epoch = "ep2";
+  const auto acked = receive_all(
+      t, "city/north", {aggregates("city/north", 2, 2), aggregates("city/north", 3, 4), fresh});
+  CHECK(acked.at("city/north") == std::map<std::string, std::int64_t>{{"ep1", 3}, {"ep2", 1}});
+  CHECK(parse_acked(acked_to_json(acked)) == acked);
 }

@@ -39,7 +39,7 @@ struct Fixture {
   test::TempDir dir;
   FederationConfig fed = load_federation(test::write_test_federation(dir.path()));
   MemoryNonces nonces;
-  RequestVerifier verifier{fed, nonces};
+  RequestVerifier verifier{fed, "city", nonces};
   PrivateKey north = PrivateKey::load(dir / "keys/city_north.key");
 
   Verification check(const std::map<std::string, std::string>& headers,
@@ -49,17 +49,20 @@ struct Fixture {
     return verifier.verify(method, target, lookup(headers), body, now);
   }
   std::map<std::string, std::string> signed_headers(const std::string& node = "city/north") {
-    return sign_request(north, node, "POST", "/federation/v1/events?x=1", "{}", kNow);
+    return sign_request(north, node, "city", "POST", "/federation/v1/events?x=1", "{}", kNow);
   }
 };
 
 }  // namespace
 
-TEST_CASE("the signing string is the six SPEC lines joined by newlines", "[signing]") {
+TEST_CASE("the signing string names the call, its caller and the node it is for", "[signing]") {
   CHECK(signing_string("GET", "/federation/v1/events?after=5&limit=10", "2025-10-27T08:00:00Z",
-                       "bm9uY2Vub25jZW5vbmNl", "") ==
-        "IOC1-ED25519\nGET\n/federation/v1/"
-        "events?after=5&limit=10\n2025-10-27T08:00:00Z\nbm9uY2Vub25jZW5vbmNl\n"
+                       "bm9uY2Vub25jZW5vbmNl", "city/north", "city", "") ==
+        "IOC2-ED25519\nGET\n/federation/v1/"
+        "events?after=5&limit=10\n2025-10-27T08:00:00Z\nbm9uY2Vub25jZW5vbmNl\ncity/north\ncity\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(answer_signing_string(200, "bm9uY2Vub25jZW5vbmNl", "city/north", "") ==
+        "IOC2-ED25519-ANSWER\n200\nbm9uY2Vub25jZW5vbmNl\ncity/north\n"
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
@@ -121,6 +124,38 @@ TEST_CASE("unsigned, unknown, stale, malformed, forged, tampered and replayed ca
     CHECK(f.check(h).ok);
     CHECK(f.check(h).reason == "replayed request: nonce already seen");
   }
+  SECTION("made for another node") {
+    auto other = sign_request(f.north, "city/north", "city/south", "POST",
+                              "/federation/v1/events?x=1", "{}", kNow);
+    CHECK(f.check(other).reason ==
+          "misdirected call: it was made for 'city/south', this node is 'city'");
+    other["IOC-To"] = "city";  // the header changed, but not what was signed
+    CHECK(f.check(other).reason.find("bad signature") == 0);
+    CHECK(f.nonces.seen.empty());
+  }
+}
+
+TEST_CASE("an answer verifies only as the peer's answer to that call", "[signing]") {
+  Fixture f;
+  const PrivateKey city = PrivateKey::load(f.dir / "keys/city.key");
+  const auto keys = RequestVerifier::load_keys(f.fed);
+  const std::string nonce = "bm9uY2Vub25jZW5vbmNlbm9uY2U";
+  const auto answer = sign_answer(city, "city", 200, nonce, "city/north", "{\"acked\":{}}");
+  const auto check = [&](const std::map<std::string, std::string>& h, int status,
+                         const std::string& call_nonce, const std::string& body) {
+    return verify_answer(*keys, "city", status, lookup(h), call_nonce, "city/north", body);
+  };
+  CHECK(check(answer, 200, nonce, "{\"acked\":{}}").empty());
+  CHECK(check(answer, 401, nonce, "{\"acked\":{}}").find("bad answer signature") == 0);
+  CHECK(check(answer, 200, nonce, "{\"acked\":{\"x\":[]}}").find("bad answer signature") == 0);
+  CHECK(check(answer, 200, "b3RoZXJub25jZW90aGVybm9uY2U", "{\"acked\":{}}")
+            .find("bad answer signature") == 0);  // an old answer to another call
+  CHECK(check({}, 200, nonce, "").find("the answer is not signed") == 0);
+  // Signed by another node's key, or naming another node.
+  const auto forged = sign_answer(f.north, "city", 200, nonce, "city/north", "{\"acked\":{}}");
+  CHECK(check(forged, 200, nonce, "{\"acked\":{}}").find("bad answer signature") == 0);
+  const auto other = sign_answer(f.north, "city/north", 200, nonce, "city/north", "{}");
+  CHECK(check(other, 200, nonce, "{}").find("signed as another node") != std::string::npos);
 }
 
 TEST_CASE("during rotation either listed key verifies", "[signing]") {
@@ -135,10 +170,10 @@ nodes:
 )");
   const auto fed = load_federation(dir / "rotating.yaml");
   MemoryNonces nonces;
-  RequestVerifier verifier(fed, nonces);
+  RequestVerifier verifier(fed, "city", nonces);
   for (const char* key : {"keys/city.key", "keys/next.key"}) {
-    const auto h =
-        sign_request(PrivateKey::load(dir / key), "city", "GET", "/federation/v1/hello", "", kNow);
+    const auto h = sign_request(PrivateKey::load(dir / key), "city", "city", "GET",
+                                "/federation/v1/hello", "", kNow);
     const auto v = verifier.verify("GET", "/federation/v1/hello", lookup(h), "", kNow);
     CHECK(v.ok);
   }

@@ -32,7 +32,7 @@ TEST_CASE("a district's data reaches the city's summary once, with the child's l
   // 4. The district's own view of its link to the city.
   const auto view = f.at_north().get("/api/v1/federation").json();
   CHECK(view["nodes"][0]["link"]["state"] == "up");
-  CHECK(view["nodes"][0]["link"]["protocolVersion"] == "1");
+  CHECK(view["nodes"][0]["link"]["protocolVersion"] == "2");
   // 5. An incident reported at the district reaches the city with its origin and owner.
   const auto reported = f.at_north().post("/api/v1/incidents", {{"domain", "flood"},
                                                                 {"severity", "moderate"},

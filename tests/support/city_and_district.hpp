@@ -13,6 +13,7 @@
 #include "ioc/federation/request_signing.hpp"
 #include "ioc/time.hpp"
 #include "running_node.hpp"
+#include "signed_call.hpp"
 
 namespace ioc::test {
 
@@ -55,12 +56,7 @@ struct CityAndDistrict {
   /// A call to the north district signed as `caller` with that node's key.
   HttpResult signed_call_at_north(const std::string& method, const std::string& caller,
                                   const std::string& target, const std::string& body = "") const {
-    const auto key = ioc::federation::PrivateKey::load(
-        dir / ("keys/" + ioc::federation::key_file_stem(caller) + ".key"));
-    std::map<std::string, std::string> headers;
-    for (const auto& [k, v] :
-         ioc::federation::sign_request(key, caller, method, target, body, ioc::SystemClock().now()))
-      headers[k] = v;
+    const auto headers = signed_headers(dir / "keys", caller, "city/north", method, target, body);
     return HttpClient(north->port())
         .request(method, target, body, body.empty() ? "" : "application/json", headers);
   }

@@ -10,11 +10,11 @@
 
 namespace ioc::test {
 
-/// A real iocd for node "city" of the test federation, with a token per role.
+/// A real iocd for node "city" of the test federation, with its key and a token per role.
 struct RunningNode {
   explicit RunningNode(std::vector<std::string> extra = {})
       : federation(write_test_federation(dir.path())),
-        process(federation, "city", dir / "data", std::move(extra)) {
+        process(federation, "city", dir / "data", with_key(std::move(extra))) {
     for (const char* role : {"viewer", "operator", "ingest", "admin"})
       tokens[role] = issue(dir / "data", role);
     process.start();
@@ -23,6 +23,10 @@ struct RunningNode {
     return HttpClient(process.port(), tokens.at(role));
   }
   HttpClient anonymous() const { return HttpClient(process.port()); }
+  std::vector<std::string> with_key(std::vector<std::string> extra) const {
+    extra.insert(extra.end(), {"--key", dir / "keys/city.key"});
+    return extra;
+  }
   std::string data() const { return dir / "data"; }
 
   TempDir dir;

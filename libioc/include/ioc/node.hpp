@@ -57,8 +57,9 @@ class Node {
   const std::string& id() const;
   /// The federation in force (a reload may replace it).
   std::shared_ptr<const FederationConfig> federation() const;
-  /// The store's log epoch.
-  const std::string& epoch() const;
+  /// The store's log epoch (a new one once the node learns its store lost entries its parent
+  /// had taken).
+  std::string epoch() const;
 
   /// Stores observations durably (and runs the rules over them) before returning. Each row's area
   /// is this node or a node below it; otherwise Error(kBadRequest) names "[INDEX].area".
