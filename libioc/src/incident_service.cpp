@@ -248,24 +248,26 @@ ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i
                     "': " + answer.error,
                 "owner");
   // The answer is the parent's, verified by its signature; still read strictly.
-  codec::json body;
+  std::string message, field;
+  Incident incident;
   try {
-    body = codec::parse_external(answer.body);
-    if (answer.status != 200) {
-      const auto err = body.at("error");
-      throw Error(code_for_status(answer.status),
-                  "the owner '" + i.owner + "' answered: " + err.at("message").get<std::string>(),
-                  err.value("field", "owner"));
+    const auto body = codec::parse_external(answer.body);
+    if (answer.status == 200) {
+      incident = codec::incident_from_json(body.at("incident"));
+    } else {
+      message = body.at("error").at("message").get<std::string>();
+      field = body.at("error").value("field", "owner");
     }
-    return ActResult{codec::incident_from_json(body.at("incident")), "", ""};
-  } catch (const Error&) {
-    throw;
   } catch (const std::exception&) {
     throw Error(ErrorCode::kUnavailable,
                 "the owner '" + i.owner + "' answered " + std::to_string(answer.status) +
                     " with a body this node cannot read",
                 "owner");
   }
+  if (answer.status != 200)
+    throw Error(code_for_status(answer.status),
+                "the owner '" + i.owner + "' answered: " + message, field);
+  return ActResult{incident, "", ""};
 }
 
 ActResult IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
