@@ -210,6 +210,12 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
 }
 
 std::optional<Actor> ApiRouter::authenticate(const HttpRequest& request, bool allow_query_token) {
+  const std::string token = bearer_token(request, allow_query_token);
+  if (token.empty()) return std::nullopt;
+  return services_.tokens.authenticate(token, ctx_.clock.now());
+}
+
+std::string ApiRouter::bearer_token(const HttpRequest& request, bool allow_query_token) {
   std::string token;
   const std::string auth = request.header("authorization");
   if (auth.size() > 7 &&
@@ -222,8 +228,7 @@ std::optional<Actor> ApiRouter::authenticate(const HttpRequest& request, bool al
       if (const auto it = params.find("access_token"); it != params.end()) token = it->second;
     }
   }
-  if (token.empty()) return std::nullopt;
-  return services_.tokens.authenticate(token, ctx_.clock.now());
+  return token;
 }
 
 void ApiRouter::handle(const HttpRequest& request, Respond respond) {

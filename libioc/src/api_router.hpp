@@ -46,6 +46,8 @@ class ApiRouter {
   /// The actor behind an "Authorization: Bearer" header; with `allow_query_token` (the WebSocket
   /// upgrade, where browsers cannot set headers) also an `access_token` query parameter.
   std::optional<Actor> authenticate(const HttpRequest& request, bool allow_query_token = false);
+  /// The bearer token a request carries (as authenticate reads it), or empty.
+  static std::string bearer_token(const HttpRequest& request, bool allow_query_token);
   /// Marks the node as shutting down: /readyz answers 503 from now on.
   void set_draining() { draining_ = true; }
 

@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -66,18 +68,30 @@ class StreamHub final : public EventSink {
     sessions_.push_back(s);
   }
   void publish(const std::string& payload) override;
+  /// Checks every open stream's right once per holder and closes those whose right has ended.
+  void sweep();
 
  private:
+  std::vector<std::shared_ptr<StreamSession>> live();
+
   std::mutex mutex_;
   std::vector<std::weak_ptr<StreamSession>> sessions_;
 };
 
-/// One WebSocket stream client: a bounded queue with one write in flight; a client that falls
-/// more than the queue limit behind is closed rather than silently skipped.
+/// One WebSocket stream client: a bounded queue with one write in flight. A client that falls
+/// more than the queue limit behind is closed (1013) rather than silently skipped; one whose
+/// right ends (a revoked or expired token) is closed with 1008. A close waits for the write in
+/// flight; if that write does not finish within the close timeout (a client that stopped
+/// reading), the connection is dropped.
 class StreamSession : public std::enable_shared_from_this<StreamSession> {
  public:
-  StreamSession(tcp::socket&& socket, std::size_t queue_limit, Metrics& metrics)
-      : ws_(std::move(socket)), queue_limit_(queue_limit), metrics_(metrics) {
+  StreamSession(tcp::socket&& socket, const HttpServer::Options& options,
+                HttpServer::StreamAdmission admission, Metrics& metrics)
+      : ws_(std::move(socket)),
+        close_timer_(ws_.get_executor()),
+        options_(options),
+        admission_(std::move(admission)),
+        metrics_(metrics) {
     metrics_.stream_clients++;
   }
   ~StreamSession() { metrics_.stream_clients--; }
@@ -94,13 +108,22 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   void send(std::shared_ptr<const std::string> message) {
     net::post(ws_.get_executor(), [self = shared_from_this(), message] { self->on_send(message); });
   }
+  void close(websocket::close_code code, std::string reason) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+      self->begin_close(code, reason);
+    });
+  }
+  const HttpServer::StreamAdmission& admission() const { return admission_; }
 
  private:
   void on_accept(beast::error_code ec) {
     if (ec) return;
     open_ = true;
     do_read();
-    if (!queue_.empty()) do_write();
+    if (closing_)
+      do_close();
+    else if (!queue_.empty())
+      do_write();
   }
   // Clients do not send anything meaningful; reading keeps control frames and closes flowing.
   void do_read() {
@@ -116,54 +139,98 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   }
   void on_send(std::shared_ptr<const std::string> message) {
     if (closing_) return;
-    if (queue_.size() >= queue_limit_) {
-      closing_ = true;
-      queue_.clear();
-      ws_.async_close(
-          websocket::close_reason(websocket::close_code::try_again_later, "client too slow"),
-          [self = shared_from_this()](beast::error_code) {});
-      return;
-    }
+    if (queue_.size() >= options_.stream_queue_limit)
+      return begin_close(websocket::close_code::try_again_later, "client too slow");
     queue_.push_back(std::move(message));
-    if (queue_.size() == 1 && open_) do_write();
+    if (queue_.size() == 1 && open_ && !writing_) do_write();
   }
   void do_write() {
+    writing_ = true;
     ws_.async_write(net::buffer(*queue_.front()),
                     beast::bind_front_handler(&StreamSession::on_write, shared_from_this()));
   }
   void on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
     if (ec) {
       open_ = false;
       queue_.clear();
       return;
     }
     queue_.pop_front();
-    if (!queue_.empty() && !closing_) do_write();
+    if (closing_) return do_close();
+    if (!queue_.empty()) do_write();
+  }
+
+  // Beast allows one write at a time, and a close is a write: it waits for the one in flight.
+  void begin_close(websocket::close_code code, const std::string& reason) {
+    if (closing_) return;
+    closing_ = true;
+    close_reason_ = websocket::close_reason(code, reason);
+    if (writing_)
+      queue_.erase(queue_.begin() + 1, queue_.end());
+    else
+      queue_.clear();
+    close_timer_.expires_after(options_.stream_close_timeout);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the close went through
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
+    if (!writing_) do_close();
+  }
+  void do_close() {
+    queue_.clear();
+    if (!open_) {
+      close_timer_.cancel();
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+      return;
+    }
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
+      self->close_timer_.cancel();
+    });
   }
 
   websocket::stream<beast::tcp_stream> ws_;
+  net::steady_timer close_timer_;
   beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
-  std::size_t queue_limit_;
+  const HttpServer::Options& options_;
+  HttpServer::StreamAdmission admission_;
   Metrics& metrics_;
+  websocket::close_reason close_reason_;
   bool open_ = false;
+  bool writing_ = false;
   bool closing_ = false;
 };
 
+std::vector<std::shared_ptr<StreamSession>> StreamHub::live() {
+  std::vector<std::shared_ptr<StreamSession>> out;
+  std::lock_guard lock(mutex_);
+  auto alive = sessions_.begin();
+  for (auto& weak : sessions_)
+    if (auto s = weak.lock()) {
+      out.push_back(s);
+      *alive++ = weak;
+    }
+  sessions_.erase(alive, sessions_.end());
+  return out;
+}
+
 void StreamHub::publish(const std::string& payload) {
   auto message = std::make_shared<const std::string>(payload);
-  std::vector<std::shared_ptr<StreamSession>> live;
-  {
-    std::lock_guard lock(mutex_);
-    auto alive = sessions_.begin();
-    for (auto& weak : sessions_)
-      if (auto s = weak.lock()) {
-        live.push_back(s);
-        *alive++ = weak;
-      }
-    sessions_.erase(alive, sessions_.end());
+  for (auto& s : live()) s->send(message);
+}
+
+void StreamHub::sweep() {
+  std::map<std::string, std::string> ended;  // holder -> why its right ended ("" if it holds)
+  for (auto& s : live()) {
+    const auto& a = s->admission();
+    if (!a.ended) continue;
+    auto it = ended.find(a.holder);
+    if (it == ended.end()) it = ended.emplace(a.holder, a.ended()).first;
+    if (!it->second.empty()) s->close(websocket::close_code::policy_error, it->second);
   }
-  for (auto& s : live) s->send(message);
 }
 
 struct Shared {
@@ -229,14 +296,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void upgrade(http::request<http::string_body> req) {
     const HttpRequest plain = to_request(req);
     if (plain.target.substr(0, plain.target.find('?')) != kStreamPath)
-      return write_final(HttpResponse{
-          404,
-          "application/json",
-          codec::error_body("not_found", "no WebSocket endpoint at " + plain.target, "path"),
-          {}});
-    if (auto refusal = shared_.gate(plain)) return write_final(std::move(*refusal));
+      return write_final(
+          HttpResponse{404,
+                       "application/json",
+                       codec::error_body("not_found", "no WebSocket endpoint at this path", "path"),
+                       {}});
+    if (shared_.metrics.stream_clients.load() >= shared_.options.max_streams)
+      return write_final(
+          HttpResponse{503,
+                       "application/json",
+                       codec::error_body("unavailable", "too many stream clients; retry later", ""),
+                       {}});
+    auto admission = shared_.gate(plain);
+    if (admission.refusal) return write_final(std::move(*admission.refusal));
     stream_.expires_never();
-    std::make_shared<StreamSession>(stream_.release_socket(), shared_.options.stream_queue_limit,
+    std::make_shared<StreamSession>(stream_.release_socket(), shared_.options, std::move(admission),
                                     shared_.metrics)
         ->start(std::move(req), shared_.hub);
   }
@@ -345,7 +419,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
-      if (shared_.metrics.open_connections.load() >= shared_.options.max_connections) {
+      if (shared_.metrics.open_connections.load() + shared_.metrics.stream_clients.load() >=
+          shared_.options.max_connections) {
         // Over the limit: answer 503 right away rather than letting the kernel queue fill up.
         static const std::string kBody =
             codec::error_body("unavailable", "too many connections", "");
@@ -373,9 +448,21 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 struct HttpServer::Impl {
   Impl(Options o, Handler h, StreamGate g, Metrics& m)
-      : shared{std::move(o), std::move(h), std::move(g), m, {}} {}
+      : shared{std::move(o), std::move(h), std::move(g), m, {}}, sweeper(ioc) {}
+
+  // Every stream_check_interval, each open stream's right is checked again.
+  void sweep_streams() {
+    sweeper.expires_after(shared.options.stream_check_interval);
+    sweeper.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      guarded(shared.metrics, ThreadKind::kIo, "the stream check", [this] { shared.hub.sweep(); });
+      sweep_streams();
+    });
+  }
+
   Shared shared;
   net::io_context ioc;
+  net::steady_timer sweeper;
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
 };
@@ -405,6 +492,7 @@ std::uint16_t HttpServer::start() {
         "listen");
   }
   impl_->listener->run();
+  impl_->sweep_streams();
   // A handler that throws unwinds out of run(): the thread logs it and runs again.
   for (int i = 0; i < std::max(1, o.threads); ++i)
     impl_->threads.emplace_back([this] {

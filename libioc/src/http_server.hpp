@@ -26,11 +26,27 @@ class HttpServer {
     std::chrono::seconds timeout{30};  ///< per read or write, and idle keep-alive
     int threads = 2;
     std::size_t stream_queue_limit = 1024;  ///< messages queued per stream client
-    std::int64_t max_connections = 4096;    ///< beyond this, new connections get 503 and close
+    /// Open connections at most, stream clients included; beyond, new ones get 503 and close.
+    std::int64_t max_connections = 4096;
+    std::int64_t max_streams = 256;  ///< stream clients at most; beyond, an upgrade gets 503
+    /// How often every open stream's right is checked again (a revoked or expired token).
+    std::chrono::milliseconds stream_check_interval{250};
+    /// How long a stream being closed may take to finish the write in flight (a client that
+    /// stopped reading) before its connection is dropped.
+    std::chrono::seconds stream_close_timeout{5};
   };
   using Handler = std::function<void(const HttpRequest&, Respond)>;
-  /// Decides a WebSocket upgrade on /api/v1/stream: nullopt accepts, a response refuses.
-  using StreamGate = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
+  /// What the gate decides for a WebSocket upgrade on /api/v1/stream: a refusal, or the right
+  /// the stream rests on, checked again every stream_check_interval while it is open.
+  struct StreamAdmission {
+    std::optional<HttpResponse> refusal;
+    /// What the right rests on (a token's hash): streams sharing it are checked once per round.
+    std::string holder;
+    /// Why the right has ended ("token revoked"), or empty while it holds. The stream is then
+    /// closed with code 1008 and that reason.
+    std::function<std::string()> ended;
+  };
+  using StreamGate = std::function<StreamAdmission(const HttpRequest&)>;
 
   HttpServer(Options options, Handler handler, StreamGate gate, Metrics& metrics);
   ~HttpServer();

@@ -265,8 +265,8 @@ ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i
                 "owner");
   }
   if (answer.status != 200)
-    throw Error(code_for_status(answer.status),
-                "the owner '" + i.owner + "' answered: " + message, field);
+    throw Error(code_for_status(answer.status), "the owner '" + i.owner + "' answered: " + message,
+                field);
   return ActResult{incident, "", ""};
 }
 

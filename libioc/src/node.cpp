@@ -83,14 +83,7 @@ struct Node::Impl {
         server(
             server_options(options),
             [this](const HttpRequest& r, Respond respond) { router.handle(r, std::move(respond)); },
-            [this](const HttpRequest& r) -> std::optional<HttpResponse> {
-              const auto actor = router.authenticate(r, true);
-              if (actor) return std::nullopt;
-              return ApiRouter::error_response(
-                  Error(ErrorCode::kUnauthorized, "a valid bearer token is required for the stream",
-                        "authorization"));
-            },
-            metrics),
+            [this](const HttpRequest& r) { return admit_stream(r); }, metrics),
         writes(
             store, WriteQueue::Options{}, [this] { ingest.on_write_failure(); },
             [this] {
@@ -131,6 +124,20 @@ struct Node::Impl {
     federation::restore_policy_updates(ctx);
     catch_up_with_tree();
     federation::publish_policy_set(ctx);
+  }
+
+  // A stream lasts only as long as its token: the server asks again every round while it is
+  // open, and closes it (1008) once the token is revoked or expired.
+  HttpServer::StreamAdmission admit_stream(const HttpRequest& r) {
+    const std::string token = ApiRouter::bearer_token(r, true);
+    if (token.empty() || !router.authenticate(r, true))
+      return {ApiRouter::error_response(Error(ErrorCode::kUnauthorized,
+                                              "a valid bearer token is required for the stream",
+                                              "authorization")),
+              {},
+              {}};
+    return {std::nullopt, crypto::sha256_hex(token),
+            [this, token] { return tokens.ended(token, clock->now()); }};
   }
 
   // The tree as this store keeps it, {"id": parent or null}, to notice a restart on a

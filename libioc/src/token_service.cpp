@@ -36,4 +36,12 @@ std::optional<Actor> TokenService::authenticate(const std::string& token, TimeMs
   return Actor{rec->name, rec->role, node_id_};
 }
 
+std::string TokenService::ended(const std::string& token, TimeMs now) const {
+  const auto rec = store_.token_by_hash(crypto::sha256_hex(token));
+  if (!rec) return "token unknown";
+  if (rec->revoked) return "token revoked";
+  if (rec->expires && *rec->expires <= now) return "token expired";
+  return {};
+}
+
 }  // namespace ioc

@@ -24,6 +24,10 @@ class TokenService {
                            std::optional<TimeMs> expires, TimeMs now);
   /// The actor a bearer token stands for, or nullopt if unknown, revoked or expired. Thread-safe.
   std::optional<Actor> authenticate(const std::string& token, TimeMs now);
+  /// Why `token` no longer authenticates ("token revoked", "token expired", "token unknown"), or
+  /// empty while it does; asks the store each time (no cache), for sessions that outlive a
+  /// request. Thread-safe.
+  std::string ended(const std::string& token, TimeMs now) const;
 
  private:
   struct Cached {

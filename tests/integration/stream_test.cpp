@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "running_node.hpp"
 
 using namespace ioc::test;
@@ -52,4 +54,105 @@ TEST_CASE("stream clients receive the node's summary at the configured interval"
   CHECK(summary["type"] == "summary");
   CHECK(summary["data"]["node"] == "city");
   CHECK(summary["data"]["children"].size() == 3);
+}
+
+namespace {
+
+// Rows that cross the river rule's threshold back and forth: each raises or cancels an alert,
+// so every row puts at least one message on every open stream.
+nlohmann::json flapping(int rows) {
+  std::vector<double> values;
+  for (int i = 0; i < rows; ++i) values.push_back(i % 2 ? 0.5 : 2.6);
+  return observations("river_level", "city/north", values, 1761552000000, 1000);
+}
+
+std::int64_t stream_clients(const RunningNode& node) {
+  const std::string text = node.anonymous().get("/metrics").body;
+  const auto at = text.find("ioc_stream_clients{");
+  return at == std::string::npos ? -1 : std::stoll(text.substr(text.find("} ", at) + 2));
+}
+
+}  // namespace
+
+TEST_CASE("a stream ends within a second of its token being revoked or expiring",
+          "[integration][stream]") {
+  RunningNode node;
+  // 1. Two viewers: one whose token will be revoked, one whose token expires in 2 s.
+  const auto issue = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{IOCCTL_PATH, "token",  "issue", "--data",
+                                  node.data(), "--role", "viewer"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto out = run_command(args).out;
+    return out.substr(0, out.size() - 1);
+  };
+  StreamClient revoked(node.process.port(), issue({"--name", "revoked"}));
+  StreamClient expiring(node.process.port(), issue({"--name", "brief", "--expires", "2s"}));
+  StreamClient other(node.process.port(), node.tokens.at("viewer"));
+  REQUIRE(revoked.connected());
+  REQUIRE(expiring.connected());
+  // 2. Revoke the first from outside the node (id 5: the four role tokens came first).
+  REQUIRE(
+      run_command({IOCCTL_PATH, "token", "revoke", "--data", node.data(), "--id", "5"}).exit_code ==
+      0);
+  CHECK(revoked.wait_closed(std::chrono::seconds(5)) == 1008);
+  CHECK(revoked.close_reason == "token revoked");
+  // 3. The second closes once its expiry passes.
+  CHECK(expiring.wait_closed(std::chrono::seconds(10)) == 1008);
+  CHECK(expiring.close_reason == "token expired");
+  // 4. The other stream still delivers.
+  REQUIRE(node.as("ingest").post("/api/v1/observations", flapping(1)).status == 202);
+  CHECK(other.next(std::chrono::seconds(5)));
+}
+
+TEST_CASE("a stream client that stops reading is closed while the others are served",
+          "[integration][stream]") {
+  RunningNode node;
+  // 1. One client that never reads, one that does.
+  StreamClient stalled(node.process.port(), node.tokens.at("viewer"));
+  StreamClient reader(node.process.port(), node.tokens.at("viewer"));
+  REQUIRE(stalled.connected());
+  REQUIRE(reader.connected());
+  // 2. Far more messages than the stalled client's queue (1024) and socket buffers hold, while
+  //    the reader reads.
+  int received = 0;
+  std::thread reading([&] {
+    while (reader.next(std::chrono::seconds(3))) ++received;
+  });
+  int sent = 0;
+  for (int batch = 0; batch < 60; ++batch) {  // each well under a reader's queue
+    CHECK(node.as("ingest").post("/api/v1/observations", flapping(200)).status == 202);
+    sent += 200;
+  }
+  reading.join();
+  // 3. The reader got them all (an alert or a cancel per row, and the incidents they open).
+  CHECK(received >= sent);
+  // 4. The stalled client is dropped (its write stuck, so no close frame reaches it in time),
+  //    and the node answers as before.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (stream_clients(node) != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(stream_clients(node) == 1);
+  const auto end = stalled.wait_closed(std::chrono::seconds(20));
+  REQUIRE(end);
+  CHECK((*end == 0 || *end == 1013));
+  CHECK(node.anonymous().get("/healthz").status == 200);
+}
+
+TEST_CASE("stream clients are capped, and count against the connection cap",
+          "[integration][stream]") {
+  RunningNode node;
+  std::vector<std::unique_ptr<StreamClient>> open;
+  for (int i = 0; i < 256; ++i) {
+    open.push_back(std::make_unique<StreamClient>(node.process.port(), node.tokens.at("viewer")));
+    REQUIRE(open.back()->connected());
+  }
+  StreamClient one_more(node.process.port(), node.tokens.at("viewer"));
+  CHECK(one_more.refused_status == 503);
+  open.pop_back();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stream_clients(node) != 255 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  StreamClient again(node.process.port(), node.tokens.at("viewer"));
+  CHECK(again.connected());
+  CHECK(node.anonymous().get("/healthz").status == 200);
 }

@@ -7,6 +7,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
+#include <functional>
 
 namespace ioc::test {
 
@@ -99,7 +100,7 @@ StreamClient::StreamClient(std::uint16_t port, const std::string& token)
 
 StreamClient::~StreamClient() {
   beast::error_code ec;
-  if (connected()) impl_->ws.close(websocket::close_code::normal, ec);
+  if (connected() && impl_->ws.is_open()) impl_->ws.close(websocket::close_code::normal, ec);
 }
 
 std::optional<std::string> StreamClient::next(std::chrono::milliseconds timeout) {
@@ -116,6 +117,32 @@ std::optional<std::string> StreamClient::next(std::chrono::milliseconds timeout)
     impl_->ioc.run_for(std::chrono::milliseconds(100));
   }
   return out;
+}
+
+std::optional<int> StreamClient::wait_closed(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::optional<int> code;
+  std::function<void()> read = [&] {
+    impl_->buffer.consume(impl_->buffer.size());
+    impl_->ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) {
+      if (!ec) return read();
+      if (ec == websocket::error::closed) {
+        code = static_cast<int>(impl_->ws.reason().code);
+        close_reason = std::string(impl_->ws.reason().reason.c_str());
+      } else if (ec != net::error::operation_aborted) {
+        code = 0;
+      }
+    });
+  };
+  read();
+  impl_->ioc.restart();
+  impl_->ioc.run_until(deadline);
+  if (!code) {
+    beast::get_lowest_layer(impl_->ws).cancel();
+    impl_->ioc.restart();
+    impl_->ioc.run_for(std::chrono::milliseconds(100));
+  }
+  return code;
 }
 
 nlohmann::json observations(const std::string& metric, const std::string& area,

@@ -58,6 +58,11 @@ class StreamClient {
   int refused_status = 0;
   /// The next message, or nullopt if none arrives in time.
   std::optional<std::string> next(std::chrono::milliseconds timeout);
+  /// Reads on, dropping messages, until the server ends the stream or `timeout` passes: the
+  /// close code it sent (1008, 1013, ...), 0 if the connection ended without a close frame, or
+  /// nullopt while it is still open. The close reason is kept in `close_reason`.
+  std::optional<int> wait_closed(std::chrono::milliseconds timeout);
+  std::string close_reason;
 
  private:
   struct Impl;

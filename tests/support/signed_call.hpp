@@ -16,8 +16,8 @@ inline std::map<std::string, std::string> signed_headers(
     const std::string& keys_dir, const std::string& caller, const std::string& receiver,
     const std::string& method, const std::string& target, const std::string& body = "",
     TimeMs at = SystemClock().now()) {
-  const auto key = federation::PrivateKey::load(keys_dir + "/" +
-                                                federation::key_file_stem(caller) + ".key");
+  const auto key =
+      federation::PrivateKey::load(keys_dir + "/" + federation::key_file_stem(caller) + ".key");
   auto headers = federation::sign_request(key, caller, receiver, method, target, body, at);
   headers["IOC-Protocol"] = federation::kProtocolVersion;
   return headers;
