@@ -1,6 +1,12 @@
 #include "ioc/node.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -63,7 +69,55 @@ Store::Options store_options(const std::string& data_dir, bool power_safe) {
   return Store::Options{store_path(data_dir), power_safe};
 }
 
+// fsyncs a file or a directory, so what was written (or renamed into it) survives a crash.
+void sync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw Error(ErrorCode::kInternal, "cannot sync " + path + ": " + why, "out");
+  }
+  ::close(fd);
+}
+
 }  // namespace
+
+/// DATA/iocd.lock, held (flock, exclusive) for the life of a node: a store belongs to one node
+/// process, so a second iocd on the same data directory refuses to start. The tools that work on
+/// a store while its node runs (token, backup) do not take it.
+class DataDirLock {
+ public:
+  explicit DataDirLock(const std::string& data_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    const std::string path = (std::filesystem::path(data_dir) / "iocd.lock").string();
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw Error(ErrorCode::kConfig, "cannot open " + path + ": " + std::strerror(errno), "data");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      char pid[32] = {};
+      const auto n = ::pread(fd_, pid, sizeof pid - 1, 0);
+      ::close(fd_);
+      std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : "";
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+      throw Error(ErrorCode::kConfig,
+                  "data directory " + data_dir + " is in use by another iocd" +
+                      (holder.empty() ? "" : " (pid " + holder + ")") +
+                      ": a store belongs to one node process; stop it or give another --data",
+                  "data");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+      // The pid is only for the message above; the lock is what counts.
+    }
+  }
+  ~DataDirLock() { ::close(fd_); }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 std::string store_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "ioc.db").string();
@@ -79,6 +133,7 @@ struct Node::Impl {
         authorizer(options.authorizer
                        ? std::move(options.authorizer)
                        : federation::make_policy_authorizer(policies, options.node_id)),
+        data_lock(options.data_dir),
         store(store_options(options.data_dir, options.power_safe)),
         server(
             server_options(options),
@@ -524,6 +579,7 @@ struct Node::Impl {
   std::shared_ptr<const Clock> clock;
   std::unique_ptr<Authorizer> authorizer;
   Metrics metrics;
+  DataDirLock data_lock;
   Store store;
   HttpServer server;
   WriteQueue writes;
@@ -629,8 +685,28 @@ void backup_store(const std::string& data_dir, const std::string& out_file) {
     throw Error(ErrorCode::kNotFound, "no store at " + store_path(data_dir), "data");
   if (std::filesystem::exists(out_file))
     throw Error(ErrorCode::kConflict, out_file + " already exists", "out");
-  Store store(store_options(data_dir, false));
-  store.backup(out_file);
+  // Written beside the target, synced, then renamed into place: an interrupted backup leaves a
+  // .partial file, never one that looks finished.
+  const std::string partial = out_file + ".partial-" + crypto::random_hex(4);
+  const auto remove_partial = [&partial] {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(partial + suffix, ignored);
+  };
+  try {
+    Store store(store_options(data_dir, false));
+    store.backup(partial);
+    sync_path(partial);
+    std::filesystem::rename(partial, out_file);
+  } catch (const std::filesystem::filesystem_error& e) {
+    remove_partial();
+    throw Error(ErrorCode::kInternal, "cannot finish " + out_file + ": " + e.what(), "out");
+  } catch (...) {
+    remove_partial();
+    throw;
+  }
+  const auto dir = std::filesystem::path(out_file).parent_path();
+  sync_path(dir.empty() ? "." : dir.string());
 }
 
 }  // namespace ioc

@@ -111,6 +111,9 @@ TEST_CASE("a backup taken while the node runs restores with all its rows and a n
       run_command({IOCCTL_PATH, "backup", "--data", node.data(), "--out", node.dir / "backup.db"});
   REQUIRE(backup.exit_code == 0);
   CHECK(node.as("viewer").get("/healthz").status == 200);
+  // It was written beside the target and renamed into place: nothing partial is left.
+  for (const auto& entry : std::filesystem::directory_iterator(node.dir.path()))
+    CHECK(entry.path().filename().string().find(".partial") == std::string::npos);
   // 2. Restore into a fresh data directory and start a node on it.
   std::filesystem::create_directories(node.dir / "restored");
   std::filesystem::copy_file(node.dir / "backup.db", ioc::store_path(node.dir / "restored"));
@@ -145,4 +148,17 @@ TEST_CASE("SIGTERM drains: a clean stop exits 0 and keeps everything", "[integra
               .status == 202);
   CHECK(node.process.stop() == 0);
   CHECK(rows_per_source(node.data()).at("sensor-1") == 1);
+}
+
+TEST_CASE("a second iocd on the same data directory refuses to start", "[integration][fault]") {
+  RunningNode node;
+  auto res = run_command({IOCD_PATH, "--federation", node.federation, "--node", "city", "--data",
+                          node.data(), "--listen", "127.0.0.1:0"});
+  CHECK(res.exit_code == 1);
+  CHECK(res.err.find("is in use by another iocd (pid ") != std::string::npos);
+  // The first is untouched, and once it stops the directory is free again.
+  CHECK(node.as("viewer").get("/healthz").status == 200);
+  REQUIRE(node.process.stop() == 0);
+  node.process.start();
+  CHECK(node.as("viewer").get("/readyz").status == 200);
 }
