@@ -86,8 +86,9 @@ TEST_CASE("a district whose store lost its end learns it from the city and start
         ready["lostEnd"]["storeEndedAt"].get<std::int64_t>());
   CHECK(ready["epoch"] != epoch);
   CHECK(ready["lostEnd"]["newEpoch"] == ready["epoch"]);
-  CHECK(f.at_north().get("/metrics").body.find("ioc_log_epoch_restarts_total{node=\"city/north\"} 1") !=
-        std::string::npos);
+  CHECK(f.at_north()
+            .get("/metrics")
+            .body.find("ioc_log_epoch_restarts_total{node=\"city/north\"} 1") != std::string::npos);
   CHECK(f.north->log().find("entries were lost here; starting epoch") != std::string::npos);
   // 4. Rows made now reach the city (under the old numbers they would have been taken for rows
   //    it holds, and dropped).

@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -68,6 +69,25 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     if (!res.keep_alive() || !keep_alive_) conn_->open = false;
   } catch (const std::exception&) {
     conn_->open = false;
+    result.status = -1;
+  }
+  return result;
+}
+
+HttpResult raw_exchange(std::uint16_t port, const std::string& bytes) {
+  HttpResult result;
+  try {
+    net::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    stream.expires_after(std::chrono::seconds(30));
+    net::write(stream, net::buffer(bytes));
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    http::read(stream, buffer, parser);
+    result.status = static_cast<int>(parser.get().result_int());
+    result.body = parser.get().body();
+  } catch (const std::exception&) {
     result.status = -1;
   }
   return result;

@@ -48,6 +48,10 @@ class HttpClient {
   std::unique_ptr<Conn> conn_;
 };
 
+/// Sends `bytes` as they are (a request a normal client would not build: raw bytes in the path or
+/// a header) and reads the answer.
+HttpResult raw_exchange(std::uint16_t port, const std::string& bytes);
+
 /// A WebSocket client of /api/v1/stream.
 class StreamClient {
  public:
