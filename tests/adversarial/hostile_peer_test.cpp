@@ -248,7 +248,7 @@ TEST_CASE("a sibling cannot close the city's service request", "[adversarial]") 
   CHECK(res.json()["status"] == "closed");
 }
 
-TEST_CASE("buckets for other areas or with impossible values are refused; the summary holds",
+TEST_CASE("buckets for other areas or with impossible values are refused and the summary holds",
           "[adversarial]") {
   Federation f;
   std::int64_t quarantine = 0;
