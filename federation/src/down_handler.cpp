@@ -22,11 +22,19 @@ void DownHandler::operator()(std::int64_t seq, const std::string& type, const js
     else
       throw Error(ErrorCode::kBadRequest, "unknown entry type '" + type + "'", "type");
   } catch (const Error& e) {
-    // Malformed or not the parent's to send: set aside. Anything else (a full write queue, a
-    // store error) is retried.
-    if (e.code() != ErrorCode::kBadRequest && e.code() != ErrorCode::kForbidden) throw;
+    // A failure to write (a full queue, a store error) is retried; anything else is about the
+    // entry (malformed, not the parent's to send, about what this node does not hold): set aside,
+    // so one entry never blocks the ones after it.
+    if (retried(e)) throw;
     set_aside(seq, type, body, e.what());
+  } catch (const std::exception& e) {
+    set_aside(seq, type, body, std::string("malformed entry: ") + e.what());
   }
+}
+
+bool DownHandler::retried(const Error& e) {
+  return e.code() == ErrorCode::kInternal || e.code() == ErrorCode::kTooManyRequests ||
+         e.code() == ErrorCode::kUnavailable;
 }
 
 void DownHandler::set_aside(std::int64_t seq, const std::string& type, const json& body,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "incident_service.hpp"
+#include "ioc/error.hpp"
 #include "node_context.hpp"
 #include "outbox_waiters.hpp"
 
@@ -28,6 +29,9 @@ class DownHandler {
   DownHandler(NodeContext& ctx, IncidentService& incidents, OutboxWaiters& waiters)
       : ctx_(ctx), incidents_(incidents), waiters_(waiters) {}
   void operator()(std::int64_t seq, const std::string& type, const nlohmann::json& body);
+  /// True for the errors that are a failure to write (the entry is asked for again), false for
+  /// those about the entry itself (it is set aside).
+  static bool retried(const Error& e);
 
  private:
   void command(const nlohmann::json& body);

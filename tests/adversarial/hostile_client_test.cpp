@@ -45,9 +45,8 @@ TEST_CASE("bytes that are not UTF-8 anywhere in a request get a 400 and never st
   check_refused(raw_exchange(port, raw_request("GET", "/api/v1/alerts/%FF", admin)), 400, "path");
   healthy();
   // 2. In the query: a name and a value.
-  check_refused(
-      raw_exchange(port, raw_request("GET", "/api/v1/observations?metric=%C3%28", admin)), 400,
-      "metric");
+  check_refused(raw_exchange(port, raw_request("GET", "/api/v1/observations?metric=%C3%28", admin)),
+                400, "metric");
   check_refused(raw_exchange(port, raw_request("GET", "/api/v1/alerts?%FE=1", admin)), 400,
                 "query");
   healthy();
@@ -62,26 +61,33 @@ TEST_CASE("bytes that are not UTF-8 anywhere in a request get a 400 and never st
   // 4. In a JSON string of an ingest body and an incident.
   check_refused(raw_exchange(port, raw_request("POST", "/api/v1/observations",
                                                admin + "Content-Type: application/json\r\n",
-                                               R"([{"source":"s)" "\xff" R"(","metric":"m",)"
+                                               R"([{"source":"s)"
+                                               "\xff"
+                                               R"(","metric":"m",)"
                                                R"("ts":1761552000000,"value":1,"area":"city"}])")),
                 400, "");
   check_refused(raw_exchange(port, raw_request("POST", "/api/v1/incidents",
                                                admin + "Content-Type: application/json\r\n",
                                                R"({"domain":"flood","severity":"minor",)"
-                                               R"("area":"city","title":"x)" "\xc0\xaf" R"("})")),
+                                               R"("area":"city","title":"x)"
+                                               "\xc0\xaf"
+                                               R"("})")),
                 400, "body");
   healthy();
   // 5. In Open311 form fields, raw, percent-encoded, or badly encoded.
   const std::string form = admin + "Content-Type: application/x-www-form-urlencoded\r\n";
-  check_refused(raw_exchange(port, raw_request("POST", "/open311/v2/requests.json", form,
-                                               "service_code=pothole&description=%FF&lat=1&long=1")),
-                400, "description");
-  check_refused(raw_exchange(port, raw_request("POST", "/open311/v2/requests.json", form,
-                                               "service_code=pothole&description=a%G1&lat=1&long=1")),
-                400, "description");
-  check_refused(raw_exchange(port, raw_request("POST", "/open311/v2/requests.json", form,
-                                               "service_code=pothole&description=\xff&lat=1&long=1")),
-                400, "description");
+  check_refused(
+      raw_exchange(port, raw_request("POST", "/open311/v2/requests.json", form,
+                                     "service_code=pothole&description=%FF&lat=1&long=1")),
+      400, "description");
+  check_refused(
+      raw_exchange(port, raw_request("POST", "/open311/v2/requests.json", form,
+                                     "service_code=pothole&description=a%G1&lat=1&long=1")),
+      400, "description");
+  check_refused(
+      raw_exchange(port, raw_request("POST", "/open311/v2/requests.json", form,
+                                     "service_code=pothole&description=\xff&lat=1&long=1")),
+      400, "description");
   healthy();
   // 6. Nothing was stored on the way.
   CHECK(node.as("viewer").get("/api/v1/observations").json()["items"].empty());

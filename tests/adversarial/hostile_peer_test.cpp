@@ -43,7 +43,8 @@ struct Federation : CityAndDistrict {
 
   // Posts `entries` ((type, body) pairs) to the city as `node`'s own log entries, signed with
   // its key, in a fresh epoch; returns the city's answer.
-  HttpResult send_as(const std::string& node, const std::vector<std::pair<std::string, json>>& entries) {
+  HttpResult send_as(const std::string& node,
+                     const std::vector<std::pair<std::string, json>>& entries) {
     json events = json::array();
     std::int64_t seq = 0;
     const std::string epoch = ioc::crypto::random_hex(8);
@@ -55,10 +56,10 @@ struct Federation : CityAndDistrict {
                         {"ts", ioc::format_rfc3339(ioc::SystemClock().now())},
                         {"body", body}});
     const std::string body = json{{"events", events}, {"backlog", 0}}.dump();
-    const auto res =
-        HttpClient(city->port())
-            .request("POST", "/federation/v1/events", body, "application/json",
-                     signed_headers(dir / "keys", node, "city", "POST", "/federation/v1/events", body));
+    const auto res = HttpClient(city->port())
+                         .request("POST", "/federation/v1/events", body, "application/json",
+                                  signed_headers(dir / "keys", node, "city", "POST",
+                                                 "/federation/v1/events", body));
     // Received, so it never blocks the link: the answer holds every entry sent.
     INFO(res.body);
     CHECK(res.status == 200);
@@ -75,7 +76,9 @@ struct Federation : CityAndDistrict {
     return q["recent"][0];
   }
 
-  json city_incident(const std::string& id) { return at_city().get("/api/v1/incidents/" + id).json(); }
+  json city_incident(const std::string& id) {
+    return at_city().get("/api/v1/incidents/" + id).json();
+  }
 
   // Waits (bounded) until the city holds incident `id` at `version`.
   json wait_at_city(const std::string& id, int version) {
@@ -95,8 +98,9 @@ json version_of(json head, int version, const std::string& action, const json& c
   head.erase("history");
   head["version"] = version;
   head.update(changes);
-  head["change"] = {{"at", head["updated"]}, {"actor", "mallory@city/south"}, {"action", action},
-                    {"note", ""},            {"grant", ""},                      {"version", version}};
+  head["change"] = {{"at", head["updated"]}, {"actor", "mallory@city/south"},
+                    {"action", action},      {"note", ""},
+                    {"grant", ""},           {"version", version}};
   return head;
 }
 
@@ -121,20 +125,23 @@ TEST_CASE("a sibling cannot rewrite incidents it does not own, and the owners st
   Federation f;
   std::int64_t quarantine = 0;
   // 1. The city's own incident, and one the north district owns, both at the city.
-  auto res = f.at_city().post("/api/v1/incidents", {{"domain", "flood"}, {"severity", "severe"},
-                                                    {"area", "city"}, {"title", "Dyke"}});
+  auto res = f.at_city().post(
+      "/api/v1/incidents",
+      {{"domain", "flood"}, {"severity", "severe"}, {"area", "city"}, {"title", "Dyke"}});
   REQUIRE(res.status == 201);
   const json city_owned = res.json();
   REQUIRE(city_owned["owner"] == "city");
-  res = f.at_north().post("/api/v1/incidents", {{"domain", "flood"}, {"severity", "moderate"},
-                                                {"area", "city/north"}, {"title", "Street"}});
+  res = f.at_north().post(
+      "/api/v1/incidents",
+      {{"domain", "flood"}, {"severity", "moderate"}, {"area", "city/north"}, {"title", "Street"}});
   REQUIRE(res.status == 201);
   const json north_owned = res.json();
   REQUIRE(north_owned["owner"] == "city/north");
   REQUIRE(f.wait_at_city(north_owned["id"], 1)["owner"] == "city/north");
   // 2. South takes the city's incident over and closes it, at a version far ahead.
-  f.send_as("city/south", {{"incident", version_of(city_owned, 50, "close",
-                                                   {{"owner", "city/south"}, {"status", "closed"}})}});
+  f.send_as("city/south",
+            {{"incident", version_of(city_owned, 50, "close",
+                                     {{"owner", "city/south"}, {"status", "closed"}})}});
   CHECK(f.quarantined(quarantine)["reason"].get<std::string>().find("is owned by 'city'") !=
         std::string::npos);
   // 3. South inflates the version of north's incident (owner unchanged), and takes it over.
@@ -166,8 +173,10 @@ TEST_CASE("a sibling cannot rewrite incidents it does not own, and the owners st
   CHECK(held["version"] == 2);
   CHECK(held["status"] == "dispatched");
   // 6. /metrics counts what was set aside.
-  CHECK(f.at_city().get("/metrics").body.find(
-            "ioc_federation_events_quarantined_total{node=\"city\"} 3") != std::string::npos);
+  CHECK(f.at_city()
+            .get("/metrics")
+            .body.find("ioc_federation_events_quarantined_total{node=\"city\"} 3") !=
+        std::string::npos);
 }
 
 TEST_CASE("a sibling cannot cancel, update or forge the city's alerts", "[adversarial]") {
@@ -182,8 +191,8 @@ TEST_CASE("a sibling cannot cancel, update or forge the city's alerts", "[advers
   REQUIRE(active.size() == 1);
   const json alert = active[0];
   REQUIRE(alert["sender"] == "city");
-  const std::string ref = "city," + alert["identifier"].get<std::string>() + "," +
-                          alert["sent"].get<std::string>();
+  const std::string ref =
+      "city," + alert["identifier"].get<std::string>() + "," + alert["sent"].get<std::string>();
   // 2. South cancels it, as itself and posing as the city; and sends an alert "from" the city.
   json cancel = alert;
   cancel["identifier"] = "evil-1";
@@ -251,7 +260,6 @@ TEST_CASE("a sibling cannot close the city's service request", "[adversarial]") 
 TEST_CASE("buckets for other areas or with impossible values are refused and the summary holds",
           "[adversarial]") {
   Federation f;
-  std::int64_t quarantine = 0;
   // A sibling's area, the city's area, a sum that is not a number, a trillion readings.
   std::string nan = sketch_of(3);
   const double not_a_number = std::nan("");
@@ -280,7 +288,8 @@ TEST_CASE("buckets for other areas or with impossible values are refused and the
   CHECK(q["total"] == 4);
   std::string reasons;
   for (const auto& r : q["recent"]) reasons += r["reason"].get<std::string>() + "\n";
-  CHECK(reasons.find("area 'city/north' is not in the subtree of 'city/south'") != std::string::npos);
+  CHECK(reasons.find("area 'city/north' is not in the subtree of 'city/south'") !=
+        std::string::npos);
   CHECK(reasons.find("area 'city' is not in the subtree of 'city/south'") != std::string::npos);
   CHECK(reasons.find("sum, min and max must be finite") != std::string::npos);
   CHECK(reasons.find("sketch count out of range") != std::string::npos);
@@ -293,8 +302,8 @@ TEST_CASE("buckets for other areas or with impossible values are refused and the
   CHECK(f.wait_for_city_count("level", 2) == 2);
   // A district's own ingest refuses rows for an area above it: nothing it acknowledges could be
   // refused further up.
-  const auto res = f.at_north().post("/api/v1/observations",
-                                     observations("level", "city", {1}, minute, 1));
+  const auto res =
+      f.at_north().post("/api/v1/observations", observations("level", "city", {1}, minute, 1));
   CHECK(res.status == 400);
   CHECK(res.json()["error"]["field"] == "[0].area");
 }
@@ -328,8 +337,9 @@ TEST_CASE("a leaf cannot revoke the root's grant nor grant what it does not hold
   INFO(why);
   CHECK(why.find("holds no grant") != std::string::npos);
   // 3. The grant is in force at the city and below it: nothing was adopted or passed on.
-  const std::string ask = "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&"
-                          "area=city/north&severity=severe";
+  const std::string ask =
+      "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&"
+      "area=city/north&severity=severe";
   CHECK(f.at_city().get(ask).json()["decision"] == "allow");
   CHECK(f.at_north().get(ask).json()["decision"] == "allow");
   // 4. The city's own revocation still works, and reaches north.
@@ -354,8 +364,9 @@ TEST_CASE("answers that are not the parent's own move no cursor and delete nothi
   //    public) and answers them, signed with a key that is not the city's.
   ioc::federation::generate_keys("city", f.dir / "impostor");
   const std::string impostor_fed = f.dir / "impostor.yaml";
-  write_file(impostor_fed, std::regex_replace(read_file(f.federation), std::regex("keys/city\\.pub"),
-                                              f.dir / "impostor/city.pub"));
+  write_file(impostor_fed,
+             std::regex_replace(read_file(f.federation), std::regex("keys/city\\.pub"),
+                                f.dir / "impostor/city.pub"));
   REQUIRE(f.city->stop() == 0);
   NodeProcess impostor(impostor_fed, "city", f.dir / "impostor-data",
                        {"--listen", "127.0.0.1:" + std::to_string(f.city_port), "--key",
