@@ -193,3 +193,36 @@ TEST_CASE("nonces kept in the store survive reopening and are forgotten after 60
   CHECK_FALSE(cache.remember("city/north", "abc", kNow + 2000));
   CHECK(cache.remember("city/north", "abc", kNow + kNonceMemoryMs + 1));
 }
+
+TEST_CASE("the worked example in docs/protocol.md verifies", "[signing]") {
+  test::TempDir dir;
+  test::write_file(dir / "hai-chau.pub", R"(-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEAG5hn590A0wZdPvV2R01t7HfUGc3whF28PkTD0rSsAdE=
+-----END PUBLIC KEY-----
+)");
+  test::write_file(dir / "danang.pub", R"(-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEA8HoppiqsJ2uQrAtkPn5xOF7p8Z5Y/B6q5keQtVKuxbs=
+-----END PUBLIC KEY-----
+)");
+  const std::string nonce = "q3JxV2f9mXyZ1a2b3c4d5e6f7g8h9i0jK_LmNoPqRsT";
+  const std::string call =
+      signing_string("POST", "/federation/v1/events", "2026-11-30T04:00:00Z", nonce,
+                     "danang/hai-chau", "danang", R"({"events":[],"backlog":0})");
+  CHECK(call == "IOC2-ED25519\nPOST\n/federation/v1/events\n2026-11-30T04:00:00Z\n" + nonce +
+                    "\ndanang/hai-chau\ndanang\n"
+                    "3d5d2c9da7abcef40f57c774aed5b7b7768ec60eacdfe1bfa2150fb4ca1871fa");
+  CHECK(PublicKey::load(dir / "hai-chau.pub")
+            .verify(call, *crypto::base64_decode("U5LgDQZ68rHFU5+GoiVdgie21xn4+kfE6yk8uv77m22+"
+                                                 "SZifBlx1x367ZDEowpndG87ecRkrOwZYP0zBzW0VBQ==",
+                                                 false)));
+  const std::string answer =
+      answer_signing_string(200, nonce, "danang/hai-chau", R"({"acked":{}})");
+  CHECK(answer == "IOC2-ED25519-ANSWER\n200\n" + nonce +
+                      "\ndanang/hai-chau\n"
+                      "d8f1524db1a8785afd2e7a95d42a7402bb8039263be7667715ce7978b1e6f342");
+  CHECK(
+      PublicKey::load(dir / "danang.pub")
+          .verify(answer, *crypto::base64_decode("kLBQvvSBwXWme+p9X6sMjRmmMuJcYH3vpoYuPMwJMOUioVbX"
+                                                 "2M1S/ARaZjm+u8mEu6XgqzTpp3FJdrTtPF/xBA==",
+                                                 false)));
+}
