@@ -211,22 +211,32 @@ std::string error_body(std::string_view code, const std::string& message,
 }
 
 json parse_external(std::string_view text, const std::string& field) {
-  struct TooDeep {};
-  try {
-    json j = json::parse(
-        text,
-        [](int depth, json::parse_event_t, json&) {
-          if (depth > kMaxJsonDepth) throw TooDeep{};
-          return true;
-        },
-        false);
-    if (j.is_discarded())
-      throw Error(ErrorCode::kBadRequest, field + " is not valid JSON (UTF-8)", field);
-    return j;
-  } catch (const TooDeep&) {
-    throw Error(ErrorCode::kBadRequest,
-                field + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels", field);
+  // The nesting is measured in one pass over the bytes before the parser builds anything, so
+  // deep input costs no more than its length; strings are skipped with their escapes.
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw Error(ErrorCode::kBadRequest,
+                    field + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                    field);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
   }
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded())
+    throw Error(ErrorCode::kBadRequest, field + " is not valid JSON (UTF-8)", field);
+  return j;
 }
 
 std::string dump(const json& j) {

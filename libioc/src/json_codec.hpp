@@ -27,7 +27,7 @@ std::pair<Incident, AuditEntry> incident_version_from_json(const json& j);
 ServiceRequest service_request_from_json(const json& j);
 
 /// JSON from outside (a client, a peer, a parent's answer) nests at most this deep; deeper input is
-/// refused while it is parsed, before anything is built from it.
+/// refused before anything is built from it.
 inline constexpr int kMaxJsonDepth = 64;
 
 /// Parses JSON from outside. Throws Error(kBadRequest) naming `field` if it is not valid JSON
