@@ -47,9 +47,9 @@ int main(int argc, char** argv) {
   const std::string fed = write_test_federation(dir.path());
   write_file(fed, std::regex_replace(read_file(fed), std::regex("http://127.0.0.1:1\""),
                                      "http://127.0.0.1:" + std::to_string(city_port) + "\""));
-  NodeProcess city(fed, "city", dir / "city",
-                   {"--listen", "127.0.0.1:" + std::to_string(city_port), "--key",
-                    dir / "keys/city.key"});
+  NodeProcess city(
+      fed, "city", dir / "city",
+      {"--listen", "127.0.0.1:" + std::to_string(city_port), "--key", dir / "keys/city.key"});
   NodeProcess north(fed, "city/north", dir / "north", {"--key", dir / "keys/city_north.key"});
   const std::string city_token = issue(dir / "city", "viewer"),
                     north_token = issue(dir / "north", "admin");

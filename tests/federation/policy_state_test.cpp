@@ -106,3 +106,27 @@ TEST_CASE("who may revoke: the issuer, an issuer above it in the chain, or the r
   CHECK(field_of([&] { s.state.check_revocation("city-north", "city/north"); }) == "grant");
   CHECK_THROWS_WITH(s.state.check_revocation("no-such", "city"), Catch::Contains("no grant"));
 }
+
+TEST_CASE("an update is adopted only within its issuer's rights, however it arrives",
+          "[policy-state]") {
+  State s;
+  const auto revocation = [](const std::string& issuer, const std::string& grant) {
+    return PolicyUpdate{"revocation", issuer,
+                        nlohmann::json{{"id", "rev-" + issuer}, {"grant", grant}, {"at", "x"}}, ""};
+  };
+  // A sibling, a leaf, cannot revoke what the city or north issued; north can revoke its own.
+  CHECK(field_of([&] { s.state.check_update(revocation("city/south", "north-ward"), kNow); }) ==
+        "grant");
+  CHECK_FALSE(s.state.adopt(revocation("city/south", "north-ward"), kNow));
+  CHECK_FALSE(s.state.adopt(revocation("city/north/ward-1", "city-north"), kNow));
+  CHECK_FALSE(s.state.adopt(revocation("city", "no-such-grant"), kNow));
+  CHECK(s.state.adopt(revocation("city/north", "north-ward"), kNow));
+  // A revocation body is strict.
+  auto odd = revocation("city", "city-north");
+  odd.body["extra"] = 1;
+  CHECK(field_of([&] { s.state.check_update(odd, kNow); }) == "extra");
+  // A policy set only from the root.
+  const PolicyUpdate set{"policy-set", "city/north", nlohmann::json{{"id", "set-x"}}, ""};
+  CHECK(field_of([&] { s.state.check_update(set, kNow); }) == "issuer");
+  CHECK_FALSE(s.state.adopt(set, kNow));
+}

@@ -77,3 +77,14 @@ TEST_CASE("CAP XML escapes text and carries references on a Cancel", "[cap]") {
   a.expires = 1761555600000;
   CHECK(element(cap_xml(a), "expires") == "2025-10-27T09:00:00+00:00");
 }
+
+TEST_CASE("CAP XML drops characters XML forbids and replaces bytes that are not UTF-8", "[cap]") {
+  Alert a = sample();
+  a.headline = std::string("Flood\x01 at \x1b[31mHai Chau\x0b") + "\xff\xfe" + "\xef\xbf\xbf!";
+  a.event = "L\xc5\xa9 qu\xc3\xa9t\ttab\nline";  // Vietnamese, a tab and a newline stay
+  const std::string xml = cap_xml(a);
+  CHECK(element(xml, "headline") == "Flood at [31mHai Chau\xef\xbf\xbd\xef\xbf\xbd!");
+  CHECK(element(xml, "event") == "L\xc5\xa9 qu\xc3\xa9t\ttab\nline");
+  for (const char c : xml)
+    CHECK_FALSE((static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r'));
+}

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -88,4 +90,47 @@ TEST_CASE("sketch memory stays bounded over a huge value range", "[sketch]") {
     for (int k = 1; k <= 20; ++k) s.add(k * std::pow(10.0, e / 10.0));
   CHECK(s.encode().size() < 20 * SummarySketch::kMaxBuckets);
   CHECK(s.quantile(0.99) <= s.max());
+}
+
+TEST_CASE("a decoded sketch must be one that readings could make", "[sketch]") {
+  SummarySketch s;
+  for (double v : {1.0, 2.0, 3.0}) s.add(v);
+  const std::string good = s.encode();
+  CHECK(SummarySketch::decode(good).count() == 3);
+  const auto patched = [&](std::size_t at, double value) {
+    std::string bytes = good;
+    std::memcpy(bytes.data() + at, &value, 8);
+    return bytes;
+  };
+  // Layout: format byte, alpha (8), count (1-byte varint), sum, min, max (8 each), ...
+  const auto message = [](const std::string& bytes) {
+    try {
+      SummarySketch::decode(bytes);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  CHECK(message(patched(10, std::nan(""))) ==
+        "inconsistent sketch: sum, min and max must be finite");
+  CHECK(message(patched(10, 1e12)) == "inconsistent sketch: sum outside count times min..max");
+  CHECK(message(patched(18, 5.0)) == "inconsistent sketch: min above max");
+  CHECK(message(patched(26, -1.0)) == "inconsistent sketch: min above max");
+  CHECK(message(patched(18, std::numeric_limits<double>::infinity())) ==
+        "inconsistent sketch: sum, min and max must be finite");
+  // A count far beyond what a minute holds, made consistent with zeros.
+  std::string huge;
+  huge.push_back(1);
+  const double alpha = 0.01, zero = 0;
+  huge.append(reinterpret_cast<const char*>(&alpha), 8);
+  const auto varint = [&huge](std::uint64_t v) {
+    for (; v >= 0x80; v >>= 7) huge.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    huge.push_back(static_cast<char>(v));
+  };
+  varint(1'000'000'000'000);
+  for (int i = 0; i < 3; ++i) huge.append(reinterpret_cast<const char*>(&zero), 8);
+  varint(1'000'000'000'000);
+  varint(0);
+  varint(0);
+  CHECK(message(huge) == "sketch count out of range");
 }

@@ -1,0 +1,67 @@
+#include "http_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "http_client.hpp"
+
+using namespace ioc;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// A server whose every route answers 200 and whose streams are always allowed.
+struct SmallServer {
+  explicit SmallServer(HttpServer::Options o)
+      : server(
+            o, [](const HttpRequest&, Respond respond) { respond(HttpResponse{200, "text/plain", "ok", {}}); },
+            [](const HttpRequest&) {
+              return HttpServer::StreamAdmission{std::nullopt, "t", [] { return std::string(); }};
+            },
+            metrics),
+        port(server.start()) {}
+  Metrics metrics;
+  HttpServer server;
+  std::uint16_t port;
+};
+
+}  // namespace
+
+TEST_CASE("connections and streams over their caps get 503, and room frees up again",
+          "[http_server]") {
+  HttpServer::Options o;
+  o.max_connections = 4;
+  o.max_streams = 2;
+  SmallServer s(o);
+  // 1. Two streams and two idle connections fill the four places.
+  auto a = std::make_unique<test::StreamClient>(s.port, "t");
+  test::StreamClient b(s.port, "t");
+  REQUIRE(a->connected());
+  REQUIRE(b.connected());
+  CHECK(test::StreamClient(s.port, "t").refused_status == 503);  // a third stream
+  net::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  for (int i = 0; i < 2; ++i) {
+    idle.push_back(std::make_unique<tcp::socket>(ioc));
+    idle.back()->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), s.port));
+  }
+  // 2. The next connection is answered 503 at once.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int status = 0;
+  while ((status = test::HttpClient(s.port).get("/x").status) != 503 &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  CHECK(status == 503);
+  // 3. A stream that ends frees its place.
+  a.reset();
+  while ((status = test::HttpClient(s.port).get("/x").status) != 200 &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  CHECK(status == 200);
+}
