@@ -25,54 +25,59 @@ std::string url_decode(const std::string& s) {
   return out;
 }
 
-std::map<std::string, std::string> parse_query(const std::string& query) {
-  std::map<std::string, std::string> out;
+namespace {
+
+// Calls `take(raw_name, raw_value)` for each non-empty "name=value" part of `text`, split at '&',
+// still percent-encoded ("name" alone gives an empty value).
+template <typename F>
+void for_each_pair(const std::string& text, F&& take) {
   std::size_t pos = 0;
-  while (pos <= query.size()) {
-    const auto amp = query.find('&', pos);
+  while (pos <= text.size()) {
+    const auto amp = text.find('&', pos);
     const std::string part =
-        query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+        text.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
     if (!part.empty()) {
       const auto eq = part.find('=');
-      if (eq == std::string::npos)
-        out[url_decode(part)] = "";
-      else
-        out[url_decode(part.substr(0, eq))] = url_decode(part.substr(eq + 1));
+      take(part.substr(0, eq), eq == std::string::npos ? std::string() : part.substr(eq + 1));
     }
     if (amp == std::string::npos) break;
     pos = amp + 1;
   }
+}
+
+bool well_escaped(const std::string& raw) {
+  for (std::size_t i = raw.find('%'); i != std::string::npos; i = raw.find('%', i + 1))
+    if (i + 2 >= raw.size() || !std::isxdigit(static_cast<unsigned char>(raw[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(raw[i + 2])))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> parse_query(const std::string& query) {
+  std::map<std::string, std::string> out;
+  for_each_pair(query, [&out](const std::string& name, const std::string& value) {
+    out[url_decode(name)] = url_decode(value);
+  });
   return out;
 }
 
 std::map<std::string, std::string> parse_form(const std::string& body) {
   std::map<std::string, std::string> out;
-  std::size_t pos = 0;
-  while (pos <= body.size()) {
-    const auto amp = body.find('&', pos);
-    const std::string part =
-        body.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-    if (!part.empty()) {
-      const auto eq = part.find('=');
-      const std::string raw_name = part.substr(0, eq);
-      const std::string raw_value = eq == std::string::npos ? "" : part.substr(eq + 1);
-      const std::string name = url_decode(raw_name);
-      if (!utf8::valid(name) || name.empty())
-        throw Error(ErrorCode::kBadRequest, "a form field name is empty or not UTF-8", "body");
-      for (const std::string* raw : {&raw_name, &raw_value})
-        for (std::size_t i = raw->find('%'); i != std::string::npos; i = raw->find('%', i + 1))
-          if (i + 2 >= raw->size() || !std::isxdigit(static_cast<unsigned char>((*raw)[i + 1])) ||
-              !std::isxdigit(static_cast<unsigned char>((*raw)[i + 2])))
-            throw Error(ErrorCode::kBadRequest,
-                        name + ": '%' must start a two-digit hex escape in form encoding", name);
-      std::string value = url_decode(raw_value);
-      if (!utf8::valid(value))
-        throw Error(ErrorCode::kBadRequest, name + ": not valid UTF-8 once decoded", name);
-      out[name] = std::move(value);
-    }
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
-  }
+  for_each_pair(body, [&out](const std::string& raw_name, const std::string& raw_value) {
+    const std::string name = url_decode(raw_name);
+    if (name.empty() || !utf8::valid(name) || !well_escaped(raw_name))
+      throw Error(ErrorCode::kBadRequest, "a form field name is empty, badly escaped or not UTF-8",
+                  "body");
+    if (!well_escaped(raw_value))
+      throw Error(ErrorCode::kBadRequest,
+                  name + ": '%' must start a two-digit hex escape in form encoding", name);
+    std::string value = url_decode(raw_value);
+    if (!utf8::valid(value))
+      throw Error(ErrorCode::kBadRequest, name + ": not valid UTF-8 once decoded", name);
+    out[name] = std::move(value);
+  });
   return out;
 }
 

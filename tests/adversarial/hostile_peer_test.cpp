@@ -14,6 +14,7 @@
 #include "crypto_util.hpp"
 #include "ioc/summary_sketch.hpp"
 #include "policy_update.hpp"
+#include "sketch_bytes.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -264,22 +265,7 @@ TEST_CASE("buckets for other areas or with impossible values are refused and the
   std::string nan = sketch_of(3);
   const double not_a_number = std::nan("");
   std::memcpy(nan.data() + 10, &not_a_number, 8);  // format byte, alpha, count 1: then the sum
-  std::string trillion;
-  {
-    // format 1, alpha 0.01, count 10^12 (varint), sum/min/max 0, zeros 10^12, no buckets
-    trillion.push_back(1);
-    const double alpha = 0.01, zero = 0;
-    trillion.append(reinterpret_cast<const char*>(&alpha), 8);
-    const auto varint = [&trillion](std::uint64_t v) {
-      for (; v >= 0x80; v >>= 7) trillion.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      trillion.push_back(static_cast<char>(v));
-    };
-    varint(1'000'000'000'000);
-    for (int i = 0; i < 3; ++i) trillion.append(reinterpret_cast<const char*>(&zero), 8);
-    varint(1'000'000'000'000);
-    varint(0);
-    varint(0);
-  }
+  const std::string trillion = zeros_sketch(1'000'000'000'000);
   f.send_as("city/south", {{"aggregates", bucket("city/north", sketch_of(5))},
                            {"aggregates", bucket("city", sketch_of(5))},
                            {"aggregates", bucket("city/south", nan)},

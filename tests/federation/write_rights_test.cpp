@@ -71,8 +71,8 @@ TEST_CASE("an incident version is taken from its owner, its reporter, or up its 
   SECTION("the owner changes it; nobody else does, whatever version they claim") {
     const Incident acked = incident("city/north", "city/north", 2, IncidentStatus::kAcknowledged);
     CHECK(up("city/north", reported, acked, change("acknowledge", 2)).empty());
-    CHECK(up("city/south", reported, acked, change("acknowledge", 2)).find(
-              "is owned by 'city/north'") != std::string::npos);
+    CHECK(up("city/south", reported, acked, change("acknowledge", 2))
+              .find("is owned by 'city/north'") != std::string::npos);
     Incident inflated = incident("city/north", "city/north", 1000, IncidentStatus::kClosed);
     CHECK(!up("city/south", reported, inflated, change("close", 1000)).empty());
     // A new incident claimed by a node off its reporter's chain.
@@ -156,13 +156,15 @@ TEST_CASE("alerts come from their sender, for its own subtree and its own alerts
   Alert cancel = mine;
   cancel.msg_type = CapMsgType::kCancel;
   cancel.references = {"city,a-city,2025-10-27T08:00:00.000Z"};
-  CHECK(refusal([&] { check_alert(t.fed, "city/north", cancel, held); })
-            .find("may only update or cancel alerts it issued") != std::string::npos);
+  CHECK(refusal([&] {
+          check_alert(t.fed, "city/north", cancel, held);
+        }).find("may only update or cancel alerts it issued") != std::string::npos);
   cancel.references = {"city/north,a-city,2025-10-27T08:00:00.000Z"};  // lying about the sender
   CHECK(!refusal([&] { check_alert(t.fed, "city/north", cancel, held); }).empty());
   cancel.references = {"malformed"};
-  CHECK(refusal([&] { check_alert(t.fed, "city/north", cancel, held); }).find("sender,identifier") !=
-        std::string::npos);
+  CHECK(refusal([&] {
+          check_alert(t.fed, "city/north", cancel, held);
+        }).find("sender,identifier") != std::string::npos);
   cancel.references.clear();
   CHECK(!refusal([&] { check_alert(t.fed, "city/north", cancel, held); }).empty());
   Alert taken = mine;
@@ -182,11 +184,13 @@ TEST_CASE("service requests change only at the node that holds them", "[write_ri
   ServiceRequest closed = r;
   closed.status = "closed";
   CHECK(refusal([&] { check_service_request(t.fed, "city", r, closed); }).empty());
-  CHECK(refusal([&] { check_service_request(t.fed, "city/south", r, closed); })
-            .find("is held by 'city'") != std::string::npos);
+  CHECK(refusal([&] {
+          check_service_request(t.fed, "city/south", r, closed);
+        }).find("is held by 'city'") != std::string::npos);
   ServiceRequest reopened = r;
-  CHECK(refusal([&] { check_service_request(t.fed, "city", closed, reopened); }).find("is closed") !=
-        std::string::npos);
+  CHECK(refusal([&] {
+          check_service_request(t.fed, "city", closed, reopened);
+        }).find("is closed") != std::string::npos);
   ServiceRequest other = closed;
   other.service_code = "flooding";
   CHECK(refusal([&] { check_service_request(t.fed, "city", r, other); }).find("never change") !=

@@ -20,7 +20,10 @@ namespace {
 struct SmallServer {
   explicit SmallServer(HttpServer::Options o)
       : server(
-            o, [](const HttpRequest&, Respond respond) { respond(HttpResponse{200, "text/plain", "ok", {}}); },
+            o,
+            [](const HttpRequest&, Respond respond) {
+              respond(HttpResponse{200, "text/plain", "ok", {}});
+            },
             [](const HttpRequest&) {
               return HttpServer::StreamAdmission{std::nullopt, "t", [] { return std::string(); }};
             },

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ioc/error.hpp"
+#include "sketch_bytes.hpp"
 
 using namespace ioc;
 
@@ -119,18 +120,6 @@ TEST_CASE("a decoded sketch must be one that readings could make", "[sketch]") {
   CHECK(message(patched(18, std::numeric_limits<double>::infinity())) ==
         "inconsistent sketch: sum, min and max must be finite");
   // A count far beyond what a minute holds, made consistent with zeros.
-  std::string huge;
-  huge.push_back(1);
-  const double alpha = 0.01, zero = 0;
-  huge.append(reinterpret_cast<const char*>(&alpha), 8);
-  const auto varint = [&huge](std::uint64_t v) {
-    for (; v >= 0x80; v >>= 7) huge.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    huge.push_back(static_cast<char>(v));
-  };
-  varint(1'000'000'000'000);
-  for (int i = 0; i < 3; ++i) huge.append(reinterpret_cast<const char*>(&zero), 8);
-  varint(1'000'000'000'000);
-  varint(0);
-  varint(0);
+  const std::string huge = test::zeros_sketch(1'000'000'000'000);
   CHECK(message(huge) == "sketch count out of range");
 }
