@@ -3,6 +3,7 @@
 #include <future>
 
 #include "ioc/error.hpp"
+#include "thread_guard.hpp"
 
 namespace ioc {
 
@@ -97,24 +98,19 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
   }
   // The hooks, the after-commit work and the completions are the writer thread's edge: none of
   // them may take it down.
-  const auto safely = [](const std::function<void()>& f) {
-    try {
-      if (f) f();
-    } catch (...) {
-    }
+  static Metrics unreported;  // without options_.metrics the failures are still logged
+  Metrics& metrics = options_.metrics ? *options_.metrics : unreported;
+  const auto safely = [&metrics](const std::function<void()>& f) {
+    if (f) guarded(metrics, ThreadKind::kWriter, "work after a commit", f);
   };
   if (any_failed) safely(on_failure_);
   if (!after.empty() || !any_failed) safely(on_commit_);
   // Live notifications go out before the answers, so a client never sees its 2xx ahead of the
   // event.
   for (auto& f : after) safely(f);
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    try {
-      if (batch[i].second) batch[i].second(errors[i]);
-    } catch (...) {
-      // A completion must not take the writer down; it has already been told its outcome.
-    }
-  }
+  // A completion must not take the writer down either.
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (batch[i].second) safely([&] { batch[i].second(errors[i]); });
 }
 
 }  // namespace ioc

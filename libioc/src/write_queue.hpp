@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics.hpp"
 #include "store.hpp"
 
 namespace ioc {
@@ -31,6 +32,9 @@ class WriteQueue {
   struct Options {
     std::size_t max_pending = 1024;    ///< jobs queued at most; submit refuses beyond
     std::size_t max_per_commit = 256;  ///< jobs grouped into one transaction at most
+    /// Where a failure caught at the writer thread's edge (a hook, after-commit work, a
+    /// completion) is counted and logged; none if null.
+    Metrics* metrics = nullptr;
   };
 
   /// `on_failure` runs on the writer thread whenever a job or a commit fails, so stateful caches

@@ -115,3 +115,18 @@ TEST_CASE("an SQLite error inside a batch fails its job only and the statement w
   q.run([&](WriteContext& w) { w.writer.insert_token(token("ee")); });
   CHECK(store.tokens().size() == 5);
 }
+
+TEST_CASE("work after a commit that throws is counted and logged, and the writer goes on",
+          "[write_queue]") {
+  ioc::test::TempDir dir;
+  Store store({dir / "ioc.db"});
+  Metrics metrics;
+  WriteQueue q(store, WriteQueue::Options{16, 4, &metrics});
+  q.run([](WriteContext& w) {
+    w.writer.insert_observations({obs(1)});
+    w.after_commit.push_back([] { throw std::runtime_error("a publisher failed"); });
+  });
+  CHECK(metrics.thread_errors[static_cast<std::size_t>(ThreadKind::kWriter)] == 1);
+  q.run([](WriteContext& w) { w.writer.insert_observations({obs(2)}); });
+  CHECK(store.observation_count() == 2);
+}
