@@ -159,3 +159,34 @@ nodes:
   CHECK(failed["code"] == "conflict");
   CHECK(failed["incident"] == id);
 }
+
+TEST_CASE("a parent may not change an incident this node owns; it is set aside with why",
+          "[down-handler]") {
+  North n;
+  const auto mine = n.incidents.report(
+      Actor{"duty", Role::kOperator, "city/north"},
+      IncidentDraft{Domain::kFlood, Severity::kModerate, "city/north", "t", {}, ""});
+  json rewrite = codec::incident_head(mine);
+  rewrite["version"] = 9;
+  rewrite["owner"] = "city";
+  rewrite["status"] = "closed";
+  rewrite["change"] = codec::to_json(AuditEntry{mine.updated, "x@city", "close", "", "", 9});
+  n.down(20, "incident", rewrite);
+  const auto held = n.t.store.incident(mine.id);
+  CHECK(held->version == 1);
+  CHECK(held->owner == "city/north");
+  CHECK(held->status == IncidentStatus::kReported);
+  const auto q = n.t.store.recent_quarantine(1);
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].epoch == "down");
+  CHECK(q[0].seq == 20);
+  CHECK(q[0].reason.find("at or below this node") != std::string::npos);
+  // An entry about what this node does not hold (a revocation of an unknown grant) is set aside
+  // too, not retried forever.
+  n.down(21, "policy-update",
+         json{{"kind", "revocation"},
+              {"issuer", "city"},
+              {"body", {{"id", "rev-2"}, {"grant", "nope"}}},
+              {"signature", "AAAA"}});
+  CHECK(n.t.store.recent_quarantine(1)[0].seq == 21);
+}
