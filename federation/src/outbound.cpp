@@ -80,6 +80,29 @@ json Outbound::to_wire(const LoggedEvent& e) {
               {"body", std::move(body)}};
 }
 
+std::vector<json> Outbound::to_wire(const std::vector<LoggedEvent>& events) {
+  std::vector<json> out;
+  out.reserve(events.size());
+  for (const auto& e : events) out.push_back(to_wire(e));
+  // Backwards: the last entry to carry a bucket keeps it, earlier ones leave it out.
+  std::set<std::tuple<std::string, std::string, std::string, TimeMs>> later;
+  for (auto it = out.rbegin(); it != out.rend(); ++it) {
+    json& body = (*it)["body"];
+    const auto buckets = body.find("buckets");
+    if (buckets == body.end() || !buckets->is_array()) continue;
+    const std::string& origin = (*it)["origin"].get_ref<const std::string&>();
+    json kept = json::array();
+    for (auto& b : *buckets)
+      if (later
+              .emplace(origin, b.value("metric", ""), b.value("area", ""),
+                       b.value("start", TimeMs{0}))
+              .second)
+        kept.push_back(std::move(b));
+    *buckets = std::move(kept);
+  }
+  return out;
+}
+
 namespace {
 
 // The order of the forward states; cancelled is outside it.

@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "ioc/federation/policy.hpp"
 #include "store.hpp"
@@ -23,6 +25,11 @@ class Outbound {
   Outbound(const Store& store, const FederationConfig& federation, const policy::PolicySet& set,
            std::string self, std::string peer);
   nlohmann::json to_wire(const LoggedEvent& event);
+  /// The entries of one batch, in order. A minute bucket travels once per batch, with the last
+  /// entry that carries it: buckets replace per origin, so that entry's state is the one the
+  /// receiver keeps, and earlier copies would only be parsed and overwritten. An entry cut off
+  /// by the batch's size limit goes with the next batch, its bucket with it.
+  std::vector<nlohmann::json> to_wire(const std::vector<LoggedEvent>& events);
 
  private:
   bool released(const nlohmann::json& incident, IncidentStatus hold) const;

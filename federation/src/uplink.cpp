@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <future>
 #include <map>
 
 #include "answers.hpp"
@@ -96,39 +97,64 @@ bool Uplink::agree_version() {
   return true;
 }
 
-bool Uplink::push_once(bool heartbeat_due) {
-  const std::int64_t cursor = state().cursor;
-  const bool handing_over = handover_.has_value();  // takes one place in the batch
+Uplink::Batch Uplink::build(std::int64_t cursor, bool handing_over) const {
+  Batch batch;
   const auto entries = ctx_.store.events_after(
       cursor, static_cast<int>(kMaxEventsPerBatch) - (handing_over ? 1 : 0));
-  if (entries.empty() && !heartbeat_due && !handing_over) return true;
-  std::vector<std::tuple<std::string, std::string, std::int64_t>> sent;  // (origin, epoch, seq)
-  std::string entries_text;  // the entries serialised once, measured as the batch grows
-  std::vector<std::int64_t> local_seq;
+  batch.full = entries.size() + (handing_over ? 1 : 0) == kMaxEventsPerBatch;
   if (handing_over) {
     // After a move, the new parent first learns where the old path ends (in no sequence).
-    entries_text = json{{"origin", ctx_.node_id},
-                        {"epoch", ctx_.store.epoch()},
-                        {"seq", 1},
-                        {"type", "handover"},
-                        {"ts", format_rfc3339(ctx_.clock.now())},
-                        {"body", json::parse(*handover_)}}
-                       .dump();
-    sent.emplace_back(ctx_.node_id, ctx_.store.epoch(), -1);
-    local_seq.push_back(cursor);
+    batch.text = json{{"origin", ctx_.node_id},
+                      {"epoch", ctx_.store.epoch()},
+                      {"seq", 1},
+                      {"type", "handover"},
+                      {"ts", format_rfc3339(ctx_.clock.now())},
+                      {"body", json::parse(*handover_)}}
+                     .dump();
+    batch.sent.emplace_back(ctx_.node_id, ctx_.store.epoch(), -1);
+    batch.local_seq.push_back(cursor);
   }
   const auto policies = ctx_.policies.engine();  // one Sharing and federation snapshot per batch
   Outbound outbound(ctx_.store, policies->federation(), policies->policies(), ctx_.node_id,
                     state().parent);
-  for (const auto& e : entries) {
-    json w = outbound.to_wire(e);
-    std::string text = w.dump();
-    if (!local_seq.empty() && entries_text.size() + text.size() > options_.max_batch_bytes) break;
-    entries_text += (entries_text.empty() ? "" : ",") + text;
-    sent.emplace_back(w["origin"], w["epoch"],
-                      e.type == "loss" ? -1 : w["seq"].get<std::int64_t>());
-    local_seq.push_back(e.seq);
+  auto wire = outbound.to_wire(entries);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    json& w = wire[i];
+    const std::string text = w.dump();
+    if (!batch.local_seq.empty() && batch.text.size() + text.size() > options_.max_batch_bytes) {
+      batch.full = true;
+      break;
+    }
+    if (!batch.text.empty()) batch.text += ',';
+    batch.text += text;
+    batch.sent.emplace_back(w["origin"], w["epoch"],
+                            e.type == "loss" ? -1 : w["seq"].get<std::int64_t>());
+    batch.local_seq.push_back(e.seq);
   }
+  return batch;
+}
+
+bool Uplink::push_once(bool heartbeat_due) {
+  const std::int64_t cursor = state().cursor;
+  const bool handing_over = handover_.has_value();  // takes one place in the batch
+  // The batch built while the parent took the last one, if it starts where the parent stands.
+  std::optional<Batch> ready;
+  if (next_.valid()) {
+    Batch built = next_.get();
+    if (!handing_over && next_after_ == cursor) ready = std::move(built);
+  }
+  Batch batch = ready ? std::move(*ready) : build(cursor, handing_over);
+  if (batch.local_seq.empty() && !heartbeat_due && !handing_over) return true;
+  // Catching up: the next batch is built while the parent takes this one.
+  if (batch.full && !batch.local_seq.empty()) {
+    next_after_ = batch.local_seq.back();
+    next_ =
+        std::async(std::launch::async, [this, after = next_after_] { return build(after, false); });
+  }
+  const auto& sent = batch.sent;
+  const auto& local_seq = batch.local_seq;
+  const std::string& entries_text = batch.text;
   const std::int64_t backlog =
       ctx_.store.last_event_seq() - (local_seq.empty() ? cursor : local_seq.back());
   const auto res =

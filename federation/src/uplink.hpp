@@ -1,12 +1,15 @@
 #pragma once
 
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +64,14 @@ class Uplink {
   void run();
   void run_down();
   bool agree_version();
+  /// Entries after `cursor`, as they go on the wire, comma-separated.
+  struct Batch {
+    std::string text;
+    std::vector<std::tuple<std::string, std::string, std::int64_t>> sent;  ///< origin, epoch, seq
+    std::vector<std::int64_t> local_seq;  ///< each entry's place in this node's log
+    bool full = false;                    ///< as many entries as a batch holds: more may follow
+  };
+  Batch build(std::int64_t cursor, bool handing_over) const;
   bool push_once(bool heartbeat_due);
   /// One long-poll of the parent and the handling of what it answers; false to pause.
   bool poll_once(const std::string& key, std::int64_t& cursor);
@@ -81,6 +92,8 @@ class Uplink {
   State state_;
   std::mt19937 random_;
   std::optional<std::string> handover_;  // to send first after a move (the up thread's only)
+  std::future<Batch> next_;              // the batch after next_after_, built in the background
+  std::int64_t next_after_ = 0;
   std::thread thread_;
   std::thread down_thread_;
 };

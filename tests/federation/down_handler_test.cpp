@@ -160,7 +160,7 @@ nodes:
   CHECK(failed["incident"] == id);
 }
 
-TEST_CASE("a parent may not change an incident this node owns; it is set aside with why",
+TEST_CASE("a parent may not change an incident this node owns, and it is set aside with why",
           "[down-handler]") {
   North n;
   const auto mine = n.incidents.report(

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "../libioc/test_context.hpp"
+#include "crypto_util.hpp"
 #include "incident_service.hpp"
+#include "ioc/summary_sketch.hpp"
 #include "json_codec.hpp"
 #include "observation_ingest.hpp"
 #include "sharing.hpp"
@@ -190,4 +192,25 @@ TEST_CASE("incidents held until confirmed: held, released whole, a false positiv
   CHECK(w["body"]["domain"] == "traffic");
   CHECK(w["body"]["title"] == "");
   CHECK(w["body"]["change"]["note"] == "");
+}
+
+TEST_CASE("a batch carries each minute bucket once, with the last entry that touched it",
+          "[sharing]") {
+  District d;
+  // Two more batches: one in the same minute as the first, one in the next minute.
+  d.ingest.ingest({Observation{"sensor-9", "pm25", 1761552002000, 70, "ug/m3", "city/north", {}}});
+  d.ingest.ingest({Observation{"sensor-9", "pm25", 1761552062000, 10, "ug/m3", "city/north", {}}});
+  Outbound out(d.t.store, d.t.fed, d.set, "city/north", "city");
+  const auto wire = out.to_wire(d.t.store.events_after(0, 10));
+  REQUIRE(wire.size() == 3);
+  CHECK(wire[0]["type"] == "aggregates");
+  CHECK(wire[0]["body"]["buckets"].empty());  // its bucket travels with the second entry
+  REQUIRE(wire[1]["body"]["buckets"].size() == 1);
+  const auto bytes =
+      crypto::base64_decode(wire[1]["body"]["buckets"][0]["sketch"].get<std::string>(), false);
+  CHECK(SummarySketch::decode(*bytes).count() == 3);  // the state after both batches
+  REQUIRE(wire[2]["body"]["buckets"].size() == 1);
+  CHECK(wire[2]["body"]["buckets"][0]["start"] == 1761552060000);
+  // Alone, each entry carries its buckets.
+  CHECK(out.to_wire(d.t.store.events_after(0, 10).at(0))["body"]["buckets"].size() == 1);
 }
