@@ -90,9 +90,11 @@ FederationConfig load_federation(const std::string& path) {
     n.endpoint = r.str("endpoint");
     n.where = yaml::location(path, nodes[i]);
     n.endpoint_where = yaml::location(path, nodes[i]["endpoint"]);
-    n.key_where = yaml::location(path, nodes[i]["publicKey"]);
+    // Read (and so required, with file:line:col) before its location is taken: a missing key
+    // has no position to take.
     for (const auto& k : r.str_or_list("publicKey"))
       n.public_keys.push_back(yaml::resolve_path(path, k));
+    n.key_where = yaml::location(path, nodes[i]["publicKey"]);
     if (n.public_keys.size() > 2) r.fail_at("publicKey", "at most two keys (during rotation)");
     if (r.has("config"))
       for (const auto& c : r.str_list("config"))

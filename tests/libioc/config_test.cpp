@@ -72,6 +72,10 @@ TEST_CASE("federation errors name file:line:col and the key", "[config]") {
     write_file(f, std::string(kHeader) + "  - {id: a, kind: city, publicKey: k}\n");
     CHECK(load_error(f) == f + ":5:5: error: nodes[0].endpoint: required key is missing");
   }
+  SECTION("missing public key") {
+    write_file(f, std::string(kHeader) + "  - {id: a, kind: city, endpoint: e}\n");
+    CHECK(load_error(f) == f + ":5:5: error: nodes[0].publicKey: required key is missing");
+  }
   SECTION("unknown kind") {
     write_file(f, std::string(kHeader) + "  - {id: a, kind: town, endpoint: e, publicKey: k}\n");
     CHECK(load_error(f).find(":5:19: error: nodes[0].kind: unknown node kind 'town'") !=
