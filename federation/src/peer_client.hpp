@@ -20,10 +20,16 @@ class PeerClient {
     std::string body;
     std::string error;  ///< why, when status is 0
   };
+  using Done = std::function<void(Response)>;
   virtual ~PeerClient() = default;
-  /// `target` is the path with its query, e.g. "/federation/v1/events".
+  /// Calls and waits for the answer. `target` is the path with its query, e.g.
+  /// "/federation/v1/events".
   virtual Response call(const std::string& method, const std::string& target,
                         const std::string& body) = 0;
+  /// Calls without waiting: `done` gets the answer once, on a thread of the client's own (never
+  /// the caller's). A client being destroyed first cancels and waits for the calls in flight.
+  virtual void call_async(const std::string& method, const std::string& target,
+                          const std::string& body, Done done) = 0;
   /// Ends calls in flight (a long-poll) and every later call at once; used when stopping.
   virtual void cancel() = 0;
 };

@@ -520,17 +520,23 @@ void ApiRouter::post_incident_action(Call& call, Respond& respond) {
         "unknown action '" + name + "' (acknowledge, dispatch, resolve, close, escalate, cancel)",
         "action");
   const auto note = string_field(j, "note", false, 4000);
-  const auto result = services_.incidents.act(*call.actor, call.params["id"], *action, note);
-  if (result.pending)
-    return respond(json_response(
-        202, {{"pending", {{"incident", result.incident.id}, {"action", to_string(*action)}}}}));
-  if (result.forwarded.empty()) return respond(json_response(200, codec::to_json(result.incident)));
-  const json incident = codec::incident_head(result.incident);
-  respond(json_response(
-      202,
-      {{"forwarded",
-        {{"command", result.forwarded}, {"owner", result.incident.owner}, {"via", result.via}}},
-       {"incident", incident}}));
+  // Answered when the action is done: at once here, or when the owner above answers.
+  services_.incidents.act(
+      *call.actor, call.params["id"], *action, note,
+      [respond, action = *action](ActResult result, std::exception_ptr error) {
+        if (error) return respond(failure_response(error, "action failed"));
+        if (result.pending)
+          return respond(json_response(
+              202,
+              {{"pending", {{"incident", result.incident.id}, {"action", to_string(action)}}}}));
+        if (result.forwarded.empty())
+          return respond(json_response(200, codec::to_json(result.incident)));
+        respond(json_response(202, {{"forwarded",
+                                     {{"command", result.forwarded},
+                                      {"owner", result.incident.owner},
+                                      {"via", result.via}}},
+                                    {"incident", codec::incident_head(result.incident)}}));
+      });
 }
 
 void ApiRouter::get_services(Call&, Respond& respond) {
@@ -633,11 +639,15 @@ void ApiRouter::federation_command(Call& call, Respond& respond) {
     throw Error(ErrorCode::kForbidden,
                 "actor node '" + c.actor.node + "' is not in the subtree of '" + call.peer + "'",
                 "actor.node");
-  const auto result = services_.incidents.act(c.actor, c.incident, c.action, c.note);
-  json body{{"command", c.id}, {"incident", codec::to_json(result.incident)}};
-  if (!result.forwarded.empty())
-    body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
-  respond(json_response(result.forwarded.empty() ? 200 : 202, body));
+  services_.incidents.act(
+      c.actor, c.incident, c.action, c.note,
+      [respond, id = c.id](ActResult result, std::exception_ptr error) {
+        if (error) return respond(failure_response(error, "command failed"));
+        json body{{"command", id}, {"incident", codec::to_json(result.incident)}};
+        if (!result.forwarded.empty())
+          body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
+        respond(json_response(result.forwarded.empty() ? 200 : 202, body));
+      });
 }
 
 void ApiRouter::post_grant(Call& call, Respond& respond) {

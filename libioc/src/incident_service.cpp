@@ -1,6 +1,7 @@
 #include "incident_service.hpp"
 
 #include <cmath>
+#include <future>
 
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
@@ -226,8 +227,8 @@ IncidentCommand IncidentService::parse_command(const codec::json& j) {
   return c;
 }
 
-ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i,
-                                           IncidentAction action, const std::string& note) {
+void IncidentService::ask_owner_above(const Actor& actor, const Incident& i, IncidentAction action,
+                                      const std::string& note, const ActDone& done) {
   const auto fed = ctx_.federation();
   const Decision d = ctx_.authorizer.decide(
       AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
@@ -240,13 +241,27 @@ ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i
                 "incident is owned by '" + i.owner + "' above this node, and this node has no " +
                     "link to '" + parent + "' to send it the command",
                 "owner");
-  // The owner is the single writer: it decides again by its policies and answers at once.
-  const auto answer = ctx_.command_up(command(actor, i, action, note).dump());
+  // The owner is the single writer: it decides again by its policies and answers. The answer
+  // completes `done` from the link's own thread: no thread of this node waits for it.
+  ctx_.command_up(command(actor, i, action, note).dump(),
+                  [owner = i.owner, parent, done](NodeContext::PeerAnswer answer) {
+                    ActResult out;
+                    try {
+                      out = owner_answer(owner, parent, answer);
+                    } catch (...) {
+                      return done({}, std::current_exception());
+                    }
+                    done(std::move(out), nullptr);
+                  });
+}
+
+ActResult IncidentService::owner_answer(const std::string& owner, const std::string& parent,
+                                        const NodeContext::PeerAnswer& answer) {
   if (answer.status == 0)
-    throw Error(ErrorCode::kUnavailable,
-                "the owner '" + i.owner + "' could not be reached through '" + parent +
-                    "': " + answer.error,
-                "owner");
+    throw Error(
+        ErrorCode::kUnavailable,
+        "the owner '" + owner + "' could not be reached through '" + parent + "': " + answer.error,
+        "owner");
   // The answer is the parent's, verified by its signature; still read strictly.
   std::string message, field;
   Incident incident;
@@ -260,23 +275,49 @@ ActResult IncidentService::ask_owner_above(const Actor& actor, const Incident& i
     }
   } catch (const std::exception&) {
     throw Error(ErrorCode::kUnavailable,
-                "the owner '" + i.owner + "' answered " + std::to_string(answer.status) +
+                "the owner '" + owner + "' answered " + std::to_string(answer.status) +
                     " with a body this node cannot read",
                 "owner");
   }
   if (answer.status != 200)
-    throw Error(code_for_status(answer.status), "the owner '" + i.owner + "' answered: " + message,
+    throw Error(code_for_status(answer.status), "the owner '" + owner + "' answered: " + message,
                 field);
   return ActResult{incident, "", ""};
 }
 
 ActResult IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
                                const std::string& note) {
+  std::promise<ActResult> answered;
+  auto result = answered.get_future();
+  act(actor, id, action, note, [&answered](ActResult r, std::exception_ptr error) {
+    if (error)
+      answered.set_exception(error);
+    else
+      answered.set_value(std::move(r));
+  });
+  return result.get();
+}
+
+void IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
+                          const std::string& note, ActDone done) {
+  ActResult out;
+  try {
+    const auto held = ctx_.store.incident(id);
+    const auto fed = ctx_.federation();
+    // An incident owned above this node is changed by its owner only: ask it, outside the writer.
+    if (held && held->owner != ctx_.node_id && !fed->in_subtree(held->owner, ctx_.node_id))
+      return ask_owner_above(actor, *held, action, note, done);
+    out = act_here(actor, id, action, note);
+  } catch (...) {
+    return done({}, std::current_exception());
+  }
+  done(std::move(out), nullptr);
+}
+
+ActResult IncidentService::act_here(const Actor& actor, const std::string& id,
+                                    IncidentAction action, const std::string& note) {
   const auto fed = ctx_.federation();
-  // An incident owned above this node is changed by its owner only: ask it, outside the writer.
   const auto held = ctx_.store.incident(id);
-  if (held && held->owner != ctx_.node_id && !fed->in_subtree(held->owner, ctx_.node_id))
-    return ask_owner_above(actor, *held, action, note);
   // An agency's own systems may report on an event before the event reaches the agency: the
   // action waits for it, in order.
   if (!held && fed->find(ctx_.node_id)->kind == NodeKind::kAgency && looks_like_incident_id(id)) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,11 +52,19 @@ class IncidentService {
   /// Reports inside a running write job (rules opening incidents with their alert).
   Incident report_in(WriteContext& w, const std::string& actor, const IncidentDraft& draft,
                      const std::string& alert_id);
-  /// Applies an action after asking the authorizer; throws Error 403, 404 or 409.
-  /// An incident owned below this node is decided here too, then queued as a command for the
-  /// child on the way to its owner, which decides again and applies it. One owned above is
-  /// decided here, then sent up to the owner at once (POST /federation/v1/commands): its answer,
-  /// the new version or its refusal, is the answer (503 if it cannot be reached).
+  /// Completes an action: with its result, or with the error that stopped it (Error 403, 404,
+  /// 409, 503). Runs exactly once, on any thread.
+  using ActDone = std::function<void(ActResult, std::exception_ptr)>;
+
+  /// Applies an action after asking the authorizer. An incident owned below this node is decided
+  /// here too, then queued as a command for the child on the way to its owner, which decides
+  /// again and applies it. One owned above is decided here, then sent up to the owner
+  /// (POST /federation/v1/commands): its answer, the new version or its refusal, completes
+  /// `done` when it arrives (503 if it cannot be reached), and no thread waits for it meanwhile.
+  void act(const Actor& actor, const std::string& id, IncidentAction action,
+           const std::string& note, ActDone done);
+  /// The same, waiting for the result (for threads that may wait: not the HTTP I/O threads);
+  /// throws the error.
   ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
                 const std::string& note);
 
@@ -105,8 +115,16 @@ class IncidentService {
   nlohmann::json command(const Actor& actor, const Incident& i, IncidentAction action,
                          const std::string& note) const;
   std::string escalation_target(const Incident& i) const;
-  ActResult ask_owner_above(const Actor& actor, const Incident& i, IncidentAction action,
-                            const std::string& note);
+  /// An action on an incident this node (or one below it) owns, or holds for later (an agency).
+  ActResult act_here(const Actor& actor, const std::string& id, IncidentAction action,
+                     const std::string& note);
+  /// Sends the action up (completing `done` when the owner answers); throws, without calling
+  /// `done`, if this node may not or cannot send it.
+  void ask_owner_above(const Actor& actor, const Incident& i, IncidentAction action,
+                       const std::string& note, const ActDone& done);
+  /// The owner's answer to a command sent up, or the error it stands for.
+  static ActResult owner_answer(const std::string& owner, const std::string& parent,
+                                const NodeContext::PeerAnswer& answer);
   NodeContext& ctx_;
 };
 

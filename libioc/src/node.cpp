@@ -162,15 +162,19 @@ struct Node::Impl {
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
     ctx.outbox_appended = [this](const std::string& child) { waiters.notify(child); };
-    ctx.command_up = [this](const std::string& body) {
+    ctx.command_up = [this](const std::string& body,
+                            std::function<void(NodeContext::PeerAnswer)> done) {
       std::shared_ptr<federation::PeerClient> client;
       {
         std::lock_guard lock(link_mutex);
         client = command_client;
       }
-      if (!client) return NodeContext::PeerAnswer{0, "", "no link to a parent"};
-      const auto r = client->call("POST", "/federation/v1/commands", body);
-      return NodeContext::PeerAnswer{r.status, r.body, r.error};
+      if (!client) return done(NodeContext::PeerAnswer{0, "", "no link to a parent"});
+      client->call_async(
+          "POST", "/federation/v1/commands", body,
+          [done = std::move(done)](federation::PeerClient::Response r) {
+            done(NodeContext::PeerAnswer{r.status, std::move(r.body), std::move(r.error)});
+          });
     };
     if (key)
       ctx.sign_policy = [this](const std::string& kind, const nlohmann::json& body) {

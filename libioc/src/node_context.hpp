@@ -28,14 +28,16 @@ struct NodeContext {
   const Authorizer& authorizer;
   federation::PolicyState& policies;  ///< the policy set in force (authority, sharing, escalation)
   /// Sends a command to the parent (POST /federation/v1/commands) for an incident owned above;
-  /// empty when this node has no link up. Returns the parent's status and body (status 0 when it
-  /// could not be reached, with the reason in `error`).
+  /// empty when this node has no link up. `done` gets the parent's status and body (status 0
+  /// when it could not be reached, with the reason in `error`), once, on a thread of the link's:
+  /// the caller does not wait.
   struct PeerAnswer {
     int status = 0;
     std::string body;
     std::string error;
   };
-  std::function<PeerAnswer(const std::string& body)> command_up = {};
+  std::function<void(const std::string& body, std::function<void(PeerAnswer)> done)> command_up =
+      {};
   /// Signs a runtime grant or revocation with this node's key; empty without a key.
   std::function<federation::PolicyUpdate(const std::string& kind, const nlohmann::json& body)>
       sign_policy = {};
