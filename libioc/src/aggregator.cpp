@@ -17,6 +17,8 @@ std::vector<std::tuple<std::string, std::string, TimeMs>> Aggregator::add(
     SummarySketch* sketch;
   };
   std::vector<Group> groups;
+  // Dropping cached buckets is safe at any time: they are read from the store again. (An undo
+  // may put some back: what they held before the failed job is what the store holds again.)
   if (cache_.size() > kMaxCached) cache_.clear();
   for (const auto& o : rows) {
     const TimeMs start = bucket_of(o.ts);
@@ -30,8 +32,11 @@ std::vector<std::tuple<std::string, std::string, TimeMs>> Aggregator::add(
       const std::string cache_key = o.metric + '\n' + o.area + '\n' + std::to_string(start);
       auto it = cache_.find(cache_key);
       if (it == cache_.end()) {
+        before_.emplace_back(cache_key, std::nullopt);
         auto stored = writer.aggregate(o.metric, o.area, start);
         it = cache_.emplace(cache_key, stored ? std::move(*stored) : SummarySketch()).first;
+      } else {
+        before_.emplace_back(cache_key, it->second);
       }
       group = &groups.emplace_back(Group{&o, start, &it->second});
     }
@@ -43,6 +48,16 @@ std::vector<std::tuple<std::string, std::string, TimeMs>> Aggregator::add(
     touched.emplace_back(g.first->metric, g.first->area, g.start);
   }
   return touched;
+}
+
+void Aggregator::undo(Undo undo) {
+  // Backwards, so a bucket changed twice ends as it was before the first change.
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    if (it->second)
+      cache_.insert_or_assign(it->first, std::move(*it->second));
+    else
+      cache_.erase(it->first);
+  }
 }
 
 }  // namespace ioc

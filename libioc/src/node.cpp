@@ -140,7 +140,7 @@ struct Node::Impl {
             [this](const HttpRequest& r, Respond respond) { router.handle(r, std::move(respond)); },
             [this](const HttpRequest& r) { return admit_stream(r); }, metrics),
         writes(
-            store, WriteQueue::Options{1024, 256, &metrics}, [this] { ingest.on_write_failure(); },
+            store, WriteQueue::Options{1024, 256, &metrics}, [this] { ingest.on_commit_failure(); },
             [this] {
               if (auto* link = uplink_to_poke.load()) link->poke();
             }),

@@ -15,19 +15,42 @@ ObservationIngest::ObservationIngest(NodeContext& ctx, IncidentService& incident
   rules_.restore(ctx.store.active_alerts());
 }
 
-void ObservationIngest::on_write_failure() {
+void ObservationIngest::on_commit_failure() {
   aggregator_.reset();
-  rules_.rollback();
+  rules_.reset(ctx_.store.active_alerts());
 }
 
 bool ObservationIngest::submit(std::vector<Observation> rows,
                                std::function<void(std::exception_ptr)> done) {
   auto batch = std::make_shared<std::vector<Observation>>(std::move(rows));
-  return ctx_.writes.submit([this, batch](WriteContext& w) { apply(w, *batch); }, std::move(done));
+  return ctx_.writes.submit([this, batch](WriteContext& w) { ingest_in(w, *batch); },
+                            std::move(done));
 }
 
 void ObservationIngest::ingest(std::vector<Observation> rows) {
-  ctx_.writes.run([&](WriteContext& w) { apply(w, rows); });
+  ctx_.writes.run([&](WriteContext& w) { ingest_in(w, rows); });
+}
+
+template <typename F>
+void ObservationIngest::undoable(WriteContext& w, F&& fn) {
+  const auto mark = rules_.mark();
+  aggregator_.take_undo();  // what earlier jobs changed is theirs
+  try {
+    fn();
+  } catch (...) {
+    rules_.rewind(*mark);
+    aggregator_.undo(aggregator_.take_undo());
+    throw;
+  }
+  // A failure later in the same job rolls its savepoint back too.
+  w.on_failure.push_back([this, mark, undo = aggregator_.take_undo()]() mutable {
+    rules_.rewind(*mark);
+    aggregator_.undo(std::move(undo));
+  });
+}
+
+void ObservationIngest::ingest_in(WriteContext& w, const std::vector<Observation>& rows) {
+  undoable(w, [&] { apply(w, rows); });
 }
 
 void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& rows) {
@@ -35,7 +58,6 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
     rules_.set_federation(*fed);
     rules_federation_ = std::move(fed);
   }
-  rules_.checkpoint();
   const std::int64_t first = w.writer.insert_observations(rows);
   const TimeMs now = ctx_.clock.now();
   codec::json buckets = codec::json::array();
@@ -57,12 +79,13 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
 void ObservationIngest::check_missing() {
   if (!rules_.has_missing_rules()) return;
   ctx_.writes.run([this](WriteContext& w) {
-    rules_.checkpoint();
-    const TimeMs now = ctx_.clock.now();
-    std::vector<RuleEffect> effects;
-    rules_.check_missing(now, effects);
-    std::int64_t seq = 0;
-    record_effects(w, effects, now, seq);
+    undoable(w, [&] {
+      const TimeMs now = ctx_.clock.now();
+      std::vector<RuleEffect> effects;
+      rules_.check_missing(now, effects);
+      std::int64_t seq = 0;
+      record_effects(w, effects, now, seq);
+    });
   });
 }
 

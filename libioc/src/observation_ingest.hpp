@@ -25,11 +25,21 @@ class ObservationIngest {
   /// Raises the alerts of `missingFor` rules that are due (the node's ticker calls it).
   void check_missing();
 
-  /// Drops in-memory state that a failed write may have left ahead of the store.
-  void on_write_failure();
+  /// Stores a batch inside a running write job (what `submit` queues). If the job fails later,
+  /// the rule and bucket state it changed is put back, so memory never holds what the store
+  /// does not.
+  void ingest_in(WriteContext& w, const std::vector<Observation>& rows);
+
+  /// After a failed commit (nothing of the batch is durable): rule and bucket state are taken
+  /// from the store again.
+  void on_commit_failure();
 
  private:
   void apply(WriteContext& w, const std::vector<Observation>& rows);
+  /// Runs `fn` in the current job; if it or anything after it in the job throws, the rule and
+  /// bucket state go back to where they were before it.
+  template <typename F>
+  void undoable(WriteContext& w, F&& fn);
   void record_effects(WriteContext& w, std::vector<RuleEffect>& effects, TimeMs now,
                       std::int64_t seq);
 

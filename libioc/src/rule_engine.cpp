@@ -48,11 +48,15 @@ void RuleEngine::restore(const std::vector<Alert>& active) {
   }
 }
 
-void RuleEngine::checkpoint() {
-  saved_ = state_;
+std::shared_ptr<const RuleEngine::Mark> RuleEngine::mark() const {
+  return std::make_shared<const Mark>(Mark{state_});
 }
-void RuleEngine::rollback() {
-  state_ = saved_;
+void RuleEngine::rewind(const Mark& mark) {
+  state_ = mark.state;
+}
+void RuleEngine::reset(const std::vector<Alert>& active) {
+  state_.assign(rules_.size(), {});
+  restore(active);
 }
 
 Alert RuleEngine::make_alert(const Rule& rule, const Observation& o, TimeMs now) const {

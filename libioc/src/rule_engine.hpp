@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -37,9 +38,14 @@ class RuleEngine {
   /// for that long (counted from the last arrival, or from `since_start` after a start).
   void check_missing(TimeMs now, std::vector<RuleEffect>& out);
   bool has_missing_rules() const { return !missing_.empty(); }
-  /// Rolls back to the state before the last evaluate calls (used when their batch fails).
-  void checkpoint();
-  void rollback();
+  /// The rules' state now, to rewind to if the job that changes it next fails (its savepoint
+  /// undid what it stored).
+  struct Mark;
+  std::shared_ptr<const Mark> mark() const;
+  void rewind(const Mark& mark);
+  /// After a failed commit: forgets everything and takes the active alerts from the store again
+  /// (pending `for` timers start again, as after a restart).
+  void reset(const std::vector<Alert>& active);
 
   const std::vector<Rule>& rules() const { return rules_; }
 
@@ -65,7 +71,10 @@ class RuleEngine {
   std::vector<std::size_t> missing_;                    ///< indexes of missingFor rules
   std::optional<TimeMs> started_;  ///< the first check_missing: timers count from here at most
   States state_;
-  States saved_;
+};
+
+struct RuleEngine::Mark {
+  States state;
 };
 
 }  // namespace ioc

@@ -7,11 +7,11 @@
 
 namespace ioc {
 
-WriteQueue::WriteQueue(Store& store, Options options, std::function<void()> on_failure,
+WriteQueue::WriteQueue(Store& store, Options options, std::function<void()> on_commit_failure,
                        std::function<void()> on_commit)
     : store_(store),
       options_(options),
-      on_failure_(std::move(on_failure)),
+      on_commit_failure_(std::move(on_commit_failure)),
       on_commit_(std::move(on_commit)),
       thread_([this] { loop(); }) {}
 
@@ -70,10 +70,24 @@ void WriteQueue::loop() {
   }
 }
 
+namespace {
+
+// Where failures at the writer's edge are counted when no Metrics are given (they are logged).
+Metrics& unreported() {
+  static Metrics m;
+  return m;
+}
+
+}  // namespace
+
 void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
   std::vector<std::exception_ptr> errors(batch.size());
   std::vector<std::function<void()>> after;
-  bool any_failed = false;
+  bool commit_failed = false;
+  Metrics& metrics = options_.metrics ? *options_.metrics : unreported();
+  const auto safely = [&metrics](const std::function<void()>& f) {
+    if (f) guarded(metrics, ThreadKind::kWriter, "work after a commit", f);
+  };
   try {
     store_.write([&](Store::Writer& w) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -82,11 +96,11 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
           w.savepoint([&] { batch[i].first(ctx); });
           for (auto& f : ctx.after_commit) after.push_back(std::move(f));
         } catch (...) {
+          for (auto it = ctx.on_failure.rbegin(); it != ctx.on_failure.rend(); ++it) safely(*it);
           // If SQLite dropped the whole transaction, the jobs before this one are gone too: the
           // batch fails as one (below), rather than later jobs writing outside a transaction.
           if (!w.transaction_open()) throw;
           errors[i] = std::current_exception();
-          any_failed = true;
         }
       }
     });
@@ -94,17 +108,14 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
     // The commit itself failed: nothing in this batch is durable.
     for (auto& e : errors) e = std::current_exception();
     after.clear();
-    any_failed = true;
+    commit_failed = true;
   }
   // The hooks, the after-commit work and the completions are the writer thread's edge: none of
   // them may take it down.
-  static Metrics unreported;  // without options_.metrics the failures are still logged
-  Metrics& metrics = options_.metrics ? *options_.metrics : unreported;
-  const auto safely = [&metrics](const std::function<void()>& f) {
-    if (f) guarded(metrics, ThreadKind::kWriter, "work after a commit", f);
-  };
-  if (any_failed) safely(on_failure_);
-  if (!after.empty() || !any_failed) safely(on_commit_);
+  if (commit_failed)
+    safely(on_commit_failure_);
+  else
+    safely(on_commit_);
   // Live notifications go out before the answers, so a client never sees its 2xx ahead of the
   // event.
   for (auto& f : after) safely(f);

@@ -14,10 +14,13 @@
 namespace ioc {
 
 /// What a job may do inside the shared transaction besides writing: queue work for after commit
-/// (live notifications), which is dropped if the job fails.
+/// (live notifications), which is dropped if the job fails, and work for if it fails (putting
+/// back in-memory state it changed with the store), run newest first right after its savepoint
+/// rolled back.
 struct WriteContext {
   Store::Writer& writer;
   std::vector<std::function<void()>> after_commit;
+  std::vector<std::function<void()>> on_failure = {};
 };
 
 /// The node's single writer. Jobs from any thread run in order on one thread; everything queued
@@ -37,11 +40,12 @@ class WriteQueue {
     Metrics* metrics = nullptr;
   };
 
-  /// `on_failure` runs on the writer thread whenever a job or a commit fails, so stateful caches
-  /// touched by jobs can be dropped.
+  /// `on_commit_failure` runs on the writer thread when a commit fails (nothing of its batch is
+  /// durable), so in-memory state its jobs changed can be taken from the store again. A job that
+  /// fails alone puts back its own state (WriteContext::on_failure).
   /// `on_commit` runs on the writer thread after each successful commit (to wake the federation
   /// link at once).
-  WriteQueue(Store& store, Options options, std::function<void()> on_failure = {},
+  WriteQueue(Store& store, Options options, std::function<void()> on_commit_failure = {},
              std::function<void()> on_commit = {});
   ~WriteQueue();
 
@@ -58,7 +62,7 @@ class WriteQueue {
 
   Store& store_;
   Options options_;
-  std::function<void()> on_failure_;
+  std::function<void()> on_commit_failure_;
   std::function<void()> on_commit_;
   std::mutex mutex_;
   std::condition_variable wake_;

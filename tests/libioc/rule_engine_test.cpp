@@ -102,14 +102,23 @@ TEST_CASE("restore remembers active alerts so a restart cancels them", "[rules]"
   CHECK(f.out[0].cancels == "ioc-old");
 }
 
-TEST_CASE("rollback undoes evaluations of a failed batch", "[rules]") {
+TEST_CASE("rewinding to a mark undoes the evaluations of a failed job", "[rules]") {
   Fixture f;
-  f.engine.checkpoint();
+  const auto before = f.engine.mark();
   f.feed("river_level", "city/north", 2.3, 1);
-  f.engine.rollback();
+  f.engine.rewind(*before);
   f.out.clear();
   f.feed("river_level", "city/north", 2.3, 2);
   CHECK(f.out.size() == 1);
+}
+
+TEST_CASE("a reset takes the active alerts from the store again", "[rules]") {
+  Fixture f;
+  f.feed("river_level", "city/north", 2.3, 1);  // raised in memory, never stored
+  f.engine.reset({});
+  f.out.clear();
+  f.feed("river_level", "city/north", 2.3, 2);
+  CHECK(f.out.size() == 1);  // raised again: nothing was active
 }
 
 TEST_CASE("a missingFor rule raises when its metric goes quiet and cancels when it arrives",
