@@ -48,11 +48,8 @@ void DownHandler::set_aside(std::int64_t seq, const std::string& type, const jso
 }
 
 bool DownHandler::take(WriteContext& w, const Incident& incident, const AuditEntry& change) {
-  const auto held = w.writer.incident(incident.id);
-  if (held && held->version >= incident.version) return false;
-  check_incident_version(*ctx_.federation(), IncidentSource{"", ctx_.node_id, true}, held, incident,
-                         change);
-  return w.writer.apply_incident_version(incident, change);
+  return take_incident_version(*ctx_.federation(), w.writer, IncidentSource{"", ctx_.node_id, true},
+                               incident, change);
 }
 
 void DownHandler::pass_down(const std::string& toward, const std::string& type, const json& body) {

@@ -52,16 +52,6 @@ void take_buckets(const FederationConfig& fed, const std::string& origin, const 
 // A notice for `targets`: kept here if this node is one, turned down toward targets below this
 // node that the sending child's subtree does not hold (this node is their lowest common ancestor
 // with the sender); the relay up the log carries it on toward the others.
-// Takes an incident version written by `writer` if it may write it (write_rights.hpp); false if
-// it is one already held.
-bool take_incident(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
-                   const std::string& writer, const Incident& incident, const AuditEntry& change) {
-  const auto held = w.writer.incident(incident.id);
-  if (held && held->version >= incident.version) return false;  // a copy already taken
-  check_incident_version(fed, IncidentSource{writer, ctx.node_id, false}, held, incident, change);
-  return w.writer.apply_incident_version(incident, change);
-}
-
 void take_notice(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
                  const std::string& caller, const std::string& origin, const json& body) {
   const json& head = body.at("incident");
@@ -69,7 +59,8 @@ void take_notice(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
   for (const auto& t : body.at("targets")) {
     const std::string target = t.get<std::string>();
     if (target == ctx.node_id) {
-      take_incident(ctx, fed, w, origin, incident, change);
+      take_incident_version(fed, w.writer, IncidentSource{origin, ctx.node_id, false}, incident,
+                            change);
       publish_after_commit(ctx, w, "notice", head);
     } else if (fed.find(target) && fed.in_subtree(target, ctx.node_id) &&
                !fed.in_subtree(target, caller)) {
@@ -94,7 +85,8 @@ void apply(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
     take_policy_update(ctx, w, PolicyUpdate::from_json(body), caller);
   } else if (type == "incident") {
     const auto [incident, change] = codec::incident_version_from_json(body);
-    if (take_incident(ctx, fed, w, origin, incident, change))
+    if (take_incident_version(fed, w.writer, IncidentSource{origin, ctx.node_id, false}, incident,
+                              change))
       publish_after_commit(ctx, w, "incident", body);
   } else if (type == "alert") {
     const Alert alert = codec::alert_from_json(body);

@@ -141,6 +141,15 @@ void check_incident_version(const FederationConfig& fed, const IncidentSource& s
     check_step(held ? std::optional(held->status) : std::nullopt, next, change);
 }
 
+bool take_incident_version(const FederationConfig& fed, Store::Writer& writer,
+                           const IncidentSource& source, const Incident& next,
+                           const AuditEntry& change) {
+  const auto held = writer.incident(next.id);
+  if (held && held->version >= next.version) return false;  // a copy already taken
+  check_incident_version(fed, source, held, next, change);
+  return writer.apply_incident_version(next, change);
+}
+
 std::optional<CapReference> parse_cap_reference(const std::string& text) {
   const auto a = text.find(','), b = a == std::string::npos ? a : text.find(',', a + 1);
   if (b == std::string::npos || text.find(',', b + 1) != std::string::npos) return std::nullopt;

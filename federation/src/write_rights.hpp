@@ -6,6 +6,7 @@
 
 #include "ioc/config.hpp"
 #include "ioc/model.hpp"
+#include "store.hpp"
 
 namespace ioc::federation {
 
@@ -34,6 +35,12 @@ struct IncidentSource {
 void check_incident_version(const FederationConfig& fed, const IncidentSource& source,
                             const std::optional<Incident>& held, const Incident& next,
                             const AuditEntry& change);
+
+/// Stores `next` if it is newer than the version held and `source` may write it (the checks
+/// above, which throw); false, changing nothing, for a version already held.
+bool take_incident_version(const FederationConfig& fed, Store::Writer& writer,
+                           const IncidentSource& source, const Incident& next,
+                           const AuditEntry& change);
 
 /// An alert is taken only from its sender, for an area in the sender's subtree; an Update or
 /// Cancel refers only to alerts that sender issued. `held` looks an alert up by identifier.

@@ -85,8 +85,8 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
   std::vector<std::function<void()>> after;
   bool commit_failed = false;
   Metrics& metrics = options_.metrics ? *options_.metrics : unreported();
-  const auto safely = [&metrics](const std::function<void()>& f) {
-    if (f) guarded(metrics, ThreadKind::kWriter, "work after a commit", f);
+  const auto safely = [&metrics](const std::function<void()>& f, const char* what) {
+    if (f) guarded(metrics, ThreadKind::kWriter, what, f);
   };
   try {
     store_.write([&](Store::Writer& w) {
@@ -96,7 +96,8 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
           w.savepoint([&] { batch[i].first(ctx); });
           for (auto& f : ctx.after_commit) after.push_back(std::move(f));
         } catch (...) {
-          for (auto it = ctx.on_failure.rbegin(); it != ctx.on_failure.rend(); ++it) safely(*it);
+          for (auto it = ctx.on_failure.rbegin(); it != ctx.on_failure.rend(); ++it)
+            safely(*it, "undoing a failed job");
           // If SQLite dropped the whole transaction, the jobs before this one are gone too: the
           // batch fails as one (below), rather than later jobs writing outside a transaction.
           if (!w.transaction_open()) throw;
@@ -113,15 +114,15 @@ void WriteQueue::commit(std::vector<std::pair<Job, Done>>& batch) {
   // The hooks, the after-commit work and the completions are the writer thread's edge: none of
   // them may take it down.
   if (commit_failed)
-    safely(on_commit_failure_);
+    safely(on_commit_failure_, "the commit-failure hook");
   else
-    safely(on_commit_);
+    safely(on_commit_, "the commit hook");
   // Live notifications go out before the answers, so a client never sees its 2xx ahead of the
   // event.
-  for (auto& f : after) safely(f);
+  for (auto& f : after) safely(f, "work after a commit");
   // A completion must not take the writer down either.
   for (std::size_t i = 0; i < batch.size(); ++i)
-    if (batch[i].second) safely([&] { batch[i].second(errors[i]); });
+    if (batch[i].second) safely([&] { batch[i].second(errors[i]); }, "a job's completion");
 }
 
 }  // namespace ioc

@@ -14,6 +14,7 @@
 #include "crypto_util.hpp"
 #include "ioc/summary_sketch.hpp"
 #include "policy_update.hpp"
+#include "poll.hpp"
 #include "sketch_bytes.hpp"
 
 using namespace ioc::test;
@@ -84,11 +85,10 @@ struct Federation : CityAndDistrict {
   // Waits (bounded) until the city holds incident `id` at `version`.
   json wait_at_city(const std::string& id, int version) {
     json held;
-    for (int i = 0; i < 400; ++i) {
+    poll_until([&] {
       const auto res = at_city().get("/api/v1/incidents/" + id);
-      if (res.status == 200 && (held = res.json())["version"] == version) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+      return res.status == 200 && (held = res.json())["version"] == version;
+    });
     return held;
   }
 };
@@ -332,12 +332,7 @@ TEST_CASE("a leaf cannot revoke the root's grant nor grant what it does not hold
   const auto res = f.at_city().post("/api/v1/revocations", {{"grant", "north-flood"}});
   CHECK(res.status == 201);
   CHECK(f.at_city().get(ask).json()["decision"] == "deny");
-  json decision;
-  for (int i = 0; i < 400 && decision["decision"] != "deny"; ++i) {
-    decision = f.at_north().get(ask).json();
-    if (decision["decision"] != "deny") std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK(decision["decision"] == "deny");
+  CHECK(poll_until([&] { return f.at_north().get(ask).json()["decision"] == "deny"; }));
 }
 
 TEST_CASE("answers that are not the parent's own move no cursor and delete nothing",
@@ -361,13 +356,11 @@ TEST_CASE("answers that are not the parent's own move no cursor and delete nothi
   // 3. New rows at north: the impostor acknowledges them, but north does not believe it.
   REQUIRE(f.ingest("level", 5, "s2") == 202);
   json link;
-  for (int i = 0; i < 400; ++i) {
+  poll_until([&] {
     link = f.at_north().get("/api/v1/federation").json()["nodes"][0]["link"];
-    if (link["error"].is_string() &&
-        link["error"].get<std::string>().find("bad answer signature") != std::string::npos)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return link["error"].is_string() &&
+           link["error"].get<std::string>().find("bad answer signature") != std::string::npos;
+  });
   INFO(link.dump());
   CHECK(link["state"] == "down");
   CHECK(link["backlog"].get<std::int64_t>() > 0);  // nothing taken, nothing deleted

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "poll.hpp"
 #include "running_node.hpp"
 
 using namespace ioc::test;
@@ -29,8 +30,9 @@ TEST_CASE("iocctl token issue prints only the token, list shows it, revoke stops
   REQUIRE(
       run_command({IOCCTL_PATH, "token", "revoke", "--data", node.data(), "--id", "5"}).exit_code ==
       0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  CHECK(HttpClient(node.process.port(), token).get("/api/v1/incidents").status == 401);
+  CHECK(poll_until([&] {
+    return HttpClient(node.process.port(), token).get("/api/v1/incidents").status == 401;
+  }));
   CHECK(
       run_command({IOCCTL_PATH, "token", "revoke", "--data", node.data(), "--id", "5"}).exit_code ==
       1);

@@ -7,6 +7,7 @@
 
 #include "city_and_district.hpp"
 #include "ioc/node.hpp"
+#include "poll.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -75,12 +76,8 @@ TEST_CASE("a district whose store lost its end learns it from the city and start
   // 3. At its first hello the district sees the city holds more of its log than it has: it
   //    says so and numbers what it makes from now on in a new epoch.
   json ready;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  do {
-    ready = f.at_north().get("/readyz").json();
-  } while (ready["lostEnd"].is_null() && std::chrono::steady_clock::now() < deadline &&
-           (std::this_thread::sleep_for(std::chrono::milliseconds(50)), true));
-  REQUIRE(ready["lostEnd"].is_object());
+  REQUIRE(poll_until(
+      [&] { return (ready = f.at_north().get("/readyz").json())["lostEnd"].is_object(); }));
   CHECK(ready["lostEnd"]["epoch"] == epoch);
   CHECK(ready["lostEnd"]["parentHeld"].get<std::int64_t>() >
         ready["lostEnd"]["storeEndedAt"].get<std::int64_t>());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "city_and_district.hpp"
+#include "poll.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -86,10 +87,7 @@ TEST_CASE("50 actions waiting on an owner that never answers do not hold up the 
       f.at_north().post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}});
       ++answered;
     });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (hung.accepted() < 50 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  CHECK(hung.accepted() >= 50);  // all 50 commands are on their way up
+  CHECK(poll_until([&] { return hung.accepted() >= 50; }));  // all 50 are on their way up
   // 4. Meanwhile the district answers: readiness and ingest, while none of the 50 has its answer.
   CHECK(answered == 0);
   CHECK(f.at_north().get("/readyz").status == 200);

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "poll.hpp"
 #include "running_node.hpp"
 
 using namespace ioc::test;
@@ -128,10 +129,7 @@ TEST_CASE("a stream client that stops reading is closed while the others are ser
   CHECK(received >= sent);
   // 4. The stalled client is dropped (its write stuck, so no close frame reaches it in time),
   //    and the node answers as before.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (stream_clients(node) != 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  CHECK(stream_clients(node) == 1);
+  CHECK(poll_until([&] { return stream_clients(node) == 1; }));
   const auto end = stalled.wait_closed(std::chrono::seconds(20));
   REQUIRE(end);
   CHECK((*end == 0 || *end == 1013));
@@ -149,9 +147,7 @@ TEST_CASE("stream clients are capped, and count against the connection cap",
   StreamClient one_more(node.process.port(), node.tokens.at("viewer"));
   CHECK(one_more.refused_status == 503);
   open.pop_back();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (stream_clients(node) != 255 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(poll_until([&] { return stream_clients(node) == 255; }));
   StreamClient again(node.process.port(), node.tokens.at("viewer"));
   CHECK(again.connected());
   CHECK(node.anonymous().get("/healthz").status == 200);
