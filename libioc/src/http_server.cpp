@@ -11,6 +11,8 @@
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -239,6 +241,7 @@ struct Shared {
   HttpServer::StreamGate gate;
   Metrics& metrics;
   StreamHub hub;
+  std::atomic<int> refusals{0};  ///< connections over the cap being answered 503
 };
 
 /// One HTTP connection: read a request, hand it to the handler, write the answer, repeat while
@@ -393,6 +396,49 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::size_t drained_ = 0;
 };
 
+/// A connection over the cap: answered 503, then closed gracefully (the request it sent is read
+/// and dropped, for at most 2 s), since closing with it unread would reset the connection and
+/// lose the answer. At most kMaxRefusals at a time; beyond, the connection is just closed.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  static constexpr int kMaxRefusals = 256;
+
+  Refusal(tcp::socket&& socket, std::atomic<int>& pending)
+      : stream_(std::move(socket)), pending_(pending) {
+    ++pending_;
+  }
+  ~Refusal() { --pending_; }
+
+  void run() {
+    if (pending_.load() > kMaxRefusals) return;  // the socket closes with this object
+    static const std::string kBody = codec::error_body("unavailable", "too many connections", "");
+    static const std::string kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: "
+        "close\r\nContent-Length: " +
+        std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    stream_.expires_after(std::chrono::seconds(2));
+    net::async_write(stream_, net::buffer(kBusy),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return;
+                       beast::error_code ignored;
+                       self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                       self->drain();
+                     });
+  }
+
+ private:
+  void drain() {
+    stream_.async_read_some(net::buffer(buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->drain();  // until EOF, an error or the deadline
+                            });
+  }
+
+  beast::tcp_stream stream_;
+  std::atomic<int>& pending_;
+  std::array<char, 4096> buffer_{};
+};
+
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& ioc, tcp::endpoint endpoint, Shared& shared)
@@ -422,16 +468,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
       if (shared_.metrics.open_connections.load() + shared_.metrics.stream_clients.load() >=
           shared_.options.max_connections) {
         // Over the limit: answer 503 right away rather than letting the kernel queue fill up.
-        static const std::string kBody =
-            codec::error_body("unavailable", "too many connections", "");
-        static const std::string kBusy =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: "
-            "close\r\n"
-            "Content-Length: " +
-            std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
-        beast::error_code ignored;
-        net::write(socket, net::buffer(kBusy), ignored);
-        socket.close(ignored);
+        std::make_shared<Refusal>(std::move(socket), shared_.refusals)->run();
       } else {
         std::make_shared<HttpSession>(std::move(socket), shared_)->run();
       }
@@ -448,7 +485,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 struct HttpServer::Impl {
   Impl(Options o, Handler h, StreamGate g, Metrics& m)
-      : shared{std::move(o), std::move(h), std::move(g), m, {}}, sweeper(ioc) {}
+      : shared{std::move(o), std::move(h), std::move(g), m, {}, {}}, sweeper(ioc) {}
 
   // Every stream_check_interval, each open stream's right is checked again.
   void sweep_streams() {

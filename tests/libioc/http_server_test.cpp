@@ -49,13 +49,19 @@ TEST_CASE("connections and streams over their caps get 503, and room frees up ag
   REQUIRE(a->connected());
   REQUIRE(b.connected());
   CHECK(test::StreamClient(s.port, "t").refused_status == 503);  // a third stream
+  // The refused upgrades' connections close gracefully; wait until they are gone.
+  const auto connections_are = [&](std::int64_t n) {
+    return test::poll_until([&] { return s.metrics.open_connections.load() == n; });
+  };
+  REQUIRE(connections_are(0));
   net::io_context ioc;
   std::vector<std::unique_ptr<tcp::socket>> idle;
   for (int i = 0; i < 2; ++i) {
     idle.push_back(std::make_unique<tcp::socket>(ioc));
     idle.back()->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), s.port));
   }
-  // 2. The next connection is answered 503 at once.
+  REQUIRE(connections_are(2));
+  // 2. The next connection is answered 503 (and closed gracefully, so the answer is read).
   const auto status_is = [&](int want) {
     return test::poll_until([&] { return test::HttpClient(s.port).get("/x").status == want; });
   };
