@@ -60,7 +60,8 @@ class StreamClient {
   ~StreamClient();
   bool connected() const { return refused_status == 0; }
   int refused_status = 0;
-  /// The next message, or nullopt if none arrives in time.
+  /// The next message, or nullopt if none arrives in time. A read that times out is cancelled,
+  /// which leaves the stream unusable: read only while messages are due.
   std::optional<std::string> next(std::chrono::milliseconds timeout);
   /// Reads on, dropping messages, until the server ends the stream or `timeout` passes: the
   /// close code it sent (1008, 1013, ...), 0 if the connection ended without a close frame, or
