@@ -44,7 +44,8 @@ struct InProcessNode {
         store({(std::filesystem::create_directories(dir), dir + "/ioc.db")}),
         writes(store, {}),
         authorizer(make_local_operator_authorizer(id)),
-        ctx{id, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
+        ctx(NodeContext{id, local, store, writes, clock, sink, metrics, *authorizer, policies},
+            policies) {}
   NodeLocalConfig local;
   federation::PolicyState policies;
   Store store;
@@ -52,7 +53,7 @@ struct InProcessNode {
   NullSink sink;
   Metrics metrics;
   std::unique_ptr<Authorizer> authorizer;
-  NodeContext ctx;
+  federation::FederationContext ctx;
 };
 
 double seconds_since(Steady::time_point t) {

@@ -6,7 +6,7 @@
 
 #include "incident_service.hpp"
 #include "ioc/error.hpp"
-#include "node_context.hpp"
+#include "federation_context.hpp"
 #include "outbox_waiters.hpp"
 
 namespace ioc::federation {
@@ -26,7 +26,7 @@ namespace ioc::federation {
 /// only a failure to write throws, so the link asks for the entry again later.
 class DownHandler {
  public:
-  DownHandler(NodeContext& ctx, IncidentService& incidents, OutboxWaiters& waiters)
+  DownHandler(FederationContext& ctx, IncidentService& incidents, OutboxWaiters& waiters)
       : ctx_(ctx), incidents_(incidents), waiters_(waiters) {}
   void operator()(std::int64_t seq, const std::string& type, const nlohmann::json& body);
   /// True for the errors that are a failure to write (the entry is asked for again), false for
@@ -44,7 +44,7 @@ class DownHandler {
   /// Takes a version from above in a write job if the parent may send it; false if held already.
   bool take(WriteContext& w, const Incident& incident, const AuditEntry& change);
 
-  NodeContext& ctx_;
+  FederationContext& ctx_;
   IncidentService& incidents_;
   OutboxWaiters& waiters_;
 };

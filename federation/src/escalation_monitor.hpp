@@ -3,7 +3,7 @@
 #include <string>
 
 #include "incident_service.hpp"
-#include "node_context.hpp"
+#include "federation_context.hpp"
 
 namespace ioc::federation {
 
@@ -15,7 +15,7 @@ namespace ioc::federation {
 /// nodes once per owner. Both are recorded in the incident's audit history under "rule:ID".
 class EscalationMonitor {
  public:
-  EscalationMonitor(NodeContext& ctx, IncidentService& incidents)
+  EscalationMonitor(FederationContext& ctx, IncidentService& incidents)
       : ctx_(ctx), incidents_(incidents) {}
 
   /// Checks every open incident owned here against the rules at the clock's now; returns how many
@@ -23,7 +23,7 @@ class EscalationMonitor {
   int run_once();
 
  private:
-  NodeContext& ctx_;
+  FederationContext& ctx_;
   IncidentService& incidents_;
 };
 

@@ -10,7 +10,7 @@ using nlohmann::json;
 namespace {
 
 // Keeps the update and queues it for every child but `from`; adoption follows the commit.
-void keep_and_pass_on(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
+void keep_and_pass_on(FederationContext& ctx, WriteContext& w, const PolicyUpdate& u,
                       const std::string& from) {
   const auto fed = ctx.federation();
   const std::string text = u.to_json().dump();
@@ -35,7 +35,7 @@ void keep_and_pass_on(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
 
 }  // namespace
 
-PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind, const json& body) {
+PolicyUpdate issue_policy_update(FederationContext& ctx, const std::string& kind, const json& body) {
   if (!ctx.sign_policy)
     throw Error(ErrorCode::kUnavailable,
                 "this node has no private key (--key), so it cannot sign grants or revocations",
@@ -70,7 +70,7 @@ PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind, cons
   return u;
 }
 
-void publish_policy_set(NodeContext& ctx) {
+void publish_policy_set(FederationContext& ctx) {
   if (ctx.federation()->root() != ctx.node_id || !ctx.sign_policy) return;
   const std::string version = ctx.policies.version();
   json files = json::array();
@@ -81,13 +81,13 @@ void publish_policy_set(NodeContext& ctx) {
   ctx.writes.run([&](WriteContext& w) { keep_and_pass_on(ctx, w, u, ""); });
 }
 
-void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& u,
+void take_policy_update(FederationContext& ctx, WriteContext& w, const PolicyUpdate& u,
                         const std::string& from) {
   verify_update(*ctx.federation(), u);
   keep_and_pass_on(ctx, w, u, from);
 }
 
-void restore_policy_updates(NodeContext& ctx) {
+void restore_policy_updates(FederationContext& ctx) {
   const auto fed = ctx.federation();
   for (const auto& [kind, text] : ctx.store.policy_updates()) {
     try {
@@ -100,7 +100,7 @@ void restore_policy_updates(NodeContext& ctx) {
   }
 }
 
-void pass_on_held_updates(NodeContext& ctx, const std::vector<std::string>& children) {
+void pass_on_held_updates(FederationContext& ctx, const std::vector<std::string>& children) {
   if (children.empty()) return;
   const auto held = ctx.store.policy_updates();
   ctx.writes.run([&](WriteContext& w) {

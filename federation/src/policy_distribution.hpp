@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "node_context.hpp"
+#include "federation_context.hpp"
 #include "policy_update.hpp"
 
 namespace ioc::federation {
@@ -18,23 +18,23 @@ namespace ioc::federation {
 /// Issues an update signed by this node (`sign`), after checking it against the policy in force:
 /// a grant must lie inside the node's own authority and end within 30 days; a revocation must be
 /// the node's to make. Throws Error (400, 403, 404, 409) naming the field; changes nothing then.
-PolicyUpdate issue_policy_update(NodeContext& ctx, const std::string& kind,
+PolicyUpdate issue_policy_update(FederationContext& ctx, const std::string& kind,
                                  const nlohmann::json& body);
 
 /// Takes an update that arrived from `from` (a child through the log, or the parent through the
 /// long-poll) inside a write job. Throws Error(kForbidden) for a bad signature.
-void take_policy_update(NodeContext& ctx, WriteContext& w, const PolicyUpdate& update,
+void take_policy_update(FederationContext& ctx, WriteContext& w, const PolicyUpdate& update,
                         const std::string& from);
 
 /// At the root: sends the policy set in force down the tree (signed), unless it was sent already.
 /// Called at start and after each reload; a no-op on other nodes.
-void publish_policy_set(NodeContext& ctx);
+void publish_policy_set(FederationContext& ctx);
 
 /// After a reorganisation: queues every update this node keeps for `children`, new below it, in
 /// the order they were taken (each child verifies them and adopts what it does not hold yet).
-void pass_on_held_updates(NodeContext& ctx, const std::vector<std::string>& children);
+void pass_on_held_updates(FederationContext& ctx, const std::vector<std::string>& children);
 
 /// Adopts the updates kept in the store (at start), checking each again.
-void restore_policy_updates(NodeContext& ctx);
+void restore_policy_updates(FederationContext& ctx);
 
 }  // namespace ioc::federation

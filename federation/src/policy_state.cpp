@@ -35,6 +35,26 @@ std::string PolicyState::version() const {
   return engine()->policies().version;
 }
 
+std::string PolicyState::owner_for(const std::string& reporter, Domain domain,
+                                   const std::string& area, Severity severity, TimeMs at) const {
+  const auto e = engine();
+  if (!e->has_authority()) return reporter;
+  for (const auto& child : e->federation().children(reporter))
+    if (e->federation().find(child)->kind == NodeKind::kAgency &&
+        e->allows(policy::Question{child, policy::Action::kDispatch, domain, area, severity, at}))
+      return child;
+  return e->owner_for(reporter, domain, area, severity, at);
+}
+
+std::string PolicyState::escalation_target(const std::string& owner, Domain domain,
+                                           const std::string& area, Severity severity,
+                                           TimeMs at) const {
+  const auto e = engine();
+  if (e->has_authority()) return e->escalation_target(owner, domain, area, severity, at);
+  const NodeConfig* self = e->federation().find(owner);
+  return self && self->parent ? *self->parent : std::string();
+}
+
 namespace {
 
 bool names_known_nodes(const FederationConfig& fed, const policy::Grant& g) {

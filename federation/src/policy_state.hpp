@@ -4,15 +4,17 @@
 #include <mutex>
 #include <string>
 
+#include "authority.hpp"
 #include "ioc/authorizer.hpp"
 #include "ioc/federation/policy_engine.hpp"
 #include "policy_update.hpp"
 
 namespace ioc::federation {
 
-/// The policy set a node enforces now. Readers take the current engine (a shared snapshot, never
-/// changed in place); a reload builds a new one and swaps it in only if everything loaded.
-class PolicyState {
+/// The policy set a node enforces now: the node's authority in a federation. Readers take the
+/// current engine (a shared snapshot, never changed in place); a reload builds a new one and swaps
+/// it in only if everything loaded.
+class PolicyState final : public Authority {
  public:
   /// Loads the policies `running` lists; throws Error(kConfig) "file:line:col: ..." if they do
   /// not load.
@@ -23,8 +25,16 @@ class PolicyState {
   /// The engine in force; it holds the federation it decides for.
   std::shared_ptr<const policy::Engine> engine() const;
   /// The federation in force (the tree, endpoints and keys); a reorganisation swaps it.
-  std::shared_ptr<const FederationConfig> federation() const;
-  std::string version() const;
+  std::shared_ptr<const FederationConfig> federation() const override;
+  std::string version() const override;
+  /// The nearest node from the reporter upward whose authority covers dispatching it; an external
+  /// agency below the reporter (112, 119) that holds that authority takes it instead. Without
+  /// Authority policies, the reporter.
+  std::string owner_for(const std::string& reporter, Domain domain, const std::string& area,
+                        Severity severity, TimeMs at) const override;
+  /// The nearest node above `owner` with the authority; without Authority policies, its parent.
+  std::string escalation_target(const std::string& owner, Domain domain, const std::string& area,
+                                Severity severity, TimeMs at) const override;
   /// Takes `fresh` (default: the federation file re-read) and the policies it lists now, tree
   /// changes included. A set that does not load is refused (Error kConfig "file:line:col: ...")
   /// and the old federation and set stay in force. Runtime grants whose nodes are gone or that no

@@ -52,7 +52,7 @@ void take_buckets(const FederationConfig& fed, const std::string& origin, const 
 // A notice for `targets`: kept here if this node is one, turned down toward targets below this
 // node that the sending child's subtree does not hold (this node is their lowest common ancestor
 // with the sender); the relay up the log carries it on toward the others.
-void take_notice(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
+void take_notice(FederationContext& ctx, const FederationConfig& fed, WriteContext& w,
                  const std::string& caller, const std::string& origin, const json& body) {
   const json& head = body.at("incident");
   const auto [incident, change] = codec::incident_version_from_json(head);
@@ -76,7 +76,7 @@ void take_notice(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
 
 // Applies one entry written by `origin` and sent by `caller`; throws Error if it cannot be
 // applied or `origin` may not write it (the entry is then quarantined).
-void apply(NodeContext& ctx, const FederationConfig& fed, WriteContext& w,
+void apply(FederationContext& ctx, const FederationConfig& fed, WriteContext& w,
            const std::string& caller, const std::string& origin, const std::string& type,
            const json& body) {
   if (type == "notice") {
@@ -153,7 +153,7 @@ bool take_handover(const FederationConfig& fed, Store::Writer& w, const std::str
 
 }  // namespace
 
-Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller,
+Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string& caller,
                      const EventBatch& batch) {
   const auto fed = ctx.federation();
   for (std::size_t i = 0; i < batch.events.size(); ++i) {

@@ -6,7 +6,7 @@
 
 #include "answers.hpp"
 #include "event_batch.hpp"
-#include "node_context.hpp"
+#include "federation_context.hpp"
 #include "store.hpp"
 
 namespace ioc::federation {
@@ -17,7 +17,7 @@ namespace ioc::federation {
 /// (except at the root, which has nowhere to send it).
 /// Throws Error(kBadRequest / kForbidden) for a malformed batch or an origin outside the caller's
 /// subtree; then nothing is applied.
-Acked receive_events(NodeContext& ctx, WriteContext& w, const std::string& caller,
+Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string& caller,
                      const EventBatch& batch);
 
 }  // namespace ioc::federation

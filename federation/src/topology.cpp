@@ -117,7 +117,18 @@ void check_federation(const FederationConfig& federation) {
   for (std::size_t i = 0; i < federation.nodes.size(); ++i) {
     const auto& n = federation.nodes[i];
     const std::string at = "nodes[" + std::to_string(i) + "].";
-    if (!std::regex_match(n.endpoint, kEndpoint))
+    // A node alone needs neither; in a federation its peers reach it and verify its calls.
+    if (federation.nodes.size() > 1 && n.endpoint.empty())
+      throw Error(ErrorCode::kConfig,
+                  n.where + ": error: " + at +
+                      "endpoint: required in a federation (its peers call it there)",
+                  at + "endpoint");
+    if (federation.nodes.size() > 1 && n.public_keys.empty())
+      throw Error(ErrorCode::kConfig,
+                  n.where + ": error: " + at +
+                      "publicKey: required in a federation (its peers verify its calls with it)",
+                  at + "publicKey");
+    if (!n.endpoint.empty() && !std::regex_match(n.endpoint, kEndpoint))
       throw Error(ErrorCode::kConfig,
                   n.endpoint_where + ": error: " + at +
                       "endpoint: expected http://HOST:PORT or https://HOST:PORT, got '" +

@@ -17,7 +17,7 @@ namespace ioc::federation {
 
 using nlohmann::json;
 
-Uplink::Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client,
+Uplink::Uplink(FederationContext& ctx, std::string parent, std::unique_ptr<PeerClient> client,
                Options options, DownHandler on_down)
     : ctx_(ctx),
       client_(std::move(client)),

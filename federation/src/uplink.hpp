@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "answers.hpp"
-#include "node_context.hpp"
+#include "federation_context.hpp"
 #include "peer_client.hpp"
 
 namespace ioc::federation {
@@ -51,7 +51,7 @@ class Uplink {
   using DownHandler =
       std::function<void(std::int64_t seq, const std::string& type, const nlohmann::json& body)>;
 
-  Uplink(NodeContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options,
+  Uplink(FederationContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options,
          DownHandler on_down);
   ~Uplink();
   void start();
@@ -81,7 +81,7 @@ class Uplink {
   bool attempt(F&& step);
   void wait(TimeMs ms, bool until_poked);
 
-  NodeContext& ctx_;
+  FederationContext& ctx_;
   std::unique_ptr<PeerClient> client_;
   Options options_;
   DownHandler on_down_;

@@ -3,22 +3,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "api_support.hpp"
 #include "cap_xml.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
-#include "link_status.hpp"
-#include "policy_distribution.hpp"
-#include "replication.hpp"
-#include "sharing.hpp"
 #include "utf8.hpp"
 
 namespace ioc {
 namespace {
 
 using codec::json;
-
-constexpr int kDefaultLimit = 100;
-constexpr int kMaxLimit = 10'000;
+using namespace api;
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> out;
@@ -31,10 +26,6 @@ std::vector<std::string> split_path(const std::string& path) {
     pos = slash + 1;
   }
   return out;
-}
-
-HttpResponse json_response(int status, const json& body) {
-  return HttpResponse{status, "application/json", codec::dump(body), {}};
 }
 
 // Text that is not UTF-8 is refused before anything reads it, and never echoed: an error message
@@ -56,94 +47,6 @@ void require_utf8_request(const HttpRequest& r, const std::vector<std::string>& 
     require_utf8(name, "headers", "a header name");
     require_utf8(value, name, ("the " + name + " header").c_str());
   }
-}
-
-/// The media type without parameters, lower-cased.
-std::string media_type(const HttpRequest& r) {
-  std::string ct = r.header("content-type");
-  ct = ct.substr(0, ct.find(';'));
-  ct.erase(std::remove_if(ct.begin(), ct.end(), [](unsigned char c) { return std::isspace(c); }),
-           ct.end());
-  std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ct;
-}
-
-void require_json(const HttpRequest& r) {
-  if (media_type(r) != "application/json")
-    throw Error(ErrorCode::kUnsupportedMedia,
-                "expected Content-Type application/json, got '" + r.header("content-type") + "'",
-                "content-type");
-}
-
-json parse_json_object(const std::string& body) {
-  json j = codec::parse_external(body);
-  if (!j.is_object()) throw Error(ErrorCode::kBadRequest, "body must be a JSON object", "body");
-  return j;
-}
-
-void only_fields(const json& j, std::initializer_list<const char*> allowed,
-                 const std::string& prefix = "") {
-  for (const auto& item : j.items()) {
-    const std::string& key = item.key();
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
-      throw Error(ErrorCode::kBadRequest, "unknown field '" + prefix + key + "'", prefix + key);
-  }
-}
-
-std::string string_field(const json& j, const char* key, bool required, std::size_t max = 1000) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    if (required) throw Error(ErrorCode::kBadRequest, std::string(key) + " is required", key);
-    return {};
-  }
-  if (!it->is_string())
-    throw Error(ErrorCode::kBadRequest, std::string(key) + " must be a string", key);
-  const auto& s = it->get_ref<const std::string&>();
-  if (required && s.empty())
-    throw Error(ErrorCode::kBadRequest, std::string(key) + " must not be empty", key);
-  if (s.size() > max)
-    throw Error(ErrorCode::kBadRequest, std::string(key) + " is longer than " + std::to_string(max),
-                key);
-  return s;
-}
-
-int query_limit(const std::map<std::string, std::string>& q) {
-  const auto it = q.find("limit");
-  if (it == q.end()) return kDefaultLimit;
-  try {
-    std::size_t used = 0;
-    const int v = std::stoi(it->second, &used);
-    if (used == it->second.size() && v >= 1 && v <= kMaxLimit) return v;
-  } catch (const std::exception&) {
-  }
-  throw Error(ErrorCode::kBadRequest, "limit must be a whole number from 1 to 10000", "limit");
-}
-
-std::int64_t query_cursor(const std::map<std::string, std::string>& q) {
-  const auto it = q.find("cursor");
-  if (it == q.end() || it->second.empty()) return 0;
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(it->second, &used);
-    if (used == it->second.size() && v >= 0) return v;
-  } catch (const std::exception&) {
-  }
-  throw Error(ErrorCode::kBadRequest, "cursor is not one this API returned", "cursor");
-}
-
-std::optional<TimeMs> query_time(const std::map<std::string, std::string>& q, const char* key) {
-  const auto it = q.find(key);
-  if (it == q.end()) return std::nullopt;
-  if (const auto t = parse_rfc3339(it->second)) return t;
-  throw Error(ErrorCode::kBadRequest, std::string(key) + " must be an RFC 3339 time", key);
-}
-
-template <typename T, typename F>
-json page_json(const Page<std::pair<std::int64_t, T>>& page, F&& render) {
-  json items = json::array();
-  for (const auto& [_, item] : page.items) items.push_back(render(item));
-  return json{{"items", items},
-              {"next", page.next ? json(std::to_string(*page.next)) : json(nullptr)}};
 }
 
 }  // namespace
@@ -169,8 +72,10 @@ HttpResponse ApiRouter::error_response(const Error& e) {
 
 ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
     : ctx_(ctx), services_(services), limits_(limits) {
+  using Handler = void (ApiRouter::*)(ApiCall&, Respond&);
   const auto r = [this](const char* method, const char* path, std::vector<Role> roles, Handler h) {
-    routes_.push_back(Route{method, split_path(path), std::move(roles), h});
+    add_route(method, path, std::move(roles),
+              [this, h](ApiCall& call, Respond& respond) { (this->*h)(call, respond); });
   };
   using R = Role;
   r("GET", "/healthz", {}, &ApiRouter::healthz);
@@ -187,26 +92,18 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   r("POST", "/api/v1/service-requests/{id}/close", {R::kOperator},
     &ApiRouter::close_service_request);
   r("GET", "/api/v1/summary", {R::kViewer}, &ApiRouter::get_summary);
-  r("GET", "/api/v1/federation", {R::kViewer}, &ApiRouter::get_federation);
-  r("POST", "/api/v1/grants", {R::kAdmin}, &ApiRouter::post_grant);
-  r("POST", "/api/v1/revocations", {R::kAdmin}, &ApiRouter::post_revocation);
   r("POST", "/admin/v1/policies/reload", {R::kAdmin}, &ApiRouter::reload_policies);
-  r("GET", "/admin/v1/authorize", {R::kAdmin}, &ApiRouter::authorize);
-  r("GET", "/federation/v1/hello", {}, &ApiRouter::federation_hello);
-  routes_.back().signed_call = true;
-  r("POST", "/federation/v1/events", {}, &ApiRouter::federation_events);
-  routes_.back().signed_call = true;
-  r("GET", "/federation/v1/events", {}, &ApiRouter::federation_poll);
-  routes_.back().signed_call = true;
-  r("GET", "/federation/v1/summary", {}, &ApiRouter::federation_summary);
-  routes_.back().signed_call = true;
-  r("POST", "/federation/v1/commands", {}, &ApiRouter::federation_command);
-  routes_.back().signed_call = true;
   r("GET", "/open311/v2/services.json", {R::kViewer}, &ApiRouter::get_services);
   r("POST", "/open311/v2/requests.json", {R::kIngest, R::kOperator},
     &ApiRouter::post_service_request);
   r("GET", "/open311/v2/requests.json", {R::kViewer}, &ApiRouter::get_service_requests);
   r("GET", "/open311/v2/requests/{id}.json", {R::kViewer}, &ApiRouter::get_service_request);
+}
+
+void ApiRouter::add_route(std::string method, const std::string& path, std::vector<Role> roles,
+                          RouteHandler handler, CallGate gate) {
+  routes_.push_back(Route{std::move(method), split_path(path), std::move(roles),
+                          std::move(handler), std::move(gate)});
 }
 
 std::optional<Actor> ApiRouter::authenticate(const HttpRequest& request, bool allow_query_token) {
@@ -289,32 +186,8 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
       }
       throw Error(ErrorCode::kNotFound, "no route " + request.method + " " + path, "path");
     }
-    Call call{request, std::move(params), std::move(query), std::nullopt, {}};
-    if (match->signed_call) {
-      // Every answer to a federation call is signed, bound to the call's nonce, so the caller
-      // can tell it came from this node and answers this call.
-      if (services_.key)
-        reply = [reply, this, nonce = request.header("ioc-nonce"),
-                 caller = request.header("ioc-node")](HttpResponse res) {
-          for (auto& [name, value] : federation::sign_answer(*services_.key, ctx_.node_id,
-                                                             res.status, nonce, caller, res.body))
-            res.headers.emplace_back(name, std::move(value));
-          reply(std::move(res));
-        };
-      // A peer says which version it speaks; without the header, the signature decides.
-      const std::string version = request.header("ioc-protocol");
-      if (!version.empty() && version != federation::kProtocolVersion)
-        throw Error(ErrorCode::kBadRequest,
-                    "protocol version '" + version + "' is not spoken here; this node speaks " +
-                        federation::kProtocolVersion,
-                    "ioc-protocol");
-      const auto v = services_.peers.verify(
-          request.method, request.target,
-          [&request](const std::string& h) { return request.header(h); }, request.body,
-          ctx_.clock.now());
-      if (!v.ok) throw Error(ErrorCode::kUnauthorized, v.reason, "signature");
-      call.peer = v.node;
-    }
+    ApiCall call{request, std::move(params), std::move(query), std::nullopt, {}};
+    if (match->gate) match->gate(call, reply);
     if (!match->roles.empty()) {
       call.actor = authenticate(request);
       if (!call.actor) {
@@ -339,7 +212,7 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
                     "role");
       }
     }
-    (this->*match->handler)(call, reply);
+    match->handler(call, reply);
   } catch (const Error& e) {
     reply(error_response(e));
   } catch (const std::exception& e) {
@@ -349,11 +222,11 @@ void ApiRouter::handle(const HttpRequest& request, Respond respond) {
   }
 }
 
-void ApiRouter::healthz(Call&, Respond& respond) {
+void ApiRouter::healthz(ApiCall&, Respond& respond) {
   respond(json_response(200, {{"status", "ok"}}));
 }
 
-void ApiRouter::readyz(Call&, Respond& respond) {
+void ApiRouter::readyz(ApiCall&, Respond& respond) {
   if (draining_) throw Error(ErrorCode::kUnavailable, "node is shutting down", "");
   // A store that lost entries its parent had taken says so here until it is replaced.
   const std::string lost = ctx_.store.note("lost-end");
@@ -363,12 +236,12 @@ void ApiRouter::readyz(Call&, Respond& respond) {
                               {"lostEnd", lost.empty() ? json(nullptr) : json::parse(lost)}}));
 }
 
-void ApiRouter::metrics(Call&, Respond& respond) {
+void ApiRouter::metrics(ApiCall&, Respond& respond) {
   respond(HttpResponse{
       200, "text/plain; version=0.0.4; charset=utf-8", ctx_.metrics.render(ctx_.node_id), {}});
 }
 
-void ApiRouter::post_observations(Call& call, Respond& respond) {
+void ApiRouter::post_observations(ApiCall& call, Respond& respond) {
   const auto fed = ctx_.federation();
   const std::string type = media_type(call.request);
   BodyFormat format;
@@ -404,7 +277,7 @@ void ApiRouter::post_observations(Call& call, Respond& respond) {
   }
 }
 
-void ApiRouter::get_observations(Call& call, Respond& respond) {
+void ApiRouter::get_observations(ApiCall& call, Respond& respond) {
   const auto fed = ctx_.federation();
   ObservationQuery q;
   if (const auto it = call.query.find("metric"); it != call.query.end()) q.metric = it->second;
@@ -422,7 +295,7 @@ void ApiRouter::get_observations(Call& call, Respond& respond) {
                                        [](const Observation& o) { return codec::to_json(o); })));
 }
 
-void ApiRouter::get_alerts(Call& call, Respond& respond) {
+void ApiRouter::get_alerts(ApiCall& call, Respond& respond) {
   bool active = false;
   if (const auto it = call.query.find("active"); it != call.query.end()) {
     if (it->second != "true" && it->second != "false")
@@ -434,7 +307,7 @@ void ApiRouter::get_alerts(Call& call, Respond& respond) {
                      [](const Alert& a) { return codec::to_json(a); })));
 }
 
-void ApiRouter::get_alert(Call& call, Respond& respond) {
+void ApiRouter::get_alert(ApiCall& call, Respond& respond) {
   const auto alert = ctx_.store.alert(call.params["id"]);
   if (!alert) throw Error(ErrorCode::kNotFound, "no alert '" + call.params["id"] + "'", "id");
   if (call.request.header("accept").find("application/cap+xml") != std::string::npos)
@@ -442,7 +315,7 @@ void ApiRouter::get_alert(Call& call, Respond& respond) {
   respond(json_response(200, codec::to_json(*alert)));
 }
 
-void ApiRouter::post_incident(Call& call, Respond& respond) {
+void ApiRouter::post_incident(ApiCall& call, Respond& respond) {
   require_json(call.request);
   const json j = parse_json_object(call.request.body);
   only_fields(j, {"domain", "severity", "area", "title", "location", "note"});
@@ -484,7 +357,7 @@ void ApiRouter::post_incident(Call& call, Respond& respond) {
   respond(json_response(201, codec::to_json(services_.incidents.report(*call.actor, d))));
 }
 
-void ApiRouter::get_incidents(Call& call, Respond& respond) {
+void ApiRouter::get_incidents(ApiCall& call, Respond& respond) {
   IncidentQuery q;
   if (const auto it = call.query.find("status"); it != call.query.end()) {
     q.status = parse_incident_status(it->second);
@@ -502,13 +375,13 @@ void ApiRouter::get_incidents(Call& call, Respond& respond) {
                                        [](const Incident& i) { return codec::incident_head(i); })));
 }
 
-void ApiRouter::get_incident(Call& call, Respond& respond) {
+void ApiRouter::get_incident(ApiCall& call, Respond& respond) {
   const auto incident = ctx_.store.incident(call.params["id"]);
   if (!incident) throw Error(ErrorCode::kNotFound, "no incident '" + call.params["id"] + "'", "id");
   respond(json_response(200, codec::to_json(*incident)));
 }
 
-void ApiRouter::post_incident_action(Call& call, Respond& respond) {
+void ApiRouter::post_incident_action(ApiCall& call, Respond& respond) {
   require_json(call.request);
   const json j = parse_json_object(call.request.body);
   only_fields(j, {"action", "note"});
@@ -539,13 +412,13 @@ void ApiRouter::post_incident_action(Call& call, Respond& respond) {
       });
 }
 
-void ApiRouter::get_services(Call&, Respond& respond) {
+void ApiRouter::get_services(ApiCall&, Respond& respond) {
   json list = json::array();
   for (const auto& s : services_.requests.services()) list.push_back(codec::to_json(s));
   respond(json_response(200, list));
 }
 
-void ApiRouter::post_service_request(Call& call, Respond& respond) {
+void ApiRouter::post_service_request(ApiCall& call, Respond& respond) {
   std::map<std::string, std::string> fields;
   const std::string type = media_type(call.request);
   if (type == "application/x-www-form-urlencoded") {
@@ -571,7 +444,7 @@ void ApiRouter::post_service_request(Call& call, Respond& respond) {
                {{{"service_request_id", r.id}, {"service_notice", ""}, {"account_id", nullptr}}})));
 }
 
-void ApiRouter::get_service_requests(Call& call, Respond& respond) {
+void ApiRouter::get_service_requests(ApiCall& call, Respond& respond) {
   const auto page = ctx_.store.service_requests(query_limit(call.query), query_cursor(call.query));
   // GeoReport v2 answers a bare array; the cursor for the next page travels in a Link-like header.
   json list = json::array();
@@ -581,13 +454,13 @@ void ApiRouter::get_service_requests(Call& call, Respond& respond) {
   respond(std::move(res));
 }
 
-void ApiRouter::get_service_request(Call& call, Respond& respond) {
+void ApiRouter::get_service_request(ApiCall& call, Respond& respond) {
   const auto r = ctx_.store.service_request(call.params["id"]);
   if (!r) throw Error(ErrorCode::kNotFound, "no service request '" + call.params["id"] + "'", "id");
   respond(json_response(200, json::array({codec::to_json(*r)})));
 }
 
-void ApiRouter::close_service_request(Call& call, Respond& respond) {
+void ApiRouter::close_service_request(ApiCall& call, Respond& respond) {
   std::string note;
   if (!call.request.body.empty()) {
     require_json(call.request);
@@ -598,118 +471,15 @@ void ApiRouter::close_service_request(Call& call, Respond& respond) {
   respond(json_response(200, codec::to_json(services_.requests.close(call.params["id"], note))));
 }
 
-void ApiRouter::get_summary(Call& call, Respond& respond) {
+void ApiRouter::get_summary(ApiCall& call, Respond& respond) {
   respond(json_response(200, summary_for(call)));
 }
 
-void ApiRouter::federation_summary(Call& call, Respond& respond) {
-  const auto fed = ctx_.federation();
-  // Summaries are pulled: the Sharing rules for `summaries` say who may pull them (by default
-  // the nodes above this one) and the smallest group they may show.
-  const auto share = federation::share_for(ctx_.policies.engine()->policies(), *fed, ctx_.node_id,
-                                           call.peer, policy::DataKind::kSummaries);
-  if (share.granularity == policy::Granularity::kNone)
-    throw Error(ErrorCode::kForbidden,
-                "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
-                    "' (no Sharing rule gives it summaries; by default only nodes above may)",
-                "ioc-node");
-  json body = summary_for(call);
-  if (share.min_group_size > 1) {
-    auto& metrics = body["metrics"];
-    for (auto it = metrics.begin(); it != metrics.end();) {
-      if ((*it)["count"].get<std::int64_t>() < share.min_group_size)
-        it = metrics.erase(it);
-      else
-        ++it;
-    }
-  }
-  respond(json_response(200, body));
-}
-
-void ApiRouter::federation_command(Call& call, Respond& respond) {
-  const auto fed = ctx_.federation();
-  require_json(call.request);
-  const NodeConfig* caller = fed->find(call.peer);
-  if (!caller->parent || *caller->parent != ctx_.node_id)
-    throw Error(ErrorCode::kForbidden,
-                "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
-  const auto c = IncidentService::parse_command(parse_json_object(call.request.body));
-  // A child speaks for its own subtree only.
-  if (!fed->find(c.actor.node) || !fed->in_subtree(c.actor.node, call.peer))
-    throw Error(ErrorCode::kForbidden,
-                "actor node '" + c.actor.node + "' is not in the subtree of '" + call.peer + "'",
-                "actor.node");
-  services_.incidents.act(
-      c.actor, c.incident, c.action, c.note,
-      [respond, id = c.id](ActResult result, std::exception_ptr error) {
-        if (error) return respond(failure_response(error, "command failed"));
-        json body{{"command", id}, {"incident", codec::to_json(result.incident)}};
-        if (!result.forwarded.empty())
-          body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
-        respond(json_response(result.forwarded.empty() ? 200 : 202, body));
-      });
-}
-
-void ApiRouter::post_grant(Call& call, Respond& respond) {
-  require_json(call.request);
-  const auto u =
-      federation::issue_policy_update(ctx_, "grant", parse_json_object(call.request.body));
-  respond(json_response(201, u.to_json()));
-}
-
-void ApiRouter::post_revocation(Call& call, Respond& respond) {
-  require_json(call.request);
-  const auto u =
-      federation::issue_policy_update(ctx_, "revocation", parse_json_object(call.request.body));
-  respond(json_response(201, u.to_json()));
-}
-
-void ApiRouter::reload_policies(Call&, Respond& respond) {
+void ApiRouter::reload_policies(ApiCall&, Respond& respond) {
   respond(json_response(200, services_.reload()));  // throws kConfig (400): nothing changes
 }
 
-void ApiRouter::authorize(Call& call, Respond& respond) {
-  const auto fed = ctx_.federation();
-  const auto param = [&call](const char* name) {
-    const auto it = call.query.find(name);
-    if (it == call.query.end() || it->second.empty())
-      throw Error(ErrorCode::kBadRequest, std::string(name) + " is required", name);
-    return it->second;
-  };
-  policy::Question q;
-  q.subject = param("as");
-  if (!fed->find(q.subject))
-    throw Error(ErrorCode::kBadRequest, "as: '" + q.subject + "' is not a node of the federation",
-                "as");
-  const auto action = policy::parse_action(param("action"));
-  if (!action) throw Error(ErrorCode::kBadRequest, "action: unknown action", "action");
-  q.action = *action;
-  const auto domain = parse_domain(param("domain"));
-  if (!domain) throw Error(ErrorCode::kBadRequest, "domain: unknown domain", "domain");
-  q.domain = *domain;
-  q.area = param("area");
-  if (!fed->find(q.area))
-    throw Error(ErrorCode::kBadRequest, "area: '" + q.area + "' is not a node of the federation",
-                "area");
-  const auto severity = parse_severity(param("severity"));
-  if (!severity) throw Error(ErrorCode::kBadRequest, "severity: unknown severity", "severity");
-  q.severity = *severity;
-  q.at = query_time(call.query, "at").value_or(ctx_.clock.now());
-  const auto engine = ctx_.policies.engine();
-  const auto e = engine->explain(q);
-  json body{{"decision", e.allowed ? "allow" : "deny"},
-            {"reason", e.reason},
-            {"policyVersion", engine->policies().version}};
-  if (e.allowed)
-    body["chain"] = e.chain;
-  else
-    body["nearestMiss"] = {{"grant", e.nearest.empty() ? json(nullptr) : json(e.nearest)},
-                           {"where", e.nearest.empty() ? json(nullptr) : json(e.nearest_where)},
-                           {"failed", e.failed}};
-  respond(json_response(200, body));
-}
-
-json ApiRouter::summary_for(Call& call) const {
+json ApiRouter::summary_for(const ApiCall& call) const {
   const TimeMs now = ctx_.clock.now();
   TimeMs from, to = now;
   const bool has_from = call.query.count("from"), has_window = call.query.count("window");
@@ -741,145 +511,6 @@ json ApiRouter::summary_for(Call& call) const {
     }
   }
   return services_.summary.summary(SummaryService::align(from, to), metrics);
-}
-
-void ApiRouter::federation_hello(Call& call, Respond& respond) {
-  // What this node holds of the caller's own log: a child whose store lost its end learns it.
-  json holds = json::array();
-  for (const auto& [epoch, seq] : ctx_.store.receipts(call.peer))
-    holds.push_back({{"epoch", epoch}, {"seq", seq}});
-  respond(json_response(
-      200, {{"node", ctx_.node_id},
-            {"caller", call.peer},
-            {"protocolVersions", json::array({federation::kProtocolVersion})},
-            {"software", "libioc/" IOC_VERSION},
-            {"policyVersion", ctx_.policies.version()},
-            {"capabilities", json::array({"hello", "events", "commands-down", "commands", "summary",
-                                          "policy-updates", "sharing", "retention", "handover",
-                                          "signed-answers", "receipt-checks", "epochs"})},
-            {"holds", holds}}));
-}
-
-void ApiRouter::federation_poll(Call& call, Respond& respond) {
-  const auto fed = ctx_.federation();
-  const NodeConfig* caller = fed->find(call.peer);
-  if (!caller->parent || *caller->parent != ctx_.node_id)
-    throw Error(ErrorCode::kForbidden,
-                "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
-  std::int64_t after = 0;
-  if (const auto it = call.query.find("after"); it != call.query.end()) {
-    try {
-      std::size_t used = 0;
-      after = std::stoll(it->second, &used);
-      if (used != it->second.size() || after < 0) after = -1;
-    } catch (const std::exception&) {
-      after = -1;
-    }
-    if (after < 0)
-      throw Error(ErrorCode::kBadRequest, "after must be a sequence number this node returned",
-                  "after");
-  }
-  if (after > 0) {
-    // The child has taken everything up to `after`: it need not stay in the outbox.
-    const std::string child = call.peer;
-    ctx_.writes.submit([child, after](WriteContext& w) { w.writer.prune_outbox(child, after); },
-                       [](std::exception_ptr) {});
-  }
-  const int limit = std::min(query_limit(call.query), 1000);
-  int wait = 0;
-  if (const auto it = call.query.find("wait"); it != call.query.end()) {
-    try {
-      wait = std::stoi(it->second);
-    } catch (const std::exception&) {
-      wait = -1;
-    }
-    if (wait < 0 || wait > 30)
-      throw Error(ErrorCode::kBadRequest, "wait must be 0 to 30 seconds", "wait");
-  }
-  // Bodies are this node's own JSON as stored: spliced in, not parsed again.
-  const auto answer = [respond, after](std::vector<LoggedEvent> entries) {
-    std::string events;
-    for (const auto& e : entries)
-      events += (events.empty() ? "{\"seq\":" : ",{\"seq\":") + std::to_string(e.seq) +
-                ",\"type\":" + codec::dump(e.type) + ",\"ts\":\"" + format_rfc3339(e.ts) +
-                "\",\"body\":" + e.body + "}";
-    respond(HttpResponse{200,
-                         "application/json",
-                         "{\"events\":[" + events + "],\"next\":" +
-                             std::to_string(entries.empty() ? after : entries.back().seq) + "}",
-                         {}});
-  };
-  auto entries = ctx_.store.outbox_after(call.peer, after, limit);
-  if (!entries.empty() || wait == 0) return answer(std::move(entries));
-  services_.waiters.park(call.peer, after, limit, std::chrono::seconds(wait), answer);
-}
-
-void ApiRouter::federation_events(Call& call, Respond& respond) {
-  const auto fed = ctx_.federation();
-  const NodeConfig* caller = fed->find(call.peer);
-  if (!caller->parent || *caller->parent != ctx_.node_id)
-    throw Error(ErrorCode::kForbidden,
-                "'" + call.peer + "' is not a child of '" + ctx_.node_id + "'", "ioc-node");
-  require_json(call.request);
-  auto batch =
-      std::make_shared<federation::EventBatch>(federation::parse_event_batch(call.request.body));
-  auto acked = std::make_shared<federation::Acked>();
-  const std::string peer = call.peer;
-  const bool queued = ctx_.writes.submit(
-      [this, batch, acked, peer](WriteContext& w) {
-        *acked = federation::receive_events(ctx_, w, peer, *batch);
-      },
-      [respond, acked](std::exception_ptr error) {
-        if (!error)
-          return respond(
-              HttpResponse{200, "application/json", federation::acked_to_json(*acked), {}});
-        respond(failure_response(error, "receipt failed"));
-      });
-  if (!queued)
-    throw Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly", "");
-}
-
-void ApiRouter::get_federation(Call&, Respond& respond) {
-  const auto fed = ctx_.federation();
-  const NodeConfig* me = fed->find(ctx_.node_id);
-  const auto links = ctx_.store.links();
-  const TimeMs now = ctx_.clock.now();
-  json nodes = json::array();
-  for (const auto& n : fed->nodes) {
-    json link = nullptr;
-    json version = n.id == ctx_.node_id ? json(ctx_.policies.version()) : json(nullptr);
-    if (me->parent && *me->parent == n.id) {
-      link = services_.uplink_state();
-      version = link.value("policyVersion", json(nullptr));
-    } else if (n.parent && *n.parent == ctx_.node_id) {
-      const auto record = federation::find_link(links, n.id);
-      link = federation::child_status(n.id, record, now);
-      link.erase("node");
-      if (record && !record->policy_version.empty()) version = record->policy_version;
-    }
-    nodes.push_back({{"id", n.id},
-                     {"kind", to_string(n.kind)},
-                     {"parent", n.parent ? json(*n.parent) : json(nullptr)},
-                     {"endpoint", n.endpoint},
-                     {"self", n.id == ctx_.node_id},
-                     {"policyVersion", version},
-                     {"link", link}});
-  }
-  json recent = json::array();
-  for (const auto& q : ctx_.store.recent_quarantine(20))
-    recent.push_back({{"origin", q.origin},
-                      {"epoch", q.epoch},
-                      {"seq", q.seq},
-                      {"type", q.type},
-                      {"reason", q.reason},
-                      {"via", q.via.empty() ? json(nullptr) : json(q.via)},
-                      {"at", q.at ? json(format_rfc3339(q.at)) : json(nullptr)}});
-  respond(json_response(
-      200, {{"federation", fed->name},
-            {"node", ctx_.node_id},
-            {"policyVersion", ctx_.policies.version()},
-            {"nodes", nodes},
-            {"quarantine", {{"total", ctx_.store.quarantined()}, {"recent", recent}}}}));
 }
 
 }  // namespace ioc

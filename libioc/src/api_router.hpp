@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -9,19 +11,34 @@
 #include "http_message.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
-#include "ioc/federation/request_signing.hpp"
 #include "node_context.hpp"
 #include "observation_ingest.hpp"
-#include "outbox_waiters.hpp"
 #include "service_requests.hpp"
 #include "summary_service.hpp"
 #include "token_service.hpp"
 
 namespace ioc {
 
-/// The node API of SPEC section 6 as a route table: each route names its method, path pattern,
-/// the roles that may call it and its handler. Authentication, role checks and the JSON error
-/// shape are handled here once. Thread-safe.
+/// A call as the router hands it to a route's handler.
+struct ApiCall {
+  const HttpRequest& request;
+  std::map<std::string, std::string> params;  ///< path parameters ({id})
+  std::map<std::string, std::string> query;
+  std::optional<Actor> actor;  ///< the operator, on routes that take a bearer token
+  std::string peer;            ///< the calling node, set by a route's gate (signed federation calls)
+};
+
+/// Serves one route: answers through `respond` (now or later, once), or throws Error.
+using RouteHandler = std::function<void(ApiCall&, Respond&)>;
+/// Admits a call to a route that takes no bearer token but proves its caller another way (the
+/// federation's signed calls): throws Error to refuse, sets `call.peer`, and may wrap `respond`
+/// (to sign the answer).
+using CallGate = std::function<void(ApiCall&, Respond&)>;
+
+/// The node API as a route table: each route names its method, path pattern, who may call it and
+/// its handler. Authentication, role checks and the JSON error shape are handled here once. The
+/// core's routes are built in; a plug-in adds its own (the federation's) before the node serves.
+/// Thread-safe once serving.
 class ApiRouter {
  public:
   struct Services {
@@ -30,17 +47,16 @@ class ApiRouter {
     ServiceRequests& requests;
     SummaryService& summary;
     TokenService& tokens;
-    const federation::RequestVerifier& peers;
-    /// The link to this node's parent, for /api/v1/federation; null on the root or without a key.
-    std::function<nlohmann::json()> uplink_state;
-    federation::OutboxWaiters& waiters;
-    /// Reloads the federation file and its policies (the node's reload); returns the answer body.
+    /// Reloads the federation file (the node's reload); returns the answer body.
     std::function<nlohmann::json()> reload;
-    /// This node's key, which signs its answers to federation calls; null without one.
-    const federation::PrivateKey* key = nullptr;
   };
 
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);
+
+  /// Adds a route: for callers with a bearer token whose role allows any of `roles`, for anyone
+  /// when `roles` is empty, or for the callers `gate` admits. Not while serving.
+  void add_route(std::string method, const std::string& path, std::vector<Role> roles,
+                 RouteHandler handler, CallGate gate = {});
 
   void handle(const HttpRequest& request, Respond respond);
   /// The actor behind an "Authorization: Bearer" header; with `allow_query_token` (the WebSocket
@@ -50,6 +66,8 @@ class ApiRouter {
   static std::string bearer_token(const HttpRequest& request, bool allow_query_token);
   /// Marks the node as shutting down: /readyz answers 503 from now on.
   void set_draining() { draining_ = true; }
+  /// The subtree summary for the window and metrics a call's query names.
+  nlohmann::json summary_for(const ApiCall& call) const;
 
   /// Renders an error as the JSON error shape with its status.
   static HttpResponse error_response(const class Error& e);
@@ -57,51 +75,32 @@ class ApiRouter {
   static HttpResponse failure_response(std::exception_ptr error, const std::string& context);
 
  private:
-  struct Call {
-    const HttpRequest& request;
-    std::map<std::string, std::string> params;  ///< path parameters ({id})
-    std::map<std::string, std::string> query;
-    std::optional<Actor> actor;
-    std::string peer;  ///< the verified calling node, on signed federation routes
-  };
-  using Handler = void (ApiRouter::*)(Call&, Respond&);
   struct Route {
     std::string method;
     std::vector<std::string> segments;  ///< "{id}" matches one segment
     std::vector<Role> roles;            ///< any of; empty means no token needed
-    Handler handler;
-    bool signed_call = false;  ///< a federation route: an IOC-Signature instead of a token
+    RouteHandler handler;
+    CallGate gate;
   };
 
-  void healthz(Call&, Respond&);
-  void readyz(Call&, Respond&);
-  void metrics(Call&, Respond&);
-  void post_observations(Call&, Respond&);
-  void get_observations(Call&, Respond&);
-  void get_alerts(Call&, Respond&);
-  void get_alert(Call&, Respond&);
-  void post_incident(Call&, Respond&);
-  void get_incidents(Call&, Respond&);
-  void get_incident(Call&, Respond&);
-  void post_incident_action(Call&, Respond&);
-  void get_services(Call&, Respond&);
-  void post_service_request(Call&, Respond&);
-  void get_service_requests(Call&, Respond&);
-  void get_service_request(Call&, Respond&);
-  void close_service_request(Call&, Respond&);
-  void get_summary(Call&, Respond&);
-  void get_federation(Call&, Respond&);
-  void federation_command(Call&, Respond&);
-  void post_grant(Call&, Respond&);
-  void post_revocation(Call&, Respond&);
-  void reload_policies(Call&, Respond&);
-  void authorize(Call&, Respond&);
-  void federation_hello(Call&, Respond&);
-  void federation_events(Call&, Respond&);
-  void federation_poll(Call&, Respond&);
-  void federation_summary(Call&, Respond&);
-  /// The subtree summary for the window and metrics a request's query names.
-  nlohmann::json summary_for(Call& call) const;
+  void healthz(ApiCall&, Respond&);
+  void readyz(ApiCall&, Respond&);
+  void metrics(ApiCall&, Respond&);
+  void post_observations(ApiCall&, Respond&);
+  void get_observations(ApiCall&, Respond&);
+  void get_alerts(ApiCall&, Respond&);
+  void get_alert(ApiCall&, Respond&);
+  void post_incident(ApiCall&, Respond&);
+  void get_incidents(ApiCall&, Respond&);
+  void get_incident(ApiCall&, Respond&);
+  void post_incident_action(ApiCall&, Respond&);
+  void get_services(ApiCall&, Respond&);
+  void post_service_request(ApiCall&, Respond&);
+  void get_service_requests(ApiCall&, Respond&);
+  void get_service_request(ApiCall&, Respond&);
+  void close_service_request(ApiCall&, Respond&);
+  void get_summary(ApiCall&, Respond&);
+  void reload_policies(ApiCall&, Respond&);
 
   NodeContext& ctx_;
   Services services_;

@@ -87,14 +87,18 @@ FederationConfig load_federation(const std::string& path) {
                             "ward, sector or agency)");
     n.kind = *parsed;
     n.parent = r.opt_str("parent");
-    n.endpoint = r.str("endpoint");
     n.where = yaml::location(path, nodes[i]);
-    n.endpoint_where = yaml::location(path, nodes[i]["endpoint"]);
-    // Read (and so required, with file:line:col) before its location is taken: a missing key
-    // has no position to take.
-    for (const auto& k : r.str_or_list("publicKey"))
-      n.public_keys.push_back(yaml::resolve_path(path, k));
-    n.key_where = yaml::location(path, nodes[i]["publicKey"]);
+    // Where peers reach it and how they verify it: what a federation needs (and checks), not a
+    // node alone. A missing key has no position of its own: its node's is taken.
+    n.endpoint = r.opt_str("endpoint").value_or("");
+    n.endpoint_where = r.has("endpoint") ? yaml::location(path, nodes[i]["endpoint"]) : n.where;
+    if (r.has("publicKey")) {
+      for (const auto& k : r.str_or_list("publicKey"))
+        n.public_keys.push_back(yaml::resolve_path(path, k));
+      n.key_where = yaml::location(path, nodes[i]["publicKey"]);
+    } else {
+      n.key_where = n.where;
+    }
     if (n.public_keys.size() > 2) r.fail_at("publicKey", "at most two keys (during rotation)");
     if (r.has("config"))
       for (const auto& c : r.str_list("config"))

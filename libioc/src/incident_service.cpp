@@ -121,22 +121,7 @@ Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
   i.location.camera = nearest_camera(ctx_.local.cameras, i.location);
   i.origin = ctx_.node_id;
   i.created = i.updated = ctx_.clock.now();
-  // The owner is the nearest node from here upward whose authority covers dispatching it; until
-  // a federation has Authority policies, the reporting node owns what it reports.
-  const auto engine = ctx_.policies.engine();
-  i.owner = engine->has_authority()
-                ? engine->owner_for(ctx_.node_id, i.domain, i.area, i.severity, i.created)
-                : ctx_.node_id;
-  // An external agency below (112, 119) that holds the authority to dispatch it takes it: the
-  // event goes to the agency, which keeps the authority over it.
-  if (engine->has_authority())
-    for (const auto& child : engine->federation().children(ctx_.node_id))
-      if (engine->federation().find(child)->kind == NodeKind::kAgency &&
-          engine->allows(policy::Question{child, policy::Action::kDispatch, i.domain, i.area,
-                                          i.severity, i.created})) {
-        i.owner = child;
-        break;
-      }
+  i.owner = ctx_.authority.owner_for(ctx_.node_id, i.domain, i.area, i.severity, i.created);
   i.alert_id = alert_id;
   i.history.push_back(AuditEntry{i.created, actor, "report", draft.note, "", 1});
   record(w, i, i.history.back(), true);
@@ -412,11 +397,8 @@ void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string&
 }
 
 std::string IncidentService::escalation_target(const Incident& i) const {
-  const auto engine = ctx_.policies.engine();
-  if (engine->has_authority())
-    return engine->escalation_target(ctx_.node_id, i.domain, i.area, i.severity, ctx_.clock.now());
-  const NodeConfig* self = engine->federation().find(ctx_.node_id);
-  return self && self->parent ? *self->parent : std::string();
+  return ctx_.authority.escalation_target(ctx_.node_id, i.domain, i.area, i.severity,
+                                          ctx_.clock.now());
 }
 
 void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::string& actor,

@@ -5,34 +5,28 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
+#include <mutex>
 
 #include "api_router.hpp"
+#include "authority.hpp"
 #include "crypto_util.hpp"
-#include "down_handler.hpp"
-#include "escalation_monitor.hpp"
 #include "http_server.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
 #include "ioc/error.hpp"
-#include "ioc/federation/node_keys.hpp"
-#include "ioc/federation/topology.hpp"
 #include "json_codec.hpp"
+#include "node_plugin.hpp"
 #include "observation_ingest.hpp"
-#include "outbox_waiters.hpp"
-#include "policy_distribution.hpp"
+#include "retention.hpp"
+#include "scheduler.hpp"
 #include "service_requests.hpp"
 #include "store.hpp"
-#include "store_nonce_cache.hpp"
 #include "summary_service.hpp"
-#include "thread_guard.hpp"
 #include "token_service.hpp"
-#include "uplink.hpp"
 #include "write_queue.hpp"
 
 namespace ioc {
@@ -127,13 +121,14 @@ std::string store_path(const std::string& data_dir) {
 struct Node::Impl {
   explicit Impl(NodeOptions o)
       : options(std::move(o)),
-        policies(load_checked(options.federation_file, options.node_id)),
-        local(load_node_config(*policies.federation(), options.node_id)),
-        key(load_own_key(*policies.federation(), options.node_id, options.key_file)),
+        plugin(make_plugin(options)),
+        local_authority(plugin ? nullptr
+                               : std::make_unique<LocalAuthority>(
+                                     load_checked(options.federation_file, options.node_id))),
+        authority(plugin ? plugin->authority() : *local_authority),
+        local(load_node_config(*authority.federation(), options.node_id)),
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-        authorizer(options.authorizer
-                       ? std::move(options.authorizer)
-                       : federation::make_policy_authorizer(policies, options.node_id)),
+        authorizer(make_authorizer(options, plugin.get(), *authority.federation())),
         data_lock(options.data_dir),
         store(store_options(options.data_dir, options.power_safe)),
         server(
@@ -143,47 +138,58 @@ struct Node::Impl {
         writes(
             store, WriteQueue::Options{1024, 256, &metrics}, [this] { ingest.on_commit_failure(); },
             [this] {
-              if (auto* link = uplink_to_poke.load()) link->poke();
+              if (plugin) plugin->committed();
             }),
-        nonces(store),
-        peers(*policies.federation(), options.node_id, nonces),
         ctx{options.node_id, local,   store,       writes,  *clock,
-            server.stream(), metrics, *authorizer, policies},
+            server.stream(), metrics, *authorizer, authority},
         incidents(ctx),
         requests(ctx),
         summary(ctx),
         tokens(store, options.node_id),
-        waiters(store),
         ingest(ctx, incidents),
-        escalations(ctx, incidents),
+        retention(ctx, options.log_limit),
+        scheduler(metrics),
         router(ctx,
-               ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers,
-                                   [this] { return uplink_state(); }, waiters,
-                                   [this] { return reload(); }, key ? &*key : nullptr},
+               ApiRouter::Services{ingest, incidents, requests, summary, tokens,
+                                   [this] { return reload_json(); }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
-    ctx.outbox_appended = [this](const std::string& child) { waiters.notify(child); };
-    ctx.command_up = [this](const std::string& body,
-                            std::function<void(NodeContext::PeerAnswer)> done) {
-      std::shared_ptr<federation::PeerClient> client;
-      {
-        std::lock_guard lock(link_mutex);
-        client = command_client;
-      }
-      if (!client) return done(NodeContext::PeerAnswer{0, "", "no link to a parent"});
-      client->call_async(
-          "POST", "/federation/v1/commands", body,
-          [done = std::move(done)](federation::PeerClient::Response r) {
-            done(NodeContext::PeerAnswer{r.status, std::move(r.body), std::move(r.error)});
-          });
-    };
-    if (key)
-      ctx.sign_policy = [this](const std::string& kind, const nlohmann::json& body) {
-        return federation::sign_update(*key, kind, options.node_id, body);
-      };
-    federation::restore_policy_updates(ctx);
-    catch_up_with_tree();
-    federation::publish_policy_set(ctx);
+    scheduler.every(std::chrono::milliseconds(options.summary_interval), "the summary ticker",
+                    [this] { publish_summary(); });
+    // missingFor rules are timers on quiet metrics.
+    scheduler.every(std::chrono::milliseconds(options.escalation_interval), "the rule ticker",
+                    [this] {
+                      ingest.check_missing();
+                      // Not while a reload moves the link: the new parent's cursor is not
+                      // written yet.
+                      std::unique_lock reloading(reload_mutex, std::try_to_lock);
+                      if (reloading) retention.run_once();
+                    });
+    if (plugin) {
+      NodeParts parts{ctx, incidents, router, scheduler};
+      plugin->attach(parts);
+    }
+  }
+
+  static std::unique_ptr<NodePlugin> make_plugin(const NodeOptions& o) {
+    if (!o.plugin) {
+      if (!o.key_file.empty())
+        throw Error(ErrorCode::kConfig,
+                    "a key (" + o.key_file +
+                        ") signs a node's calls to its federation, and this node runs without "
+                        "one: give it the federation plug-in, or no key",
+                    "key");
+      return nullptr;
+    }
+    return o.plugin(o, load_checked(o.federation_file, o.node_id));
+  }
+
+  static std::unique_ptr<Authorizer> make_authorizer(NodeOptions& o, NodePlugin* plugin,
+                                                     const FederationConfig& fed) {
+    if (o.authorizer) return std::move(o.authorizer);
+    if (plugin)
+      if (auto a = plugin->authorizer()) return a;
+    return make_local_operator_authorizer(o.node_id, fed.ancestors(o.node_id));
   }
 
   // A stream lasts only as long as its token: the server asks again every round while it is
@@ -200,387 +206,64 @@ struct Node::Impl {
             [this, token] { return tokens.ended(token, clock->now()); }};
   }
 
-  // The tree as this store keeps it, {"id": parent or null}, to notice a restart on a
-  // reorganised federation file.
-  static std::string tree_of(const FederationConfig& fed) {
-    nlohmann::json tree = nlohmann::json::object();
-    for (const auto& n : fed.nodes)
-      tree[n.id] = n.parent ? nlohmann::json(*n.parent) : nlohmann::json(nullptr);
-    return tree.dump();
-  }
-
-  static FederationConfig tree_from(const std::string& text) {
-    FederationConfig fed;
-    const auto tree = nlohmann::json::parse(text);
-    for (const auto& item : tree.items()) {
-      NodeConfig n;
-      n.id = item.key();
-      if (item.value().is_string()) n.parent = item.value().get<std::string>();
-      fed.nodes.push_back(std::move(n));
-    }
-    fed.reindex();
-    return fed;
-  }
-
-  // Started on a federation file whose tree differs from the one this store last ran with: the
-  // same moves as a reload would have made (before the link opens).
-  void catch_up_with_tree() {
-    const auto fed = policies.federation();
-    const std::string last = store.tree();
-    if (last == tree_of(*fed)) return;
-    if (!last.empty()) {
-      const FederationConfig before = tree_from(last);
-      if (before.find(options.node_id))
-        for (const auto& step : reorganise(before, *fed))
-          std::cerr << "ioc: " << options.node_id
-                    << " started on a reorganised federation: " << step.get<std::string>()
-                    << std::endl;
-    }
-    writes.run([&](WriteContext& w) { w.writer.set_tree(tree_of(*fed)); });
-  }
-
   ~Impl() { shutdown(); }
 
   std::uint16_t start() {
-    link_up(*policies.federation());
     const auto port = server.start();
-    ticker = std::thread([this] { publish_summaries(); });
-    escalation_ticker = std::thread([this] { check_escalations(); });
-    {
-      std::lock_guard lock(link_mutex);
-      if (uplink) uplink->start();
-    }
+    scheduler.start();
+    if (plugin) plugin->start();
     incidents.apply_pending("");  // actions held for incidents that arrived before a restart
     return port;
   }
 
-  // Opens the link to this node's parent in `fed` (the child opens it: the parent never needs to
-  // reach the child), and a separate client for commands sent up at once. Not started.
-  void link_up(const FederationConfig& fed) {
-    const NodeConfig* self = fed.find(options.node_id);
-    if (!self->parent || !key) return;
-    const NodeConfig* parent = fed.find(*self->parent);
-    const auto client = [&] {
-      return federation::make_http_peer_client(
-          parent->endpoint, *key, options.node_id, parent->id, [this] { return peers.keys(); },
-          *clock);
-    };
-    std::lock_guard lock(link_mutex);
-    command_client = client();
-    federation::Uplink::Options link;
-    link.on_hello = [this](const federation::Hello& hello) { check_log_end(hello); };
-    uplink = std::make_unique<federation::Uplink>(ctx, parent->id, client(), link,
-                                                  federation::DownHandler(ctx, incidents, waiters));
-    uplink_to_poke = uplink.get();
-  }
-
-  // At the first hello after start: if the parent holds more of this node's own log (in its
-  // current epoch) than the store had when it opened, the store lost its end (a lost disk, a
-  // damaged WAL, an old copy restored without a new epoch). Reusing those numbers would have the
-  // parent take new entries for ones it holds: a new epoch starts instead, holding what was made
-  // since the start, and the node says so (log, /readyz, metric).
-  void check_log_end(const federation::Hello& hello) {
-    if (log_end_checked.exchange(true)) return;
-    const std::string epoch = store.epoch();
-    const auto held = hello.holds.find(epoch);
-    const std::int64_t had = store.own_seq_at_open();
-    if (held == hello.holds.end() || held->second <= had) return;
-    std::int64_t moved = 0;
-    writes.run([&](WriteContext& w) {
-      moved = w.writer.start_epoch(had);
-      w.writer.set_note("lost-end", codec::dump({{"epoch", epoch},
-                                                 {"storeEndedAt", had},
-                                                 {"parentHeld", held->second},
-                                                 {"newEpoch", store.epoch()},
-                                                 {"at", format_rfc3339(clock->now())}}));
-    });
-    metrics.epoch_restarts++;
-    std::cerr << "iocd: " << options.node_id << ": the store ends at entry " << had << " of epoch "
-              << epoch << ", but the parent holds up to " << held->second
-              << ": entries were lost here; starting epoch " << store.epoch() << " with the "
-              << moved << " made since the start" << std::endl;
-  }
-
-  void link_down() {
-    std::unique_ptr<federation::Uplink> old;
-    std::shared_ptr<federation::PeerClient> old_client;
-    {
-      std::lock_guard lock(link_mutex);
-      uplink_to_poke = nullptr;
-      old = std::move(uplink);
-      old_client = std::move(command_client);
-    }
-    if (old_client) old_client->cancel();
-    if (old) old->stop();
-  }
-
-  // A reload takes the federation file as it is now: policies, keys, endpoints and the tree.
-  // Everything that can fail is checked before anything changes; a refused reload leaves the
-  // running federation and policy set in force.
-  nlohmann::json reload() {
-    std::lock_guard lock(reload_mutex);
-    const auto before = policies.federation();
-    const std::string version_before = policies.version();
-    const auto fresh = load_checked(before->path, options.node_id);
-    if (key) check_key_listed(*fresh, options.node_id, *key, options.key_file);
-    auto keys = federation::RequestVerifier::load_keys(*fresh);
-    const bool reorganised = !federation::same_tree(*before, *fresh);
-    if (reorganised) refuse_undrained_removals(*before, *fresh);
-    const std::string version = policies.reload(fresh);
-    peers.set_keys(std::move(keys));
-    // A new parent (or its new endpoint): the old link stops before the handover is written.
-    const bool relink = parent_link_changed(*before, *fresh);
-    if (relink) link_down();
-    nlohmann::json steps = nlohmann::json::array();
-    try {
-      if (reorganised) steps = reorganise(*before, *fresh);
-    } catch (...) {
-      if (relink) relink_to(*fresh);
-      throw;
-    }
-    if (relink) relink_to(*fresh);
-    federation::publish_policy_set(ctx);
-    return {
-        {"policyVersion", version}, {"changed", version != version_before}, {"reorganised", steps}};
-  }
-
-  void relink_to(const FederationConfig& fed) {
-    link_up(fed);
-    std::lock_guard lock(link_mutex);
-    if (uplink) uplink->start();
-  }
-
-  bool parent_link_changed(const FederationConfig& before, const FederationConfig& fresh) const {
-    const auto parent_of = [this](const FederationConfig& f) -> const NodeConfig* {
-      const NodeConfig* self = f.find(options.node_id);
-      return self->parent ? f.find(*self->parent) : nullptr;
-    };
-    const NodeConfig *was = parent_of(before), *now = parent_of(fresh);
-    if (!was || !now) return was != now;
-    return was->id != now->id || was->endpoint != now->endpoint;
-  }
-
-  // A child leaves the federation only once everything it took has reached this node: what it
-  // reported unsent at its last contact would otherwise be lost with it.
-  void refuse_undrained_removals(const FederationConfig& before,
-                                 const FederationConfig& fresh) const {
-    const auto links = store.links();
-    for (const auto& child : before.children(options.node_id)) {
-      if (fresh.find(child)) continue;
-      for (const auto& l : links)
-        if (l.peer == child && l.backlog > 0)
-          throw Error(ErrorCode::kConfig,
-                      fresh.path + ": error: nodes: '" + child +
-                          "' is removed while it still had " + std::to_string(l.backlog) +
-                          " entries unsent to this node at " + format_rfc3339(l.last_contact) +
-                          "; move its children first, wait until its backlog is 0 (GET "
-                          "/api/v1/federation), then remove it",
-                      "nodes");
-    }
-  }
-
-  // What moves with a new tree; returns one line per step taken, for the operator.
-  nlohmann::json reorganise(const FederationConfig& before, const FederationConfig& fresh) {
-    nlohmann::json steps = nlohmann::json::array();
-    // Nodes that left a subtree: the old relays may still send what they took before the move.
-    std::vector<std::string> moved;
-    writes.run([&](WriteContext& w) {
-      for (const auto& n : fresh.nodes) {
-        if (!before.find(n.id)) continue;
-        const auto now_above = fresh.ancestors(n.id);
-        bool left = false;
-        for (const auto& a : before.ancestors(n.id))
-          if (std::find(now_above.begin(), now_above.end(), a) == now_above.end()) {
-            w.writer.add_former_relay(n.id, a);
-            left = true;
-          }
-        if (left) moved.push_back(n.id);
-      }
-    });
-    for (const auto& id : moved) steps.push_back("moved: " + id);
-    const NodeConfig* self = fresh.find(options.node_id);
-    const NodeConfig* was = before.find(options.node_id);
-    if (self->parent != was->parent) {
-      hand_over(was->parent, self->parent);
-      steps.push_back("parent: " + was->parent.value_or("(none)") + " -> " +
-                      self->parent.value_or("(none)"));
-    }
-    // Children new below this node get the runtime grants and policy sets it keeps.
-    std::vector<std::string> joined;
-    for (const auto& c : fresh.children(options.node_id)) {
-      const NodeConfig* old = before.find(c);
-      if (!old || old->parent != self->id) joined.push_back(c);
-    }
-    federation::pass_on_held_updates(ctx, joined);
-    for (const auto& c : joined) steps.push_back("new child: " + c);
-    for (const auto& line : incidents.reown_after_reorganisation())
-      steps.push_back("incident owner: " + line);
-    writes.run([&](WriteContext& w) { w.writer.set_tree(tree_of(fresh)); });
-    return steps;
-  }
-
-  // Before the link to a new parent opens: the new link starts where the old parent's
-  // acknowledgement ended (what it took travels on its own path), and the new parent is told,
-  // per origin, how far that is, so that nothing is taken twice or skipped.
-  void hand_over(const std::optional<std::string>& from, const std::optional<std::string>& to) {
-    if (!to) return;  // this node is the root now: nothing to send
-    writes.run([&](WriteContext& w) {
-      if (!from) {
-        // A former root never sent its log: its history stays here, the new link starts now.
-        w.writer.set_cursor(*to, store.last_event_seq());
-        return;
-      }
-      w.writer.set_cursor(*to, store.cursor(*from));
-      if (const auto unsent = store.handover(*from)) {
-        // Moved again before the last parent took anything: the old path is still the one
-        // before it.
-        w.writer.set_handover(*to, *unsent);
-        w.writer.clear_handover(*from);
-        return;
-      }
-      nlohmann::json through = nlohmann::json::array();
-      for (const auto& h : w.writer.handed(*from))
-        through.push_back({{"origin", h.origin}, {"epoch", h.epoch}, {"seq", h.seq}});
-      w.writer.set_handover(*to, nlohmann::json{{"from", *from}, {"through", through}}.dump());
-    });
-  }
-
-  nlohmann::json uplink_state() const {
-    const auto fed = policies.federation();
-    if (!fed->find(options.node_id)->parent) return nullptr;
-    std::lock_guard lock(link_mutex);
-    if (!uplink)
-      return {{"state", "down"},
-              {"error", "no private key given (--key): this node cannot sign calls to its parent"}};
-    const auto s = uplink->state();
-    return {{"state", s.state},
-            {"lastContact", s.last_contact ? nlohmann::json(format_rfc3339(*s.last_contact))
-                                           : nlohmann::json(nullptr)},
-            {"protocolVersion", s.protocol_version.empty() ? nlohmann::json(nullptr)
-                                                           : nlohmann::json(s.protocol_version)},
-            {"policyVersion", s.parent_policy_version.empty()
-                                  ? nlohmann::json(nullptr)
-                                  : nlohmann::json(s.parent_policy_version)},
-            {"acknowledgedSeq", s.cursor},
-            {"backlog", store.last_event_seq() - s.cursor},
-            {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)}};
-  }
-
   void shutdown() {
     router.set_draining();
-    waiters.stop();
-    {
-      std::lock_guard lock(ticker_mutex);
-      stopping = true;
-    }
-    ticker_wake.notify_all();
-    if (ticker.joinable()) ticker.join();
-    if (escalation_ticker.joinable()) escalation_ticker.join();
-    link_down();
+    scheduler.stop();
+    if (plugin) plugin->stop();
     server.stop();
     writes.stop();
   }
 
-  // Retention: entries the parent acknowledged (at the root: every entry, nothing reads them
-  // again) leave the log; past log_limit unsent entries the oldest are dropped and reported.
-  void retain() {
-    // Not while a reload moves the link: the new parent's cursor is not written yet.
-    std::unique_lock reloading(reload_mutex, std::try_to_lock);
-    if (!reloading) return;
-    const auto fed = policies.federation();
-    const NodeConfig* self = fed->find(options.node_id);
-    const std::int64_t last = store.last_event_seq();
-    const std::int64_t cursor = self->parent ? store.cursor(*self->parent) : last;
-    // At most last - cursor entries wait unsent: no write at all while there is nothing to do.
-    const bool prune = cursor > pruned_through;
-    const bool over_limit = self->parent && last - cursor > options.log_limit;
-    if (!prune && !over_limit) return;
-    std::vector<LostRange> lost;
-    writes.run([&](WriteContext& w) {
-      if (prune) w.writer.prune_events_through(cursor);
-      if (over_limit)
-        lost = w.writer.drop_unsent(cursor, options.log_limit, options.node_id, clock->now());
-    });
-    pruned_through = cursor;
-    for (const auto& r : lost)
-      std::cerr << "iocd: retention dropped unsent entries " << r.origin << " " << r.epoch << " "
-                << r.from_seq << "-" << r.to_seq << " (log limit " << options.log_limit
-                << "); the parent is told" << std::endl;
+  // A reload takes the federation file as it is now. Everything that can fail is checked before
+  // anything changes; a refused reload leaves the running federation in force.
+  ReloadResult reload() {
+    std::lock_guard lock(reload_mutex);
+    auto fresh = load_checked(authority.federation()->path, options.node_id);
+    if (plugin) return plugin->reload(std::move(fresh));
+    local_authority->replace(std::move(fresh));
+    return {};
   }
 
-  // Escalation rules are timers on open incidents, missingFor rules timers on quiet metrics:
-  // both checked every escalation_interval.
-  void check_escalations() {
-    std::unique_lock lock(ticker_mutex);
-    while (!ticker_wake.wait_for(lock, std::chrono::milliseconds(options.escalation_interval),
-                                 [this] { return stopping; })) {
-      lock.unlock();
-      // A failed check (a full write queue, a store error) is retried at the next tick.
-      guarded(metrics, ThreadKind::kTicker, "the escalation ticker", [this] {
-        escalations.run_once();
-        ingest.check_missing();
-        retain();
-      });
-      lock.lock();
-    }
+  nlohmann::json reload_json() {
+    const auto r = reload();
+    return {{"policyVersion", r.policy_version},
+            {"changed", r.changed},
+            {"reorganised", r.reorganised}};
   }
 
   // Stream clients get the node's recent summary every summary_interval, if anyone listens.
-  void publish_summaries() {
-    std::unique_lock lock(ticker_mutex);
-    while (!ticker_wake.wait_for(lock, std::chrono::milliseconds(options.summary_interval),
-                                 [this] { return stopping; })) {
-      if (metrics.stream_clients.load() <= 0) continue;
-      const TimeMs now = clock->now();
-      // A failed read is retried at the next tick; the stream must not take the node down.
-      lock.unlock();
-      guarded(metrics, ThreadKind::kTicker, "the summary ticker", [&] {
-        const auto data = summary.summary(SummaryService::align(now - 15 * 60'000, now), {});
-        server.stream().publish(codec::dump(codec::json{{"type", "summary"}, {"data", data}}));
-      });
-      lock.lock();
-    }
+  void publish_summary() {
+    if (metrics.stream_clients.load() <= 0) return;
+    const TimeMs now = clock->now();
+    const auto data = summary.summary(SummaryService::align(now - 15 * 60'000, now), {});
+    server.stream().publish(codec::dump(codec::json{{"type", "summary"}, {"data", data}}));
   }
 
-  // The federation file, checked, with this node in it.
+  // The federation file, with this node in it.
   static std::shared_ptr<const FederationConfig> load_checked(const std::string& path,
                                                               const std::string& id) {
     auto fed = std::make_shared<const FederationConfig>(load_federation(path));
     if (!fed->find(id))
       throw Error(ErrorCode::kConfig, fed->path + ": no node '" + id + "' in this federation",
                   "node");
-    federation::check_federation(*fed);
     return fed;
   }
 
-  // The node's private key must match the public key the federation lists for it, or every call
-  // it signs would be refused by its peers.
-  static std::optional<federation::PrivateKey> load_own_key(const FederationConfig& fed,
-                                                            const std::string& id,
-                                                            const std::string& file) {
-    if (file.empty()) return std::nullopt;
-    auto key = federation::PrivateKey::load(file);
-    check_key_listed(fed, id, key, file);
-    return key;
-  }
-
-  static void check_key_listed(const FederationConfig& fed, const std::string& id,
-                               const federation::PrivateKey& key, const std::string& file) {
-    const std::string probe = "ioc key check";
-    const std::string sig = key.sign(probe);
-    for (const auto& pub : fed.find(id)->public_keys)
-      if (federation::PublicKey::load(pub).verify(probe, sig)) return;
-    throw Error(ErrorCode::kConfig,
-                file +
-                    ": this private key does not match the public key the federation lists for '" +
-                    id + "'",
-                "key");
-  }
-
   NodeOptions options;
-  federation::PolicyState policies;  // the federation and policy set in force
+  std::unique_ptr<NodePlugin> plugin;
+  std::unique_ptr<LocalAuthority> local_authority;  // without a plug-in
+  const Authority& authority;
   NodeLocalConfig local;
-  std::optional<federation::PrivateKey> key;
   std::shared_ptr<const Clock> clock;
   std::unique_ptr<Authorizer> authorizer;
   Metrics metrics;
@@ -588,29 +271,16 @@ struct Node::Impl {
   Store store;
   HttpServer server;
   WriteQueue writes;
-  federation::StoreNonceCache nonces;
-  federation::RequestVerifier peers;
   NodeContext ctx;
   IncidentService incidents;
   ServiceRequests requests;
   SummaryService summary;
   TokenService tokens;
-  federation::OutboxWaiters waiters;
   ObservationIngest ingest;
-  federation::EscalationMonitor escalations;
+  Retention retention;
+  Scheduler scheduler;
   ApiRouter router;
-  std::mutex ticker_mutex;
-  std::condition_variable ticker_wake;
-  bool stopping = false;
-  std::thread ticker;
-  std::thread escalation_ticker;
-  std::int64_t pruned_through = 0;  // retention's last prune (the escalation ticker's only)
-  std::mutex reload_mutex;          // one reload at a time
-  mutable std::mutex link_mutex;    // guards uplink and command_client, replaced when moved
-  std::unique_ptr<federation::Uplink> uplink;
-  std::shared_ptr<federation::PeerClient> command_client;
-  std::atomic<federation::Uplink*> uplink_to_poke{nullptr};  // read by the writer thread
-  std::atomic<bool> log_end_checked{false};
+  std::mutex reload_mutex;  // one reload at a time; retention waits for it
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -626,14 +296,14 @@ const std::string& Node::id() const {
   return impl_->options.node_id;
 }
 std::shared_ptr<const FederationConfig> Node::federation() const {
-  return impl_->policies.federation();
+  return impl_->authority.federation();
 }
 std::string Node::epoch() const {
   return impl_->store.epoch();
 }
 
 void Node::ingest(std::vector<Observation> rows) {
-  const auto fed = impl_->policies.federation();
+  const auto fed = impl_->authority.federation();
   const auto own = [&](const std::string& area) { return fed->in_subtree(area, id()); };
   for (std::size_t i = 0; i < rows.size(); ++i) check_observation(rows[i], i, own);
   impl_->ingest.ingest(std::move(rows));
@@ -650,14 +320,11 @@ Incident Node::act_on_incident(const Actor& actor, const std::string& id, Incide
 }
 
 ReloadResult Node::reload() {
-  const auto r = impl_->reload();
-  ReloadResult out{r.at("policyVersion"), r.at("changed"), {}};
-  for (const auto& step : r.at("reorganised")) out.reorganised.push_back(step);
-  return out;
+  return impl_->reload();
 }
 
 std::string Node::policy_version() const {
-  return impl_->policies.version();
+  return impl_->authority.version();
 }
 
 std::vector<Alert> Node::active_alerts() const {

@@ -5,12 +5,12 @@
 #include <functional>
 #include <string>
 
+#include "authority.hpp"
 #include "event_sink.hpp"
 #include "ioc/authorizer.hpp"
 #include "ioc/config.hpp"
 #include "ioc/time.hpp"
 #include "metrics.hpp"
-#include "policy_state.hpp"
 #include "store.hpp"
 #include "write_queue.hpp"
 
@@ -26,7 +26,7 @@ struct NodeContext {
   EventSink& events;
   Metrics& metrics;
   const Authorizer& authorizer;
-  federation::PolicyState& policies;  ///< the policy set in force (authority, sharing, escalation)
+  const Authority& authority;  ///< the federation in force and who owns what in it
   /// Sends a command to the parent (POST /federation/v1/commands) for an incident owned above;
   /// empty when this node has no link up. `done` gets the parent's status and body (status 0
   /// when it could not be reached, with the reason in `error`), once, on a thread of the link's:
@@ -38,15 +38,12 @@ struct NodeContext {
   };
   std::function<void(const std::string& body, std::function<void(PeerAnswer)> done)> command_up =
       {};
-  /// Signs a runtime grant or revocation with this node's key; empty without a key.
-  std::function<federation::PolicyUpdate(const std::string& kind, const nlohmann::json& body)>
-      sign_policy = {};
   /// Called after commit when something was queued for a child (wakes its long-poll).
   std::function<void(const std::string& child)> outbox_appended = {};
 
   /// The federation in force. A reorganisation swaps it: take it once per request or job and
   /// hold the pointer while using what it holds.
-  std::shared_ptr<const FederationConfig> federation() const { return policies.federation(); }
+  std::shared_ptr<const FederationConfig> federation() const { return authority.federation(); }
 };
 
 /// Publishes {"type": TYPE, "data": DATA} on the live stream once `w` has committed.

@@ -7,6 +7,7 @@
 
 #include "cli_args.hpp"
 #include "ioc/error.hpp"
+#include "ioc/federation/plugin.hpp"
 #include "ioc/node.hpp"
 
 namespace {
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   options.data_dir = args.get_or("data", "data/" + options.node_id);
   options.listen = args.get_or("listen", "127.0.0.1:8080");
   options.key_file = args.get_or("key", "");
+  options.plugin = ioc::federation::plugin();
   options.power_safe = args.flag("power-safe");
   try {
     if (auto v = args.get("body-limit")) options.body_limit = std::stoull(*v);

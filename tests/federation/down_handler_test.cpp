@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "../libioc/test_context.hpp"
+#include "federated_context.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 
@@ -14,7 +14,7 @@ namespace {
 
 struct North {
   // Without Authority policies the operators of the city, above, may act here.
-  test::TestContext t{"city/north", make_local_operator_authorizer("city/north", {"city"})};
+  test::FederatedContext t{"city/north", make_local_operator_authorizer("city/north", {"city"})};
   IncidentService incidents{t.ctx};
   OutboxWaiters waiters{t.store};
   DownHandler down{t.ctx, incidents, waiters};
@@ -110,7 +110,7 @@ TEST_CASE("a policy update that is not signed by its issuer is set aside", "[dow
 
 TEST_CASE("an agency holds actions on an event not yet received and applies them in order",
           "[down]") {
-  test::TestContext t{"city/fire", make_local_operator_authorizer("city/fire", {"city"})};
+  test::FederatedContext t{"city/fire", make_local_operator_authorizer("city/fire", {"city"})};
   test::write_file(t.dir / "agency.yaml", R"(apiVersion: ioc/v1
 kind: Federation
 name: agency
@@ -118,7 +118,7 @@ nodes:
   - {id: city, kind: city, endpoint: "http://127.0.0.1:1", publicKey: keys/city.pub}
   - {id: city/fire, kind: agency, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/city.pub}
 )");
-  t.policies.reload(
+  t.authority.reload(
       std::make_shared<const FederationConfig>(load_federation(t.dir / "agency.yaml")));
   IncidentService incidents{t.ctx};
   OutboxWaiters waiters{t.store};

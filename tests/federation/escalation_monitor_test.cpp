@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "../libioc/test_context.hpp"
+#include "federated_context.hpp"
 #include "json_codec.hpp"
 
 using namespace ioc;
@@ -23,7 +23,7 @@ rules:
 )";
 
 struct North {
-  test::TestContext t{"city/north", nullptr, {{"escalation.yaml", kRules}}};
+  test::FederatedContext t{"city/north", nullptr, {{"escalation.yaml", kRules}}};
   IncidentService incidents{t.ctx};
   EscalationMonitor monitor{t.ctx, incidents};
 
@@ -114,7 +114,7 @@ TEST_CASE("escalation emits a CAP Update for the alert that opened the incident"
 }
 
 TEST_CASE("the root has nowhere to escalate to", "[escalation]") {
-  test::TestContext t{"city", nullptr, {{"escalation.yaml", kRules}}};
+  test::FederatedContext t{"city", nullptr, {{"escalation.yaml", kRules}}};
   IncidentService incidents{t.ctx};
   EscalationMonitor monitor{t.ctx, incidents};
   const auto flood =

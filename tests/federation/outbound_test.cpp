@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "../libioc/test_context.hpp"
+#include "federated_context.hpp"
 #include "crypto_util.hpp"
 #include "incident_service.hpp"
 #include "ioc/summary_sketch.hpp"
@@ -33,7 +33,7 @@ policy::SharingRule rule(std::string id, std::string from, std::string to, polic
 
 // A district with rows ingested: two readings in one pm25 minute bucket.
 struct District {
-  test::TestContext t{"city/north"};
+  test::FederatedContext t{"city/north"};
   IncidentService incidents{t.ctx};
   ObservationIngest ingest{t.ctx, incidents};
   policy::PolicySet set;
@@ -130,7 +130,7 @@ TEST_CASE("an incident owned above travels whole whatever Sharing says", "[shari
 }
 
 TEST_CASE("the most specific Sharing rule decides", "[sharing]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   policy::PolicySet set;
   const auto alerts = policy::bit(DataKind::kAlerts);
   set.sharing.push_back(rule("any", "*", "parent", alerts, Granularity::kAggregate));

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "../libioc/test_context.hpp"
+#include "federated_context.hpp"
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
 
@@ -28,7 +28,7 @@ WireEvent aggregates(const std::string& origin, std::int64_t seq, double value,
                                      {"sketch", crypto::base64_encode(s.encode())}}})}}};
 }
 
-Acked receive_all(test::TestContext& t, const std::string& caller, std::vector<WireEvent> events) {
+Acked receive_all(test::FederatedContext& t, const std::string& caller, std::vector<WireEvent> events) {
   Acked acked;
   t.writes.run([&](WriteContext& w) {
     acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0, ""});
@@ -37,14 +37,14 @@ Acked receive_all(test::TestContext& t, const std::string& caller, std::vector<W
 }
 
 // The answer for single-epoch tests: ORIGIN -> {epoch, seq}.
-json receive(test::TestContext& t, const std::string& caller, std::vector<WireEvent> events) {
+json receive(test::FederatedContext& t, const std::string& caller, std::vector<WireEvent> events) {
   json out = json::object();
   for (const auto& [origin, epochs] : receive_all(t, caller, std::move(events)))
     for (const auto& [epoch, seq] : epochs) out[origin] = {{"epoch", epoch}, {"seq", seq}};
   return out;
 }
 
-double city_pm25_sum(test::TestContext& t) {
+double city_pm25_sum(test::FederatedContext& t) {
   double sum = 0;
   for (const auto& b : t.store.remote_aggregates(0, INT64_MAX / 2, {"pm25"})) sum += b.sketch.sum();
   return sum;
@@ -54,7 +54,7 @@ double city_pm25_sum(test::TestContext& t) {
 
 TEST_CASE("receipt is idempotent per origin and answers the highest contiguous seq",
           "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   auto acked =
       receive(t, "city/north", {aggregates("city/north", 1, 10), aggregates("city/north", 2, 20)});
   CHECK(acked["city/north"]["seq"] == 2);
@@ -69,7 +69,7 @@ TEST_CASE("receipt is idempotent per origin and answers the highest contiguous s
 }
 
 TEST_CASE("a middle tier relays what it receives, identity kept, once", "[replication]") {
-  test::TestContext t("city/north");
+  test::FederatedContext t("city/north");
   test::write_file(t.dir / "tiers.yaml", R"(apiVersion: ioc/v1
 kind: Federation
 name: tiers
@@ -78,7 +78,7 @@ nodes:
   - {id: city/north, kind: district, parent: city, endpoint: "http://127.0.0.1:2", publicKey: keys/city_north.pub}
   - {id: city/north/ward-1, kind: ward, parent: city/north, endpoint: "http://127.0.0.1:3", publicKey: keys/city.pub}
 )");
-  t.policies.reload(
+  t.authority.reload(
       std::make_shared<const FederationConfig>(load_federation(t.dir / "tiers.yaml")));
   receive(t, "city/north/ward-1",
           {aggregates("city/north/ward-1", 1, 5), aggregates("city/north/ward-1", 2, 6)});
@@ -93,7 +93,7 @@ nodes:
 
 TEST_CASE("an entry after a gap waits, an entry that cannot be applied is quarantined",
           "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   auto acked = receive(t, "city/north", {aggregates("city/north", 1, 1)});
   acked = receive(t, "city/north", {aggregates("city/north", 3, 3)});
   CHECK(acked["city/north"]["seq"] == 1);
@@ -104,13 +104,13 @@ TEST_CASE("an entry after a gap waits, an entry that cannot be applied is quaran
 }
 
 TEST_CASE("a child may only send entries from its own subtree", "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   CHECK_THROWS_AS(receive(t, "city/north", {aggregates("city/south", 1, 1)}), Error);
   CHECK(t.store.events_after(0, 10).empty());
 }
 
 TEST_CASE("replicated incidents keep only newer versions", "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   const auto version = [](int v, const char* status, const char* action) {
     json body{{"id", "inc-1"},
               {"domain", "flood"},
@@ -142,7 +142,7 @@ TEST_CASE("replicated incidents keep only newer versions", "[replication]") {
 }
 
 TEST_CASE("an aggregates entry with one bad bucket is quarantined whole", "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   WireEvent mixed = aggregates("city/north", 1, 7);
   mixed.body["buckets"].push_back({{"metric", "pm25"},
                                    {"area", "atlantis"},
@@ -156,7 +156,7 @@ TEST_CASE("an aggregates entry with one bad bucket is quarantined whole", "[repl
 
 TEST_CASE("raw observations are stored as rows and counted through their buckets once",
           "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   WireEvent e = aggregates("city/north", 1, 42);
   e.type = "observations";
   e.body["rows"] = json::array({{{"source", "redacted"},
@@ -180,7 +180,7 @@ TEST_CASE("raw observations are stored as rows and counted through their buckets
 }
 
 TEST_CASE("a loss report lets receipt continue past what retention dropped", "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   receive(t, "city/north", {aggregates("city/north", 1, 10)});
   // Entries 2..4 were dropped unsent: 5 alone would wait forever for them.
   auto acked = receive(t, "city/north", {aggregates("city/north", 5, 50)});
@@ -210,7 +210,7 @@ TEST_CASE("a loss report lets receipt continue past what retention dropped", "[r
 namespace {
 
 // The test city with a ward: under north before, under south after a move.
-void move_ward(test::TestContext& t, const std::string& parent) {
+void move_ward(test::FederatedContext& t, const std::string& parent) {
   test::write_file(t.dir / "moved.yaml",
                    R"(apiVersion: ioc/v1
 kind: Federation
@@ -222,7 +222,7 @@ nodes:
   - {id: ward, kind: ward, parent: )" +
                        parent + R"(, endpoint: "http://127.0.0.1:5", publicKey: keys/city.pub}
 )");
-  t.policies.reload(
+  t.authority.reload(
       std::make_shared<const FederationConfig>(load_federation(t.dir / "moved.yaml")));
 }
 
@@ -241,7 +241,7 @@ WireEvent handover(const std::string& from, std::int64_t through) {
 
 TEST_CASE("after a move the old relay may still send what it took, no other node may",
           "[replication][reorganise]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   move_ward(t, "city/south");
   CHECK_THROWS_AS(receive(t, "city/north", {aggregates("ward", 1, 1)}), Error);
   t.writes.run([](WriteContext& w) { w.writer.add_former_relay("ward", "city/north"); });
@@ -252,7 +252,7 @@ TEST_CASE("after a move the old relay may still send what it took, no other node
 TEST_CASE("a handover whose old path runs below holds the start until that path delivers",
           "[replication][reorganise]") {
   // The ward moved from north to south; north had taken its entries 1-2, not yet relayed here.
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   move_ward(t, "city/south");
   t.writes.run([](WriteContext& w) { w.writer.add_former_relay("ward", "city/north"); });
   // One bucket per entry (a minute apart), so the sum counts each entry that was taken.
@@ -269,7 +269,7 @@ TEST_CASE("a handover whose old path runs below holds the start until that path 
 TEST_CASE("a handover whose old path runs elsewhere starts the sequence after it",
           "[replication][reorganise]") {
   // At south, the new parent: the ward's entries 1-2 went up through north, never through here.
-  test::TestContext t("city/south");
+  test::FederatedContext t("city/south");
   move_ward(t, "city/south");
   auto acked = receive(t, "ward", {handover("city/north", 2), aggregates("ward", 3, 3)});
   CHECK(acked["ward"]["seq"] == 3);
@@ -284,7 +284,7 @@ TEST_CASE("a handover whose old path runs elsewhere starts the sequence after it
 }
 
 TEST_CASE("an origin's old and new epochs are acknowledged side by side", "[replication]") {
-  test::TestContext t("city");
+  test::FederatedContext t("city");
   receive(t, "city/north", {aggregates("city/north", 1, 1), aggregates("city/north", 2, 2)});
   // Restored from a backup: the old epoch's last entries and the new epoch's first in one batch.
   WireEvent fresh = aggregates("city/north", 1, 3);

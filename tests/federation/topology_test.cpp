@@ -75,6 +75,27 @@ TEST_CASE("check_federation wants real key files and endpoint URLs, at file:line
       generate_keys(id, dir / "keys");
     CHECK_NOTHROW(check_federation(fed));
   }
+  SECTION("a node of a federation without a key or an endpoint") {
+    for (const char* id : {"city", "north", "ward-1", "ward-2", "south", "health"})
+      generate_keys(id, dir / "keys");
+    auto broken = fed;
+    broken.nodes[4].public_keys.clear();
+    try {
+      check_federation(broken);
+      FAIL("expected an error");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()) == dir / "f.yaml:9:5: error: nodes[4].publicKey: required in a "
+                                           "federation (its peers verify its calls with it)");
+      CHECK(e.field() == "nodes[4].publicKey");
+    }
+    broken.nodes[4].endpoint.clear();
+    try {
+      check_federation(broken);
+      FAIL("expected an error");
+    } catch (const Error& e) {
+      CHECK(e.field() == "nodes[4].endpoint");
+    }
+  }
   SECTION("a bad endpoint") {
     for (const char* id : {"city", "north", "ward-1", "ward-2", "south", "health"})
       generate_keys(id, dir / "keys");

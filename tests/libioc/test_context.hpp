@@ -2,6 +2,7 @@
 
 // A NodeContext over a real store in a temp dir, for unit tests of the node's services.
 #include <mutex>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,24 +42,41 @@ inline std::string write_federation_with(
   return path;
 }
 
-struct TestContext {
-  explicit TestContext(const std::string& node = "city", std::unique_ptr<Authorizer> a = nullptr,
-                       const std::vector<std::pair<std::string, std::string>>& policy_files = {})
+/// The node's services over a real store, deciding with `AuthorityT` (built from the test
+/// federation); `ContextT` is the context they share, made from the node's.
+template <typename AuthorityT, typename ContextT = NodeContext>
+struct BasicTestContext {
+  explicit BasicTestContext(
+      const std::string& node = "city", std::unique_ptr<Authorizer> a = nullptr,
+      const std::vector<std::pair<std::string, std::string>>& policy_files = {})
       : fed(load_federation(write_federation_with(dir, policy_files))),
+        authority(fed),
         authorizer(a ? std::move(a) : make_local_operator_authorizer(node)),
-        ctx{node, local, store, writes, clock, sink, metrics, *authorizer, policies} {}
+        ctx(make_context(node)) {}
 
   TempDir dir;
   FederationConfig fed;
   NodeLocalConfig local = load_node_config(fed, "city");
   Store store{{dir / "ioc.db"}};
   WriteQueue writes{store, {}};
-  federation::PolicyState policies{fed};
+  AuthorityT authority;
   ManualClock clock;
   RecordingSink sink;
   Metrics metrics;
   std::unique_ptr<Authorizer> authorizer;
-  NodeContext ctx;
+  ContextT ctx;
+
+ private:
+  ContextT make_context(const std::string& node) {
+    NodeContext base{node, local, store, writes, clock, sink, metrics, *authorizer, authority};
+    if constexpr (std::is_same_v<ContextT, NodeContext>)
+      return base;
+    else
+      return ContextT(base, authority);
+  }
 };
+
+/// A node alone: it owns what is reported to it.
+using TestContext = BasicTestContext<LocalAuthority>;
 
 }  // namespace ioc::test

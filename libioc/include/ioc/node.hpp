@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,9 +13,15 @@
 
 namespace ioc {
 
+class NodePlugin;
+struct NodeOptions;
+/// Makes what extends a node, once its federation file is loaded (see NodeOptions::plugin).
+using NodePluginFactory = std::function<std::unique_ptr<NodePlugin>(
+    const NodeOptions& options, std::shared_ptr<const FederationConfig> federation)>;
+
 /// Everything a node needs to run. Defaults suit a single node on one machine.
 struct NodeOptions {
-  std::string federation_file;            ///< the Federation YAML (SPEC section 8)
+  std::string federation_file;            ///< the Federation file (docs/configuration.md)
   std::string node_id;                    ///< which node of it this process is
   std::string data_dir = ".";             ///< holds ioc.db and its WAL
   std::string listen = "127.0.0.1:8080";  ///< HOST:PORT; port 0 picks a free one
@@ -29,7 +36,12 @@ struct NodeOptions {
   /// parent is told the lost ranges. Acknowledged entries are pruned as they are acknowledged.
   std::int64_t log_limit = 20'000'000;
   std::shared_ptr<const Clock> clock;      ///< defaults to the system clock
-  std::unique_ptr<Authorizer> authorizer;  ///< defaults to local operators only
+  std::unique_ptr<Authorizer> authorizer;  ///< defaults to the plug-in's, else local operators
+  /// What extends the node: `ioc::federation::plugin()` (link ioc::ioc) joins it to its
+  /// federation: the link to its parent, the signed peer routes, policies, runtime grants and
+  /// reorganisation. Without one the node runs alone: it owns what is reported to it, and the
+  /// federation file needs only this node.
+  NodePluginFactory plugin;
 };
 
 /// What a reload did.

@@ -6,7 +6,7 @@
 
 #include "store.hpp"
 
-namespace ioc::federation {
+namespace ioc {
 
 /// A child is fresh while it has called within this time (three heartbeats), stale after, and
 /// unreachable once silent for kUnreachableMs or if it never called.
@@ -23,4 +23,4 @@ nlohmann::json child_status(const std::string& child, const std::optional<LinkRe
                             TimeMs now,
                             const std::vector<std::pair<LostRange, std::string>>& lost = {});
 
-}  // namespace ioc::federation
+}  // namespace ioc

@@ -1,6 +1,6 @@
 #include "link_status.hpp"
 
-namespace ioc::federation {
+namespace ioc {
 
 std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const std::string& peer) {
   for (const auto& l : links)
@@ -36,4 +36,4 @@ nlohmann::json child_status(const std::string& child, const std::optional<LinkRe
               {"lostRanges", ranges}};
 }
 
-}  // namespace ioc::federation
+}  // namespace ioc

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+#include "node_context.hpp"
+#include "policy_state.hpp"
+#include "policy_update.hpp"
+
+namespace ioc::federation {
+
+/// What the federation's parts share: the node's context (whose authority is `policies`) and
+/// what only the federation uses. Made from the node's context once its hooks are set.
+struct FederationContext : NodeContext {
+  FederationContext(const NodeContext& node, PolicyState& policy_state)
+      : NodeContext(node), policies(policy_state) {}
+
+  PolicyState& policies;  ///< the policy set in force (authority, sharing, escalation)
+  /// Signs a runtime grant or revocation with this node's key; empty without a key.
+  std::function<PolicyUpdate(const std::string& kind, const nlohmann::json& body)> sign_policy =
+      {};
+};
+
+}  // namespace ioc::federation
