@@ -4,9 +4,9 @@
 
 #include <string>
 
+#include "federation_context.hpp"
 #include "incident_service.hpp"
 #include "ioc/error.hpp"
-#include "federation_context.hpp"
 #include "outbox_waiters.hpp"
 
 namespace ioc::federation {

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "incident_service.hpp"
 #include "federation_context.hpp"
+#include "incident_service.hpp"
 
 namespace ioc::federation {
 

@@ -19,8 +19,7 @@ struct FederationContext : NodeContext {
 
   PolicyState& policies;  ///< the policy set in force (authority, sharing, escalation)
   /// Signs a runtime grant or revocation with this node's key; empty without a key.
-  std::function<PolicyUpdate(const std::string& kind, const nlohmann::json& body)> sign_policy =
-      {};
+  std::function<PolicyUpdate(const std::string& kind, const nlohmann::json& body)> sign_policy = {};
 };
 
 }  // namespace ioc::federation

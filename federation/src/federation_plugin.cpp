@@ -79,13 +79,13 @@ class FederationPlugin final : public NodePlugin {
     link_.emplace(*ctx_, parts.incidents, *waiters_, key_ ? &*key_ : nullptr, *peers_);
     reorganiser_.emplace(*ctx_, parts.incidents);
     escalations_.emplace(*ctx_, parts.incidents);
-    routes_.emplace(*ctx_, parts.router,
-                    FederationRoutes::Parts{parts.incidents, *peers_, *waiters_,
-                                            key_ ? &*key_ : nullptr,
-                                            [this] { return link_->state(); }});
+    routes_.emplace(
+        *ctx_, parts.router,
+        FederationRoutes::Parts{parts.incidents, *peers_, *waiters_, key_ ? &*key_ : nullptr,
+                                [this] { return link_->state(); }});
     // Escalation rules are timers on open incidents.
-    parts.scheduler.every(std::chrono::milliseconds(escalation_interval_),
-                          "the escalation ticker", [this] { escalations_->run_once(); });
+    parts.scheduler.every(std::chrono::milliseconds(escalation_interval_), "the escalation ticker",
+                          [this] { escalations_->run_once(); });
     restore_policy_updates(*ctx_);
     reorganiser_->catch_up();
     publish_policy_set(*ctx_);

@@ -79,8 +79,8 @@ void FederationRoutes::summary(ApiCall& call, Respond& respond) {
   const auto fed = ctx_.federation();
   // Summaries are pulled: the Sharing rules for `summaries` say who may pull them (by default
   // the nodes above this one) and the smallest group they may show.
-  const auto share = share_for(ctx_.policies.engine()->policies(), *fed, ctx_.node_id,
-                                           call.peer, policy::DataKind::kSummaries);
+  const auto share = share_for(ctx_.policies.engine()->policies(), *fed, ctx_.node_id, call.peer,
+                               policy::DataKind::kSummaries);
   if (share.granularity == policy::Granularity::kNone)
     throw Error(ErrorCode::kForbidden,
                 "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
@@ -109,28 +109,26 @@ void FederationRoutes::command(ApiCall& call, Respond& respond) {
     throw Error(ErrorCode::kForbidden,
                 "actor node '" + c.actor.node + "' is not in the subtree of '" + call.peer + "'",
                 "actor.node");
-  parts_.incidents.act(
-      c.actor, c.incident, c.action, c.note,
-      [respond, id = c.id](ActResult result, std::exception_ptr error) {
-        if (error) return respond(ApiRouter::failure_response(error, "command failed"));
-        json body{{"command", id}, {"incident", codec::to_json(result.incident)}};
-        if (!result.forwarded.empty())
-          body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
-        respond(json_response(result.forwarded.empty() ? 200 : 202, body));
-      });
+  parts_.incidents.act(c.actor, c.incident, c.action, c.note,
+                       [respond, id = c.id](ActResult result, std::exception_ptr error) {
+                         if (error)
+                           return respond(ApiRouter::failure_response(error, "command failed"));
+                         json body{{"command", id}, {"incident", codec::to_json(result.incident)}};
+                         if (!result.forwarded.empty())
+                           body["forwarded"] = {{"command", result.forwarded}, {"via", result.via}};
+                         respond(json_response(result.forwarded.empty() ? 200 : 202, body));
+                       });
 }
 
 void FederationRoutes::post_grant(ApiCall& call, Respond& respond) {
   require_json(call.request);
-  const auto u =
-      issue_policy_update(ctx_, "grant", parse_json_object(call.request.body));
+  const auto u = issue_policy_update(ctx_, "grant", parse_json_object(call.request.body));
   respond(json_response(201, u.to_json()));
 }
 
 void FederationRoutes::post_revocation(ApiCall& call, Respond& respond) {
   require_json(call.request);
-  const auto u =
-      issue_policy_update(ctx_, "revocation", parse_json_object(call.request.body));
+  const auto u = issue_policy_update(ctx_, "revocation", parse_json_object(call.request.body));
   respond(json_response(201, u.to_json()));
 }
 
@@ -226,8 +224,7 @@ void FederationRoutes::poll(ApiCall& call, Respond& respond) {
 void FederationRoutes::post_events(ApiCall& call, Respond& respond) {
   require_child(call);
   require_json(call.request);
-  auto batch =
-      std::make_shared<EventBatch>(parse_event_batch(call.request.body));
+  auto batch = std::make_shared<EventBatch>(parse_event_batch(call.request.body));
   auto acked = std::make_shared<Acked>();
   const std::string peer = call.peer;
   const bool queued = ctx_.writes.submit(
@@ -236,8 +233,7 @@ void FederationRoutes::post_events(ApiCall& call, Respond& respond) {
       },
       [respond, acked](std::exception_ptr error) {
         if (!error)
-          return respond(
-              HttpResponse{200, "application/json", acked_to_json(*acked), {}});
+          return respond(HttpResponse{200, "application/json", acked_to_json(*acked), {}});
         respond(ApiRouter::failure_response(error, "receipt failed"));
       });
   if (!queued)

@@ -6,9 +6,8 @@
 
 namespace ioc::federation {
 
-LinkManager::LinkManager(FederationContext& ctx, IncidentService& incidents,
-                         OutboxWaiters& waiters, const PrivateKey* key,
-                         const RequestVerifier& peers)
+LinkManager::LinkManager(FederationContext& ctx, IncidentService& incidents, OutboxWaiters& waiters,
+                         const PrivateKey* key, const RequestVerifier& peers)
     : ctx_(ctx), incidents_(incidents), waiters_(waiters), key_(key), peers_(peers) {}
 
 LinkManager::~LinkManager() {
@@ -63,11 +62,10 @@ void LinkManager::command_up(const std::string& body,
     client = command_client_;
   }
   if (!client) return done(NodeContext::PeerAnswer{0, "", "no link to a parent"});
-  client->call_async("POST", "/federation/v1/commands", body,
-                     [done = std::move(done)](PeerClient::Response r) {
-                       done(NodeContext::PeerAnswer{r.status, std::move(r.body),
-                                                    std::move(r.error)});
-                     });
+  client->call_async(
+      "POST", "/federation/v1/commands", body, [done = std::move(done)](PeerClient::Response r) {
+        done(NodeContext::PeerAnswer{r.status, std::move(r.body), std::move(r.error)});
+      });
 }
 
 nlohmann::json LinkManager::state() const {

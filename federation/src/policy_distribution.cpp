@@ -35,7 +35,8 @@ void keep_and_pass_on(FederationContext& ctx, WriteContext& w, const PolicyUpdat
 
 }  // namespace
 
-PolicyUpdate issue_policy_update(FederationContext& ctx, const std::string& kind, const json& body) {
+PolicyUpdate issue_policy_update(FederationContext& ctx, const std::string& kind,
+                                 const json& body) {
   if (!ctx.sign_policy)
     throw Error(ErrorCode::kUnavailable,
                 "this node has no private key (--key), so it cannot sign grants or revocations",

@@ -47,7 +47,7 @@ void Reorganiser::catch_up() {
 }
 
 void Reorganiser::refuse_undrained_removals(const FederationConfig& before,
-                                           const FederationConfig& fresh) const {
+                                            const FederationConfig& fresh) const {
   const auto links = ctx_.store.links();
   for (const auto& child : before.children(ctx_.node_id)) {
     if (fresh.find(child)) continue;

@@ -51,8 +51,8 @@ class Uplink {
   using DownHandler =
       std::function<void(std::int64_t seq, const std::string& type, const nlohmann::json& body)>;
 
-  Uplink(FederationContext& ctx, std::string parent, std::unique_ptr<PeerClient> client, Options options,
-         DownHandler on_down);
+  Uplink(FederationContext& ctx, std::string parent, std::unique_ptr<PeerClient> client,
+         Options options, DownHandler on_down);
   ~Uplink();
   void start();
   void stop();

@@ -102,8 +102,8 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
 
 void ApiRouter::add_route(std::string method, const std::string& path, std::vector<Role> roles,
                           RouteHandler handler, CallGate gate) {
-  routes_.push_back(Route{std::move(method), split_path(path), std::move(roles),
-                          std::move(handler), std::move(gate)});
+  routes_.push_back(Route{std::move(method), split_path(path), std::move(roles), std::move(handler),
+                          std::move(gate)});
 }
 
 std::optional<Actor> ApiRouter::authenticate(const HttpRequest& request, bool allow_query_token) {

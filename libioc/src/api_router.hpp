@@ -25,7 +25,7 @@ struct ApiCall {
   std::map<std::string, std::string> params;  ///< path parameters ({id})
   std::map<std::string, std::string> query;
   std::optional<Actor> actor;  ///< the operator, on routes that take a bearer token
-  std::string peer;            ///< the calling node, set by a route's gate (signed federation calls)
+  std::string peer;  ///< the calling node, set by a route's gate (signed federation calls)
 };
 
 /// Serves one route: answers through `respond` (now or later, once), or throws Error.

@@ -37,7 +37,8 @@ json parse_json_object(const std::string& body) {
   return j;
 }
 
-void only_fields(const json& j, std::initializer_list<const char*> allowed, const std::string& prefix) {
+void only_fields(const json& j, std::initializer_list<const char*> allowed,
+                 const std::string& prefix) {
   for (const auto& item : j.items()) {
     const std::string& key = item.key();
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
@@ -83,7 +84,8 @@ int query_limit(const Query& q) {
 std::int64_t query_cursor(const Query& q) {
   const auto it = q.find("cursor");
   if (it == q.end() || it->second.empty()) return 0;
-  return query_int(q, "cursor", 0, std::numeric_limits<std::int64_t>::max(), 0, "cursor is not one this API returned");
+  return query_int(q, "cursor", 0, std::numeric_limits<std::int64_t>::max(), 0,
+                   "cursor is not one this API returned");
 }
 
 std::optional<TimeMs> query_time(const Query& q, const char* key) {

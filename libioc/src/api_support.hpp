@@ -50,9 +50,9 @@ template <typename T, typename F>
 nlohmann::json page_json(const Page<std::pair<std::int64_t, T>>& page, F&& render) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& [_, item] : page.items) items.push_back(render(item));
-  return nlohmann::json{{"items", items},
-                        {"next", page.next ? nlohmann::json(std::to_string(*page.next))
-                                           : nlohmann::json(nullptr)}};
+  return nlohmann::json{
+      {"items", items},
+      {"next", page.next ? nlohmann::json(std::to_string(*page.next)) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace ioc::api

@@ -22,8 +22,8 @@ class Authority {
   virtual std::string version() const = 0;
   /// The node that owns an incident `reporter` reports (the reporter itself or a node it may
   /// hand it to).
-  virtual std::string owner_for(const std::string& reporter, Domain domain,
-                                const std::string& area, Severity severity, TimeMs at) const = 0;
+  virtual std::string owner_for(const std::string& reporter, Domain domain, const std::string& area,
+                                Severity severity, TimeMs at) const = 0;
   /// The node an incident owned by `owner` escalates to; empty when there is none above.
   virtual std::string escalation_target(const std::string& owner, Domain domain,
                                         const std::string& area, Severity severity,

@@ -10,10 +10,12 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <utility>
 
 #include "api_router.hpp"
 #include "authority.hpp"
 #include "crypto_util.hpp"
+#include "event_hub.hpp"
 #include "http_server.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
@@ -140,8 +142,9 @@ struct Node::Impl {
             [this] {
               if (plugin) plugin->committed();
             }),
-        ctx{options.node_id, local,   store,       writes,  *clock,
-            server.stream(), metrics, *authorizer, authority},
+        events(std::make_shared<EventHub>(server.stream())),
+        ctx{options.node_id, local,   store,       writes,   *clock,
+            *events,         metrics, *authorizer, authority},
         incidents(ctx),
         requests(ctx),
         summary(ctx),
@@ -241,12 +244,11 @@ struct Node::Impl {
             {"reorganised", r.reorganised}};
   }
 
-  // Stream clients get the node's recent summary every summary_interval, if anyone listens.
+  // Stream clients and subscribers get the node's recent summary every summary_interval.
   void publish_summary() {
-    if (metrics.stream_clients.load() <= 0) return;
     const TimeMs now = clock->now();
     const auto data = summary.summary(SummaryService::align(now - 15 * 60'000, now), {});
-    server.stream().publish(codec::dump(codec::json{{"type", "summary"}, {"data", data}}));
+    events->publish(codec::dump(codec::json{{"type", "summary"}, {"data", data}}));
   }
 
   // The federation file, with this node in it.
@@ -271,6 +273,7 @@ struct Node::Impl {
   Store store;
   HttpServer server;
   WriteQueue writes;
+  std::shared_ptr<EventHub> events;  // shared with subscriptions, which may outlive the node
   NodeContext ctx;
   IncidentService incidents;
   ServiceRequests requests;
@@ -329,6 +332,77 @@ std::string Node::policy_version() const {
 
 std::vector<Alert> Node::active_alerts() const {
   return impl_->store.active_alerts();
+}
+
+namespace {
+
+void check_limit(int limit) {
+  if (limit < 1 || limit > 10'000)
+    throw Error(ErrorCode::kBadRequest, "limit must be 1 to 10000", "limit");
+}
+
+template <typename T>
+std::vector<T> items_of(Page<std::pair<std::int64_t, T>> page) {
+  std::vector<T> out;
+  out.reserve(page.items.size());
+  for (auto& [_, item] : page.items) out.push_back(std::move(item));
+  return out;
+}
+
+}  // namespace
+
+std::vector<Alert> Node::alerts(bool active_only, int limit) const {
+  check_limit(limit);
+  return items_of(impl_->store.alerts(active_only, limit, 0));
+}
+
+std::optional<Alert> Node::alert(const std::string& identifier) const {
+  return impl_->store.alert(identifier);
+}
+
+std::vector<Incident> Node::incidents(const IncidentFilter& filter) const {
+  check_limit(filter.limit);
+  return items_of(
+      impl_->store.incidents(IncidentQuery{filter.status, filter.domain, filter.limit, 0}));
+}
+
+std::optional<Incident> Node::incident(const std::string& id) const {
+  return impl_->store.incident(id);
+}
+
+std::string Node::summary(TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const {
+  if (to <= from) throw Error(ErrorCode::kBadRequest, "to must be after from", "to");
+  return codec::dump(impl_->summary.summary(SummaryService::align(from, to), metrics));
+}
+
+Subscription Node::subscribe(std::function<void(const std::string& event)> on_event) {
+  const auto id = impl_->events->subscribe(std::move(on_event));
+  Subscription s;
+  s.cancel_ = [hub = std::weak_ptr<EventHub>(impl_->events), id] {
+    if (const auto h = hub.lock()) h->unsubscribe(id);
+  };
+  return s;
+}
+
+Subscription::Subscription(Subscription&& other) noexcept : cancel_(std::move(other.cancel_)) {
+  other.cancel_ = nullptr;
+}
+
+Subscription& Subscription::operator=(Subscription&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    cancel_ = std::move(other.cancel_);
+    other.cancel_ = nullptr;
+  }
+  return *this;
+}
+
+Subscription::~Subscription() {
+  cancel();
+}
+
+void Subscription::cancel() {
+  if (cancel_) std::exchange(cancel_, nullptr)();
 }
 
 std::string issue_token(const std::string& data_dir, Role role, const std::string& name,

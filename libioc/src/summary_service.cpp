@@ -44,8 +44,7 @@ json SummaryService::summary(const SummaryWindow& window,
   const auto links = ctx_.store.links();
   const auto lost = ctx_.store.lost_ranges();
   for (const auto& child : fed->children(ctx_.node_id)) {
-    children.push_back(child_status(child, find_link(links, child),
-                                                ctx_.clock.now(), lost));
+    children.push_back(child_status(child, find_link(links, child), ctx_.clock.now(), lost));
   }
   return json{
       {"node", ctx_.node_id},

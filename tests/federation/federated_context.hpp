@@ -2,8 +2,8 @@
 
 // The test context of the federation's parts: the node's services with the policy state as
 // their authority.
-#include "federation_context.hpp"
 #include "../libioc/test_context.hpp"
+#include "federation_context.hpp"
 
 namespace ioc::test {
 

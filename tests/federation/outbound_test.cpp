@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "federated_context.hpp"
 #include "crypto_util.hpp"
+#include "federated_context.hpp"
 #include "incident_service.hpp"
 #include "ioc/summary_sketch.hpp"
 #include "json_codec.hpp"

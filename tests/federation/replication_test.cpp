@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "federated_context.hpp"
 #include "crypto_util.hpp"
+#include "federated_context.hpp"
 #include "ioc/error.hpp"
 
 using namespace ioc;
@@ -28,7 +28,8 @@ WireEvent aggregates(const std::string& origin, std::int64_t seq, double value,
                                      {"sketch", crypto::base64_encode(s.encode())}}})}}};
 }
 
-Acked receive_all(test::FederatedContext& t, const std::string& caller, std::vector<WireEvent> events) {
+Acked receive_all(test::FederatedContext& t, const std::string& caller,
+                  std::vector<WireEvent> events) {
   Acked acked;
   t.writes.run([&](WriteContext& w) {
     acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0, ""});

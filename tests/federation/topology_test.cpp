@@ -84,8 +84,9 @@ TEST_CASE("check_federation wants real key files and endpoint URLs, at file:line
       check_federation(broken);
       FAIL("expected an error");
     } catch (const Error& e) {
-      CHECK(std::string(e.what()) == dir / "f.yaml:9:5: error: nodes[4].publicKey: required in a "
-                                           "federation (its peers verify its calls with it)");
+      CHECK(std::string(e.what()) == dir /
+                                         "f.yaml:9:5: error: nodes[4].publicKey: required in a "
+                                         "federation (its peers verify its calls with it)");
       CHECK(e.field() == "nodes[4].publicKey");
     }
     broken.nodes[4].endpoint.clear();

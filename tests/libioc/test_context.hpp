@@ -2,8 +2,8 @@
 
 // A NodeContext over a real store in a temp dir, for unit tests of the node's services.
 #include <mutex>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 

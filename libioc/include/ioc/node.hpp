@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,29 @@ struct ReloadResult {
   std::vector<std::string> reorganised;  ///< the steps a changed tree took, one line each
 };
 
+/// Which incidents Node::incidents lists.
+struct IncidentFilter {
+  std::optional<IncidentStatus> status;
+  std::optional<Domain> domain;
+  int limit = 100;  ///< 1 to 10000
+};
+
+/// A subscription to a node's live events (Node::subscribe); it ends when destroyed, when
+/// cancelled, or with its node.
+class Subscription {
+ public:
+  Subscription() = default;
+  Subscription(Subscription&& other) noexcept;
+  Subscription& operator=(Subscription&& other) noexcept;
+  ~Subscription();
+  /// After it returns, the callback is not called again. Not from inside the callback.
+  void cancel();
+
+ private:
+  friend class Node;
+  std::function<void()> cancel_;
+};
+
 /// One operations-centre node: store, rules, incidents, Open311 and the HTTP API, embedded in
 /// the caller's process. Construct, then `start` to serve; `stop` (or the destructor) drains
 /// the writer so that everything acknowledged is committed. Methods are thread-safe.
@@ -92,6 +116,22 @@ class Node {
   std::string policy_version() const;
   /// Alerts currently active on this node.
   std::vector<Alert> active_alerts() const;
+  /// Alerts this node holds (its own and those it received), in the order it took them.
+  std::vector<Alert> alerts(bool active_only = false, int limit = 100) const;
+  std::optional<Alert> alert(const std::string& identifier) const;
+  /// Incidents this node holds, in the order they reached it.
+  std::vector<Incident> incidents(const IncidentFilter& filter = {}) const;
+  std::optional<Incident> incident(const std::string& id) const;
+  /// The summary of this node's subtree over [from, to) as JSON, the document GET
+  /// /api/v1/summary answers (docs/api.md): per metric count, sum, min, max, mean and
+  /// percentiles; incidents and service requests by state; each child's freshness. `metrics`
+  /// limits it to those metrics (all when empty).
+  std::string summary(TimeMs from, TimeMs to, const std::vector<std::string>& metrics = {}) const;
+  /// Calls `on_event` with each live event once it is committed, as the WebSocket stream sends
+  /// it: a JSON document {"type": "alert" | "incident" | "summary" | ..., "data": ...}. It is
+  /// called on the node's writer or scheduler thread and must return quickly (hand the event to
+  /// your own queue); what it throws is dropped.
+  [[nodiscard]] Subscription subscribe(std::function<void(const std::string& event)> on_event);
 
  private:
   struct Impl;
