@@ -62,7 +62,7 @@ class FederationPlugin final : public NodePlugin {
   }
 
   void attach(NodeParts& parts) override {
-    nonces_.emplace(parts.ctx.store);
+    nonces_.emplace(parts.ctx.store, parts.ctx.writes, parts.ctx.clock.now());
     peers_.emplace(*policies_.federation(), node_id_, *nonces_);
     waiters_.emplace(parts.ctx.store);
     parts.ctx.outbox_appended = [this](const std::string& child) { waiters_->notify(child); };

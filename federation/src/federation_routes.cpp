@@ -122,14 +122,22 @@ void FederationRoutes::command(ApiCall& call, Respond& respond) {
 
 void FederationRoutes::post_grant(ApiCall& call, Respond& respond) {
   require_json(call.request);
-  const auto u = issue_policy_update(ctx_, "grant", parse_json_object(call.request.body));
-  respond(json_response(201, u.to_json()));
+  issue_policy_update(ctx_, "grant", parse_json_object(call.request.body),
+                      [respond](PolicyUpdate u, std::exception_ptr error) {
+                        if (error)
+                          return respond(ApiRouter::failure_response(error, "grant failed"));
+                        respond(json_response(201, u.to_json()));
+                      });
 }
 
 void FederationRoutes::post_revocation(ApiCall& call, Respond& respond) {
   require_json(call.request);
-  const auto u = issue_policy_update(ctx_, "revocation", parse_json_object(call.request.body));
-  respond(json_response(201, u.to_json()));
+  issue_policy_update(ctx_, "revocation", parse_json_object(call.request.body),
+                      [respond](PolicyUpdate u, std::exception_ptr error) {
+                        if (error)
+                          return respond(ApiRouter::failure_response(error, "revocation failed"));
+                        respond(json_response(201, u.to_json()));
+                      });
 }
 
 void FederationRoutes::authorize(ApiCall& call, Respond& respond) {

@@ -33,10 +33,8 @@ void keep_and_pass_on(FederationContext& ctx, WriteContext& w, const PolicyUpdat
   });
 }
 
-}  // namespace
-
-PolicyUpdate issue_policy_update(FederationContext& ctx, const std::string& kind,
-                                 const json& body) {
+// Checks an update against the policy in force and signs it.
+PolicyUpdate signed_update(FederationContext& ctx, const std::string& kind, const json& body) {
   if (!ctx.sign_policy)
     throw Error(ErrorCode::kUnavailable,
                 "this node has no private key (--key), so it cannot sign grants or revocations",
@@ -63,12 +61,27 @@ PolicyUpdate issue_policy_update(FederationContext& ctx, const std::string& kind
                    {"at", format_rfc3339(now)},
                    {"reason", body.value("reason", "")}};
   }
-  const PolicyUpdate u = ctx.sign_policy(kind, signed_body);
-  ctx.writes.run([&](WriteContext& w) {
-    w.writer.append_event("policy-update", now, u.to_json().dump());  // up toward the root
-    keep_and_pass_on(ctx, w, u, "");
-  });
-  return u;
+  return ctx.sign_policy(kind, signed_body);
+}
+
+}  // namespace
+
+void issue_policy_update(FederationContext& ctx, const std::string& kind, const json& body,
+                         Completion<PolicyUpdate> done) {
+  PolicyUpdate u;
+  try {
+    u = signed_update(ctx, kind, body);
+  } catch (...) {
+    return done({}, std::current_exception());
+  }
+  ctx.writes.submit_for<PolicyUpdate>(
+      [&ctx, u](WriteContext& w) {
+        w.writer.append_event("policy-update", ctx.clock.now(),
+                              u.to_json().dump());  // up toward the root
+        keep_and_pass_on(ctx, w, u, "");
+        return u;
+      },
+      std::move(done));
 }
 
 void publish_policy_set(FederationContext& ctx) {

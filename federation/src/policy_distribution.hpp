@@ -17,9 +17,10 @@ namespace ioc::federation {
 
 /// Issues an update signed by this node (`sign`), after checking it against the policy in force:
 /// a grant must lie inside the node's own authority and end within 30 days; a revocation must be
-/// the node's to make. Throws Error (400, 403, 404, 409) naming the field; changes nothing then.
-PolicyUpdate issue_policy_update(FederationContext& ctx, const std::string& kind,
-                                 const nlohmann::json& body);
+/// the node's to make. `done` gets it once kept and queued, or the Error (400, 403, 404, 409)
+/// naming the field; nothing changes then.
+void issue_policy_update(FederationContext& ctx, const std::string& kind,
+                         const nlohmann::json& body, Completion<PolicyUpdate> done);
 
 /// Takes an update that arrived from `from` (a child through the log, or the parent through the
 /// long-poll) inside a write job. Throws Error(kForbidden) for a bad signature.

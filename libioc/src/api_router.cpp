@@ -354,7 +354,10 @@ void ApiRouter::post_incident(ApiCall& call, Respond& respond) {
     d.location.lon = coord("lon", 180);
     d.location.address = string_field(*loc, "address", false);
   }
-  respond(json_response(201, codec::to_json(services_.incidents.report(*call.actor, d))));
+  services_.incidents.report(*call.actor, d, [respond](Incident i, std::exception_ptr error) {
+    if (error) return respond(failure_response(error, "report failed"));
+    respond(json_response(201, codec::to_json(i)));
+  });
 }
 
 void ApiRouter::get_incidents(ApiCall& call, Respond& respond) {
@@ -438,10 +441,12 @@ void ApiRouter::post_service_request(ApiCall& call, Respond& respond) {
                 "expected Content-Type application/x-www-form-urlencoded or application/json",
                 "content-type");
   }
-  const ServiceRequest r = services_.requests.create(fields);
-  respond(json_response(
-      201, json::array(
-               {{{"service_request_id", r.id}, {"service_notice", ""}, {"account_id", nullptr}}})));
+  services_.requests.create(fields, [respond](ServiceRequest r, std::exception_ptr error) {
+    if (error) return respond(failure_response(error, "request failed"));
+    respond(json_response(201, json::array({{{"service_request_id", r.id},
+                                             {"service_notice", ""},
+                                             {"account_id", nullptr}}})));
+  });
 }
 
 void ApiRouter::get_service_requests(ApiCall& call, Respond& respond) {
@@ -468,7 +473,11 @@ void ApiRouter::close_service_request(ApiCall& call, Respond& respond) {
     only_fields(j, {"status_notes"});
     note = string_field(j, "status_notes", false, 4000);
   }
-  respond(json_response(200, codec::to_json(services_.requests.close(call.params["id"], note))));
+  services_.requests.close(call.params["id"], note,
+                           [respond](ServiceRequest r, std::exception_ptr error) {
+                             if (error) return respond(failure_response(error, "close failed"));
+                             respond(json_response(200, codec::to_json(r)));
+                           });
 }
 
 void ApiRouter::get_summary(ApiCall& call, Respond& respond) {
@@ -476,7 +485,14 @@ void ApiRouter::get_summary(ApiCall& call, Respond& respond) {
 }
 
 void ApiRouter::reload_policies(ApiCall&, Respond& respond) {
-  respond(json_response(200, services_.reload()));  // throws kConfig (400): nothing changes
+  // Off the I/O thread: a reload reads files and may reorganise. A refusal (kConfig, 400) changes
+  // nothing.
+  services_.reload([respond](ReloadResult r, std::exception_ptr error) {
+    if (error) return respond(failure_response(error, "reload failed"));
+    respond(json_response(200, {{"policyVersion", r.policy_version},
+                                {"changed", r.changed},
+                                {"reorganised", r.reorganised}}));
+  });
 }
 
 json ApiRouter::summary_for(const ApiCall& call) const {

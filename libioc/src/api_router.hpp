@@ -11,6 +11,7 @@
 #include "http_message.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
+#include "ioc/node.hpp"
 #include "node_context.hpp"
 #include "observation_ingest.hpp"
 #include "service_requests.hpp"
@@ -47,8 +48,8 @@ class ApiRouter {
     ServiceRequests& requests;
     SummaryService& summary;
     TokenService& tokens;
-    /// Reloads the federation file (the node's reload); returns the answer body.
-    std::function<nlohmann::json()> reload;
+    /// Reloads the federation file (the node's reload), off the calling thread.
+    std::function<void(Completion<ReloadResult>)> reload;
   };
 
   ApiRouter(NodeContext& ctx, Services services, IngestLimits limits);

@@ -128,15 +128,22 @@ Incident IncidentService::report_in(WriteContext& w, const std::string& actor,
   return i;
 }
 
-Incident IncidentService::report(const Actor& actor, const IncidentDraft& draft) {
+void IncidentService::report(const Actor& actor, const IncidentDraft& draft,
+                             Completion<Incident> done) {
   const auto fed = ctx_.federation();
   if (!fed->find(draft.area))
-    throw Error(ErrorCode::kBadRequest, "area '" + draft.area + "' is not a node of the federation",
-                "area");
-  Incident out;
-  ctx_.writes.run(
-      [&](WriteContext& w) { out = report_in(w, actor.name + "@" + actor.node, draft, ""); });
-  return out;
+    return done({}, std::make_exception_ptr(Error(
+                        ErrorCode::kBadRequest,
+                        "area '" + draft.area + "' is not a node of the federation", "area")));
+  ctx_.writes.submit_for<Incident>(
+      [this, actor_name = actor.name + "@" + actor.node, draft](WriteContext& w) {
+        return report_in(w, actor_name, draft, "");
+      },
+      std::move(done));
+}
+
+Incident IncidentService::report(const Actor& actor, const IncidentDraft& draft) {
+  return wait_for<Incident>([&](Completion<Incident> done) { report(actor, draft, done); });
 }
 
 namespace {
@@ -272,35 +279,25 @@ ActResult IncidentService::owner_answer(const std::string& owner, const std::str
 
 ActResult IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
                                const std::string& note) {
-  std::promise<ActResult> answered;
-  auto result = answered.get_future();
-  act(actor, id, action, note, [&answered](ActResult r, std::exception_ptr error) {
-    if (error)
-      answered.set_exception(error);
-    else
-      answered.set_value(std::move(r));
-  });
-  return result.get();
+  return wait_for<ActResult>([&](ActDone done) { act(actor, id, action, note, std::move(done)); });
 }
 
 void IncidentService::act(const Actor& actor, const std::string& id, IncidentAction action,
                           const std::string& note, ActDone done) {
-  ActResult out;
   try {
     const auto held = ctx_.store.incident(id);
     const auto fed = ctx_.federation();
     // An incident owned above this node is changed by its owner only: ask it, outside the writer.
     if (held && held->owner != ctx_.node_id && !fed->in_subtree(held->owner, ctx_.node_id))
       return ask_owner_above(actor, *held, action, note, done);
-    out = act_here(actor, id, action, note);
+    act_here(actor, id, action, note, std::move(done));
   } catch (...) {
-    return done({}, std::current_exception());
+    done({}, std::current_exception());
   }
-  done(std::move(out), nullptr);
 }
 
-ActResult IncidentService::act_here(const Actor& actor, const std::string& id,
-                                    IncidentAction action, const std::string& note) {
+void IncidentService::act_here(const Actor& actor, const std::string& id, IncidentAction action,
+                               const std::string& note, ActDone done) {
   const auto fed = ctx_.federation();
   const auto held = ctx_.store.incident(id);
   // An agency's own systems may report on an event before the event reaches the agency: the
@@ -311,56 +308,59 @@ ActResult IncidentService::act_here(const Actor& actor, const std::string& id,
     out.incident.id = id;
     out.incident.owner = ctx_.node_id;
     // Kept as the command it will be, to this node as the owner.
-    const codec::json body = command(actor, out.incident, action, note);
-    ctx_.writes.run([&](WriteContext& w) { w.writer.hold_action(id, body.dump()); });
-    return out;
+    ctx_.writes.submit_for<ActResult>(
+        [out, body = command(actor, out.incident, action, note).dump()](WriteContext& w) {
+          w.writer.hold_action(out.incident.id, body);
+          return out;
+        },
+        std::move(done));
+    return;
   }
-  ActResult out;
-  ctx_.writes.run([&](WriteContext& w) {
-    auto found = w.writer.incident(id);
-    if (!found) throw Error(ErrorCode::kNotFound, "no incident '" + id + "'", "id");
-    Incident& i = *found;
-    const Decision d = ctx_.authorizer.decide(
-        AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
-    if (!d.allowed)
-      throw Error(ErrorCode::kForbidden,
-                  "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
-    if (i.owner == ctx_.node_id && !fed->in_subtree(i.origin, ctx_.node_id) &&
-        !fed->in_subtree(ctx_.node_id, i.origin))
-      throw Error(ErrorCode::kConflict,
-                  "incident '" + i.id + "': its origin '" + i.origin +
-                      "' is no longer below this node after a reorganisation; its owner is "
-                      "decided along its new chain",
-                  "owner");
-    if (i.owner != ctx_.node_id) {
-      if (!fed->in_subtree(i.owner, ctx_.node_id))
-        throw Error(ErrorCode::kConflict,
-                    "incident '" + i.id + "' has just moved to owner '" + i.owner +
-                        "' above this node; send the action again",
-                    "owner");
-      // The owner is the single writer: send it the command down the tree.
-      const std::string via = fed->child_toward(ctx_.node_id, i.owner);
-      const codec::json body = command(actor, i, action, note);
-      const std::string command_id = body["id"];
-      w.writer.append_outbox(via, "command", ctx_.clock.now(), body.dump());
-      w.after_commit.push_back([this, via] {
-        if (ctx_.outbox_appended) ctx_.outbox_appended(via);
-      });
-      out = ActResult{i, command_id, via};
-      return;
-    }
-    if (const auto why = transition_error(i.status, action); !why.empty())
-      throw Error(ErrorCode::kConflict, why, "action");
-    if (action == IncidentAction::kEscalate) {
-      escalate_in(w, i, actor.name + "@" + actor.node, note, d.grant);
-      out = ActResult{i, "", ""};
-      return;
-    }
-    i.status = *target_status(action);
-    change(w, i, actor.name + "@" + actor.node, std::string(to_string(action)), note, d.grant);
-    out = ActResult{i, "", ""};
-  });
-  return out;
+  ctx_.writes.submit_for<ActResult>(
+      [this, actor, id, action, note, fed](WriteContext& w) {
+        auto found = w.writer.incident(id);
+        if (!found) throw Error(ErrorCode::kNotFound, "no incident '" + id + "'", "id");
+        Incident& i = *found;
+        const Decision d = ctx_.authorizer.decide(
+            AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
+        if (!d.allowed)
+          throw Error(ErrorCode::kForbidden,
+                      "not allowed to " + std::string(to_string(action)) + ": " + d.reason,
+                      d.field);
+        if (i.owner == ctx_.node_id && !fed->in_subtree(i.origin, ctx_.node_id) &&
+            !fed->in_subtree(ctx_.node_id, i.origin))
+          throw Error(ErrorCode::kConflict,
+                      "incident '" + i.id + "': its origin '" + i.origin +
+                          "' is no longer below this node after a reorganisation; its owner is "
+                          "decided along its new chain",
+                      "owner");
+        if (i.owner != ctx_.node_id) {
+          if (!fed->in_subtree(i.owner, ctx_.node_id))
+            throw Error(ErrorCode::kConflict,
+                        "incident '" + i.id + "' has just moved to owner '" + i.owner +
+                            "' above this node; send the action again",
+                        "owner");
+          // The owner is the single writer: send it the command down the tree.
+          const std::string via = fed->child_toward(ctx_.node_id, i.owner);
+          const codec::json body = command(actor, i, action, note);
+          const std::string command_id = body["id"];
+          w.writer.append_outbox(via, "command", ctx_.clock.now(), body.dump());
+          w.after_commit.push_back([this, via] {
+            if (ctx_.outbox_appended) ctx_.outbox_appended(via);
+          });
+          return ActResult{i, command_id, via};
+        }
+        if (const auto why = transition_error(i.status, action); !why.empty())
+          throw Error(ErrorCode::kConflict, why, "action");
+        if (action == IncidentAction::kEscalate) {
+          escalate_in(w, i, actor.name + "@" + actor.node, note, d.grant);
+          return ActResult{i, "", ""};
+        }
+        i.status = *target_status(action);
+        change(w, i, actor.name + "@" + actor.node, std::string(to_string(action)), note, d.grant);
+        return ActResult{i, "", ""};
+      },
+      std::move(done));
 }
 
 void IncidentService::notify_in(WriteContext& w, Incident& i, const std::string& actor,

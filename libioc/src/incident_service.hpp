@@ -47,14 +47,16 @@ class IncidentService {
  public:
   explicit IncidentService(NodeContext& ctx) : ctx_(ctx) {}
 
-  /// Reports an incident and waits until it is committed.
+  /// Reports an incident; `done` gets it once committed.
+  void report(const Actor& actor, const IncidentDraft& draft, Completion<Incident> done);
+  /// The same, waiting (for threads that may wait: not the HTTP I/O threads); throws the error.
   Incident report(const Actor& actor, const IncidentDraft& draft);
   /// Reports inside a running write job (rules opening incidents with their alert).
   Incident report_in(WriteContext& w, const std::string& actor, const IncidentDraft& draft,
                      const std::string& alert_id);
   /// Completes an action: with its result, or with the error that stopped it (Error 403, 404,
   /// 409, 503). Runs exactly once, on any thread.
-  using ActDone = std::function<void(ActResult, std::exception_ptr)>;
+  using ActDone = Completion<ActResult>;
 
   /// Applies an action after asking the authorizer. An incident owned below this node is decided
   /// here too, then queued as a command for the child on the way to its owner, which decides
@@ -115,9 +117,10 @@ class IncidentService {
   nlohmann::json command(const Actor& actor, const Incident& i, IncidentAction action,
                          const std::string& note) const;
   std::string escalation_target(const Incident& i) const;
-  /// An action on an incident this node (or one below it) owns, or holds for later (an agency).
-  ActResult act_here(const Actor& actor, const std::string& id, IncidentAction action,
-                     const std::string& note);
+  /// An action on an incident this node (or one below it) owns, or holds for later (an agency),
+  /// decided and applied in the writer; `done` once committed.
+  void act_here(const Actor& actor, const std::string& id, IncidentAction action,
+                const std::string& note, ActDone done);
   /// Sends the action up (completing `done` when the owner answers); throws, without calling
   /// `done`, if this node may not or cannot send it.
   void ask_owner_above(const Actor& actor, const Incident& i, IncidentAction action,

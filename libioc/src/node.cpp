@@ -154,7 +154,17 @@ struct Node::Impl {
         scheduler(metrics),
         router(ctx,
                ApiRouter::Services{ingest, incidents, requests, summary, tokens,
-                                   [this] { return reload_json(); }},
+                                   [this](Completion<ReloadResult> done) {
+                                     scheduler.post("a reload", [this, done] {
+                                       ReloadResult r;
+                                       try {
+                                         r = reload();
+                                       } catch (...) {
+                                         return done({}, std::current_exception());
+                                       }
+                                       done(std::move(r), nullptr);
+                                     });
+                                   }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
     scheduler.every(std::chrono::milliseconds(options.summary_interval), "the summary ticker",
@@ -235,13 +245,6 @@ struct Node::Impl {
     if (plugin) return plugin->reload(std::move(fresh));
     local_authority->replace(std::move(fresh));
     return {};
-  }
-
-  nlohmann::json reload_json() {
-    const auto r = reload();
-    return {{"policyVersion", r.policy_version},
-            {"changed", r.changed},
-            {"reorganised", r.reorganised}};
   }
 
   // Stream clients and subscribers get the node's recent summary every summary_interval.

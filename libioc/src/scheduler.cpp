@@ -52,6 +52,12 @@ void Scheduler::every(std::chrono::milliseconds interval, const char* name,
   impl_->tasks.emplace_back(impl_->io, interval, name, std::move(task));
 }
 
+void Scheduler::post(const char* name, std::function<void()> task) {
+  asio::post(impl_->io, [this, name, task = std::move(task)] {
+    guarded(impl_->metrics, ThreadKind::kTicker, name, task);
+  });
+}
+
 void Scheduler::start() {
   for (auto& task : impl_->tasks) impl_->arm(task);
   impl_->thread = std::thread([this] {

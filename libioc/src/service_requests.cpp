@@ -49,7 +49,28 @@ void ServiceRequests::record(WriteContext& w, const ServiceRequest& r, bool crea
   });
 }
 
-ServiceRequest ServiceRequests::create(const std::map<std::string, std::string>& f) {
+void ServiceRequests::create(const std::map<std::string, std::string>& fields,
+                             Completion<ServiceRequest> done) {
+  ServiceRequest r;
+  try {
+    r = from_fields(fields);
+  } catch (...) {
+    return done({}, std::current_exception());
+  }
+  ctx_.writes.submit_for<ServiceRequest>(
+      [this, r](WriteContext& w) {
+        record(w, r, true);
+        return r;
+      },
+      std::move(done));
+}
+
+ServiceRequest ServiceRequests::create(const std::map<std::string, std::string>& fields) {
+  return wait_for<ServiceRequest>(
+      [&](Completion<ServiceRequest> done) { create(fields, std::move(done)); });
+}
+
+ServiceRequest ServiceRequests::from_fields(const std::map<std::string, std::string>& f) const {
   const auto fed = ctx_.federation();
   const std::string code = field(f, "service_code");
   if (code.empty()) throw Error(ErrorCode::kBadRequest, "service_code is required", "service_code");
@@ -80,25 +101,30 @@ ServiceRequest ServiceRequests::create(const std::map<std::string, std::string>&
   r.agency_responsible = ctx_.node_id;
   r.requested = r.updated = ctx_.clock.now();
   r.expected = r.requested + service->sla;
-  ctx_.writes.run([&](WriteContext& w) { record(w, r, true); });
   return r;
 }
 
+void ServiceRequests::close(const std::string& id, const std::string& note,
+                            Completion<ServiceRequest> done) {
+  ctx_.writes.submit_for<ServiceRequest>(
+      [this, id, note](WriteContext& w) {
+        auto r = w.writer.service_request(id);
+        if (!r) throw Error(ErrorCode::kNotFound, "no service request '" + id + "'", "id");
+        if (r->status == "closed")
+          throw Error(ErrorCode::kConflict, "service request is already closed", "status");
+        r->status = "closed";
+        r->status_notes = note;
+        r->updated = ctx_.clock.now();
+        r->closed = r->updated;
+        record(w, *r, false);
+        return *r;
+      },
+      std::move(done));
+}
+
 ServiceRequest ServiceRequests::close(const std::string& id, const std::string& note) {
-  ServiceRequest out;
-  ctx_.writes.run([&](WriteContext& w) {
-    auto r = w.writer.service_request(id);
-    if (!r) throw Error(ErrorCode::kNotFound, "no service request '" + id + "'", "id");
-    if (r->status == "closed")
-      throw Error(ErrorCode::kConflict, "service request is already closed", "status");
-    r->status = "closed";
-    r->status_notes = note;
-    r->updated = ctx_.clock.now();
-    r->closed = r->updated;
-    record(w, *r, false);
-    out = *r;
-  });
-  return out;
+  return wait_for<ServiceRequest>(
+      [&](Completion<ServiceRequest> done) { close(id, note, std::move(done)); });
 }
 
 }  // namespace ioc

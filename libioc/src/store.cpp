@@ -823,6 +823,17 @@ std::vector<std::pair<std::string, std::string>> Store::policy_updates() const {
   return out;
 }
 
+std::vector<SeenNonce> Store::nonces_since(TimeMs since) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare("SELECT node, nonce, seen FROM nonces WHERE seen >= ?");
+  st.bind(1, static_cast<std::int64_t>(since));
+  std::vector<SeenNonce> out;
+  while (st.executeStep())
+    out.push_back(SeenNonce{st.getColumn(0).getString(), st.getColumn(1).getString(),
+                            st.getColumn(2).getInt64()});
+  return out;
+}
+
 bool Store::Writer::remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
                                    TimeMs forget_before) {
   auto& prune = impl_.writer->prepare("DELETE FROM nonces WHERE seen < ?");

@@ -34,6 +34,13 @@ struct IncidentQuery {
   std::int64_t after = 0;
 };
 
+/// A request nonce a peer used, and when.
+struct SeenNonce {
+  std::string node;
+  std::string nonce;
+  TimeMs seen = 0;
+};
+
 /// One entry of the append-only event log the federation replicates.
 struct LoggedEvent {
   std::int64_t seq = 0;  ///< position in this node's log
@@ -271,6 +278,8 @@ class Store {
   std::vector<std::pair<LostRange, std::string>> lost_ranges() const;
   /// Every runtime grant and revocation kept, oldest first: (kind, body).
   std::vector<std::pair<std::string, std::string>> policy_updates() const;
+  /// The request nonces remembered as seen at or after `since`.
+  std::vector<SeenNonce> nonces_since(TimeMs since) const;
   std::vector<LoggedEvent> outbox_after(const std::string& child, std::int64_t after,
                                         int limit) const;
   /// How far `peer` has acknowledged this node's log.

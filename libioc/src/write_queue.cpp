@@ -38,9 +38,12 @@ void WriteQueue::run(Job job) {
     else
       committed.set_value();
   });
-  if (!queued)
-    throw Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly");
+  if (!queued) throw queue_full();
   result.get();
+}
+
+Error WriteQueue::queue_full() {
+  return Error(ErrorCode::kTooManyRequests, "the node's write queue is full; retry shortly");
 }
 
 void WriteQueue::stop() {

@@ -4,14 +4,38 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "ioc/error.hpp"
 #include "metrics.hpp"
 #include "store.hpp"
 
 namespace ioc {
+
+/// Completes an asynchronous operation exactly once, on any thread: with its result, or with the
+/// error that stopped it.
+template <typename T>
+using Completion = std::function<void(T, std::exception_ptr)>;
+
+/// Waits for an asynchronous operation that `start(done)` begins, and returns its result or
+/// throws its error: for threads that may wait (an embedding program's, the scheduler's, the
+/// link's), never an HTTP I/O thread.
+template <typename T, typename Start>
+T wait_for(Start&& start) {
+  std::promise<T> finished;
+  auto result = finished.get_future();
+  start(Completion<T>([&finished](T value, std::exception_ptr error) {
+    if (error)
+      finished.set_exception(error);
+    else
+      finished.set_value(std::move(value));
+  }));
+  return result.get();
+}
 
 /// What a job may do inside the shared transaction besides writing: queue work for after commit
 /// (live notifications), which is dropped if the job fails, and work for if it fails (putting
@@ -53,10 +77,15 @@ class WriteQueue {
   bool submit(Job job, Done done);
   /// Runs a job and waits for its commit; rethrows its error. Throws kTooManyRequests when full.
   void run(Job job);
+  /// Runs `job` in the writer; `done` gets what it returns once committed, or its error (at once
+  /// an Error(kTooManyRequests) when the queue is full). Does not wait.
+  template <typename T>
+  void submit_for(std::function<T(WriteContext&)> job, Completion<T> done);
   /// Commits what is queued, then stops the thread. Later submits are refused.
   void stop();
 
  private:
+  static class Error queue_full();
   void loop();
   void commit(std::vector<std::pair<Job, Done>>& batch);
 
@@ -70,5 +99,14 @@ class WriteQueue {
   bool stopping_ = false;
   std::thread thread_;
 };
+
+template <typename T>
+void WriteQueue::submit_for(std::function<T(WriteContext&)> job, Completion<T> done) {
+  auto out = std::make_shared<T>();
+  const bool queued =
+      submit([out, job = std::move(job)](WriteContext& w) { *out = job(w); },
+             [out, done](std::exception_ptr error) { done(error ? T{} : std::move(*out), error); });
+  if (!queued) done(T{}, std::make_exception_ptr(queue_full()));
+}
 
 }  // namespace ioc

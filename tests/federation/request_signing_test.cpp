@@ -7,6 +7,7 @@
 #include "crypto_util.hpp"
 #include "store_nonce_cache.hpp"
 #include "temp_dir.hpp"
+#include "write_queue.hpp"
 
 using namespace ioc;
 using namespace ioc::federation;
@@ -183,15 +184,24 @@ TEST_CASE("nonces kept in the store survive reopening and are forgotten after 60
   test::TempDir dir;
   {
     Store store({dir / "ioc.db"});
-    StoreNonceCache cache(store);
+    WriteQueue writes(store, {});
+    StoreNonceCache cache(store, writes, kNow);
     CHECK(cache.remember("city/north", "abc", kNow));
     CHECK_FALSE(cache.remember("city/north", "abc", kNow + 1000));
     CHECK(cache.remember("city/south", "abc", kNow));
+    CHECK(cache.remember("city/south", "old", kNow - kNonceMemoryMs + 100));
+    writes.stop();  // what was queued is committed
   }
   Store reopened({dir / "ioc.db"});
-  StoreNonceCache cache(reopened);
+  WriteQueue writes(reopened, {});
+  StoreNonceCache cache(reopened, writes, kNow + 2000);
   CHECK_FALSE(cache.remember("city/north", "abc", kNow + 2000));
+  CHECK_FALSE(cache.remember("city/south", "abc", kNow + 2000));
+  // Forgotten once older than the window, in memory and in the store.
+  CHECK(cache.remember("city/south", "old", kNow + 2000));
   CHECK(cache.remember("city/north", "abc", kNow + kNonceMemoryMs + 1));
+  writes.stop();
+  CHECK(reopened.nonces_since(0).size() == 2);  // the store forgot north's and south's first
 }
 
 TEST_CASE("the worked example in docs/protocol.md verifies", "[signing]") {

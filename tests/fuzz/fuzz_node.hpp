@@ -8,6 +8,7 @@
 
 #include "api_router.hpp"
 #include "down_handler.hpp"
+#include "federation_routes.hpp"
 #include "ioc/authorizer.hpp"
 #include "ioc/time.hpp"
 #include "observation_ingest.hpp"
@@ -32,9 +33,10 @@ struct FuzzNode {
         policies(fed),
         authorizer(federation::make_policy_authorizer(policies, id)),
         key(federation::PrivateKey::load(dir / ("keys/" + federation::key_file_stem(id) + ".key"))),
-        nonces(store),
+        nonces(store, writes, clock.now()),
         peers(fed, id, nonces),
-        ctx{id, local, store, writes, clock, sink, metrics, *authorizer, policies},
+        ctx(NodeContext{id, local, store, writes, clock, sink, metrics, *authorizer, policies},
+            policies),
         incidents(ctx),
         requests(ctx),
         summary(ctx),
@@ -42,10 +44,12 @@ struct FuzzNode {
         waiters(store),
         ingest(ctx, incidents),
         router(ctx,
-               ApiRouter::Services{ingest, incidents, requests, summary, tokens, peers,
-                                   [] { return nlohmann::json(nullptr); }, waiters,
-                                   [] { return nlohmann::json::object(); }, &key},
+               ApiRouter::Services{ingest, incidents, requests, summary, tokens,
+                                   [](Completion<ReloadResult> done) { done({}, nullptr); }},
                IngestLimits{}),
+        routes(ctx, router,
+               federation::FederationRoutes::Parts{incidents, peers, waiters, &key,
+                                                   [] { return nlohmann::json(nullptr); }}),
         admin(TokenService::issue(store, Role::kAdmin, "fuzz", std::nullopt, clock.now())) {
     waiters.stop();  // a long-poll answers at once instead of parking for up to 30 s
   }
@@ -72,7 +76,7 @@ struct FuzzNode {
   federation::PrivateKey key;
   federation::StoreNonceCache nonces;
   federation::RequestVerifier peers;
-  NodeContext ctx;
+  federation::FederationContext ctx;
   IncidentService incidents;
   ServiceRequests requests;
   SummaryService summary;
@@ -80,6 +84,7 @@ struct FuzzNode {
   federation::OutboxWaiters waiters;
   ObservationIngest ingest;
   ApiRouter router;
+  federation::FederationRoutes routes;
   std::string admin;  ///< a token with every role
 };
 
