@@ -64,7 +64,10 @@ class FederationPlugin final : public NodePlugin {
   void attach(NodeParts& parts) override {
     nonces_.emplace(parts.ctx.store, parts.ctx.writes, parts.ctx.clock.now());
     peers_.emplace(*policies_.federation(), node_id_, *nonces_);
-    waiters_.emplace(parts.ctx.store);
+    waiters_.emplace(parts.ctx.store, [&scheduler = parts.scheduler](std::chrono::milliseconds wait,
+                                                                     std::function<void()> expire) {
+      scheduler.after(wait, "a long-poll's deadline", std::move(expire));
+    });
     parts.ctx.outbox_appended = [this](const std::string& child) { waiters_->notify(child); };
     parts.ctx.command_up = [this](const std::string& body,
                                   std::function<void(NodeContext::PeerAnswer)> done) {

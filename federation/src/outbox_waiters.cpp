@@ -5,7 +5,7 @@
 namespace ioc::federation {
 namespace {
 
-// Answers run on the writer or the timer thread: one that fails must not stop either.
+// Answers run on the writer's or the scheduler's thread: one that fails must not stop either.
 void answer_safely(const OutboxWaiters::Answer& answer, std::vector<LoggedEvent> entries) {
   try {
     answer(std::move(entries));
@@ -15,7 +15,8 @@ void answer_safely(const OutboxWaiters::Answer& answer, std::vector<LoggedEvent>
 
 }  // namespace
 
-OutboxWaiters::OutboxWaiters(const Store& store) : store_(store), timer_([this] { expire(); }) {}
+OutboxWaiters::OutboxWaiters(const Store& store, After after)
+    : store_(store), after_(std::move(after)) {}
 
 OutboxWaiters::~OutboxWaiters() {
   stop();
@@ -24,6 +25,7 @@ OutboxWaiters::~OutboxWaiters() {
 void OutboxWaiters::park(const std::string& child, std::int64_t after, int limit,
                          std::chrono::milliseconds wait, Answer answer) {
   std::vector<Answer> crowded_out;
+  std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
@@ -37,11 +39,12 @@ void OutboxWaiters::park(const std::string& child, std::int64_t after, int limit
         crowded_out.push_back(std::move(oldest->answer));
         waiting_.erase(oldest);
       }
-      waiting_.push_back(
-          Waiter{child, after, limit, std::chrono::steady_clock::now() + wait, std::move(answer)});
+      id = ++last_id_;
+      waiting_.push_back(Waiter{id, child, after, limit, std::move(answer)});
     }
   }
   for (auto& a : crowded_out) answer_safely(a, {});
+  if (id) after_(wait, [this, id] { expire(id); });
   // Something may have been queued between the caller's look and parking: look again.
   notify(child);
 }
@@ -77,29 +80,23 @@ void OutboxWaiters::stop() {
   std::vector<Waiter> all;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !timer_.joinable()) return;
     stopping_ = true;
     all.swap(waiting_);
   }
-  wake_.notify_all();
-  if (timer_.joinable()) timer_.join();
   for (auto& w : all) answer_safely(w.answer, {});
 }
 
-void OutboxWaiters::expire() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(100));
-    const auto now = std::chrono::steady_clock::now();
-    std::vector<Waiter> due;
-    auto split = std::stable_partition(waiting_.begin(), waiting_.end(),
-                                       [&](const Waiter& w) { return w.deadline > now; });
-    due.assign(std::make_move_iterator(split), std::make_move_iterator(waiting_.end()));
-    waiting_.erase(split, waiting_.end());
-    lock.unlock();
-    for (auto& w : due) answer_safely(w.answer, {});
-    lock.lock();
+void OutboxWaiters::expire(std::uint64_t id) {
+  Answer due;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(waiting_.begin(), waiting_.end(),
+                                 [id](const Waiter& w) { return w.id == id; });
+    if (it == waiting_.end()) return;  // answered already
+    due = std::move(it->answer);
+    waiting_.erase(it);
   }
+  answer_safely(due, {});
 }
 
 }  // namespace ioc::federation

@@ -1,11 +1,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "store.hpp"
@@ -18,34 +16,38 @@ namespace ioc::federation {
 class OutboxWaiters {
  public:
   using Answer = std::function<void(std::vector<LoggedEvent>)>;
+  /// Calls back once after a delay (the node's scheduler); must not call back once these waiters
+  /// are destroyed.
+  using After = std::function<void(std::chrono::milliseconds, std::function<void()>)>;
   static constexpr std::size_t kPerChild = 4;
 
-  explicit OutboxWaiters(const Store& store);
+  OutboxWaiters(const Store& store, After after);
   ~OutboxWaiters();
 
   void park(const std::string& child, std::int64_t after, int limit, std::chrono::milliseconds wait,
             Answer answer);
   /// Something was queued for `child`: answer its parked polls.
   void notify(const std::string& child);
-  /// Answers every parked poll (empty) and stops the timer.
+  /// Answers every parked poll (empty); later polls are answered at once.
   void stop();
 
  private:
   struct Waiter {
+    std::uint64_t id;
     std::string child;
     std::int64_t after;
     int limit;
-    std::chrono::steady_clock::time_point deadline;
     Answer answer;
   };
-  void expire();
+  /// The wait of poll `id` ran out: answers it empty if it is still parked.
+  void expire(std::uint64_t id);
 
   const Store& store_;
+  After after_;
   std::mutex mutex_;
-  std::condition_variable wake_;
   std::vector<Waiter> waiting_;
+  std::uint64_t last_id_ = 0;
   bool stopping_ = false;
-  std::thread timer_;
 };
 
 }  // namespace ioc::federation

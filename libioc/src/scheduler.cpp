@@ -52,6 +52,15 @@ void Scheduler::every(std::chrono::milliseconds interval, const char* name,
   impl_->tasks.emplace_back(impl_->io, interval, name, std::move(task));
 }
 
+void Scheduler::after(std::chrono::milliseconds delay, const char* name,
+                      std::function<void()> task) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
+  timer->async_wait(
+      [this, timer, name, task = std::move(task)](const boost::system::error_code& ec) {
+        if (!ec) guarded(impl_->metrics, ThreadKind::kTicker, name, task);
+      });
+}
+
 void Scheduler::post(const char* name, std::function<void()> task) {
   asio::post(impl_->io, [this, name, task = std::move(task)] {
     guarded(impl_->metrics, ThreadKind::kTicker, name, task);
@@ -61,16 +70,15 @@ void Scheduler::post(const char* name, std::function<void()> task) {
 void Scheduler::start() {
   for (auto& task : impl_->tasks) impl_->arm(task);
   impl_->thread = std::thread([this] {
-    // The timers keep the context busy; it returns once stop cancels them.
+    // The periodic timers keep the context busy until stop.
     guarded(impl_->metrics, ThreadKind::kTicker, "the scheduler", [this] { impl_->io.run(); });
   });
 }
 
 void Scheduler::stop() {
   if (!impl_->thread.joinable()) return;
-  asio::post(impl_->io, [this] {
-    for (auto& task : impl_->tasks) task.timer.cancel();
-  });
+  // A task that is running finishes; nothing else runs.
+  impl_->io.stop();
   impl_->thread.join();
 }
 

@@ -22,11 +22,14 @@ class Scheduler {
   /// Runs `task` every `interval` once started, the first time one interval after start. Only
   /// before start.
   void every(std::chrono::milliseconds interval, const char* name, std::function<void()> task);
+  /// Runs `task` once on the scheduler's thread after `delay` (a deadline); dropped if the
+  /// scheduler stops first.
+  void after(std::chrono::milliseconds delay, const char* name, std::function<void()> task);
   /// Runs `task` once on the scheduler's thread, soon (work that may wait, handed over by a
   /// thread that must not: a reload asked for over HTTP). Dropped if the scheduler is stopped.
   void post(const char* name, std::function<void()> task);
   void start();
-  /// Cancels the timers and waits for a task that is running. Idempotent.
+  /// Drops what is scheduled and waits for a task that is running. Idempotent.
   void stop();
 
  private:

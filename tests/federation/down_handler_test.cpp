@@ -16,7 +16,7 @@ struct North {
   // Without Authority policies the operators of the city, above, may act here.
   test::FederatedContext t{"city/north", make_local_operator_authorizer("city/north", {"city"})};
   IncidentService incidents{t.ctx};
-  OutboxWaiters waiters{t.store};
+  OutboxWaiters waiters{t.store, [](std::chrono::milliseconds, std::function<void()>) {}};
   DownHandler down{t.ctx, incidents, waiters};
 
   json last_logged(const std::string& type) {
@@ -121,7 +121,7 @@ nodes:
   t.authority.reload(
       std::make_shared<const FederationConfig>(load_federation(t.dir / "agency.yaml")));
   IncidentService incidents{t.ctx};
-  OutboxWaiters waiters{t.store};
+  OutboxWaiters waiters{t.store, [](std::chrono::milliseconds, std::function<void()>) {}};
   DownHandler down{t.ctx, incidents, waiters};
   const Actor dispatcher{"dispatcher", Role::kOperator, "city/fire"};
   const std::string id = "inc-0123456789abcdef";

@@ -41,7 +41,7 @@ struct FuzzNode {
         requests(ctx),
         summary(ctx),
         tokens(store, id),
-        waiters(store),
+        waiters(store, [](std::chrono::milliseconds, std::function<void()>) {}),
         ingest(ctx, incidents),
         router(ctx,
                ApiRouter::Services{ingest, incidents, requests, summary, tokens,
