@@ -7,7 +7,7 @@
 
 namespace ioc::federation {
 
-/// Applies the Escalation rules (SPEC section 8) to the open incidents this node owns. A rule
+/// Applies the Escalation rules (docs/policies.md).to the open incidents this node owns. A rule
 /// matches on domain, severity and status; `unacknowledgedFor` and `unresolvedFor` count from
 /// when this node became the owner (the report, or the escalation that brought it here), so the
 /// timers restart with each new owner and escalation can continue up the tree. `escalate` moves

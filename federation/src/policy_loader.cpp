@@ -1,4 +1,4 @@
-// Loading the Authority, Sharing and Escalation files of a federation (SPEC section 8).
+// Loading the Authority, Sharing and Escalation files of a federation (docs/policies.md).
 #include <algorithm>
 #include <fstream>
 #include <map>

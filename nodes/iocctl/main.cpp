@@ -1,4 +1,4 @@
-// iocctl: admin tool for a node's data directory, keys and federation files (SPEC section 9).
+// iocctl: admin tool for a node's data directory, keys and federation files.
 #include <algorithm>
 #include <iostream>
 #include <string>

@@ -1,4 +1,4 @@
-// iocctl policy lint | test | explain | diff | bench (SPEC section 9).
+// iocctl policy lint | test | explain | diff | bench.
 #include "policy_command.hpp"
 
 #include <nlohmann/json.hpp>

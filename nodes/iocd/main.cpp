@@ -1,4 +1,4 @@
-// iocd: runs one operations-centre node (SPEC section 9).
+// iocd: runs one operations-centre node.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>

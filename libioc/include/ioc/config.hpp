@@ -22,7 +22,7 @@ struct NodeConfig {
   std::string where, endpoint_where, key_where;
 };
 
-/// A loaded and checked Federation file (SPEC section 8). Immutable once loaded.
+/// A loaded and checked Federation file (docs/configuration.md). Immutable once loaded.
 class FederationConfig {
  public:
   std::string name;

@@ -182,7 +182,7 @@ struct ServiceRequest {
 /// `missing_for` (a report or a sensor that went quiet), and clears when one arrives.
 enum class Comparison { kAbove, kBelow, kMissing };
 
-/// A node-local threshold rule (SPEC section 8, kind Rules).
+/// A node-local threshold rule (a Rules file, docs/configuration.md).
 struct Rule {
   std::string id;
   std::string metric;

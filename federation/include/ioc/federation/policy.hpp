@@ -12,7 +12,7 @@
 
 namespace ioc::policy {
 
-/// What a grant may allow (SPEC section 8). The first six are the incident actions.
+/// What a grant may allow (docs/policies.md). The first six are the incident actions.
 enum class Action : std::uint8_t {
   kView,
   kAcknowledge,

@@ -21,7 +21,7 @@ struct Question {
   TimeMs at = 0;
 };
 
-/// A decision that explains itself (SPEC section 8).
+/// A decision that explains itself (docs/policies.md).
 struct Explanation {
   bool allowed = false;
   /// For an allow: the grants from the root's down to the one the subject holds. Empty when the
@@ -99,7 +99,7 @@ struct TestReport {
       failures;  ///< "file:line:col: case 'NAME': expected allow, got deny: ..."
 };
 
-/// Loads a PolicyTest file (SPEC section 8) strictly, loads the federation and policies it names,
+/// Loads a PolicyTest file (docs/policies.md).strictly, loads the federation and policies it names,
 /// and runs every case. A case without `at` is decided at the current time.
 TestReport run_policy_test(const std::string& path);
 
