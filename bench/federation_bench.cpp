@@ -1,4 +1,4 @@
-// Federation benchmarks (SPEC section 10) with two real iocd processes on loopback, the city and
+// Federation benchmarks with two real iocd processes on loopback, the city and
 // its north district:
 //   1. a district event visible at the city: an incident reported at the district until the
 //      city's WebSocket stream shows it (p50, p99; bar p99 < 100 ms);

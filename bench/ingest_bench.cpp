@@ -1,4 +1,4 @@
-// Ingest benchmark (SPEC section 10): HTTP batch ingest into a running iocd against raw SQLite
+// Ingest benchmark: HTTP batch ingest into a running iocd against raw SQLite
 // inserting the same rows, batched the same way, into the same table shape, on this machine in
 // this run. Prints the ratio last; the bar is 0.5.
 //

@@ -1,4 +1,4 @@
-// A federated summary over a national two-tier federation (SPEC section 10): a root, 63
+// A federated summary over a national two-tier federation: a root, 63
 // provinces and 3,024 districts (48 per province), 3,088 nodes. Each district's minute buckets
 // for the last 15 minutes reach its province through the real receipt code (receive_events),
 // and each province relays everything up to the root in the real wire form (Outbound), all

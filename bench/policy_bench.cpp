@@ -1,4 +1,4 @@
-// Policy decisions on the Da Nang reference set (SPEC section 10: at least 1,000,000 decisions a
+// Policy decisions on the Da Nang reference set (at least 1,000,000 decisions a
 // second on one core, p99 under 5 us). The same measurement as `iocctl policy bench`, with the
 // figure last as a ratio against the bar.
 #include <cstdio>

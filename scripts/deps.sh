@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages libioc builds with (SPEC section 3), only those missing.
+# Installs the Debian 12 packages libioc builds with (docs/dependencies.md), only those missing.
 # Usage: scripts/deps.sh [--dev]   (--dev adds clang, sanitizer runtimes and the fuzzer)
 set -euo pipefail
 

@@ -14,7 +14,8 @@ struct SummaryWindow {
   TimeMs to = 0;    ///< exclusive, aligned up to a bucket
 };
 
-/// This node's subtree summary (the shape of GET /api/v1/summary, docs/api.md), answered from what the node holds.
+/// This node's subtree summary (the shape of GET /api/v1/summary, docs/api.md), answered from what
+/// the node holds.
 class SummaryService {
  public:
   explicit SummaryService(NodeContext& ctx) : ctx_(ctx) {}

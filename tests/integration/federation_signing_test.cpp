@@ -1,4 +1,4 @@
-// Signed node-to-node calls against a real iocd (SPEC section 7).
+// Signed node-to-node calls against a real iocd (docs/protocol.md).
 #include <catch2/catch.hpp>
 
 #include "ioc/federation/request_signing.hpp"
