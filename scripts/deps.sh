@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [--dev]   (--dev adds clang, sanitizer runtimes and the fuzzer)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev libboost-graph-dev
+packages=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev
           libcpprest-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev catch2 libssl-dev
           nlohmann-json3-dev curl python3 openssl faketime)
 if [[ "${1:-}" == "--dev" ]]; then

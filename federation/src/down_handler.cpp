@@ -83,14 +83,10 @@ void DownHandler::command(const json& body) {
     return;  // not ours to pass on
   }
   // This node owns the incident: it decides by its own authority, as for a local operator.
-  json result{{"command", c.id},
-              {"incident", c.incident},
-              {"action", to_string(c.action)},
-              {"owner", ctx_.node_id}};
-  result.update(incidents_.outcome(c));
+  const std::string result =
+      IncidentService::command_result(c, ctx_.node_id, incidents_.outcome(c)).dump();
   // The answer travels back up the log to the node that sent the command.
-  ctx_.writes.run(
-      [&](WriteContext& w) { w.writer.append_event("command-result", now, result.dump()); });
+  ctx_.writes.run([&](WriteContext& w) { w.writer.append_event("command-result", now, result); });
 }
 
 void DownHandler::policy_update(const json& body) {

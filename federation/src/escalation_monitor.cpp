@@ -5,11 +5,6 @@
 namespace ioc::federation {
 namespace {
 
-bool open(IncidentStatus s) {
-  return s == IncidentStatus::kReported || s == IncidentStatus::kAcknowledged ||
-         s == IncidentStatus::kDispatched;
-}
-
 // When this node became the owner: the report, or the latest escalation.
 TimeMs owned_since(const Incident& i) {
   for (auto it = i.history.rbegin(); it != i.history.rend(); ++it)
@@ -25,7 +20,7 @@ bool notified(const Incident& i, const std::string& grant, TimeMs since) {
 
 // Whether `rule` is due for `i` at `now`.
 bool due(const policy::EscalationRule& rule, const Incident& i, TimeMs now) {
-  if (!open(i.status)) return false;
+  if (!is_open(i.status)) return false;
   if (rule.domain && *rule.domain != i.domain) return false;
   if (i.severity < rule.severity_at_least) return false;
   if (rule.status && *rule.status != i.status) return false;

@@ -103,35 +103,12 @@ std::vector<json> Outbound::to_wire(const std::vector<LoggedEvent>& events) {
   return out;
 }
 
-namespace {
-
-// The order of the forward states; cancelled is outside it.
-int rank(IncidentStatus s) {
-  switch (s) {
-    case IncidentStatus::kReported:
-      return 0;
-    case IncidentStatus::kAcknowledged:
-      return 1;
-    case IncidentStatus::kDispatched:
-      return 2;
-    case IncidentStatus::kResolved:
-      return 3;
-    case IncidentStatus::kClosed:
-      return 4;
-    case IncidentStatus::kCancelled:
-      return -1;
-  }
-  return -1;
-}
-
-}  // namespace
-
 // True when the incident version in `body` may leave a node that holds incidents until `hold`:
 // it reached that status, or (cancelled) it had reached it before the cancel.
 bool Outbound::released(const json& body, IncidentStatus hold) const {
   const auto status = parse_incident_status(body.value("status", ""));
   if (!status) return true;
-  if (*status != IncidentStatus::kCancelled) return rank(*status) >= rank(hold);
+  if (*status != IncidentStatus::kCancelled) return lifecycle_step(*status) >= lifecycle_step(hold);
   const auto held = store_.incident(body.value("id", ""));
   if (!held) return false;
   const int version = body.value("version", 0);
@@ -139,7 +116,8 @@ bool Outbound::released(const json& body, IncidentStatus hold) const {
     if (entry.version >= version) continue;
     const auto action = parse_incident_action(entry.action);
     const auto reached = action ? IncidentService::target_status(*action) : std::nullopt;
-    if (reached && *reached != IncidentStatus::kCancelled && rank(*reached) >= rank(hold))
+    if (reached && *reached != IncidentStatus::kCancelled &&
+        lifecycle_step(*reached) >= lifecycle_step(hold))
       return true;
   }
   return false;

@@ -3,7 +3,6 @@
 #include <limits>
 
 #include "ioc/error.hpp"
-#include "ioc/federation/topology.hpp"
 
 namespace ioc::policy {
 namespace {
@@ -46,7 +45,6 @@ struct Candidate {
 struct Engine::Compiled {
   std::shared_ptr<const FederationConfig> fed_snapshot;
   const FederationConfig& fed = *fed_snapshot;
-  federation::Topology topology{fed};
   PolicySet set;
   std::set<std::string> revoked;
   std::unordered_map<std::string, int> pos;  // node id -> pre-order position
@@ -271,8 +269,8 @@ std::string Engine::owner_for(const std::string& reporter, Domain domain, const 
 std::string Engine::nearest_above(const std::string& node, Domain domain, const std::string& area,
                                   Severity severity, TimeMs at) const {
   const int a = c_->position(area, "area");
-  // The path upward comes from the topology graph (Boost.Graph), nearest ancestor first.
-  for (const auto& up : c_->topology.ancestors(node))
+  // The path upward, nearest ancestor first.
+  for (const auto& up : c_->fed.ancestors(node))
     if (c_->allows(c_->pos.at(up), Action::kDispatch, domain, a, severity, at)) return up;
   return {};
 }

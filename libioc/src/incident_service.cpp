@@ -33,7 +33,7 @@ std::string IncidentService::transition_error(IncidentStatus from, IncidentActio
   const auto to = target_status(action);
   if (!to) return {};
   if (*to == IncidentStatus::kCancelled) return {};
-  if (static_cast<int>(*to) <= static_cast<int>(from))
+  if (lifecycle_step(*to) <= lifecycle_step(from))
     return "cannot " + std::string(to_string(action)) + ": incident is already " +
            std::string(to_string(from));
   return {};
@@ -463,13 +463,31 @@ std::vector<std::string> IncidentService::reown_after_reorganisation() {
   return moved;
 }
 
-codec::json IncidentService::outcome(const IncidentCommand& c) {
+CommandOutcome IncidentService::outcome(const IncidentCommand& c) {
   try {
-    const auto applied = act(c.actor, c.incident, c.action, c.note);
-    return {{"ok", true}, {"version", applied.incident.version}};
+    return CommandOutcome{
+        true, act(c.actor, c.incident, c.action, c.note).incident.version, {}, {}};
   } catch (const Error& e) {
-    return {{"ok", false}, {"code", code_name(e.code())}, {"reason", e.what()}};
+    return CommandOutcome{false, 0, std::string(code_name(e.code())), e.what()};
   }
+}
+
+codec::json IncidentService::command_result(const IncidentCommand& c, const std::string& owner,
+                                            const CommandOutcome& o,
+                                            const std::string& held_since) {
+  codec::json result{{"command", c.id},
+                     {"incident", c.incident},
+                     {"action", to_string(c.action)},
+                     {"owner", owner},
+                     {"ok", o.ok}};
+  if (!held_since.empty()) result["heldSince"] = held_since;
+  if (o.ok) {
+    result["version"] = o.version;
+  } else {
+    result["code"] = o.code;
+    result["reason"] = o.reason;
+  }
+  return result;
 }
 
 void IncidentService::apply_pending(const std::string& id) {
@@ -477,17 +495,13 @@ void IncidentService::apply_pending(const std::string& id) {
     const auto body = codec::json::parse(text);
     const IncidentCommand c = parse_command(body);   // written by act(): well-formed
     if (!ctx_.store.incident(c.incident)) continue;  // (after a restart) not arrived yet
-    codec::json result{{"command", c.id},
-                       {"incident", c.incident},
-                       {"action", to_string(c.action)},
-                       {"owner", ctx_.node_id},
-                       {"heldSince", body.value("at", "")}};
-    result.update(outcome(c));
+    const CommandOutcome o = outcome(c);
     const std::int64_t taken = seq;  // (clang 14: no structured binding in a lambda)
     ctx_.writes.run([&](WriteContext& w) {
       w.writer.drop_pending_action(taken);
-      if (!result["ok"].get<bool>())
-        w.writer.append_event("command-result", ctx_.clock.now(), result.dump());
+      if (!o.ok)
+        w.writer.append_event("command-result", ctx_.clock.now(),
+                              command_result(c, ctx_.node_id, o, body.value("at", "")).dump());
     });
   }
 }

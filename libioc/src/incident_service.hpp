@@ -32,6 +32,14 @@ struct IncidentCommand {
   Actor actor;
 };
 
+/// What an incident's owner decided on a command: applied (its new version) or refused.
+struct CommandOutcome {
+  bool ok = false;
+  std::int64_t version = 0;  ///< the version it made, when applied
+  std::string code;          ///< the error code's name, when refused ("forbidden", ...)
+  std::string reason;
+};
+
 /// What an action did: applied here (the new version), or forwarded toward the owner as a command.
 struct ActResult {
   Incident incident;      ///< the state this node holds after the action
@@ -70,9 +78,14 @@ class IncidentService {
   ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
                 const std::string& note);
 
-  /// Applies a command as its owner decides it: {"ok": true, "version"} or {"ok": false, "code",
-  /// "reason"}, for the command-result that answers it.
-  nlohmann::json outcome(const IncidentCommand& command);
+  /// Applies a command as its owner decides it (waiting: not on an HTTP I/O thread).
+  CommandOutcome outcome(const IncidentCommand& command);
+  /// The "command-result" log entry that carries an outcome back to the command's sender:
+  /// {"command", "incident", "action", "owner", ["heldSince",] "ok", "version" | "code",
+  /// "reason"}.
+  static nlohmann::json command_result(const IncidentCommand& command, const std::string& owner,
+                                       const CommandOutcome& outcome,
+                                       const std::string& held_since = "");
 
   /// At an agency node: applies, in arrival order, the actions taken on `id` before the incident
   /// itself arrived (with `id` empty: those of every incident that has arrived, as at a start).

@@ -98,6 +98,29 @@ std::string_view to_string(CapMsgType v) {
 std::optional<Severity> parse_severity(std::string_view s) {
   return parse_name(kSeverities, s);
 }
+int lifecycle_step(IncidentStatus s) {
+  switch (s) {
+    case IncidentStatus::kReported:
+      return 0;
+    case IncidentStatus::kAcknowledged:
+      return 1;
+    case IncidentStatus::kDispatched:
+      return 2;
+    case IncidentStatus::kResolved:
+      return 3;
+    case IncidentStatus::kClosed:
+      return 4;
+    case IncidentStatus::kCancelled:
+      return -1;
+  }
+  return -1;
+}
+
+bool is_open(IncidentStatus s) {
+  const int step = lifecycle_step(s);
+  return step >= 0 && step <= lifecycle_step(IncidentStatus::kDispatched);
+}
+
 std::optional<Domain> parse_domain(std::string_view s) {
   return parse_name(kDomains, s);
 }

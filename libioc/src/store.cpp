@@ -947,9 +947,16 @@ Page<std::pair<std::int64_t, Incident>> Store::incidents(const IncidentQuery& q)
 
 std::vector<Incident> Store::open_incidents() const {
   Impl::Lease conn(*impl_);
-  auto& st = conn->prepare(
-      "SELECT body FROM incidents WHERE status IN ('reported', 'acknowledged', 'dispatched') "
-      "ORDER BY row");
+  // The open states, as is_open says.
+  static const std::string query = [] {
+    std::string in;
+    for (const auto s :
+         {IncidentStatus::kReported, IncidentStatus::kAcknowledged, IncidentStatus::kDispatched,
+          IncidentStatus::kResolved, IncidentStatus::kClosed, IncidentStatus::kCancelled})
+      if (is_open(s)) in += std::string(in.empty() ? "'" : ", '") + std::string(to_string(s)) + "'";
+    return "SELECT body FROM incidents WHERE status IN (" + in + ") ORDER BY row";
+  }();
+  auto& st = conn->prepare(query.c_str());
   std::vector<Incident> out;
   while (st.executeStep()) out.push_back(codec::incident_from_json(parse_body(st.getColumn(0))));
   return out;

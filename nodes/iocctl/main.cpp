@@ -95,18 +95,17 @@ int federation_command(const std::string& verb, int argc, char** argv) {
   if (!args.ok() || args.positional().size() != 1)
     return usage("federation " + verb + " takes one FILE");
   const auto fed = ioc::load_federation(args.positional()[0]);
-  const ioc::federation::Topology topology(fed);
   if (verb == "check") {
     ioc::federation::check_federation(fed);
     for (const auto& n : fed.nodes) ioc::load_node_config(fed, n.id);
     std::size_t deepest = 0;
-    for (const auto& n : fed.nodes) deepest = std::max(deepest, topology.depth(n.id));
+    for (const auto& n : fed.nodes) deepest = std::max(deepest, fed.ancestors(n.id).size());
     std::cout << fed.path << ": ok: federation '" << fed.name << "', " << fed.nodes.size()
-              << " nodes, root '" << topology.root() << "', " << deepest + 1 << " tiers\n";
+              << " nodes, root '" << fed.root() << "', " << deepest + 1 << " tiers\n";
     return 0;
   }
   if (verb == "graph") {
-    std::cout << topology.to_dot();
+    std::cout << ioc::federation::to_dot(fed);
     return 0;
   }
   return usage("unknown federation command '" + verb + "'");

@@ -40,3 +40,17 @@ TEST_CASE("roles include viewer and admin includes all", "[model]") {
   CHECK_FALSE(role_allows(Role::kIngest, Role::kOperator));
   CHECK_FALSE(role_allows(Role::kOperator, Role::kIngest));
 }
+
+TEST_CASE("the incident lifecycle has one order, and open means not yet resolved", "[model]") {
+  CHECK(lifecycle_step(IncidentStatus::kReported) < lifecycle_step(IncidentStatus::kAcknowledged));
+  CHECK(lifecycle_step(IncidentStatus::kAcknowledged) <
+        lifecycle_step(IncidentStatus::kDispatched));
+  CHECK(lifecycle_step(IncidentStatus::kDispatched) < lifecycle_step(IncidentStatus::kResolved));
+  CHECK(lifecycle_step(IncidentStatus::kResolved) < lifecycle_step(IncidentStatus::kClosed));
+  CHECK(lifecycle_step(IncidentStatus::kCancelled) < 0);
+  CHECK(is_open(IncidentStatus::kReported));
+  CHECK(is_open(IncidentStatus::kDispatched));
+  CHECK_FALSE(is_open(IncidentStatus::kResolved));
+  CHECK_FALSE(is_open(IncidentStatus::kClosed));
+  CHECK_FALSE(is_open(IncidentStatus::kCancelled));
+}

@@ -34,6 +34,12 @@ enum class NodeKind { kCity, kDistrict, kWard, kSector, kAgency };
 
 enum class IncidentStatus { kReported, kAcknowledged, kDispatched, kResolved, kClosed, kCancelled };
 
+/// The lifecycle's order: reported 0, acknowledged 1, dispatched 2, resolved 3, closed 4 (a step
+/// forward may skip states); cancelled stands outside it (-1).
+int lifecycle_step(IncidentStatus s);
+/// Still to be handled: reported, acknowledged or dispatched.
+bool is_open(IncidentStatus s);
+
 enum class IncidentAction { kAcknowledge, kDispatch, kResolve, kClose, kEscalate, kCancel };
 
 /// Operator roles; each includes viewer, admin includes all.
