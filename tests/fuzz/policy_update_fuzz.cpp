@@ -58,8 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (fed->find(issuer)) {
     const auto key = ioc::federation::PrivateKey::load(
         setup.node.dir / ("keys/" + ioc::federation::key_file_stem(issuer) + ".key"));
-    j["signature"] = ioc::federation::sign_update(key, j.value("kind", ""), issuer,
-                                                  j.value("body", nlohmann::json()))
+    // Signed as the issuer would sign it; fields of the wrong type are for from_json to refuse.
+    const auto kind = j.find("kind");
+    j["signature"] = ioc::federation::sign_update(
+                         key, kind != j.end() && kind->is_string() ? kind->get<std::string>() : "",
+                         issuer, j.value("body", nlohmann::json()))
                          .signature;
   }
   ioc::federation::PolicyUpdate u;
