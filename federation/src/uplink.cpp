@@ -63,10 +63,11 @@ Uplink::State Uplink::state() const {
 }
 
 void Uplink::wait(TimeMs ms, bool until_poked) {
+  if (options_.wait) return options_.wait(ms, until_poked);
   std::unique_lock lock(mutex_);
   wake_.wait_for(lock, std::chrono::milliseconds(ms),
                  [this, until_poked] { return stopping_ || (until_poked && poked_); });
-  poked_ = false;
+  if (until_poked) poked_ = false;
 }
 
 bool Uplink::agree_version() {
@@ -204,11 +205,11 @@ bool Uplink::push_once(bool heartbeat_due) {
     if (seq >= 0) handed[{origin, epoch}] = std::max(handed[{origin, epoch}], seq);
   }
   if (next != cursor || handing_over)
-    ctx_.store.write([&](Store::Writer& w) {
-      w.set_cursor(state().parent, next);
+    ctx_.writes.run([&](WriteContext& w) {
+      w.writer.set_cursor(state().parent, next);
       for (const auto& [key, seq] : handed)
-        w.note_handed(state().parent, key.first, key.second, seq);
-      if (handing_over) w.clear_handover(state().parent);
+        w.writer.note_handed(state().parent, key.first, key.second, seq);
+      if (handing_over) w.writer.clear_handover(state().parent);
     });
   if (handing_over) handover_.reset();
   ctx_.metrics.events_sent += taken;
@@ -242,7 +243,7 @@ bool Uplink::poll_once(const std::string& key, std::int64_t& cursor) {
   }
   if (handled != cursor) {
     cursor = handled;
-    ctx_.store.write([&](Store::Writer& w) { w.set_cursor(key, cursor); });
+    ctx_.writes.run([&](WriteContext& w) { w.writer.set_cursor(key, cursor); });
   }
   return !failed;
 }
@@ -265,11 +266,7 @@ void Uplink::run_down() {
   std::mt19937 random(std::random_device{}());  // this thread's own: the up loop has random_
   const auto pause = [&] {
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock,
-                   std::chrono::milliseconds(
-                       static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random))),
-                   [this] { return stopping_; });
+    wait(static_cast<TimeMs>(static_cast<double>(backoff) * jitter(random)), false);
     backoff = std::min(backoff * 2, options_.backoff_max);
   };
   for (;;) {

@@ -35,6 +35,10 @@ class Uplink {
     std::size_t max_batch_bytes = 4 * 1024 * 1024;
     /// Called with each verified hello, before anything is sent after it (on the link's thread).
     std::function<void(const Hello&)> on_hello = {};
+    /// How the link's threads pause: for `ms` at most, cut short by new entries when
+    /// `until_poked`, and by stop. Empty: on the link's own clock. Tests give their own to run
+    /// the link step by step and read its backoff.
+    std::function<void(TimeMs ms, bool until_poked)> wait = {};
   };
   struct State {
     std::string parent;
