@@ -95,8 +95,8 @@ class ManualPauses {
   /// The link's next pause, once it has paused (the link is held in it until `resume`).
   Pause next() {
     std::unique_lock lock(mutex_);
-    const bool paused = wake_.wait_for(lock, std::chrono::seconds(20),
-                                       [&] { return pauses_.size() > released_; });
+    const bool paused =
+        wake_.wait_for(lock, std::chrono::seconds(20), [&] { return pauses_.size() > released_; });
     REQUIRE(paused);
     return pauses_[released_];
   }
@@ -205,21 +205,23 @@ TEST_CASE("the cursor moves over the prefix the parent acknowledges, and the res
   std::vector<json> batches;
   std::mutex batches_mutex;
   // The parent acknowledges at most two entries per batch.
-  Link link([&](const FakeParent::Call& c) {
-    if (c.target == "/federation/v1/hello") return hello_ok();
-    json events = json::parse(c.body)["events"];
-    {
-      std::lock_guard lock(batches_mutex);
-      batches.push_back(events);
-    }
-    json acked = json::object();
-    if (!events.empty()) {
-      const auto& last = events[std::min<std::size_t>(events.size(), 2) - 1];
-      acked[last["origin"].get<std::string>()] =
-          json::array({{{"epoch", last["epoch"]}, {"seq", last["seq"]}}});
-    }
-    return PeerClient::Response{200, json{{"acked", acked}}.dump(), ""};
-  }, false);
+  Link link(
+      [&](const FakeParent::Call& c) {
+        if (c.target == "/federation/v1/hello") return hello_ok();
+        json events = json::parse(c.body)["events"];
+        {
+          std::lock_guard lock(batches_mutex);
+          batches.push_back(events);
+        }
+        json acked = json::object();
+        if (!events.empty()) {
+          const auto& last = events[std::min<std::size_t>(events.size(), 2) - 1];
+          acked[last["origin"].get<std::string>()] =
+              json::array({{{"epoch", last["epoch"]}, {"seq", last["seq"]}}});
+        }
+        return PeerClient::Response{200, json{{"acked", acked}}.dump(), ""};
+      },
+      false);
   for (const char* title : {"first", "second", "third"}) link.report(title);
   const std::int64_t last = link.t.store.last_event_seq();
   link.uplink->start();
@@ -233,8 +235,7 @@ TEST_CASE("the cursor moves over the prefix the parent acknowledges, and the res
   CHECK(link.t.store.cursor("city") == last);  // kept in the store, through the writer
 }
 
-TEST_CASE("garbage from the parent moves no cursor and takes the link down to retry",
-          "[uplink]") {
+TEST_CASE("garbage from the parent moves no cursor and takes the link down to retry", "[uplink]") {
   SECTION("a malformed hello") {
     Link link([](const FakeParent::Call&) {
       return PeerClient::Response{200, "{\"protocolVersions\": 7}", ""};
@@ -271,44 +272,49 @@ TEST_CASE("garbage from the parent moves no cursor and takes the link down to re
   }
 }
 
-TEST_CASE("a policy reload while a batch is in flight: the batch completes, the next carries the "
-          "new version",
-          "[uplink]") {
+TEST_CASE(
+    "a policy reload while a batch is in flight: the batch completes, the next carries the "
+    "new version",
+    "[uplink]") {
   std::vector<std::string> versions;
   std::mutex versions_mutex;
   Link* self = nullptr;
-  Link link([&](const FakeParent::Call& c) {
-    if (c.target == "/federation/v1/hello") return hello_ok();
-    const json body = json::parse(c.body);
-    bool first = false;
-    {
-      std::lock_guard lock(versions_mutex);
-      versions.push_back(body["policyVersion"]);
-      first = versions.size() == 1;
-    }
-    if (first) {
-      // The node reloads a changed policy set while the parent is taking this batch.
-      test::write_file(self->t.dir / "authority.yaml", R"(apiVersion: ioc/v1
+  Link link(
+      [&](const FakeParent::Call& c) {
+        if (c.target == "/federation/v1/hello") return hello_ok();
+        const json body = json::parse(c.body);
+        bool first = false;
+        {
+          std::lock_guard lock(versions_mutex);
+          versions.push_back(body["policyVersion"]);
+          first = versions.size() == 1;
+        }
+        if (first) {
+          // The node reloads a changed policy set while the parent is taking this batch.
+          test::write_file(self->t.dir / "authority.yaml", R"(apiVersion: ioc/v1
 kind: Authority
 issuer: city
 grants:
   - {id: north-dispatch, to: [city/north], actions: [dispatch], domains: [flood], area: city/north}
 )");
-      test::write_file(self->t.dir / "federation.yaml",
-                       test::read_file(self->t.dir / "federation.yaml") +
-                           "policies: [authority.yaml]\n");
-      self->t.authority.reload();
-    }
-    return ack_all(c);
-  }, false);
+          test::write_file(
+              self->t.dir / "federation.yaml",
+              test::read_file(self->t.dir / "federation.yaml") + "policies: [authority.yaml]\n");
+          self->t.authority.reload();
+        }
+        return ack_all(c);
+      },
+      false);
   self = &link;
   const std::string before = link.t.authority.version();
   link.report("first");
   link.uplink->start();
-  CHECK(test::poll_until([&] { return link.uplink->state().cursor == link.t.store.last_event_seq(); }));
+  CHECK(test::poll_until(
+      [&] { return link.uplink->state().cursor == link.t.store.last_event_seq(); }));
   link.report("second");
   link.uplink->poke();
-  CHECK(test::poll_until([&] { return link.uplink->state().cursor == link.t.store.last_event_seq(); }));
+  CHECK(test::poll_until(
+      [&] { return link.uplink->state().cursor == link.t.store.last_event_seq(); }));
   std::lock_guard lock(versions_mutex);
   REQUIRE(versions.size() >= 2);
   CHECK(versions.front() == before);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ioc/node.hpp"
+#include "poll.hpp"
 #include "running_node.hpp"
 
 using namespace ioc::test;
@@ -58,7 +59,7 @@ TEST_CASE("kill -9 in the middle of ingest loses no acknowledged row and splits 
       }
     });
   // 2. Kill the node hard while they are sending.
-  while (acked_count < 40) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(ioc::test::poll_until([&] { return acked_count >= 40; }));
   node.process.kill_hard();
   stop = true;
   for (auto& t : clients) t.join();

@@ -188,7 +188,7 @@ TEST_CASE("a reload refuses a bad policy set and keeps the old one, a good one t
   // 3. SIGHUP reloads too: below the root the root's set stays in force, and the log says so.
   f.north->signal(SIGHUP);
   std::string log;
-  for (int i = 0; i < 100 && log.find("SIGHUP: policies reloaded") == std::string::npos; ++i) {
+  for (int i = 0; i < 100 && log.find("SIGHUP: federation reloaded") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     log = f.north->log();
   }

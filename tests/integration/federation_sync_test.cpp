@@ -9,6 +9,7 @@
 #include "city_and_district.hpp"
 #include "ioc/federation/request_signing.hpp"
 #include "ioc/time.hpp"
+#include "poll.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -75,11 +76,10 @@ TEST_CASE("the city down and killed, then the district killed in catch-up: all h
     REQUIRE(f.ingest("rain", 250, "outage" + std::to_string(b)) == 202);
     total += 250;
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  CHECK(f.at_north().get("/api/v1/federation").json()["nodes"][0]["link"]["state"] == "down");
-  // 2. The city comes back; during catch-up the district is killed hard and restarted.
+  CHECK(poll_until([&] { return f.north_link_state() == "down"; }));
+  // 2. The city comes back; once catch-up has begun the district is killed hard and restarted.
   f.city->start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  CHECK(poll_until([&] { return f.city_count("rain") > 50; }));
   f.north->kill_hard();
   f.north->start();
   for (int b = 0; b < 4; ++b) {
@@ -102,7 +102,8 @@ TEST_CASE("a link that flaps still converges exactly", "[integration][sync]") {
       f.city->kill_hard();
     else
       f.city->stop();
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    // Back once the district has noticed it is gone.
+    CHECK(poll_until([&] { return f.north_link_state() == "down"; }));
     f.city->start();
   }
   CHECK(f.wait_for_city_count("flow", total, 30) == total);
@@ -241,8 +242,9 @@ TEST_CASE("past its log limit a district drops the oldest unsent entries and the
                       observations("rain", "city/north", std::vector<double>(10, 1.0), now, 1,
                                    "outage" + std::to_string(b)))
                 .status == 202);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  CHECK_THAT(north.log(), Catch::Contains("retention dropped unsent entries city/north"));
+  CHECK(poll_until([&] {
+    return north.log().find("retention dropped unsent entries city/north") != std::string::npos;
+  }));
   // 2. The city returns: it is told the lost range and does not wait for it. Minute buckets
   //    carry their whole state, so the readings themselves still arrive complete.
   f.city->start();

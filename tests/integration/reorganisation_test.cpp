@@ -13,6 +13,7 @@
 
 #include "ioc/federation/node_keys.hpp"
 #include "ioc/time.hpp"
+#include "poll.hpp"
 #include "running_node.hpp"
 
 using namespace ioc::test;
@@ -135,7 +136,10 @@ struct Ingest {
     for (int i = 1; !stop; ++i) {
       const auto res = r.at("ward").post(
           "/api/v1/observations", observations("level", "ward", {double(i)}, start + i * 1000, 1));
-      if (res.status == 202) acked.push_back(i);
+      if (res.status == 202) {
+        acked.push_back(i);
+        ++acked_count;
+      }
       sent = i;
       if (i % 10 == 0) {
         const auto reported = r.at("ward").post(
@@ -153,7 +157,13 @@ struct Ingest {
     stop = true;
     if (thread.joinable()) thread.join();
   }
+  /// Lets the ingest go on until `rows` more are acknowledged.
+  bool run_for(int rows) const {
+    const int target = acked_count + rows;
+    return poll_until([&] { return acked_count >= target; });
+  }
   std::atomic<bool> stop{false};
+  std::atomic<int> acked_count{0};
   std::vector<int> acked;
   int sent = 0;
   std::vector<std::string> incidents;
@@ -225,7 +235,7 @@ TEST_CASE("a ward moves to another district, then the district tier goes, while 
   CHECK(north_acts.json()["error"]["field"] == "area");
 
   // Step 2: no more districts; the ward hangs under the city, under a policy without districts.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  REQUIRE(ingest.run_for(20));
   write_file(r.dir / "federation.yaml", federation_text("city", r.ports, "ward.yaml"));
   REQUIRE(r.reload("ward").status == 200);
   // The city removes the districts only once what they took has reached it.
@@ -252,7 +262,7 @@ TEST_CASE("a ward moves to another district, then the district tier goes, while 
   // Ingest a little longer over the new link, stop, and count at the city: every acknowledged
   // row once. A row whose answer was lost (the ward was killed after its commit) may be there too,
   // once; nothing else is.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  REQUIRE(ingest.run_for(20));
   ingest.finish();
   REQUIRE(ingest.acked.size() > 20);
   check_rows_at_city(r, ingest);
@@ -292,13 +302,13 @@ TEST_CASE("a node restarted on a reorganised file moves as a reload would have m
           "[integration][reorganise]") {
   Reorganised r;
   Ingest ingest(r);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(ingest.run_for(10));
   // The ward is stopped, the file changed, the others reloaded; the ward then starts on it.
   r.nodes.at("ward")->stop();
   write_file(r.dir / "federation.yaml", federation_text("city/south", r.ports, "districts.yaml"));
   for (const char* n : {"city", "city/north", "city/south"}) REQUIRE(r.reload(n).status == 200);
   r.nodes.at("ward")->start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(ingest.run_for(10));  // over the new link
   ingest.finish();
   CHECK(r.nodes.at("ward")->log().find(
             "started on a reorganised federation: parent: city/north -> city/south") !=

@@ -12,6 +12,7 @@
 #include "ioc/federation/node_keys.hpp"
 #include "ioc/federation/request_signing.hpp"
 #include "ioc/time.hpp"
+#include "poll.hpp"
 #include "running_node.hpp"
 #include "signed_call.hpp"
 
@@ -64,6 +65,14 @@ struct CityAndDistrict {
     return signed_call_at_north("GET", caller, target);
   }
 
+  /// The district's link to the city as the district reports it ("up", "down", "connecting").
+  std::string north_link_state() const {
+    const auto res = at_north().get("/api/v1/federation");
+    if (res.status != 200) return "";
+    const auto link = res.json()["nodes"][0]["link"];
+    return link.is_object() ? link.value("state", "") : "";
+  }
+
   std::int64_t city_count(const std::string& metric) const {
     const auto res = at_city().get("/api/v1/summary?window=7d&metrics=" + metric);
     if (res.status != 200) return -1;
@@ -75,10 +84,8 @@ struct CityAndDistrict {
   std::int64_t wait_for_city_count(const std::string& metric, std::int64_t expected,
                                    int seconds = 20) const {
     std::int64_t seen = -1;
-    for (int i = 0; i < seconds * 20 && seen != expected; ++i) {
-      seen = city_count(metric);
-      if (seen != expected) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    test::poll_until([&] { return (seen = city_count(metric)) == expected; },
+                     std::chrono::seconds(seconds));
     return seen;
   }
 
