@@ -37,7 +37,6 @@ void NodeProcess::start() {
   std::vector<std::string> argv{IOCD_PATH, "--federation", federation_, "--node",     node_,
                                 "--data",  data_dir_,      "--listen",  "127.0.0.1:0"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
-  argv.insert(argv.begin(), wrapper_.begin(), wrapper_.end());
   const std::string log_path = data_dir_ + "/iocd.log";
   pid_ = fork();
   if (pid_ == 0) {

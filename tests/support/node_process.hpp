@@ -17,8 +17,6 @@ class NodeProcess {
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
 
-  /// Runs iocd under a wrapper command from the next start on, e.g. {"faketime", "-f", "+10m"}.
-  void set_wrapper(std::vector<std::string> wrapper) { wrapper_ = std::move(wrapper); }
   /// Starts iocd and waits until it serves; throws with its stderr if it exits instead.
   void start();
   /// SIGTERM and wait; returns the exit code.
@@ -34,7 +32,6 @@ class NodeProcess {
  private:
   std::string federation_, node_, data_dir_;
   std::vector<std::string> extra_;
-  std::vector<std::string> wrapper_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
