@@ -37,6 +37,11 @@ class EventHub final : public EventSink {
     return last_id_;
   }
 
+  bool has_subscribers() {
+    std::lock_guard lock(mutex_);
+    return !subscribers_.empty();
+  }
+
   /// After it returns, the subscriber is not called again.
   void unsubscribe(std::int64_t id) {
     std::lock_guard lock(mutex_);

@@ -153,18 +153,9 @@ struct Node::Impl {
         retention(ctx, options.log_limit),
         scheduler(metrics),
         router(ctx,
-               ApiRouter::Services{ingest, incidents, requests, summary, tokens,
-                                   [this](Completion<ReloadResult> done) {
-                                     scheduler.post("a reload", [this, done] {
-                                       ReloadResult r;
-                                       try {
-                                         r = reload();
-                                       } catch (...) {
-                                         return done({}, std::current_exception());
-                                       }
-                                       done(std::move(r), nullptr);
-                                     });
-                                   }},
+               ApiRouter::Services{
+                   ingest, incidents, requests, summary, tokens,
+                   [this](Completion<ReloadResult> done) { reload_later(std::move(done)); }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
     scheduler.every(std::chrono::milliseconds(options.summary_interval), "the summary ticker",
@@ -247,8 +238,24 @@ struct Node::Impl {
     return {};
   }
 
-  // Stream clients and subscribers get the node's recent summary every summary_interval.
+  // A reload asked for over HTTP runs on the scheduler's thread (it reads files and may wait for
+  // the writer) and answers from there.
+  void reload_later(Completion<ReloadResult> done) {
+    scheduler.post("a reload", [this, done = std::move(done)] {
+      ReloadResult r;
+      try {
+        r = reload();
+      } catch (...) {
+        return done({}, std::current_exception());
+      }
+      done(std::move(r), nullptr);
+    });
+  }
+
+  // Stream clients and subscribers get the node's recent summary every summary_interval, if
+  // anyone listens.
   void publish_summary() {
+    if (metrics.stream_clients.load() <= 0 && !events->has_subscribers()) return;
     const TimeMs now = clock->now();
     const auto data = summary.summary(SummaryService::align(now - 15 * 60'000, now), {});
     events->publish(codec::dump(codec::json{{"type", "summary"}, {"data", data}}));
@@ -265,6 +272,8 @@ struct Node::Impl {
   }
 
   NodeOptions options;
+  // Made first (its authority is what the services decide with), destroyed last: shutdown()
+  // stops it before the parts it uses go.
   std::unique_ptr<NodePlugin> plugin;
   std::unique_ptr<LocalAuthority> local_authority;  // without a plug-in
   const Authority& authority;
