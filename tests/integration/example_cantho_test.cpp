@@ -11,6 +11,7 @@
 
 #include "example_federation.hpp"
 #include "ioc/time.hpp"
+#include "poll.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -48,13 +49,12 @@ struct CanTho : ExampleFederation {
   template <typename Pred>
   std::vector<std::string> city_active(Pred pred) const {
     std::vector<std::string> headlines;
-    for (int i = 0; i < 300; ++i) {
+    ioc::test::poll_until([&] {
       headlines.clear();
       const json page = at("cantho").get("/api/v1/alerts?active=true").json();
       for (const auto& a : page["items"]) headlines.push_back(a["headline"]);
-      if (pred(headlines)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+      return pred(headlines);
+    });
     return headlines;
   }
 };
@@ -80,7 +80,7 @@ TEST_CASE("Can Tho: departments report KPIs, a late one is flagged, the city see
       c.report("cantho/police", {{"traffic_accidents", 6}, {"traffic_deaths", 4}});
       c.report("cantho/science-tech", {{"cyber_attacks_blocked", 420}});
       c.report("cantho/environment", {{"aqi", 88}, {"river_salinity_gpl", 4.6}});
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // half a day
     }
   });
   // Past the deadline the silent departments are flagged, and the city sees both flags.
@@ -110,11 +110,10 @@ TEST_CASE("Can Tho: departments report KPIs, a late one is flagged, the city see
   CHECK(summary["metrics"]["cyber_attacks_blocked"]["count"].get<int>() >= 1);
   // Incidents the departments' rules opened are theirs to run, and the city holds each.
   json incidents;
-  for (int i = 0; i < 200; ++i) {
+  ioc::test::poll_until([&] {
     incidents = c.at("cantho").get("/api/v1/incidents").json()["items"];
-    if (incidents.size() >= 2) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return incidents.size() >= 2;
+  });
   REQUIRE(incidents.size() == 2);
   std::map<std::string, std::string> owner_by_domain;
   for (const auto& i : incidents) owner_by_domain[i["domain"]] = i["owner"];

@@ -7,6 +7,7 @@
 
 #include "example_federation.hpp"
 #include "ioc/time.hpp"
+#include "poll.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -48,11 +49,10 @@ struct HuuLung : ExampleFederation {
   // The province's incidents once it holds `n` of them (bounded wait).
   json province_incidents(std::size_t n) const {
     json items;
-    for (int i = 0; i < 200; ++i) {
+    ioc::test::poll_until([&] {
       items = province().get("/api/v1/incidents").json()["items"];
-      if (items.size() >= n) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+      return items.size() >= n;
+    });
     return items;
   }
 
@@ -83,11 +83,10 @@ TEST_CASE("Huu Lung: camera violations wait for an operator, false positives are
                                  ioc::SystemClock().now() - 60'000, 1, "camera QL1-Km98"))
               .status == 202);
   json counts;
-  for (int i = 0; i < 200; ++i) {
+  ioc::test::poll_until([&] {
     counts = h.province().get("/api/v1/summary?window=1h&metrics=vehicles_per_minute").json();
-    if (counts["metrics"].contains("vehicles_per_minute")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+    return counts["metrics"].contains("vehicles_per_minute");
+  });
   REQUIRE(counts["metrics"]["vehicles_per_minute"]["count"] == 2);
   CHECK(h.province().get("/api/v1/incidents").json()["items"].empty());  // all held
 
@@ -138,11 +137,10 @@ TEST_CASE("Huu Lung: camera violations wait for an operator, false positives are
                                                            {"long", "106.33"}});
   CHECK(by_app.status == 201);
   json requests;
-  for (int i = 0; i < 200; ++i) {
+  ioc::test::poll_until([&] {
     requests = h.province().get("/open311/v2/requests.json").json();
-    if (requests.size() >= 2) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+    return requests.size() >= 2;
+  });
   REQUIRE(requests.size() == 2);
   for (const auto& r : requests) CHECK(r.value("address", "") == "");
 }

@@ -7,6 +7,7 @@
 
 #include "example_federation.hpp"
 #include "ioc/time.hpp"
+#include "poll.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -30,21 +31,20 @@ struct TamKy : ExampleFederation {
   /// The CAP messages `node` holds, oldest first, once there are at least `n`.
   json alerts_at(const std::string& node, std::size_t n) const {
     json items;
-    for (int i = 0; i < 200; ++i) {
+    ioc::test::poll_until([&] {
       items = at(node).get("/api/v1/alerts?limit=100").json()["items"];
-      if (items.size() >= n) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+      return items.size() >= n;
+    });
     return items;
   }
 
   /// How many river readings `node` holds, once it holds `expected` (bounded wait).
   std::size_t readings_at(const std::string& node, std::size_t expected) const {
     std::size_t n = 0;
-    for (int i = 0; i < 200 && n != expected; ++i) {
+    ioc::test::poll_until([&] {
       n = at(node).get("/api/v1/observations?metric=river_level").json()["items"].size();
-      if (n != expected) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+      return n == expected;
+    });
     return n;
   }
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "city_and_district.hpp"
+#include "poll.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -58,14 +59,11 @@ struct Policed : CityAndDistrict {
   /// Waits (bounded) until `client` holds incident `id` at `version`; returns what it holds.
   static json wait_for_version(HttpClient client, const std::string& id, int version) {
     json held;
-    for (int i = 0; i < 200; ++i) {
+    ioc::test::poll_until([&] {
       const auto res = client.get("/api/v1/incidents/" + id);
-      if (res.status == 200) {
-        held = res.json();
-        if (held["version"] == version) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+      if (res.status == 200) held = res.json();
+      return res.status == 200 && held["version"] == version;
+    });
     return held;
   }
 };
@@ -174,13 +172,12 @@ TEST_CASE("a reload refuses a bad policy set and keeps the old one, a good one t
   res = f.at_city().post("/admin/v1/policies/reload", json::object());
   REQUIRE(res.status == 200);
   CHECK(res.json()["changed"] == true);
-  for (int i = 0; i < 200; ++i) {
+  ioc::test::poll_until([&] {
     const auto d = f.at_north().get(
         "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&area=city/north&"
         "severity=minor");
-    if (d.json()["decision"] == "deny") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+    return d.json()["decision"] == "deny";
+  });
   res = f.at_north().post("/api/v1/incidents/" + flood["id"].get<std::string>() + "/actions",
                           {{"action", "dispatch"}});
   CHECK(res.status == 403);
@@ -188,10 +185,10 @@ TEST_CASE("a reload refuses a bad policy set and keeps the old one, a good one t
   // 3. SIGHUP reloads too: below the root the root's set stays in force, and the log says so.
   f.north->signal(SIGHUP);
   std::string log;
-  for (int i = 0; i < 100 && log.find("SIGHUP: federation reloaded") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ioc::test::poll_until([&] {
     log = f.north->log();
-  }
+    return log.find("SIGHUP: federation reloaded") != std::string::npos;
+  });
   CHECK_THAT(log, Catch::Contains("(unchanged)"));
 }
 
@@ -279,11 +276,10 @@ TEST_CASE("runtime grants and revocations reach the grantee, are checked, and su
   };
   const auto wait_for = [&](const std::string& decision) {
     json seen;
-    for (int i = 0; i < 200; ++i) {
+    ioc::test::poll_until([&] {
       seen = authorize();
-      if (seen["decision"] == decision) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+      return seen["decision"] == decision;
+    });
     return seen;
   };
   CHECK(authorize()["decision"] == "deny");
@@ -352,10 +348,7 @@ TEST_CASE("the root's reloaded policy set travels down and is enforced and repor
   const json after = version_at(f.at_city(), "city");
   CHECK(after != before);
   json seen;
-  for (int i = 0; i < 200 && seen != after; ++i) {
-    seen = version_at(f.at_north(), "city/north");
-    if (seen != after) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  ioc::test::poll_until([&] { return (seen = version_at(f.at_north(), "city/north")) == after; });
   CHECK(seen == after);
   const auto decision = f.at_north()
                             .get(
@@ -366,9 +359,7 @@ TEST_CASE("the root's reloaded policy set travels down and is enforced and repor
   // The district's own reload keeps the root's set; the city sees which version it enforces.
   CHECK(f.at_north().post("/admin/v1/policies/reload", json::object()).json()["policyVersion"] ==
         after);
-  for (int i = 0; i < 400 && version_at(f.at_city(), "city/north") != after; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  CHECK(version_at(f.at_city(), "city/north") == after);
+  CHECK(ioc::test::poll_until([&] { return version_at(f.at_city(), "city/north") == after; }));
 }
 
 TEST_CASE("a summaries rule lets a sibling pull a district's summary, small groups left out",

@@ -42,13 +42,11 @@ TEST_CASE("a district's data reaches the city's summary once, with the child's l
   REQUIRE(reported.status == 201);
   const std::string id = reported.json()["id"];
   json at_city;
-  for (int i = 0; i < 200 && at_city.is_null(); ++i) {
+  poll_until([&] {
     const auto res = f.at_city().get("/api/v1/incidents/" + id);
-    if (res.status == 200)
-      at_city = res.json();
-    else
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    if (res.status == 200) at_city = res.json();
+    return res.status == 200;
+  });
   REQUIRE_FALSE(at_city.is_null());
   CHECK(at_city["origin"] == "city/north");
   CHECK(at_city["owner"] == "city/north");
@@ -56,10 +54,10 @@ TEST_CASE("a district's data reaches the city's summary once, with the child's l
   REQUIRE(f.at_north()
               .post("/api/v1/incidents/" + id + "/actions", {{"action", "acknowledge"}})
               .status == 200);
-  for (int i = 0; i < 200 && at_city["version"] != 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  poll_until([&] {
     at_city = f.at_city().get("/api/v1/incidents/" + id).json();
-  }
+    return at_city["version"] == 2;
+  });
   CHECK(at_city["version"] == 2);
   CHECK(at_city["status"] == "acknowledged");
 }
@@ -145,12 +143,7 @@ TEST_CASE("a city operator's action on a district-owned incident goes down to th
                                                                 {"title", "Underpass flooded"}});
   REQUIRE(reported.status == 201);
   const std::string id = reported.json()["id"];
-  int status = 0;
-  for (int i = 0; i < 200 && status != 200; ++i) {
-    status = f.at_city().get("/api/v1/incidents/" + id).status;
-    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(status == 200);
+  REQUIRE(poll_until([&] { return f.at_city().get("/api/v1/incidents/" + id).status == 200; }));
   StreamClient stream(f.city->port(), f.city_token);
   REQUIRE(stream.connected());
   // 2. The city's operator dispatches it: the city forwards the command and answers 202.
@@ -161,11 +154,10 @@ TEST_CASE("a city operator's action on a district-owned incident goes down to th
   CHECK(forwarded.json()["forwarded"]["via"] == "city/north");
   // 3. The owner applies it as the single writer; the new version comes back up to the city.
   json at_city;
-  for (int i = 0; i < 200; ++i) {
+  ioc::test::poll_until([&] {
     at_city = f.at_city().get("/api/v1/incidents/" + id).json();
-    if (at_city["version"] == 2) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return at_city["version"] == 2;
+  });
   CHECK(at_city["version"] == 2);
   CHECK(at_city["status"] == "dispatched");
   CHECK(at_city["history"][1]["actor"] == "admin-test@city");
@@ -240,11 +232,10 @@ TEST_CASE("past its log limit a district drops the oldest unsent entries and the
   f.city->start();
   CHECK(f.wait_for_city_count("rain", 210) == 210);
   json child;
-  for (int i = 0; i < 200; ++i) {
+  ioc::test::poll_until([&] {
     child = f.at_city().get("/api/v1/summary?window=1h").json()["children"][0];
-    if (!child["lostRanges"].empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+    return !child["lostRanges"].empty();
+  });
   REQUIRE(child["lostRanges"].size() == 1);
   CHECK(child["lostRanges"][0]["origin"] == "city/north");
   CHECK(child["lostRanges"][0]["fromSeq"] == 2);

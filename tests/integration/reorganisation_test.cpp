@@ -113,11 +113,10 @@ struct Reorganised {
   json wait_for_owner(const std::string& node, const std::string& id,
                       const std::string& owner) const {
     json got;
-    for (int i = 0; i < 400; ++i) {
+    ioc::test::poll_until([&] {
       got = incident_at(node, id);
-      if (got.is_object() && got.value("owner", "") == owner) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+      return got.is_object() && got.value("owner", "") == owner;
+    });
     return got;
   }
 
@@ -149,7 +148,7 @@ struct Ingest {
                                       {"title", "Stalled bus " + std::to_string(i)}});
         if (reported.status == 201) incidents.push_back(reported.json()["id"]);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a steady load, not a flood
     }
   }
   ~Ingest() { finish(); }
@@ -185,11 +184,10 @@ void check_rows_at_city(const Reorganised& r, const Ingest& ingest) {
     return std::all_of(ingest.acked.begin(), ingest.acked.end(),
                        [&](int v) { return seen.count(v) == 1; });
   };
-  for (int i = 0; i < 400; ++i) {
+  ioc::test::poll_until([&] {
     seen = city_values(r);
-    if (all_acked()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return all_acked();
+  });
   CHECK(all_acked());
   for (const int v : seen) {
     INFO("row " << v);
@@ -240,13 +238,13 @@ TEST_CASE("a ward moves to another district, then the district tier goes, while 
   REQUIRE(r.reload("ward").status == 200);
   // The city removes the districts only once what they took has reached it.
   HttpResult city_reload;
-  for (int i = 0; i < 200; ++i) {
+  poll_until([&] {
     city_reload = r.reload("city");
-    if (city_reload.status == 200) break;
-    CHECK(city_reload.json()["error"]["message"].get<std::string>().find("backlog") !=
-          std::string::npos);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    if (city_reload.status != 200)
+      CHECK(city_reload.json()["error"]["message"].get<std::string>().find("backlog") !=
+            std::string::npos);
+    return city_reload.status == 200;
+  });
   REQUIRE(city_reload.status == 200);
   r.nodes.at("city/north")->stop();
   r.nodes.at("city/south")->stop();
@@ -274,13 +272,12 @@ TEST_CASE("a ward moves to another district, then the district tier goes, while 
     return std::all_of(opened.begin(), opened.end(),
                        [&](const std::string& x) { return ids.count(x) == 1; });
   };
-  for (int i = 0; i < 400; ++i) {
+  ioc::test::poll_until([&] {
     ids.clear();
     const json page = r.at("city").get("/api/v1/incidents?limit=1000").json();
     for (const auto& item : page["items"]) ids.insert(item["id"].get<std::string>());
-    if (all_there()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return all_there();
+  });
   CHECK(all_there());
   for (const auto& x : ids) CHECK(ids.count(x) == 1);
   CHECK(ingest.incidents.size() > 3);

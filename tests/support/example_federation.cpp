@@ -6,6 +6,7 @@
 
 #include "ioc/config.hpp"
 #include "ioc/federation/node_keys.hpp"
+#include "poll.hpp"
 
 namespace ioc::test {
 
@@ -55,12 +56,11 @@ nlohmann::json ExampleFederation::wait_for(const std::string& id, const std::str
                                            const std::string& key,
                                            const nlohmann::json& value) const {
   nlohmann::json got;
-  for (int i = 0; i < 600; ++i) {
+  ioc::test::poll_until([&] {
     const auto res = at(id).get(path);
     got = res.status == 200 ? res.json() : nlohmann::json();
-    if (got.is_object() && got.value(key, nlohmann::json()) == value) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+    return got.is_object() && got.value(key, nlohmann::json()) == value;
+  });
   return got;
 }
 

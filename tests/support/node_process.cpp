@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "ioc/node.hpp"
+#include "poll.hpp"
 #include "temp_dir.hpp"
 
 namespace ioc::test {
@@ -49,22 +50,19 @@ void NodeProcess::start() {
     execvp(args[0], args.data());
     _exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
+  const bool serving = poll_until([&] {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       throw std::runtime_error("iocd exited during start: " + log());
     }
-    if (std::filesystem::exists(port_file)) {
-      const std::string text = read_file(port_file);
-      if (!text.empty() && text.back() == '\n') {
-        port_ = static_cast<std::uint16_t>(std::stoi(text));
-        return;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+    if (!std::filesystem::exists(port_file)) return false;
+    const std::string text = read_file(port_file);
+    if (text.empty() || text.back() != '\n') return false;  // being written
+    port_ = static_cast<std::uint16_t>(std::stoi(text));
+    return true;
+  });
+  if (serving) return;
   kill_hard();
   throw std::runtime_error("iocd did not start in time: " + log());
 }
