@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "crypto_util.hpp"
+#include "json_codec.hpp"
 #include "outbound.hpp"
 #include "replication.hpp"
 #include "summary_service.hpp"
@@ -153,7 +154,7 @@ int main(int argc, char** argv) {
   json answer;
   for (int run = 0; run < 3; ++run) {
     const auto start = Steady::now();
-    answer = summary.summary(window, {});
+    answer = codec::to_json(summary.summary(window, {}));  // as the API answers it
     const double s = seconds_since(start);
     best = std::min(best, s);
     worst = std::max(worst, s);

@@ -92,16 +92,19 @@ int main(int argc, char** argv) {
     // The harbour's link sends its log to the city; poll the city's summary until both readings
     // are there (or give up after 30 s).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::string summary;
-    while (std::chrono::steady_clock::now() < deadline) {
-      summary = city.summary(t0 - 60'000, t0 + 60'000, {"water_level"});
-      if (summary.find("\"count\":2") != std::string::npos) break;
+    const auto count_at_city = [&] {
+      const auto s = city.summary(t0 - 60'000, t0 + 60'000, {"water_level"});
+      return s.metrics.count("water_level") ? s.metrics.at("water_level").count : 0;
+    };
+    while (count_at_city() < 2 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    std::cout << "the city's summary: " << summary << "\n";
+    const auto at_city = city.summary(t0 - 60'000, t0 + 60'000, {"water_level"});
+    std::cout << "the city holds " << count_at_city() << " harbour readings; its child "
+              << at_city.children.at(0).node << " is "
+              << ioc::to_string(at_city.children.at(0).state) << "\n";
     harbour.stop();
     city.stop();
-    return summary.find("\"count\":2") != std::string::npos ? 0 : 1;
+    return count_at_city() == 2 ? 0 : 1;
   } catch (const ioc::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -60,7 +60,10 @@ int main(int argc, char** argv) {
         node.act_on_incident(duty, open[0].id, ioc::IncidentAction::kDispatch, "pump truck 3");
     std::cout << "incident " << incident.id << " (" << incident.title << ") is "
               << ioc::to_string(incident.status) << ", version " << incident.version << "\n";
-    std::cout << "summary: " << node.summary(t0 - 60'000, t0 + 60'000, {"river_level"}) << "\n";
+    const auto river =
+        node.summary(t0 - 60'000, t0 + 60'000, {"river_level"}).metrics.at("river_level");
+    std::cout << "river level: " << river.count << " readings, max " << river.max << " m, p90 "
+              << river.p90 << " m\n";
     node.stop();
     std::lock_guard lock(seen_mutex);
     std::cout << seen.size() << " live events:";

@@ -86,17 +86,9 @@ void FederationRoutes::summary(ApiCall& call, Respond& respond) {
                 "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
                     "' (no Sharing rule gives it summaries; by default only nodes above may)",
                 "ioc-node");
-  json body = router_.summary_for(call);
-  if (share.min_group_size > 1) {
-    auto& metrics = body["metrics"];
-    for (auto it = metrics.begin(); it != metrics.end();) {
-      if ((*it)["count"].get<std::int64_t>() < share.min_group_size)
-        it = metrics.erase(it);
-      else
-        ++it;
-    }
-  }
-  respond(json_response(200, body));
+  Summary s = router_.summary_for(call);
+  std::erase_if(s.metrics, [&](const auto& m) { return m.second.count < share.min_group_size; });
+  respond(json_response(200, codec::to_json(s)));
 }
 
 void FederationRoutes::command(ApiCall& call, Respond& respond) {
@@ -262,7 +254,7 @@ void FederationRoutes::get_federation(ApiCall&, Respond& respond) {
       version = link.value("policyVersion", json(nullptr));
     } else if (n.parent && *n.parent == ctx_.node_id) {
       const auto record = find_link(links, n.id);
-      link = child_status(n.id, record, now);
+      link = codec::to_json(child_status(n.id, record, now));
       link.erase("node");
       if (record && !record->policy_version.empty()) version = record->policy_version;
     }

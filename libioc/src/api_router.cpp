@@ -481,7 +481,7 @@ void ApiRouter::close_service_request(ApiCall& call, Respond& respond) {
 }
 
 void ApiRouter::get_summary(ApiCall& call, Respond& respond) {
-  respond(json_response(200, summary_for(call)));
+  respond(json_response(200, codec::to_json(summary_for(call))));
 }
 
 void ApiRouter::reload_policies(ApiCall&, Respond& respond) {
@@ -495,7 +495,7 @@ void ApiRouter::reload_policies(ApiCall&, Respond& respond) {
   });
 }
 
-json ApiRouter::summary_for(const ApiCall& call) const {
+Summary ApiRouter::summary_for(const ApiCall& call) const {
   const TimeMs now = ctx_.clock.now();
   TimeMs from, to = now;
   const bool has_from = call.query.count("from"), has_window = call.query.count("window");

@@ -203,6 +203,48 @@ json to_json(const Service& s) {
               {"group", s.group}};
 }
 
+json to_json(const ChildStatus& c) {
+  json ranges = json::array();
+  for (const auto& r : c.lost_ranges)
+    ranges.push_back(
+        {{"origin", r.origin}, {"epoch", r.epoch}, {"fromSeq", r.from_seq}, {"toSeq", r.to_seq}});
+  return json{{"node", c.node},
+              {"state", to_string(c.state)},
+              {"lastSync", c.last_sync ? json(format_rfc3339(*c.last_sync)) : json(nullptr)},
+              {"lagSeconds", c.lag_seconds ? json(*c.lag_seconds) : json(nullptr)},
+              {"complete", c.complete},
+              {"lostRanges", ranges}};
+}
+
+json to_json(const Summary& s) {
+  json metrics = json::object();
+  for (const auto& [name, m] : s.metrics)
+    metrics[name] = {{"count", m.count}, {"sum", m.sum},   {"min", m.min},
+                     {"max", m.max},     {"mean", m.mean}, {"p50", m.p50},
+                     {"p90", m.p90},     {"p99", m.p99},   {"relativeError", m.relative_error}};
+  const auto as_object = [](const std::vector<std::pair<std::string, std::int64_t>>& v) {
+    json o = json::object();
+    for (const auto& [k, n] : v) o[k] = n;
+    return o;
+  };
+  json children = json::array();
+  for (const auto& c : s.children) children.push_back(to_json(c));
+  const auto& sr = s.service_requests;
+  return json{{"node", s.node},
+              {"window", {{"from", format_rfc3339(s.from)}, {"to", format_rfc3339(s.to)}}},
+              {"metrics", metrics},
+              {"incidents",
+               {{"total", s.incidents.total},
+                {"byStatus", as_object(s.incidents.by_status)},
+                {"byDomain", as_object(s.incidents.by_domain)},
+                {"bySeverity", as_object(s.incidents.by_severity)}}},
+              {"serviceRequests",
+               {{"open", sr.open},
+                {"closed", sr.closed},
+                {"onTimeRatio", sr.on_time_ratio ? json(*sr.on_time_ratio) : json(nullptr)}}},
+              {"children", children}};
+}
+
 std::string error_body(std::string_view code, const std::string& message,
                        const std::string& field) {
   json err{{"code", code}, {"message", message}};

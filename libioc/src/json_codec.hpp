@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ioc/model.hpp"
+#include "ioc/summary.hpp"
 
 namespace ioc::codec {
 
@@ -18,6 +19,10 @@ json to_json(const AuditEntry& e);
 /// The Open311 GeoReport v2 representation of a request.
 json to_json(const ServiceRequest& r);
 json to_json(const Service& s);
+/// GET /api/v1/summary's document.
+json to_json(const Summary& s);
+/// {"node", "state", "lastSync", "lagSeconds", "complete", "lostRanges"}.
+json to_json(const ChildStatus& c);
 
 Alert alert_from_json(const json& j);
 Incident incident_from_json(const json& j);

@@ -1,5 +1,7 @@
 #include "link_status.hpp"
 
+#include <algorithm>
+
 namespace ioc {
 
 std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const std::string& peer) {
@@ -8,32 +10,25 @@ std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const 
   return std::nullopt;
 }
 
-nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,
-                            TimeMs now,
-                            const std::vector<std::pair<LostRange, std::string>>& lost) {
-  using nlohmann::json;
-  json ranges = json::array();
+ChildStatus child_status(const std::string& child, const std::optional<LinkRecord>& link,
+                         TimeMs now, const std::vector<std::pair<LostRange, std::string>>& lost) {
+  ChildStatus out;
+  out.node = child;
   for (const auto& [r, via] : lost)
-    if (via == child)
-      ranges.push_back(
-          {{"origin", r.origin}, {"epoch", r.epoch}, {"fromSeq", r.from_seq}, {"toSeq", r.to_seq}});
-  if (!link)
-    return json{{"node", child},         {"state", "unreachable"}, {"lastSync", nullptr},
-                {"lagSeconds", nullptr}, {"complete", false},      {"lostRanges", json::array()}};
+    if (via == child) out.lost_ranges.push_back(r);
+  if (!link) return out;  // never called: unreachable
   const TimeMs silent = now - link->last_contact;
-  const char* state = silent <= kFreshMs         ? "fresh"
-                      : silent <= kUnreachableMs ? "stale"
-                                                 : "unreachable";
+  out.state = silent <= kFreshMs         ? Freshness::kFresh
+              : silent <= kUnreachableMs ? Freshness::kStale
+                                         : Freshness::kUnreachable;
   // Caught up: lag is how long ago the child last reported in. Behind: how old its newest sent
   // entry is.
   const TimeMs lag =
       link->backlog == 0 || !link->last_event_ts ? silent : now - *link->last_event_ts;
-  return json{{"node", child},
-              {"state", state},
-              {"lastSync", format_rfc3339(link->last_contact)},
-              {"lagSeconds", static_cast<double>(std::max<TimeMs>(0, lag)) / 1000.0},
-              {"complete", silent <= kFreshMs && link->backlog == 0 && ranges.empty()},
-              {"lostRanges", ranges}};
+  out.last_sync = link->last_contact;
+  out.lag_seconds = static_cast<double>(std::max<TimeMs>(0, lag)) / 1000.0;
+  out.complete = silent <= kFreshMs && link->backlog == 0 && out.lost_ranges.empty();
+  return out;
 }
 
 }  // namespace ioc

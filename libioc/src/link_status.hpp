@@ -1,7 +1,5 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <optional>
 
 #include "store.hpp"
@@ -16,11 +14,11 @@ inline constexpr TimeMs kUnreachableMs = 300'000;
 /// The record for `peer` among `links`, if it ever called.
 std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const std::string& peer);
 
-/// {"node", "state", "lastSync", "lagSeconds", "complete", "lostRanges"} for one child, from the
-/// record of its last contact (none if it never called) and the ranges reported lost through it
-/// (`lost`: every range the store holds, with the child that reported it).
-nlohmann::json child_status(const std::string& child, const std::optional<LinkRecord>& link,
-                            TimeMs now,
-                            const std::vector<std::pair<LostRange, std::string>>& lost = {});
+/// The freshness of one child, from the record of its last contact (none if it never called) and
+/// the ranges reported lost through it (`lost`: every range the store holds, with the child that
+/// reported it).
+ChildStatus child_status(const std::string& child, const std::optional<LinkRecord>& link,
+                         TimeMs now,
+                         const std::vector<std::pair<LostRange, std::string>>& lost = {});
 
 }  // namespace ioc

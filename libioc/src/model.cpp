@@ -1,5 +1,7 @@
 #include "ioc/model.hpp"
 
+#include "ioc/summary.hpp"
+
 #include <array>
 #include <utility>
 
@@ -91,6 +93,17 @@ std::string_view to_string(IncidentAction v) {
 }
 std::string_view to_string(Role v) {
   return name_of(kRoles, v);
+}
+std::string_view to_string(Freshness v) {
+  switch (v) {
+    case Freshness::kFresh:
+      return "fresh";
+    case Freshness::kStale:
+      return "stale";
+    case Freshness::kUnreachable:
+      return "unreachable";
+  }
+  return "unreachable";
 }
 std::string_view to_string(CapMsgType v) {
   return name_of(kMsgTypes, v);

@@ -258,7 +258,7 @@ struct Node::Impl {
     if (metrics.stream_clients.load() <= 0 && !events->has_subscribers()) return;
     const TimeMs now = clock->now();
     const auto data = summary.summary(SummaryService::align(now - 15 * 60'000, now), {});
-    events->publish(codec::dump(codec::json{{"type", "summary"}, {"data", data}}));
+    events->publish(codec::dump(codec::json{{"type", "summary"}, {"data", codec::to_json(data)}}));
   }
 
   // The federation file, with this node in it.
@@ -382,9 +382,9 @@ std::optional<Incident> Node::incident(const std::string& id) const {
   return impl_->store.incident(id);
 }
 
-std::string Node::summary(TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const {
+Summary Node::summary(TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const {
   if (to <= from) throw Error(ErrorCode::kBadRequest, "to must be after from", "to");
-  return codec::dump(impl_->summary.summary(SummaryService::align(from, to), metrics));
+  return impl_->summary.summary(SummaryService::align(from, to), metrics);
 }
 
 Subscription Node::subscribe(std::function<void(const std::string& event)> on_event) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ioc/model.hpp"
+#include "ioc/summary.hpp"
 #include "ioc/summary_sketch.hpp"
 
 namespace ioc {
@@ -54,13 +55,6 @@ struct LoggedEvent {
 
 /// Entries of one origin and epoch that retention dropped before they were sent: seqs
 /// [from_seq, to_seq].
-struct LostRange {
-  std::string origin;
-  std::string epoch;
-  std::int64_t from_seq = 0;
-  std::int64_t to_seq = 0;
-};
-
 /// When a child last reached this node, and how recent the newest event it sent was.
 struct LinkRecord {
   std::string peer;

@@ -7,8 +7,6 @@
 
 namespace ioc {
 
-using nlohmann::json;
-
 SummaryWindow SummaryService::align(TimeMs from, TimeMs to) {
   const TimeMs start = Aggregator::bucket_of(from);
   TimeMs end = Aggregator::bucket_of(to);
@@ -16,9 +14,13 @@ SummaryWindow SummaryService::align(TimeMs from, TimeMs to) {
   return {start, end};
 }
 
-json SummaryService::summary(const SummaryWindow& window,
-                             const std::vector<std::string>& metrics) const {
+Summary SummaryService::summary(const SummaryWindow& window,
+                                const std::vector<std::string>& metrics) const {
   const auto fed = ctx_.federation();
+  Summary out;
+  out.node = ctx_.node_id;
+  out.from = window.from;
+  out.to = window.to;
   std::map<std::string, SummarySketch> merged;
   // This node's own buckets and those its subtree sent up: one copy per origin, never added twice.
   auto buckets = ctx_.store.aggregates(window.from, window.to, metrics);
@@ -26,42 +28,23 @@ json SummaryService::summary(const SummaryWindow& window,
     buckets.push_back(std::move(b));
   for (const auto& b : buckets)
     if (fed->in_subtree(b.area, ctx_.node_id)) merged[b.metric].merge(b.sketch);
-  json out_metrics = json::object();
   for (const auto& [name, s] : merged)
-    out_metrics[name] = {
-        {"count", s.count()},     {"sum", s.sum()},          {"min", s.min()},
-        {"max", s.max()},         {"mean", s.mean()},        {"p50", s.quantile(0.5)},
-        {"p90", s.quantile(0.9)}, {"p99", s.quantile(0.99)}, {"relativeError", s.relative_error()}};
-
+    out.metrics[name] = MetricSummary{s.count(),       s.sum(),          s.min(),
+                                      s.max(),         s.mean(),         s.quantile(0.5),
+                                      s.quantile(0.9), s.quantile(0.99), s.relative_error()};
   const auto counts = ctx_.store.incident_counts();
-  const auto as_object = [](const std::vector<std::pair<std::string, std::int64_t>>& v) {
-    json o = json::object();
-    for (const auto& [k, n] : v) o[k] = n;
-    return o;
-  };
+  out.incidents = {counts.total, counts.by_status, counts.by_domain, counts.by_severity};
   const auto sr = ctx_.store.service_request_counts();
-  json children = json::array();
+  out.service_requests.open = sr.open;
+  out.service_requests.closed = sr.closed;
+  if (sr.closed)
+    out.service_requests.on_time_ratio =
+        static_cast<double>(sr.closed_on_time) / static_cast<double>(sr.closed);
   const auto links = ctx_.store.links();
   const auto lost = ctx_.store.lost_ranges();
-  for (const auto& child : fed->children(ctx_.node_id)) {
-    children.push_back(child_status(child, find_link(links, child), ctx_.clock.now(), lost));
-  }
-  return json{
-      {"node", ctx_.node_id},
-      {"window", {{"from", format_rfc3339(window.from)}, {"to", format_rfc3339(window.to)}}},
-      {"metrics", out_metrics},
-      {"incidents",
-       {{"total", counts.total},
-        {"byStatus", as_object(counts.by_status)},
-        {"byDomain", as_object(counts.by_domain)},
-        {"bySeverity", as_object(counts.by_severity)}}},
-      {"serviceRequests",
-       {{"open", sr.open},
-        {"closed", sr.closed},
-        {"onTimeRatio",
-         sr.closed ? json(static_cast<double>(sr.closed_on_time) / static_cast<double>(sr.closed))
-                   : json(nullptr)}}},
-      {"children", children}};
+  for (const auto& child : fed->children(ctx_.node_id))
+    out.children.push_back(child_status(child, find_link(links, child), ctx_.clock.now(), lost));
+  return out;
 }
 
 }  // namespace ioc

@@ -3,8 +3,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "ioc/summary.hpp"
 #include "node_context.hpp"
 
 namespace ioc {
@@ -22,8 +21,8 @@ class SummaryService {
 
   /// Aligns [from, to) outward to aggregate buckets.
   static SummaryWindow align(TimeMs from, TimeMs to);
-  nlohmann::json summary(const SummaryWindow& window,
-                         const std::vector<std::string>& metrics) const;
+  /// `metrics` limits it to those metrics (all when empty).
+  Summary summary(const SummaryWindow& window, const std::vector<std::string>& metrics) const;
 
  private:
   NodeContext& ctx_;

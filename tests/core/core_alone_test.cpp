@@ -127,9 +127,12 @@ TEST_CASE("a node alone serves, raises alerts, keeps incidents and tells its sub
     CHECK_THROWS_WITH(node.act_on_incident(duty, incident_id, IncidentAction::kEscalate, ""),
                       Catch::Contains("no node above"));
 
-    const std::string summary = node.summary(t0 - 60'000, t0 + 120'000, {"water_level"});
-    CHECK(summary.find("\"water_level\"") != std::string::npos);
-    CHECK(summary.find("\"count\":2") != std::string::npos);
+    const Summary summary = node.summary(t0 - 60'000, t0 + 120'000, {"water_level"});
+    REQUIRE(summary.metrics.count("water_level") == 1);
+    CHECK(summary.metrics.at("water_level").count == 2);
+    CHECK(summary.metrics.at("water_level").max == 2.4);
+    CHECK(summary.incidents.total == 1);
+    CHECK(summary.children.empty());
     CHECK_THROWS_AS(node.summary(t0, t0), Error);
     CHECK_THROWS_AS(node.incidents(IncidentFilter{{}, {}, 0}), Error);
     node.stop();

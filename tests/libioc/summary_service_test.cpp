@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "aggregator.hpp"
+#include "json_codec.hpp"
 #include "test_context.hpp"
 
 using namespace ioc;
@@ -32,16 +33,17 @@ TEST_CASE("a node's summary covers its own subtree only", "[summary]") {
   store_rows(city, {obs("rain", "city/north", t0, 10), obs("rain", "city/north", t0 + 1000, 20),
                     obs("rain", "city/south", t0, 100)});
   const auto whole = SummaryService(city.ctx).summary({t0, t0 + 60'000}, {});
-  CHECK(whole["metrics"]["rain"]["count"] == 3);
-  CHECK(whole["metrics"]["rain"]["max"] == 100.0);
-  CHECK(whole["children"].size() == 3);
+  CHECK(whole.metrics.at("rain").count == 3);
+  CHECK(whole.metrics.at("rain").max == 100.0);
+  REQUIRE(whole.children.size() == 3);
+  CHECK(whole.children[0].state == Freshness::kUnreachable);  // never called
 
   test::TestContext north("city/north");
   store_rows(north, {obs("rain", "city/north", t0, 10), obs("rain", "city/south", t0, 100)});
   const auto part = SummaryService(north.ctx).summary({t0, t0 + 60'000}, {});
-  CHECK(part["node"] == "city/north");
-  CHECK(part["metrics"]["rain"]["count"] == 1);
-  CHECK(part["children"].empty());
+  CHECK(part.node == "city/north");
+  CHECK(part.metrics.at("rain").count == 1);
+  CHECK(part.children.empty());
 }
 
 TEST_CASE("the summary filters metrics and counts incidents and requests", "[summary]") {
@@ -49,9 +51,14 @@ TEST_CASE("the summary filters metrics and counts incidents and requests", "[sum
   const TimeMs t0 = 1761552000000;
   store_rows(t, {obs("rain", "city", t0, 1), obs("pm25", "city", t0, 2)});
   const auto s = SummaryService(t.ctx).summary({t0, t0 + 60'000}, {"pm25"});
-  CHECK(s["metrics"].size() == 1);
-  CHECK(s["metrics"].contains("pm25"));
-  CHECK(s["incidents"]["total"] == 0);
-  CHECK(s["serviceRequests"]["onTimeRatio"].is_null());
-  CHECK(s["window"]["from"] == "2025-10-27T08:00:00.000Z");
+  CHECK(s.metrics.size() == 1);
+  CHECK(s.metrics.count("pm25") == 1);
+  CHECK(s.incidents.total == 0);
+  CHECK_FALSE(s.service_requests.on_time_ratio);
+  CHECK(s.from == t0);
+  // The document the API answers.
+  const auto j = codec::to_json(s);
+  CHECK(j["window"]["from"] == "2025-10-27T08:00:00.000Z");
+  CHECK(j["serviceRequests"]["onTimeRatio"].is_null());
+  CHECK(j["metrics"]["pm25"]["count"] == 1);
 }

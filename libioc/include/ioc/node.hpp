@@ -10,6 +10,7 @@
 #include "ioc/authorizer.hpp"
 #include "ioc/config.hpp"
 #include "ioc/model.hpp"
+#include "ioc/summary.hpp"
 #include "ioc/time.hpp"
 
 namespace ioc {
@@ -122,11 +123,11 @@ class Node {
   /// Incidents this node holds, in the order they reached it.
   std::vector<Incident> incidents(const IncidentFilter& filter = {}) const;
   std::optional<Incident> incident(const std::string& id) const;
-  /// The summary of this node's subtree over [from, to) as JSON, the document GET
-  /// /api/v1/summary answers (docs/api.md): per metric count, sum, min, max, mean and
-  /// percentiles; incidents and service requests by state; each child's freshness. `metrics`
-  /// limits it to those metrics (all when empty).
-  std::string summary(TimeMs from, TimeMs to, const std::vector<std::string>& metrics = {}) const;
+  /// The summary of this node's subtree over [from, to) (aligned outward to whole minutes), as
+  /// GET /api/v1/summary answers it: per metric count, sum, min, max, mean and percentiles;
+  /// incidents and service requests by state; each child's freshness. `metrics` limits it to
+  /// those metrics (all when empty).
+  Summary summary(TimeMs from, TimeMs to, const std::vector<std::string>& metrics = {}) const;
   /// Calls `on_event` with each live event once it is committed, as the WebSocket stream sends
   /// it: a JSON document {"type": "alert" | "incident" | "summary" | ..., "data": ...}. It is
   /// called on the node's writer or scheduler thread and must return quickly (hand the event to
