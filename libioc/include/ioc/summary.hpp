@@ -34,9 +34,9 @@ enum class Freshness { kFresh, kStale, kUnreachable };
 struct ChildStatus {
   std::string node;
   Freshness state = Freshness::kUnreachable;
-  std::optional<TimeMs> last_sync;   ///< its last contact
-  std::optional<double> lag_seconds; ///< how far behind what this node holds from it is
-  bool complete = false;             ///< fresh, nothing unsent, nothing lost
+  std::optional<TimeMs> last_sync;    ///< its last contact
+  std::optional<double> lag_seconds;  ///< how far behind what this node holds from it is
+  bool complete = false;              ///< fresh, nothing unsent, nothing lost
   std::vector<LostRange> lost_ranges;
 };
 
