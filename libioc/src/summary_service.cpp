@@ -29,9 +29,15 @@ Summary SummaryService::summary(const SummaryWindow& window,
   for (const auto& b : buckets)
     if (fed->in_subtree(b.area, ctx_.node_id)) merged[b.metric].merge(b.sketch);
   for (const auto& [name, s] : merged)
-    out.metrics[name] = MetricSummary{s.count(),       s.sum(),          s.min(),
-                                      s.max(),         s.mean(),         s.quantile(0.5),
-                                      s.quantile(0.9), s.quantile(0.99), s.relative_error()};
+    out.metrics[name] = MetricSummary{static_cast<std::int64_t>(s.count()),
+                                      s.sum(),
+                                      s.min(),
+                                      s.max(),
+                                      s.mean(),
+                                      s.quantile(0.5),
+                                      s.quantile(0.9),
+                                      s.quantile(0.99),
+                                      s.relative_error()};
   const auto counts = ctx_.store.incident_counts();
   out.incidents = {counts.total, counts.by_status, counts.by_domain, counts.by_severity};
   const auto sr = ctx_.store.service_request_counts();
