@@ -9,6 +9,7 @@
 #include "json_codec.hpp"
 #include "observation_ingest.hpp"
 #include "sharing.hpp"
+#include "sharing_rule.hpp"
 
 using namespace ioc;
 using namespace ioc::federation;
@@ -17,19 +18,6 @@ using policy::DataKind;
 using policy::Granularity;
 
 namespace {
-
-policy::SharingRule rule(std::string id, std::string from, std::string to, policy::Mask data,
-                         Granularity g, int min_group = 0, std::vector<std::string> redact = {}) {
-  policy::SharingRule r;
-  r.id = std::move(id);
-  r.from = std::move(from);
-  r.to = std::move(to);
-  r.data = data;
-  r.granularity = g;
-  r.min_group_size = min_group;
-  r.redact = std::move(redact);
-  return r;
-}
 
 // A district with rows ingested: two readings in one pm25 minute bucket.
 struct District {
@@ -83,8 +71,9 @@ TEST_CASE("without rules observations go up as aggregates and records as their h
 
 TEST_CASE("raw sharing sends the rows with their buckets, redacted as the rule says", "[sharing]") {
   District d;
-  d.set.sharing.push_back(rule("obs-raw", "*", "parent", policy::bit(DataKind::kObservations),
-                               Granularity::kRaw, 0, {"source", "tags"}));
+  d.set.sharing.push_back(test::sharing_rule("obs-raw", "*", "parent",
+                                             policy::bit(DataKind::kObservations),
+                                             Granularity::kRaw, 0, {"source", "tags"}));
   const json w = d.first_to_parent();
   CHECK(w["type"] == "observations");
   REQUIRE(w["body"]["rows"].size() == 2);
@@ -96,8 +85,8 @@ TEST_CASE("raw sharing sends the rows with their buckets, redacted as the rule s
 
 TEST_CASE("a bucket over fewer rows than minGroupSize is held back", "[sharing]") {
   District d;
-  d.set.sharing.push_back(rule("obs-k", "*", "parent", policy::bit(DataKind::kObservations),
-                               Granularity::kAggregate, 3));
+  d.set.sharing.push_back(test::sharing_rule(
+      "obs-k", "*", "parent", policy::bit(DataKind::kObservations), Granularity::kAggregate, 3));
   CHECK(d.first_to_parent()["body"]["buckets"].empty());
   d.set.sharing[0].min_group_size = 2;
   CHECK(d.first_to_parent()["body"]["buckets"].size() == 1);
@@ -105,8 +94,8 @@ TEST_CASE("a bucket over fewer rows than minGroupSize is held back", "[sharing]"
 
 TEST_CASE("data the parent may not see leaves as skipped", "[sharing]") {
   District d;
-  d.set.sharing.push_back(rule("no-alerts", "city/north", "parent", policy::bit(DataKind::kAlerts),
-                               Granularity::kNone));
+  d.set.sharing.push_back(test::sharing_rule("no-alerts", "city/north", "parent",
+                                             policy::bit(DataKind::kAlerts), Granularity::kNone));
   const json a = d.record_to_parent("alert", codec::to_json(alert()));
   CHECK(a["type"] == "skipped");
   CHECK(a["body"] == json::object());
@@ -115,8 +104,8 @@ TEST_CASE("data the parent may not see leaves as skipped", "[sharing]") {
 
 TEST_CASE("an incident owned above travels whole whatever Sharing says", "[sharing]") {
   District d;
-  d.set.sharing.push_back(
-      rule("no-incidents", "*", "parent", policy::bit(DataKind::kIncidents), Granularity::kNone));
+  d.set.sharing.push_back(test::sharing_rule(
+      "no-incidents", "*", "parent", policy::bit(DataKind::kIncidents), Granularity::kNone));
   Incident i;
   i.id = "inc-1";
   i.title = "Flooded underpass";
@@ -129,35 +118,11 @@ TEST_CASE("an incident owned above travels whole whatever Sharing says", "[shari
   CHECK(w["body"]["title"] == "Flooded underpass");
 }
 
-TEST_CASE("the most specific Sharing rule decides", "[sharing]") {
-  test::FederatedContext t("city");
-  policy::PolicySet set;
-  const auto alerts = policy::bit(DataKind::kAlerts);
-  set.sharing.push_back(rule("any", "*", "parent", alerts, Granularity::kAggregate));
-  set.sharing.push_back(rule("north", "city/north", "parent", alerts, Granularity::kRaw));
-  set.sharing.push_back(rule("north-city", "city/north", "city", alerts, Granularity::kNone));
-  CHECK(share_for(set, t.fed, "city/north", "city", DataKind::kAlerts).rule == "north-city");
-  CHECK(share_for(set, t.fed, "city/south", "city", DataKind::kAlerts).rule == "any");
-  set.sharing.pop_back();
-  CHECK(share_for(set, t.fed, "city/north", "city", DataKind::kAlerts).granularity ==
-        Granularity::kRaw);
-  // Defaults: aggregate to the parent, nothing sideways or down; summaries for any node above.
-  const policy::PolicySet none;
-  CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kIncidents).granularity ==
-        Granularity::kAggregate);
-  CHECK(share_for(none, t.fed, "city/north", "city/south", DataKind::kSummaries).granularity ==
-        Granularity::kNone);
-  CHECK(share_for(none, t.fed, "city", "city/north", DataKind::kAlerts).granularity ==
-        Granularity::kNone);
-  CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kSummaries).granularity ==
-        Granularity::kAggregate);
-}
-
 TEST_CASE("incidents held until confirmed: held, released whole, a false positive counted bare",
           "[sharing]") {
   District d;
-  auto held =
-      rule("violations", "*", "parent", policy::bit(DataKind::kIncidents), Granularity::kRaw);
+  auto held = test::sharing_rule("violations", "*", "parent", policy::bit(DataKind::kIncidents),
+                                 Granularity::kRaw);
   held.hold_until = IncidentStatus::kAcknowledged;
   d.set.sharing = {held};
   const Actor camera{"camera-ai", Role::kOperator, "city/north"};

@@ -1,0 +1,104 @@
+#include "sharing.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "federated_context.hpp"
+#include "sharing_rule.hpp"
+
+using namespace ioc;
+using namespace ioc::federation;
+using nlohmann::json;
+using policy::DataKind;
+using policy::Granularity;
+
+TEST_CASE("the most specific Sharing rule decides", "[sharing]") {
+  test::FederatedContext t("city");
+  policy::PolicySet set;
+  const auto alerts = policy::bit(DataKind::kAlerts);
+  set.sharing.push_back(test::sharing_rule("any", "*", "parent", alerts, Granularity::kAggregate));
+  set.sharing.push_back(
+      test::sharing_rule("north", "city/north", "parent", alerts, Granularity::kRaw));
+  set.sharing.push_back(
+      test::sharing_rule("north-city", "city/north", "city", alerts, Granularity::kNone));
+  CHECK(share_for(set, t.fed, "city/north", "city", DataKind::kAlerts).rule == "north-city");
+  CHECK(share_for(set, t.fed, "city/south", "city", DataKind::kAlerts).rule == "any");
+  set.sharing.pop_back();
+  CHECK(share_for(set, t.fed, "city/north", "city", DataKind::kAlerts).granularity ==
+        Granularity::kRaw);
+  // Defaults: aggregate to the parent, nothing sideways or down; summaries for any node above.
+  const policy::PolicySet none;
+  CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kIncidents).granularity ==
+        Granularity::kAggregate);
+  CHECK(share_for(none, t.fed, "city/north", "city/south", DataKind::kSummaries).granularity ==
+        Granularity::kNone);
+  CHECK(share_for(none, t.fed, "city", "city/north", DataKind::kAlerts).granularity ==
+        Granularity::kNone);
+  CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kSummaries).granularity ==
+        Granularity::kAggregate);
+}
+
+TEST_CASE("redaction clears exactly the fields a rule names, in each kind's wire form",
+          "[sharing]") {
+  json row{{"source", "sensor-7"}, {"tags", {{"street", "Le Duan"}}}, {"value", 30}};
+  redact(row, DataKind::kObservations, {"source"});
+  CHECK(row["source"] == "redacted");  // a row must still name a source
+  CHECK(row["tags"]["street"] == "Le Duan");
+  redact(row, DataKind::kObservations, {"tags"});
+  CHECK(row["tags"].empty());
+  CHECK(row["value"] == 30);
+
+  json incident{{"title", "Flooded underpass"},
+                {"location", {{"lat", 16.05}, {"lon", 108.2}, {"address", "Dien Bien Phu"}}},
+                {"change", {{"note", "pump truck 3"}}},
+                {"severity", "severe"}};
+  redact(incident, DataKind::kIncidents, {"location", "notes"});
+  CHECK(incident["title"] == "Flooded underpass");
+  CHECK(incident["location"]["lat"].is_null());
+  CHECK(incident["location"]["address"] == "");
+  CHECK(incident["change"]["note"] == "");
+  CHECK(incident["severity"] == "severe");
+
+  json request{{"description", "water to the knees"},
+               {"lat", 16.0},
+               {"long", 108.0},
+               {"media_url", "http://x/y.jpg"},
+               {"service_code", "flooding"}};
+  redact(request, DataKind::kServiceRequests, {"location", "media"});
+  CHECK(request["lat"].is_null());
+  CHECK(request["long"].is_null());
+  CHECK(request["media_url"] == "");
+  CHECK(request["description"] == "water to the knees");
+  CHECK(request["service_code"] == "flooding");
+
+  // Nothing named, or not an object: nothing changes.
+  json alert{{"headline", "River above 2.2 m"}};
+  redact(alert, DataKind::kAlerts, {});
+  CHECK(alert["headline"] == "River above 2.2 m");
+  json not_an_object = json::array({1, 2});
+  redact(not_an_object, DataKind::kAlerts, {"headline"});
+  CHECK(not_an_object == json::array({1, 2}));
+}
+
+TEST_CASE("every field a policy may name is one redaction clears", "[sharing]") {
+  for (const auto kind : {DataKind::kObservations, DataKind::kAlerts, DataKind::kIncidents,
+                          DataKind::kServiceRequests}) {
+    for (const auto& field : policy::redactable_fields(kind)) {
+      json before{{"source", "s"},
+                  {"tags", {{"k", "v"}}},
+                  {"headline", "h"},
+                  {"description", "d"},
+                  {"title", "t"},
+                  {"address", "a"},
+                  {"location", {{"lat", 1}}},
+                  {"lat", 1},
+                  {"long", 2},
+                  {"media_url", "m"},
+                  {"status_notes", "n"},
+                  {"change", {{"note", "x"}}}};
+      json after = before;
+      redact(after, kind, {field});
+      INFO("kind " << static_cast<int>(kind) << ", field " << field);
+      CHECK(after != before);
+    }
+  }
+}
