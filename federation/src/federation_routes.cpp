@@ -113,21 +113,19 @@ void FederationRoutes::command(ApiCall& call, Respond& respond) {
 }
 
 void FederationRoutes::post_grant(ApiCall& call, Respond& respond) {
-  require_json(call.request);
-  issue_policy_update(ctx_, "grant", parse_json_object(call.request.body),
-                      [respond](PolicyUpdate u, std::exception_ptr error) {
-                        if (error)
-                          return respond(ApiRouter::failure_response(error, "grant failed"));
-                        respond(json_response(201, u.to_json()));
-                      });
+  issue_update("grant", call, respond);
 }
 
 void FederationRoutes::post_revocation(ApiCall& call, Respond& respond) {
+  issue_update("revocation", call, respond);
+}
+
+void FederationRoutes::issue_update(const std::string& kind, ApiCall& call, Respond& respond) {
   require_json(call.request);
-  issue_policy_update(ctx_, "revocation", parse_json_object(call.request.body),
-                      [respond](PolicyUpdate u, std::exception_ptr error) {
+  issue_policy_update(ctx_, kind, parse_json_object(call.request.body),
+                      [respond, kind](PolicyUpdate u, std::exception_ptr error) {
                         if (error)
-                          return respond(ApiRouter::failure_response(error, "revocation failed"));
+                          return respond(ApiRouter::failure_response(error, kind + " failed"));
                         respond(json_response(201, u.to_json()));
                       });
 }

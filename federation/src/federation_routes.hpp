@@ -45,6 +45,8 @@ class FederationRoutes {
   void get_federation(ApiCall&, Respond&);
   void post_grant(ApiCall&, Respond&);
   void post_revocation(ApiCall&, Respond&);
+  /// Issues a signed grant or revocation from the request's body; 201 with it once kept.
+  void issue_update(const std::string& kind, ApiCall& call, Respond& respond);
   void authorize(ApiCall&, Respond&);
 
   FederationContext& ctx_;

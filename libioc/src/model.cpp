@@ -70,6 +70,9 @@ constexpr Names<Role, 4> kRoles{{{Role::kViewer, "viewer"},
                                  {Role::kOperator, "operator"},
                                  {Role::kIngest, "ingest"},
                                  {Role::kAdmin, "admin"}}};
+constexpr Names<Freshness, 3> kFreshness{{{Freshness::kFresh, "fresh"},
+                                          {Freshness::kStale, "stale"},
+                                          {Freshness::kUnreachable, "unreachable"}}};
 constexpr Names<CapMsgType, 3> kMsgTypes{{{CapMsgType::kAlert, "Alert"},
                                           {CapMsgType::kUpdate, "Update"},
                                           {CapMsgType::kCancel, "Cancel"}}};
@@ -95,15 +98,7 @@ std::string_view to_string(Role v) {
   return name_of(kRoles, v);
 }
 std::string_view to_string(Freshness v) {
-  switch (v) {
-    case Freshness::kFresh:
-      return "fresh";
-    case Freshness::kStale:
-      return "stale";
-    case Freshness::kUnreachable:
-      return "unreachable";
-  }
-  return "unreachable";
+  return name_of(kFreshness, v);
 }
 std::string_view to_string(CapMsgType v) {
   return name_of(kMsgTypes, v);

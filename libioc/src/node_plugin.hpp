@@ -41,8 +41,6 @@ class NodePlugin {
   /// Takes the federation file as re-read (`fresh`, with this node in it), under the node's
   /// reload lock. Throws Error(kConfig) and changes nothing if it cannot.
   virtual ReloadResult reload(std::shared_ptr<const FederationConfig> fresh) = 0;
-  /// Whether retention may run now (not while a reload moves the link).
-  virtual bool log_settled() const { return true; }
 };
 
 }  // namespace ioc

@@ -135,6 +135,7 @@ TEST_CASE("a node alone serves, raises alerts, keeps incidents and tells its sub
     CHECK(summary.children.empty());
     CHECK_THROWS_AS(node.summary(t0, t0), Error);
     CHECK_THROWS_AS(node.incidents(IncidentFilter{{}, {}, 0}), Error);
+    CHECK_THROWS_AS(node.alerts(false, 10'001), Error);
     node.stop();
   }
   // What was committed is there after a restart.

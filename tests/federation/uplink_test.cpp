@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 
 #include "federated_context.hpp"
@@ -38,10 +37,9 @@ class FakeParent final : public PeerClient {
     Answer answer;
     {
       std::lock_guard lock(mutex_);
-      calls_.push_back(Call{method, target, body});
       answer = answer_;
     }
-    return answer(calls_.back());
+    return answer(Call{method, target, body});
   }
   void call_async(const std::string& method, const std::string& target, const std::string& body,
                   Done done) override {
@@ -57,20 +55,12 @@ class FakeParent final : public PeerClient {
     std::lock_guard lock(mutex_);
     answer_ = std::move(answer);
   }
-  std::vector<Call> calls(const std::string& target) const {
-    std::lock_guard lock(mutex_);
-    std::vector<Call> out;
-    for (const auto& c : calls_)
-      if (c.target == target) out.push_back(c);
-    return out;
-  }
 
  private:
   mutable std::mutex mutex_;
   std::condition_variable cancelled_wake_;
   bool cancelled_ = false;
   Answer answer_;
-  std::deque<Call> calls_;  // stable references while answering
 };
 
 /// The link's clock, run by the test: each pause of the up thread is recorded and holds it until

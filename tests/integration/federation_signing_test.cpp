@@ -78,6 +78,23 @@ TEST_CASE("unsigned, stale, forged, unknown-node and replayed calls get 401 with
                 "replayed request");
 }
 
+TEST_CASE("a call answered before a crash is still refused when replayed after it",
+          "[integration][federation]") {
+  RunningNode node;
+  // A child's batch: its nonce is kept through the writer, ahead of what the batch writes.
+  const std::string body = R"({"events":[],"backlog":0})";
+  const auto headers = signed_headers(node.dir / "keys", "city/north", "city", "POST",
+                                      "/federation/v1/events", body);
+  const auto post = [&] {
+    return node.anonymous().request("POST", "/federation/v1/events", body, "application/json",
+                                    headers);
+  };
+  REQUIRE(post().status == 200);
+  node.process.kill_hard();
+  node.process.start();
+  check_refused(post(), "replayed request");
+}
+
 TEST_CASE("a peer speaking an unknown protocol version gets a clear error",
           "[integration][federation]") {
   RunningNode node;
