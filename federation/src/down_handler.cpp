@@ -1,5 +1,7 @@
 #include "down_handler.hpp"
 
+#include "federation_tables.hpp"
+
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "policy_distribution.hpp"
@@ -41,8 +43,8 @@ void DownHandler::set_aside(std::int64_t seq, const std::string& type, const jso
                             const std::string& reason) {
   const std::string parent = ctx_.federation()->find(ctx_.node_id)->parent.value_or("");
   ctx_.writes.run([&](WriteContext& w) {
-    w.writer.quarantine(parent, "down", seq, type, reason, codec::dump(body), parent,
-                        ctx_.clock.now());
+    Quarantine(w.writer).put({parent, "down", seq, type, reason, parent, ctx_.clock.now()},
+                             codec::dump(body));
   });
   ctx_.metrics.events_quarantined++;
 }

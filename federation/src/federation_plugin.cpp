@@ -4,6 +4,7 @@
 
 #include "escalation_monitor.hpp"
 #include "federation_routes.hpp"
+#include "federation_tables.hpp"
 #include "ioc/error.hpp"
 #include "ioc/federation/topology.hpp"
 #include "link_manager.hpp"
@@ -60,6 +61,8 @@ class FederationPlugin final : public NodePlugin {
   std::unique_ptr<Authorizer> authorizer() override {
     return make_policy_authorizer(policies_, node_id_);
   }
+
+  std::vector<StoreSchema> store_schemas() const override { return {federation_schema()}; }
 
   void attach(NodeParts& parts) override {
     nonces_.emplace(parts.ctx.store, parts.ctx.writes, parts.ctx.clock.now());

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "api_support.hpp"
+#include "federation_tables.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "link_status.hpp"
@@ -174,7 +175,7 @@ void FederationRoutes::authorize(ApiCall& call, Respond& respond) {
 void FederationRoutes::hello(ApiCall& call, Respond& respond) {
   // What this node holds of the caller's own log: a child whose store lost its end learns it.
   json holds = json::array();
-  for (const auto& [epoch, seq] : ctx_.store.receipts(call.peer))
+  for (const auto& [epoch, seq] : Receipts::of(ctx_.store, call.peer))
     holds.push_back({{"epoch", epoch}, {"seq", seq}});
   respond(json_response(
       200, {{"node", ctx_.node_id},
@@ -265,7 +266,7 @@ void FederationRoutes::get_federation(ApiCall&, Respond& respond) {
                      {"link", link}});
   }
   json recent = json::array();
-  for (const auto& q : ctx_.store.recent_quarantine(20))
+  for (const auto& q : Quarantine::recent(ctx_.store, 20))
     recent.push_back({{"origin", q.origin},
                       {"epoch", q.epoch},
                       {"seq", q.seq},
@@ -278,7 +279,7 @@ void FederationRoutes::get_federation(ApiCall&, Respond& respond) {
             {"node", ctx_.node_id},
             {"policyVersion", ctx_.policies.version()},
             {"nodes", nodes},
-            {"quarantine", {{"total", ctx_.store.quarantined()}, {"recent", recent}}}}));
+            {"quarantine", {{"total", Quarantine::count(ctx_.store)}, {"recent", recent}}}}));
 }
 
 }  // namespace ioc::federation

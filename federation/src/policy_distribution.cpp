@@ -1,6 +1,7 @@
 #include "policy_distribution.hpp"
 
 #include "crypto_util.hpp"
+#include "federation_tables.hpp"
 #include "ioc/error.hpp"
 
 namespace ioc::federation {
@@ -14,7 +15,7 @@ void keep_and_pass_on(FederationContext& ctx, WriteContext& w, const PolicyUpdat
                       const std::string& from) {
   const auto fed = ctx.federation();
   const std::string text = u.to_json().dump();
-  if (!w.writer.put_policy_update(u.kind + ":" + u.id(), u.kind, text)) return;  // held already
+  if (!PolicyUpdates(w.writer).put(u.kind + ":" + u.id(), u.kind, text)) return;  // held already
   // What its issuer may not issue is neither kept nor passed on (the caller's savepoint undoes
   // the put): the same rules as the routes that issue them, at every node it passes.
   ctx.policies.check_update(u, ctx.clock.now());
@@ -103,7 +104,7 @@ void take_policy_update(FederationContext& ctx, WriteContext& w, const PolicyUpd
 
 void restore_policy_updates(FederationContext& ctx) {
   const auto fed = ctx.federation();
-  for (const auto& [kind, text] : ctx.store.policy_updates()) {
+  for (const auto& [kind, text] : PolicyUpdates::all(ctx.store)) {
     try {
       const auto u = PolicyUpdate::from_json(json::parse(text));
       verify_update(*fed, u);
@@ -116,7 +117,7 @@ void restore_policy_updates(FederationContext& ctx) {
 
 void pass_on_held_updates(FederationContext& ctx, const std::vector<std::string>& children) {
   if (children.empty()) return;
-  const auto held = ctx.store.policy_updates();
+  const auto held = PolicyUpdates::all(ctx.store);
   ctx.writes.run([&](WriteContext& w) {
     for (const auto& child : children)
       for (const auto& [kind, text] : held)

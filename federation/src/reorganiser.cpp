@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "federation_tables.hpp"
 #include "ioc/error.hpp"
 #include "policy_distribution.hpp"
 
@@ -34,7 +35,7 @@ FederationConfig tree_from(const std::string& text) {
 
 void Reorganiser::catch_up() {
   const auto fed = ctx_.federation();
-  const std::string last = ctx_.store.tree();
+  const std::string last = ctx_.store.note("tree");
   if (last == tree_of(*fed)) return;
   if (!last.empty()) {
     const FederationConfig before = tree_from(last);
@@ -43,7 +44,7 @@ void Reorganiser::catch_up() {
         std::cerr << "ioc: " << ctx_.node_id << " started on a reorganised federation: " << step
                   << std::endl;
   }
-  ctx_.writes.run([&](WriteContext& w) { w.writer.set_tree(tree_of(*fed)); });
+  ctx_.writes.run([&](WriteContext& w) { w.writer.set_note("tree", tree_of(*fed)); });
 }
 
 void Reorganiser::refuse_undrained_removals(const FederationConfig& before,
@@ -75,7 +76,7 @@ std::vector<std::string> Reorganiser::reorganise(const FederationConfig& before,
       bool left = false;
       for (const auto& a : before.ancestors(n.id))
         if (std::find(now_above.begin(), now_above.end(), a) == now_above.end()) {
-          w.writer.add_former_relay(n.id, a);
+          Receipts(w.writer).add_former_relay(n.id, a);
           left = true;
         }
       if (left) moved.push_back(n.id);
@@ -99,7 +100,7 @@ std::vector<std::string> Reorganiser::reorganise(const FederationConfig& before,
   for (const auto& c : joined) steps.push_back("new child: " + c);
   for (const auto& line : incidents_.reown_after_reorganisation())
     steps.push_back("incident owner: " + line);
-  ctx_.writes.run([&](WriteContext& w) { w.writer.set_tree(tree_of(fresh)); });
+  ctx_.writes.run([&](WriteContext& w) { w.writer.set_note("tree", tree_of(fresh)); });
   return steps;
 }
 
@@ -116,17 +117,18 @@ void Reorganiser::hand_over(const std::optional<std::string>& from,
       return;
     }
     w.writer.set_cursor(*to, ctx_.store.cursor(*from));
-    if (const auto unsent = ctx_.store.handover(*from)) {
+    if (const auto unsent = Handovers::pending(ctx_.store, *from)) {
       // Moved again before the last parent took anything: the old path is still the one before
       // it.
-      w.writer.set_handover(*to, *unsent);
-      w.writer.clear_handover(*from);
+      Handovers(w.writer).set_pending(*to, *unsent);
+      Handovers(w.writer).clear_pending(*from);
       return;
     }
     nlohmann::json through = nlohmann::json::array();
-    for (const auto& h : w.writer.handed(*from))
+    for (const auto& h : Handovers(w.writer).handed(*from))
       through.push_back({{"origin", h.origin}, {"epoch", h.epoch}, {"seq", h.seq}});
-    w.writer.set_handover(*to, nlohmann::json{{"from", *from}, {"through", through}}.dump());
+    Handovers(w.writer).set_pending(*to,
+                                    nlohmann::json{{"from", *from}, {"through", through}}.dump());
   });
 }
 

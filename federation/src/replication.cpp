@@ -3,6 +3,7 @@
 #include <map>
 
 #include "crypto_util.hpp"
+#include "federation_tables.hpp"
 #include "ingest_parser.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
@@ -112,7 +113,8 @@ void apply(FederationContext& ctx, const FederationConfig& fed, WriteContext& w,
 // out of it, what it took from that node before the move.
 bool may_relay(const FederationConfig& fed, Store::Writer& w, const std::string& origin,
                const std::string& caller) {
-  return fed.find(origin) && (fed.in_subtree(origin, caller) || w.is_former_relay(origin, caller));
+  return fed.find(origin) &&
+         (fed.in_subtree(origin, caller) || Receipts(w).is_former_relay(origin, caller));
 }
 
 using Held = std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>>;
@@ -141,10 +143,10 @@ bool take_handover(const FederationConfig& fed, Store::Writer& w, const std::str
   for (const auto& [origin, epoch, seq] : through) {
     auto slot = held.find({origin, epoch});
     if (slot == held.end())
-      slot = held.emplace(std::pair{origin, epoch}, w.receipt(origin, epoch)).first;
+      slot = held.emplace(std::pair{origin, epoch}, Receipts(w).held(origin, epoch)).first;
     if (slot->second) continue;  // held already: contiguity decides what comes next
     if (old_path_runs_here)
-      w.set_receipt_hold(origin, epoch, seq);
+      Receipts(w).set_hold(origin, epoch, seq);
     else
       slot->second = seq;
   }
@@ -195,7 +197,8 @@ Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string&
         w.writer.record_lost_range(r, caller);
         auto s = held.find({r.origin, r.epoch});
         if (s == held.end())
-          s = held.emplace(std::pair{r.origin, r.epoch}, w.writer.receipt(r.origin, r.epoch)).first;
+          s = held.emplace(std::pair{r.origin, r.epoch}, Receipts(w.writer).held(r.origin, r.epoch))
+                  .first;
         if (!s->second || *s->second >= r.from_seq - 1)
           s->second = std::max(s->second.value_or(0), r.to_seq);
       }
@@ -214,14 +217,14 @@ Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string&
     }
     auto slot = held.find({origin, epoch});
     if (slot == held.end())
-      slot = held.emplace(std::pair{origin, epoch}, w.writer.receipt(origin, epoch)).first;
+      slot = held.emplace(std::pair{origin, epoch}, Receipts(w.writer).held(origin, epoch)).first;
     auto& have = slot->second;
     if (have && seq <= *have) continue;      // already held: receipt is idempotent
     if (have && seq != *have + 1) continue;  // a gap: wait for the missing entries to be resent
     if (!have) {
       // The first entry of (origin, epoch) here starts its sequence, unless a handover said the
       // entries before it are still coming through a child on the old path.
-      const auto hold = w.writer.receipt_hold(origin, epoch);
+      const auto hold = Receipts(w.writer).hold(origin, epoch);
       if (hold && seq > *hold) continue;
     }
     std::string relayed_type = type;
@@ -246,8 +249,8 @@ Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string&
       // once the batch commits: it waits like an entry after a gap and comes again with the next.
       if (type == "policy-update" && policy_updates_taken > 0) continue;
       // Set aside and reported; it counts as received so it never blocks what follows.
-      w.writer.quarantine(origin, epoch, seq, type, ex.what(), body.dump(), caller,
-                          ctx.clock.now());
+      Quarantine(w.writer).put({origin, epoch, seq, type, ex.what(), caller, ctx.clock.now()},
+                               body.dump());
       relayed_type = "skipped";
       ++quarantined;
     }
@@ -262,7 +265,7 @@ Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string&
     w.writer.put_remote_aggregate(std::get<0>(key), std::get<1>(key), std::get<2>(key),
                                   std::get<3>(key), bytes);
   for (const auto& [key, seq] : held)
-    if (seq) w.writer.set_receipt(key.first, key.second, *seq);
+    if (seq) Receipts(w.writer).set_held(key.first, key.second, *seq);
   w.writer.touch_link(caller, ctx.clock.now(), newest, batch.backlog, batch.policy_version);
   Acked acked;
   for (const auto& [key, seq] : held)

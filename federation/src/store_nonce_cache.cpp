@@ -1,10 +1,12 @@
 #include "store_nonce_cache.hpp"
 
+#include "federation_tables.hpp"
+
 namespace ioc::federation {
 
 StoreNonceCache::StoreNonceCache(const Store& store, WriteQueue& writes, TimeMs now)
     : writes_(writes) {
-  for (auto& n : store.nonces_since(now - kNonceMemoryMs)) {
+  for (auto& n : Nonces::since(store, now - kNonceMemoryMs)) {
     auto key = std::make_pair(std::move(n.node), std::move(n.nonce));
     if (seen_.emplace(key, n.seen).second) by_time_.emplace(n.seen, std::move(key));
   }
@@ -26,7 +28,7 @@ bool StoreNonceCache::remember(const std::string& node, const std::string& nonce
   // and the nonce stays remembered here until the process ends.
   writes_.submit(
       [node, nonce, now](WriteContext& w) {
-        w.writer.remember_nonce(node, nonce, now, now - kNonceMemoryMs);
+        Nonces(w.writer).remember(node, nonce, now, now - kNonceMemoryMs);
       },
       [](std::exception_ptr) {});
   return true;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "answers.hpp"
+#include "federation_tables.hpp"
 #include "ioc/error.hpp"
 #include "ioc/federation/request_signing.hpp"
 #include "outbound.hpp"
@@ -26,7 +27,7 @@ Uplink::Uplink(FederationContext& ctx, std::string parent, std::unique_ptr<PeerC
       random_(std::random_device{}()) {
   state_.parent = std::move(parent);
   state_.cursor = ctx_.store.cursor(state_.parent);
-  handover_ = ctx_.store.handover(state_.parent);
+  handover_ = Handovers::pending(ctx_.store, state_.parent);
 }
 
 Uplink::~Uplink() {
@@ -208,8 +209,8 @@ bool Uplink::push_once(bool heartbeat_due) {
     ctx_.writes.run([&](WriteContext& w) {
       w.writer.set_cursor(state().parent, next);
       for (const auto& [key, seq] : handed)
-        w.writer.note_handed(state().parent, key.first, key.second, seq);
-      if (handing_over) w.writer.clear_handover(state().parent);
+        Handovers(w.writer).note_handed(state().parent, key.first, key.second, seq);
+      if (handing_over) Handovers(w.writer).clear_pending(state().parent);
     });
   if (handing_over) handover_.reset();
   ctx_.metrics.events_sent += taken;

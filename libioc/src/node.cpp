@@ -132,7 +132,8 @@ struct Node::Impl {
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
         authorizer(make_authorizer(options, plugin.get(), *authority.federation())),
         data_lock(options.data_dir),
-        store(store_options(options.data_dir, options.power_safe)),
+        store(store_options(options.data_dir, options.power_safe),
+              plugin ? plugin->store_schemas() : std::vector<StoreSchema>{}),
         server(
             server_options(options),
             [this](const HttpRequest& r, Respond respond) { router.handle(r, std::move(respond)); },

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "api_router.hpp"
 #include "authority.hpp"
@@ -9,6 +10,7 @@
 #include "ioc/node.hpp"
 #include "node_context.hpp"
 #include "scheduler.hpp"
+#include "store.hpp"
 
 namespace ioc {
 
@@ -32,6 +34,8 @@ class NodePlugin {
   /// Decides incident actions; null keeps the node's default (its own and its ancestors'
   /// operators).
   virtual std::unique_ptr<Authorizer> authorizer() = 0;
+  /// The tables it keeps in the node's store, created or migrated when the store opens.
+  virtual std::vector<StoreSchema> store_schemas() const = 0;
   /// Adds routes, hooks and scheduled work. Once, before start.
   virtual void attach(NodeParts& parts) = 0;
   virtual void start() = 0;

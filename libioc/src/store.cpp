@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <array>
+
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
 #include "store_internal.hpp"
@@ -12,8 +14,10 @@ using namespace store_detail;
 
 namespace {
 
-// Each entry moves the schema one version forward; never edit an entry that has shipped.
-constexpr const char* kMigrations[] = {
+// The schema's history up to version 8, when the core and the federation kept their tables
+// together: a store one of those releases made is brought to version 8 by these, as it always
+// was. Never edit them.
+constexpr const char* kSharedHistory[] = {
     R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE observations(
@@ -91,6 +95,51 @@ ALTER TABLE quarantine ADD COLUMN at INTEGER;
 )sql",
 };
 
+constexpr int kSharedHistoryVersion = static_cast<int>(std::size(kSharedHistory));
+
+// A store made since the federation owns its tables starts here: the core's tables as version 8
+// left them (the federation's come from its StoreSchema).
+constexpr const char* kCoreAtVersion8 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE observations(
+  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, metric TEXT NOT NULL, area TEXT NOT NULL,
+  source TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, tags TEXT);
+CREATE INDEX observations_metric_ts ON observations(metric, ts);
+CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, ts INTEGER NOT NULL,
+  body TEXT NOT NULL, epoch TEXT, origin TEXT, origin_seq INTEGER);
+CREATE TABLE aggregates(metric TEXT NOT NULL, area TEXT NOT NULL, start INTEGER NOT NULL,
+  count INTEGER NOT NULL, sketch BLOB NOT NULL, PRIMARY KEY(metric, area, start)) WITHOUT ROWID;
+CREATE INDEX aggregates_start ON aggregates(start);
+CREATE TABLE alerts(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, active INTEGER NOT NULL,
+  body TEXT NOT NULL);
+CREATE TABLE incidents(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+  domain TEXT NOT NULL, severity TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE incident_audit(incident_id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY(incident_id, version)) WITHOUT ROWID;
+CREATE TABLE service_requests(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL, expected INTEGER NOT NULL, closed INTEGER, body TEXT NOT NULL);
+CREATE TABLE tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, expires INTEGER, revoked INTEGER NOT NULL);
+CREATE TABLE peer_cursors(peer TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE remote_aggregates(origin TEXT NOT NULL, metric TEXT NOT NULL, area TEXT NOT NULL,
+  start INTEGER NOT NULL, sketch BLOB NOT NULL, PRIMARY KEY(origin, metric, area, start)) WITHOUT ROWID;
+CREATE INDEX remote_aggregates_start ON remote_aggregates(start);
+CREATE TABLE links(peer TEXT PRIMARY KEY, last_contact INTEGER NOT NULL, last_event_ts INTEGER,
+  backlog INTEGER NOT NULL DEFAULT 0, policy_version TEXT) WITHOUT ROWID;
+CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, child TEXT NOT NULL, type TEXT NOT NULL,
+  ts INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX outbox_child ON outbox(child, seq);
+CREATE TABLE lost_ranges(origin TEXT NOT NULL, epoch TEXT NOT NULL, from_seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL, via TEXT NOT NULL, PRIMARY KEY(origin, epoch, from_seq)) WITHOUT ROWID;
+CREATE TABLE pending_actions(seq INTEGER PRIMARY KEY AUTOINCREMENT, incident TEXT NOT NULL,
+  body TEXT NOT NULL);
+CREATE INDEX pending_actions_incident ON pending_actions(incident, seq);
+)sql";
+
+// The core's migrations after version 8: entry i moves the schema to version 9 + i.
+constexpr std::array<const char*, 0> kMigrations{};
+constexpr int kLatestVersion = kSharedHistoryVersion + static_cast<int>(kMigrations.size());
+
 std::string meta_get(SQLite::Database& db, const char* key) {
   SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
   st.bind(1, key);
@@ -106,9 +155,56 @@ void meta_set(SQLite::Database& db, const char* key, const std::string& value) {
   st.exec();
 }
 
+void run_migration(SQLite::Database& db, const char* sql, const std::function<void()>& bump) {
+  SQLite::Transaction tx(db);
+  db.exec(sql);
+  bump();
+  tx.commit();
+}
+
+[[noreturn]] void refuse_newer(const std::string& path, const std::string& what, int version,
+                               int latest) {
+  throw Error(ErrorCode::kConfig, path + ": " + what + " schema version " +
+                                      std::to_string(version) + " is newer than this build (" +
+                                      std::to_string(latest) + ")");
+}
+
+// The core's tables: PRAGMA user_version counts its versions.
+void migrate_core(SQLite::Database& db, const std::string& path) {
+  int version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > kLatestVersion) refuse_newer(path, "the store's", version, kLatestVersion);
+  const auto set_version = [&db](int v) {
+    return [&db, v] { db.exec("PRAGMA user_version=" + std::to_string(v)); };
+  };
+  if (version == 0) {
+    run_migration(db, kCoreAtVersion8, set_version(kSharedHistoryVersion));
+    version = kSharedHistoryVersion;
+  }
+  for (; version < kSharedHistoryVersion; ++version)
+    run_migration(db, kSharedHistory[version], set_version(version + 1));
+  for (; version < kLatestVersion; ++version)
+    run_migration(db, kMigrations[static_cast<std::size_t>(version - kSharedHistoryVersion)],
+                  set_version(version + 1));
+}
+
+// Another part's tables: the version it reached is kept in meta under "schema:<name>".
+void migrate_part(SQLite::Database& db, const std::string& path, const StoreSchema& schema) {
+  const std::string key = "schema:" + schema.name;
+  const std::string kept = meta_get(db, key.c_str());
+  const int latest = static_cast<int>(schema.migrations.size());
+  int version = kept.empty() ? 0 : std::stoi(kept);
+  if (version > latest) refuse_newer(path, "the " + schema.name, version, latest);
+  for (; version < latest; ++version) {
+    const std::string sql(schema.migrations[static_cast<std::size_t>(version)]);
+    run_migration(db, sql.c_str(),
+                  [&db, &key, v = version + 1] { meta_set(db, key.c_str(), std::to_string(v)); });
+  }
+}
+
 }  // namespace
 
-Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
+Store::Store(const Options& options, const std::vector<StoreSchema>& schemas)
+    : impl_(std::make_unique<Impl>()) {
   impl_->path = options.path;
   try {
     impl_->writer =
@@ -117,18 +213,8 @@ Store::Store(const Options& options) : impl_(std::make_unique<Impl>()) {
     db.exec("PRAGMA journal_mode=WAL");
     db.exec(options.power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");
-    const int version = db.execAndGet("PRAGMA user_version").getInt();
-    const int latest = static_cast<int>(std::size(kMigrations));
-    if (version > latest)
-      throw Error(ErrorCode::kConfig, options.path + ": schema version " + std::to_string(version) +
-                                          " is newer than this build (" + std::to_string(latest) +
-                                          ")");
-    for (int v = version; v < latest; ++v) {
-      SQLite::Transaction tx(db);
-      db.exec(kMigrations[v]);
-      db.exec("PRAGMA user_version=" + std::to_string(v + 1));
-      tx.commit();
-    }
+    migrate_core(db, options.path);
+    for (const auto& schema : schemas) migrate_part(db, options.path, schema);
     SQLite::Transaction tx(db);
     impl_->epoch = meta_get(db, "epoch");
     if (impl_->epoch.empty() || meta_get(db, "restored") == "1") {
@@ -218,6 +304,15 @@ void Store::Writer::savepoint(const std::function<void()>& fn) {
     throw;
   }
   impl_.writer->prepare("RELEASE job").exec();
+}
+
+store_detail::Connection& Store::Writer::connection() {
+  return *impl_.writer;
+}
+
+void Store::read(const std::function<void(Connection&)>& fn) const {
+  Impl::Lease conn(*impl_);
+  fn(conn.get());
 }
 
 bool Store::Writer::transaction_open() const {
@@ -323,16 +418,6 @@ std::vector<LoggedEvent> Store::events_after(std::int64_t seq, int limit) const 
                    st.getColumn(4).getString(), st.getColumn(5).getString(),
                    st.getColumn(6).getInt64()});
   return out;
-}
-
-void Store::Writer::set_tree(const std::string& tree) {
-  meta_set(impl_.writer->db, "tree", tree);
-}
-
-std::string Store::tree() const {
-  Impl::Lease conn(*impl_);
-  auto& st = conn->prepare("SELECT value FROM meta WHERE key = 'tree'");
-  return st.executeStep() ? st.getColumn(0).getString() : std::string();
 }
 
 std::int64_t Store::last_event_seq() const {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ioc/model.hpp"
@@ -12,6 +13,18 @@
 #include "ioc/summary_sketch.hpp"
 
 namespace ioc {
+
+namespace store_detail {
+struct Connection;
+}
+
+/// Tables a part of the library other than the core owns (the federation's), with their
+/// migrations: each entry moves that part's schema one version forward, and the version reached
+/// is kept in the store under the part's name. Never edit an entry that has shipped.
+struct StoreSchema {
+  std::string name;
+  std::vector<std::string_view> migrations;
+};
 
 template <typename T>
 struct Page {
@@ -35,13 +48,6 @@ struct IncidentQuery {
   std::int64_t after = 0;
 };
 
-/// A request nonce a peer used, and when.
-struct SeenNonce {
-  std::string node;
-  std::string nonce;
-  TimeMs seen = 0;
-};
-
 /// One entry of the append-only event log the federation replicates.
 struct LoggedEvent {
   std::int64_t seq = 0;  ///< position in this node's log
@@ -53,8 +59,6 @@ struct LoggedEvent {
   std::int64_t origin_seq = 0;  ///< the event's seq in its origin's log (== seq for own events)
 };
 
-/// Entries of one origin and epoch that retention dropped before they were sent: seqs
-/// [from_seq, to_seq].
 /// When a child last reached this node, and how recent the newest event it sent was.
 struct LinkRecord {
   std::string peer;
@@ -62,22 +66,6 @@ struct LinkRecord {
   std::optional<TimeMs> last_event_ts;
   std::int64_t backlog = 0;    ///< events the peer still had to send at last contact
   std::string policy_version;  ///< the policy version the peer said it enforces
-};
-
-/// The highest seq of (origin, epoch) a parent acknowledged from this node's log.
-struct HandedSeq {
-  std::string origin, epoch;
-  std::int64_t seq = 0;
-};
-
-/// An entry received but set aside: why, from whom, and when.
-struct QuarantinedEntry {
-  std::string origin, epoch;
-  std::int64_t seq = 0;
-  std::string type;
-  std::string reason;
-  std::string via;  ///< the peer that passed it on
-  TimeMs at = 0;
 };
 
 struct AggregateBucket {
@@ -143,28 +131,10 @@ class Store {
     std::optional<Alert> alert(const std::string& id);
     std::int64_t insert_token(const TokenRecord& token);
     bool revoke_token(std::int64_t id);
-    /// Records a request nonce; false if (node, nonce) is already remembered. Forgets nonces
-    /// seen before `forget_before`.
     /// Appends an event received from `origin` to this node's log, keeping its identity.
     std::int64_t append_relayed(const std::string& origin, const std::string& epoch,
                                 std::int64_t origin_seq, const std::string& type, TimeMs ts,
                                 const std::string& body);
-    /// The highest contiguous seq held from (origin, epoch), if any.
-    std::optional<std::int64_t> receipt(const std::string& origin, const std::string& epoch);
-    void set_receipt(const std::string& origin, const std::string& epoch, std::int64_t seq);
-    /// After a handover: (origin, epoch) may start here only at or below `seq`, because the
-    /// entries up to it are still on their way through a child on the old path.
-    std::optional<std::int64_t> receipt_hold(const std::string& origin, const std::string& epoch);
-    void set_receipt_hold(const std::string& origin, const std::string& epoch, std::int64_t seq);
-    /// A reorganisation moved `origin` out of `relay`'s subtree: `relay` may still send what it
-    /// took from `origin` before the move.
-    void add_former_relay(const std::string& origin, const std::string& relay);
-    bool is_former_relay(const std::string& origin, const std::string& relay);
-    /// What `parent` acknowledged of this node's log, per origin: kept with the cursor so that a
-    /// move to another parent can say where the old path ends.
-    void note_handed(const std::string& parent, const std::string& origin, const std::string& epoch,
-                     std::int64_t seq);
-    std::vector<HandedSeq> handed(const std::string& parent);
     /// An action on an incident this node has not received yet (an agency's), kept in arrival
     /// order until it arrives; returns its number.
     std::int64_t hold_action(const std::string& incident, const std::string& body);
@@ -176,19 +146,10 @@ class Store {
     std::int64_t start_epoch(std::int64_t after_seq);
     /// Keeps a small note (a JSON text) for the operator, read back with Store::note.
     void set_note(const std::string& key, const std::string& value);
-    /// The federation tree this node last ran with ({"id": parent or null}).
-    void set_tree(const std::string& tree);
-    /// The handover entry still to be sent first to `parent` (cleared once it acknowledges).
-    void set_handover(const std::string& parent, const std::string& body);
-    void clear_handover(const std::string& parent);
     /// Stores an aggregate bucket received from `origin` (an encoded SummarySketch the caller has
     /// validated), replacing an earlier copy.
     void put_remote_aggregate(const std::string& origin, const std::string& metric,
                               const std::string& area, TimeMs start, const std::string& sketch);
-    /// Sets aside an entry that was not applied, with why, who passed it on (`via`) and when.
-    void quarantine(const std::string& origin, const std::string& epoch, std::int64_t seq,
-                    const std::string& type, const std::string& reason, const std::string& body,
-                    const std::string& via, TimeMs at);
     void touch_link(const std::string& peer, TimeMs contact, std::optional<TimeMs> last_event_ts,
                     std::int64_t backlog, const std::string& policy_version = "");
     void set_cursor(const std::string& peer, std::int64_t seq);
@@ -197,10 +158,6 @@ class Store {
     /// Stores a replicated alert if unknown; a Cancel also deactivates what it references.
     void apply_alert(const Alert& alert, const std::string& cancels);
     void upsert_service_request(const ServiceRequest& request);
-    /// Queues an entry for `child`'s long-poll; returns its sequence number.
-    /// Keeps a runtime grant or revocation (kind "grant" or "revocation", signed body) under its
-    /// id; false if one with that id is already kept.
-    bool put_policy_update(const std::string& id, const std::string& kind, const std::string& body);
     /// Retention: if more than `keep` entries wait after `cursor`, drops the oldest of them and
     /// puts a "loss" entry (with the ranges, per origin and epoch) in their place, so it is the
     /// next to leave. Returns the ranges dropped (empty if none).
@@ -214,14 +171,15 @@ class Store {
     void record_lost_range(const LostRange& range, const std::string& via);
     std::int64_t append_outbox(const std::string& child, const std::string& type, TimeMs ts,
                                const std::string& body);
-    bool remember_nonce(const std::string& node, const std::string& nonce, TimeMs seen,
-                        TimeMs forget_before);
     /// Runs `fn` under a savepoint: if it throws, its writes are undone and the exception passes
     /// on.
     void savepoint(const std::function<void()>& fn);
     /// False once SQLite has rolled back the whole transaction after an error (a full disk, an
     /// I/O error): nothing written in it so far will commit.
     bool transaction_open() const;
+    /// The write connection, for tables another part owns (StoreSchema): only inside this
+    /// transaction.
+    store_detail::Connection& connection();
 
    private:
     friend class Store;
@@ -229,7 +187,9 @@ class Store {
     Impl& impl_;
   };
 
-  explicit Store(const Options& options);
+  /// Opens or creates the store and brings the core's tables and then each of `schemas` (other
+  /// parts' tables) to their latest version.
+  explicit Store(const Options& options, const std::vector<StoreSchema>& schemas = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -243,6 +203,8 @@ class Store {
   std::string note(const std::string& key) const;
   /// Runs `fn` in one IMMEDIATE transaction and commits; rolls back if it throws.
   void write(const std::function<void(Writer&)>& fn);
+  /// Runs `fn` on a read connection, for tables another part owns (StoreSchema).
+  void read(const std::function<void(store_detail::Connection&)>& fn) const;
 
   Page<std::pair<std::int64_t, Observation>> observations(const ObservationQuery& q) const;
   std::int64_t observation_count() const;
@@ -267,13 +229,9 @@ class Store {
   /// This node's own aggregate bucket, if any.
   std::optional<SummarySketch> aggregate(const std::string& metric, const std::string& area,
                                          TimeMs start) const;
-  /// Entries queued for `child` after `after`, oldest first.
   /// Every lost range reported from below, with the child that reported it.
   std::vector<std::pair<LostRange, std::string>> lost_ranges() const;
-  /// Every runtime grant and revocation kept, oldest first: (kind, body).
-  std::vector<std::pair<std::string, std::string>> policy_updates() const;
-  /// The request nonces remembered as seen at or after `since`.
-  std::vector<SeenNonce> nonces_since(TimeMs since) const;
+  /// Entries queued for `child` after `after`, oldest first.
   std::vector<LoggedEvent> outbox_after(const std::string& child, std::int64_t after,
                                         int limit) const;
   /// How far `peer` has acknowledged this node's log.
@@ -284,15 +242,6 @@ class Store {
   /// Actions held for `incident` (every incident's when empty), oldest first: (number, body).
   std::vector<std::pair<std::int64_t, std::string>> pending_actions(
       const std::string& incident) const;
-  /// The tree set_tree kept, empty before the first run that kept one.
-  std::string tree() const;
-  /// The handover entry body waiting to be sent to `parent`, if any.
-  std::optional<std::string> handover(const std::string& parent) const;
-  /// The highest contiguous seq held from `origin`, per epoch.
-  std::vector<std::pair<std::string, std::int64_t>> receipts(const std::string& origin) const;
-  std::int64_t quarantined() const;
-  /// The most recently quarantined entries, newest first.
-  std::vector<QuarantinedEntry> recent_quarantine(int limit) const;
   std::int64_t last_event_seq() const;
   std::optional<TokenRecord> token_by_hash(const std::string& hash) const;
   std::vector<TokenRecord> tokens() const;

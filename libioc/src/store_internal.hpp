@@ -1,8 +1,8 @@
 #pragma once
 
 // What the store's translation units share (store.cpp: the database and the node's own log;
-// store_records.cpp: what the node records; store_federation.cpp: what the federation keeps).
-// Only they include it.
+// store_records.cpp: what the node records; store_exchange.cpp: what it exchanges with other
+// nodes). Only they include it; tables other parts own use store_table.hpp.
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <memory>
@@ -15,6 +15,7 @@
 
 #include "json_codec.hpp"
 #include "store.hpp"
+#include "store_table.hpp"
 
 namespace ioc {
 namespace store_detail {
@@ -22,33 +23,6 @@ namespace store_detail {
 using codec::json;
 
 constexpr int kReadConnections = 4;
-
-struct Connection {
-  SQLite::Database db;
-  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache;
-
-  Connection(const std::string& path, int flags) : db(path, flags, 5000) {}
-
-  // Statements are keyed by the address of their SQL literal; each is reset before reuse.
-  SQLite::Statement& prepare(const char* sql) {
-    auto& st = cache[sql];
-    if (!st) {
-      st = std::make_unique<SQLite::Statement>(db, sql);
-    } else {
-      // tryReset: reset() would rethrow the error of this statement's last failed step, an
-      // error already reported to the job that hit it.
-      st->tryReset();
-      st->clearBindings();
-    }
-    return *st;
-  }
-
-  // A stepped but unreset statement keeps its read transaction open, which pins an old WAL
-  // snapshot (and blocks checkpoints); release them all whenever the connection goes idle.
-  void release() noexcept {
-    for (auto& [_, st] : cache) st->tryReset();
-  }
-};
 
 inline json parse_body(const SQLite::Column& c) {
   return json::parse(c.getString());

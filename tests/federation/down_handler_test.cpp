@@ -105,7 +105,7 @@ TEST_CASE("a policy update that is not signed by its issuer is set aside", "[dow
               {"body", {{"id", "rev-1"}, {"grant", "g"}}},
               {"signature", "AAAA"}});
   CHECK(n.t.metrics.events_quarantined == 1);
-  CHECK(n.t.store.policy_updates().empty());
+  CHECK(PolicyUpdates::all(n.t.store).empty());
 }
 
 TEST_CASE("an agency holds actions on an event not yet received and applies them in order",
@@ -176,7 +176,7 @@ TEST_CASE("a parent may not change an incident this node owns, and it is set asi
   CHECK(held->version == 1);
   CHECK(held->owner == "city/north");
   CHECK(held->status == IncidentStatus::kReported);
-  const auto q = n.t.store.recent_quarantine(1);
+  const auto q = Quarantine::recent(n.t.store, 1);
   REQUIRE(q.size() == 1);
   CHECK(q[0].epoch == "down");
   CHECK(q[0].seq == 20);
@@ -188,5 +188,5 @@ TEST_CASE("a parent may not change an incident this node owns, and it is set asi
               {"issuer", "city"},
               {"body", {{"id", "rev-2"}, {"grant", "nope"}}},
               {"signature", "AAAA"}});
-  CHECK(n.t.store.recent_quarantine(1)[0].seq == 21);
+  CHECK(Quarantine::recent(n.t.store, 1)[0].seq == 21);
 }

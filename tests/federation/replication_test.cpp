@@ -101,7 +101,7 @@ TEST_CASE("an entry after a gap waits, an entry that cannot be applied is quaran
   WireEvent broken{"city/north", "ep1", 2, "teleport", 1761552000000, json::object()};
   acked = receive(t, "city/north", {broken, aggregates("city/north", 3, 3)});
   CHECK(acked["city/north"]["seq"] == 3);
-  CHECK(t.store.quarantined() == 1);
+  CHECK(Quarantine::count(t.store) == 1);
 }
 
 TEST_CASE("a child may only send entries from its own subtree", "[replication]") {
@@ -151,7 +151,7 @@ TEST_CASE("an aggregates entry with one bad bucket is quarantined whole", "[repl
                                    {"sketch", mixed.body["buckets"][0]["sketch"]}});
   const auto acked = receive(t, "city/north", {mixed, aggregates("city/north", 2, 9)});
   CHECK(acked["city/north"]["seq"] == 2);
-  CHECK(t.store.quarantined() == 1);
+  CHECK(Quarantine::count(t.store) == 1);
   CHECK(city_pm25_sum(t) == 9);  // only the later, valid entry's bucket is held
 }
 
@@ -245,7 +245,7 @@ TEST_CASE("after a move the old relay may still send what it took, no other node
   test::FederatedContext t("city");
   move_ward(t, "city/south");
   CHECK_THROWS_AS(receive(t, "city/north", {aggregates("ward", 1, 1)}), Error);
-  t.writes.run([](WriteContext& w) { w.writer.add_former_relay("ward", "city/north"); });
+  t.writes.run([](WriteContext& w) { Receipts(w.writer).add_former_relay("ward", "city/north"); });
   CHECK(receive(t, "city/north", {aggregates("ward", 1, 1)})["ward"]["seq"] == 1);
   CHECK_THROWS_AS(receive(t, "city/health", {aggregates("ward", 2, 2)}), Error);
 }
@@ -255,7 +255,7 @@ TEST_CASE("a handover whose old path runs below holds the start until that path 
   // The ward moved from north to south; north had taken its entries 1-2, not yet relayed here.
   test::FederatedContext t("city");
   move_ward(t, "city/south");
-  t.writes.run([](WriteContext& w) { w.writer.add_former_relay("ward", "city/north"); });
+  t.writes.run([](WriteContext& w) { Receipts(w.writer).add_former_relay("ward", "city/north"); });
   // One bucket per entry (a minute apart), so the sum counts each entry that was taken.
   const auto entry = [](std::int64_t seq) { return aggregates("ward", seq, seq, seq * 60'000); };
   auto acked = receive(t, "city/south", {handover("city/north", 2), entry(3)});

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "crypto_util.hpp"
+#include "federation_tables.hpp"
 #include "store_nonce_cache.hpp"
 #include "temp_dir.hpp"
 #include "write_queue.hpp"
@@ -183,7 +184,7 @@ nodes:
 TEST_CASE("nonces kept in the store survive reopening and are forgotten after 600 s", "[signing]") {
   test::TempDir dir;
   {
-    Store store({dir / "ioc.db"});
+    Store store({dir / "ioc.db"}, {federation_schema()});
     WriteQueue writes(store, {});
     StoreNonceCache cache(store, writes, kNow);
     CHECK(cache.remember("city/north", "abc", kNow));
@@ -192,7 +193,7 @@ TEST_CASE("nonces kept in the store survive reopening and are forgotten after 60
     CHECK(cache.remember("city/south", "old", kNow - kNonceMemoryMs + 100));
     writes.stop();  // what was queued is committed
   }
-  Store reopened({dir / "ioc.db"});
+  Store reopened({dir / "ioc.db"}, {federation_schema()});
   WriteQueue writes(reopened, {});
   StoreNonceCache cache(reopened, writes, kNow + 2000);
   CHECK_FALSE(cache.remember("city/north", "abc", kNow + 2000));
@@ -201,7 +202,7 @@ TEST_CASE("nonces kept in the store survive reopening and are forgotten after 60
   CHECK(cache.remember("city/south", "old", kNow + 2000));
   CHECK(cache.remember("city/north", "abc", kNow + kNonceMemoryMs + 1));
   writes.stop();
-  CHECK(reopened.nonces_since(0).size() == 2);  // the store forgot north's and south's first
+  CHECK(Nonces::since(reopened, 0).size() == 2);  // the store forgot north's and south's first
 }
 
 TEST_CASE("the worked example in docs/protocol.md verifies", "[signing]") {

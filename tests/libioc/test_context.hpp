@@ -42,6 +42,12 @@ inline std::string write_federation_with(
   return path;
 }
 
+/// The tables beyond the core's that a context of type `ContextT` keeps in its store.
+template <typename ContextT>
+std::vector<StoreSchema> test_store_schemas() {
+  return {};
+}
+
 /// The node's services over a real store, deciding with `AuthorityT` (built from the test
 /// federation); `ContextT` is the context they share, made from the node's.
 template <typename AuthorityT, typename ContextT = NodeContext>
@@ -57,7 +63,7 @@ struct BasicTestContext {
   TempDir dir;
   FederationConfig fed;
   NodeLocalConfig local = load_node_config(fed, "city");
-  Store store{{dir / "ioc.db"}};
+  Store store{{dir / "ioc.db"}, test_store_schemas<ContextT>()};
   WriteQueue writes{store, {}};
   AuthorityT authority;
   ManualClock clock;
