@@ -387,20 +387,22 @@ std::optional<Action> parse_action(std::string_view s) {
   return std::nullopt;
 }
 
-Action from_incident_action(IncidentAction a) {
+Action from_operator_action(OperatorAction a) {
   switch (a) {
-    case IncidentAction::kAcknowledge:
+    case OperatorAction::kAcknowledge:
       return Action::kAcknowledge;
-    case IncidentAction::kDispatch:
+    case OperatorAction::kDispatch:
       return Action::kDispatch;
-    case IncidentAction::kResolve:
+    case OperatorAction::kResolve:
       return Action::kResolve;
-    case IncidentAction::kClose:
+    case OperatorAction::kClose:
       return Action::kClose;
-    case IncidentAction::kEscalate:
+    case OperatorAction::kEscalate:
       return Action::kEscalate;
-    case IncidentAction::kCancel:
+    case OperatorAction::kCancel:
       return Action::kCancel;
+    case OperatorAction::kPublishAlert:
+      return Action::kPublishAlert;
   }
   return Action::kView;
 }

@@ -263,10 +263,10 @@ class PolicyAuthorizer final : public Authorizer {
           ->decide(r);
     if (!role_allows(r.actor.role, Role::kOperator))
       return {false, "",
-              "role '" + std::string(to_string(r.actor.role)) + "' may not act on incidents",
+              "role '" + std::string(to_string(r.actor.role)) + "' may not act",
               "role"};
     const auto e = engine->explain(policy::Question{
-        r.actor.node, policy::from_incident_action(r.action), r.domain, r.area, r.severity, r.at});
+        r.actor.node, policy::from_operator_action(r.action), r.domain, r.area, r.severity, r.at});
     if (!e.allowed) return {false, "", e.reason, e.field};
     return {true, e.chain.empty() ? "root" : e.chain.back(), "", ""};
   }

@@ -163,9 +163,10 @@ void check_alert(const FederationConfig& fed, const std::string& writer, const A
   if (alert.sender != writer)
     refuse("sender", "alert '" + alert.identifier + "' names sender '" + alert.sender + "', but '" +
                          writer + "' wrote it");
-  if (!fed.find(alert.area) || !fed.in_subtree(alert.area, writer))
-    refuse("area", "alert '" + alert.identifier + "': area '" + alert.area +
-                       "' is not in the subtree of '" + writer + "'");
+  for (const auto& area : alert.areas.empty() ? std::vector<std::string>{alert.area} : alert.areas)
+    if (!fed.find(area) || !fed.in_subtree(area, writer))
+      refuse("area", "alert '" + alert.identifier + "': area '" + area +
+                         "' is not in the subtree of '" + writer + "'");
   if (const auto same = held(alert.identifier); same && same->sender != writer)
     refuse("identifier", "alert '" + alert.identifier + "' was issued by '" + same->sender + "'");
   if (alert.msg_type == CapMsgType::kAlert) return;

@@ -85,6 +85,7 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
   r("GET", "/api/v1/observations", {R::kViewer}, &ApiRouter::get_observations);
   r("GET", "/api/v1/alerts", {R::kViewer}, &ApiRouter::get_alerts);
   r("GET", "/api/v1/alerts/{id}", {R::kViewer}, &ApiRouter::get_alert);
+  r("POST", "/api/v1/alerts", {R::kOperator}, &ApiRouter::post_alert);
   r("POST", "/api/v1/incidents", {R::kOperator}, &ApiRouter::post_incident);
   r("GET", "/api/v1/incidents", {R::kViewer}, &ApiRouter::get_incidents);
   r("GET", "/api/v1/incidents/{id}", {R::kViewer}, &ApiRouter::get_incident);
@@ -313,6 +314,17 @@ void ApiRouter::get_alert(ApiCall& call, Respond& respond) {
   if (call.request.header("accept").find("application/cap+xml") != std::string::npos)
     return respond(HttpResponse{200, "application/cap+xml", cap_xml(*alert), {}});
   respond(json_response(200, codec::to_json(*alert)));
+}
+
+void ApiRouter::post_alert(ApiCall& call, Respond& respond) {
+  require_json(call.request);
+  services_.alerts.publish(*call.actor, parse_json_object(call.request.body),
+                           [respond](Alert a, std::exception_ptr error) {
+                             if (error) return respond(failure_response(error, "publish failed"));
+                             HttpResponse res = json_response(201, codec::to_json(a));
+                             res.headers.emplace_back("Location", "/api/v1/alerts/" + a.identifier);
+                             respond(std::move(res));
+                           });
 }
 
 void ApiRouter::post_incident(ApiCall& call, Respond& respond) {

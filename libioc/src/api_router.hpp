@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "alert_service.hpp"
 #include "http_message.hpp"
 #include "incident_service.hpp"
 #include "ingest_parser.hpp"
@@ -45,6 +46,7 @@ class ApiRouter {
   struct Services {
     ObservationIngest& ingest;
     IncidentService& incidents;
+    AlertService& alerts;
     ServiceRequests& requests;
     SummaryService& summary;
     TokenService& tokens;
@@ -91,6 +93,7 @@ class ApiRouter {
   void get_observations(ApiCall&, Respond&);
   void get_alerts(ApiCall&, Respond&);
   void get_alert(ApiCall&, Respond&);
+  void post_alert(ApiCall&, Respond&);
   void post_incident(ApiCall&, Respond&);
   void get_incidents(ApiCall&, Respond&);
   void get_incident(ApiCall&, Respond&);

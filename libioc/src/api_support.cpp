@@ -46,20 +46,19 @@ void only_fields(const json& j, std::initializer_list<const char*> allowed,
   }
 }
 
-std::string string_field(const json& j, const char* key, bool required, std::size_t max) {
+std::string string_field(const json& j, const char* key, bool required, std::size_t max,
+                         const std::string& prefix) {
+  const std::string field = prefix + key;
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
-    if (required) throw Error(ErrorCode::kBadRequest, std::string(key) + " is required", key);
+    if (required) throw Error(ErrorCode::kBadRequest, field + " is required", field);
     return {};
   }
-  if (!it->is_string())
-    throw Error(ErrorCode::kBadRequest, std::string(key) + " must be a string", key);
+  if (!it->is_string()) throw Error(ErrorCode::kBadRequest, field + " must be a string", field);
   const auto& s = it->get_ref<const std::string&>();
-  if (required && s.empty())
-    throw Error(ErrorCode::kBadRequest, std::string(key) + " must not be empty", key);
+  if (required && s.empty()) throw Error(ErrorCode::kBadRequest, field + " must not be empty", field);
   if (s.size() > max)
-    throw Error(ErrorCode::kBadRequest, std::string(key) + " is longer than " + std::to_string(max),
-                key);
+    throw Error(ErrorCode::kBadRequest, field + " is longer than " + std::to_string(max), field);
   return s;
 }
 

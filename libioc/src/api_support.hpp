@@ -30,9 +30,10 @@ nlohmann::json parse_json_object(const std::string& body);
 /// Refuses a key of `j` that is not in `allowed` (the field named with `prefix`).
 void only_fields(const nlohmann::json& j, std::initializer_list<const char*> allowed,
                  const std::string& prefix = "");
-/// A string field; missing or null gives "" unless `required`.
+/// A string field; missing or null gives "" unless `required`. Errors name the field with
+/// `prefix` (the path of the object `j` within the body, e.g. "translations[1].").
 std::string string_field(const nlohmann::json& j, const char* key, bool required,
-                         std::size_t max = 1000);
+                         std::size_t max = 1000, const std::string& prefix = "");
 
 /// A whole number query parameter within [min, max]; `fallback` when absent. Anything else is
 /// refused with `message`.

@@ -19,7 +19,7 @@ class LocalOperatorAuthorizer final : public Authorizer {
               "actor is not an operator of node '" + node_id_ + "' or of a node above it", "actor"};
     if (!role_allows(r.actor.role, Role::kOperator))
       return {false, "",
-              "role '" + std::string(to_string(r.actor.role)) + "' may not act on incidents",
+              "role '" + std::string(to_string(r.actor.role)) + "' may not act",
               "role"};
     return {true, here ? "local-operator" : "ancestor-operator", "", ""};
   }

@@ -3,49 +3,73 @@
 #include "utf8.hpp"
 
 namespace ioc {
-namespace {
 
-/// CAP 1.2 times: "2025-10-27T08:00:00+00:00" (no fractional seconds, explicit offset).
 std::string cap_time(TimeMs t) {
   return format_rfc3339(t).substr(0, 19) + "+00:00";
 }
 
-}  // namespace
+std::string cap_reference(const Alert& earlier) {
+  return earlier.sender + "," + earlier.identifier + "," + cap_time(earlier.sent);
+}
 
-std::string cap_xml(const Alert& a) {
-  std::string x =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert "
-      "xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
-  const auto el = [&x](const char* name, const std::string& v, const char* indent = "  ") {
+std::string cap_element(const Alert& a) {
+  std::string x = "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
+  const auto el = [&x](const char* name, const std::string& v, const char* indent) {
     x += std::string(indent) + "<" + name + ">" + utf8::xml_text(v) + "</" + name + ">\n";
   };
-  el("identifier", a.identifier);
-  el("sender", a.sender);
-  el("sent", cap_time(a.sent));
-  el("status", a.status);
-  el("msgType", std::string(to_string(a.msg_type)));
-  el("scope", a.scope);
+  const auto top = [&el](const char* name, const std::string& v) { el(name, v, "  "); };
+  const auto info = [&el](const char* name, const std::string& v) { el(name, v, "    "); };
+  const auto area = [&el](const char* name, const std::string& v) { el(name, v, "      "); };
+  top("identifier", a.identifier);
+  top("sender", a.sender);
+  top("sent", cap_time(a.sent));
+  top("status", a.status);
+  top("msgType", std::string(to_string(a.msg_type)));
+  top("scope", a.scope);
   if (!a.references.empty()) {
     std::string refs;
     for (const auto& r : a.references) refs += (refs.empty() ? "" : " ") + r;
-    el("references", refs);
+    top("references", refs);
   }
-  x += "  <info>\n";
-  el("language", "en-US", "    ");
-  el("category", a.category, "    ");
-  el("event", a.event, "    ");
-  el("urgency", a.urgency, "    ");
-  el("severity", std::string(cap_severity(a.severity)), "    ");
-  el("certainty", a.certainty, "    ");
-  el("onset", cap_time(a.onset), "    ");
-  if (a.expires) el("expires", cap_time(*a.expires), "    ");
-  el("senderName", a.sender, "    ");
-  el("headline", a.headline, "    ");
-  if (!a.description.empty()) el("description", a.description, "    ");
-  x += "    <area>\n";
-  el("areaDesc", a.area, "      ");
-  x += "    </area>\n  </info>\n</alert>\n";
+  std::string area_desc;
+  for (const auto& n : a.areas.empty() ? std::vector<std::string>{a.area} : a.areas)
+    area_desc += (area_desc.empty() ? "" : ", ") + n;
+  std::vector<AlertText> texts{
+      AlertText{a.language, a.event, a.headline, a.description, a.instruction}};
+  texts.insert(texts.end(), a.translations.begin(), a.translations.end());
+  for (const auto& t : texts) {
+    x += "  <info>\n";
+    info("language", t.language);
+    info("category", a.category);
+    info("event", t.event);
+    info("urgency", a.urgency);
+    info("severity", std::string(cap_severity(a.severity)));
+    info("certainty", a.certainty);
+    if (a.effective) info("effective", cap_time(*a.effective));
+    info("onset", cap_time(a.onset));
+    if (a.expires) info("expires", cap_time(*a.expires));
+    info("senderName", a.sender);
+    info("headline", t.headline);
+    if (!t.description.empty()) info("description", t.description);
+    if (!t.instruction.empty()) info("instruction", t.instruction);
+    x += "    <area>\n";
+    area("areaDesc", area_desc);
+    for (const auto& p : a.geometry.polygons) area("polygon", p);
+    for (const auto& c : a.geometry.circles) area("circle", c);
+    for (const auto& [name, value] : a.geometry.geocodes) {
+      x += "      <geocode>\n";
+      el("valueName", name, "        ");
+      el("value", value, "        ");
+      x += "      </geocode>\n";
+    }
+    x += "    </area>\n  </info>\n";
+  }
+  x += "</alert>\n";
   return x;
+}
+
+std::string cap_xml(const Alert& a) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + cap_element(a);
 }
 
 }  // namespace ioc

@@ -6,7 +6,19 @@
 
 namespace ioc {
 
-/// Renders an alert as a CAP 1.2 XML document (urn:oasis:names:tc:emergency:cap:1.2).
+/// CAP 1.2 times: "2025-10-27T08:00:00+00:00" (no fractional seconds, explicit offset).
+std::string cap_time(TimeMs t);
+
+/// How a later message names `earlier` in its <references>: "sender,identifier,sent", each as
+/// `earlier`'s CAP XML has it.
+std::string cap_reference(const Alert& earlier);
+
+/// Renders an alert as a CAP 1.2 XML document (urn:oasis:names:tc:emergency:cap:1.2): one
+/// <info> per language, one <area>. Well-formed whatever the alert's texts hold.
 std::string cap_xml(const Alert& alert);
+
+/// The same <alert> element without the XML declaration, to embed in another document (an Atom
+/// entry's content).
+std::string cap_element(const Alert& alert);
 
 }  // namespace ioc

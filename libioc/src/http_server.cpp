@@ -52,7 +52,7 @@ http::response<http::string_body> to_response(const HttpResponse& r, unsigned ve
                                               bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "libioc");
-  res.set(http::field::content_type, r.content_type);
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers) res.set(name, value);
   res.keep_alive(keep_alive);
   res.body() = r.body;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <future>
 
+#include "alert_service.hpp"
+#include "cap_xml.hpp"
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
@@ -223,7 +225,7 @@ void IncidentService::ask_owner_above(const Actor& actor, const Incident& i, Inc
                                       const std::string& note, const ActDone& done) {
   const auto fed = ctx_.federation();
   const Decision d = ctx_.authorizer.decide(
-      AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
+      AuthzRequest{actor, operator_action(action), i.domain, i.area, i.severity, ctx_.clock.now()});
   if (!d.allowed)
     throw Error(ErrorCode::kForbidden,
                 "not allowed to " + std::string(to_string(action)) + ": " + d.reason, d.field);
@@ -322,7 +324,7 @@ void IncidentService::act_here(const Actor& actor, const std::string& id, Incide
         if (!found) throw Error(ErrorCode::kNotFound, "no incident '" + id + "'", "id");
         Incident& i = *found;
         const Decision d = ctx_.authorizer.decide(
-            AuthzRequest{actor, action, i.domain, i.area, i.severity, ctx_.clock.now()});
+            AuthzRequest{actor, operator_action(action), i.domain, i.area, i.severity, ctx_.clock.now()});
         if (!d.allowed)
           throw Error(ErrorCode::kForbidden,
                       "not allowed to " + std::string(to_string(action)) + ": " + d.reason,
@@ -424,13 +426,9 @@ void IncidentService::escalate_in(WriteContext& w, Incident& i, const std::strin
   update.msg_type = CapMsgType::kUpdate;
   update.severity = std::max(update.severity, i.severity);
   update.headline = "Escalated to " + target + ": " + original->headline;
-  update.references = {original->sender + "," + original->identifier + "," +
-                       format_rfc3339(original->sent)};
+  update.references = {cap_reference(*original)};
   update.active = false;
-  w.writer.insert_alert(update);
-  const codec::json body = codec::to_json(update);
-  w.writer.append_event("alert", i.updated, body.dump());
-  publish_after_commit(ctx_, w, "alert", body);
+  record_alert(ctx_, w, update, "");
 }
 
 std::vector<std::string> IncidentService::reown_after_reorganisation() {

@@ -31,6 +31,18 @@ json to_json(const Observation& o) {
 }
 
 json to_json(const Alert& a) {
+  json translations = json::array();
+  for (const auto& t : a.translations)
+    translations.push_back({{"language", t.language},
+                            {"event", t.event},
+                            {"headline", t.headline},
+                            {"description", t.description},
+                            {"instruction", t.instruction}});
+  json geocodes = json::array();
+  for (const auto& [name, value] : a.geometry.geocodes)
+    geocodes.push_back({{"valueName", name}, {"value", value}});
+  const json geometry{
+      {"polygons", a.geometry.polygons}, {"circles", a.geometry.circles}, {"geocodes", geocodes}};
   return json{{"identifier", a.identifier},
               {"sender", a.sender},
               {"sent", format_rfc3339(a.sent)},
@@ -44,7 +56,14 @@ json to_json(const Alert& a) {
               {"certainty", a.certainty},
               {"headline", a.headline},
               {"description", a.description},
+              {"instruction", a.instruction},
+              {"language", a.language},
+              {"translations", translations},
               {"area", a.area},
+              {"areas", a.areas.empty() ? std::vector<std::string>{a.area} : a.areas},
+              {"geometry", geometry},
+              {"domain", a.domain ? json(to_string(*a.domain)) : json(nullptr)},
+              {"effective", a.effective ? json(format_rfc3339(*a.effective)) : json(nullptr)},
               {"onset", format_rfc3339(a.onset)},
               {"expires", a.expires ? json(format_rfc3339(*a.expires)) : json(nullptr)},
               {"references", a.references},
@@ -71,7 +90,25 @@ Alert alert_from_json(const json& j) {
   a.certainty = j.at("certainty").get<std::string>();
   a.headline = j.at("headline").get<std::string>();
   a.description = j.value("description", "");
+  a.instruction = j.value("instruction", "");
+  a.language = j.value("language", "en-US");
+  for (const auto& t : j.value("translations", json::array()))
+    a.translations.push_back(AlertText{t.at("language"), t.at("event"), t.at("headline"),
+                                       t.value("description", ""), t.value("instruction", "")});
   a.area = j.at("area").get<std::string>();
+  a.areas = j.value("areas", std::vector<std::string>{});
+  if (!a.areas.empty() && a.areas[0] != a.area)
+    throw Error(ErrorCode::kBadRequest, "an alert's area is the first of its areas", "areas");
+  if (a.areas.size() == 1) a.areas.clear();
+  if (const auto g = j.find("geometry"); g != j.end() && g->is_object()) {
+    a.geometry.polygons = g->value("polygons", std::vector<std::string>{});
+    a.geometry.circles = g->value("circles", std::vector<std::string>{});
+    for (const auto& c : g->value("geocodes", json::array()))
+      a.geometry.geocodes.emplace_back(c.at("valueName"), c.at("value"));
+  }
+  if (const auto d = j.find("domain"); d != j.end() && d->is_string())
+    a.domain = parse_domain(d->get<std::string>());
+  a.effective = read_optional_time(j, "effective");
   a.onset = read_time(j, "onset");
   a.expires = read_optional_time(j, "expires");
   a.references = j.value("references", std::vector<std::string>{});

@@ -23,9 +23,9 @@ std::string Metrics::render(const std::string& node) const {
        c(ingest_batches));
   emit(out, "ioc_ingest_rejected_total", "counter", "Observation batches rejected.", l,
        c(ingest_rejected));
-  emit(out, "ioc_alerts_raised_total", "counter", "CAP alerts raised by rules.", l,
+  emit(out, "ioc_alerts_raised_total", "counter", "CAP alerts raised (by rules and operators).", l,
        c(alerts_raised));
-  emit(out, "ioc_alerts_cancelled_total", "counter", "CAP alerts cancelled by rules.", l,
+  emit(out, "ioc_alerts_cancelled_total", "counter", "CAP alerts cancelled (by rules and operators).", l,
        c(alerts_cancelled));
   emit(out, "ioc_incidents_opened_total", "counter", "Incidents reported on this node.", l,
        c(incidents_opened));

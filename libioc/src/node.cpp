@@ -22,6 +22,7 @@
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "node_plugin.hpp"
+#include "public_feed.hpp"
 #include "observation_ingest.hpp"
 #include "retention.hpp"
 #include "scheduler.hpp"
@@ -147,6 +148,7 @@ struct Node::Impl {
         ctx{options.node_id, local,   store,       writes,   *clock,
             *events,         metrics, *authorizer, authority},
         incidents(ctx),
+        alerts(ctx),
         requests(ctx),
         summary(ctx),
         tokens(store, options.node_id),
@@ -155,10 +157,11 @@ struct Node::Impl {
         scheduler(metrics),
         router(ctx,
                ApiRouter::Services{
-                   ingest, incidents, requests, summary, tokens,
+                   ingest, incidents, alerts, requests, summary, tokens,
                    [this](Completion<ReloadResult> done) { reload_later(std::move(done)); }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
+    add_public_routes(router, ctx);
     scheduler.every(std::chrono::milliseconds(options.summary_interval), "the summary ticker",
                     [this] { publish_summary(); });
     // missingFor rules are timers on quiet metrics.
@@ -289,6 +292,7 @@ struct Node::Impl {
   std::shared_ptr<EventHub> events;  // shared with subscriptions, which may outlive the node
   NodeContext ctx;
   IncidentService incidents;
+  AlertService alerts;
   ServiceRequests requests;
   SummaryService summary;
   TokenService tokens;

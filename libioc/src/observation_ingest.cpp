@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "alert_service.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 
@@ -69,7 +70,7 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
 
   std::vector<RuleEffect> effects;
   for (const auto& o : rows) rules_.evaluate(o, now, effects);
-  record_effects(w, effects, now, seq);
+  record_effects(w, effects, seq);
   w.after_commit.push_back([this, count = rows.size()] {
     ctx_.metrics.observations_ingested += count;
     ctx_.metrics.ingest_batches++;
@@ -84,29 +85,20 @@ void ObservationIngest::check_missing() {
       std::vector<RuleEffect> effects;
       rules_.check_missing(now, effects);
       std::int64_t seq = 0;
-      record_effects(w, effects, now, seq);
+      record_effects(w, effects, seq);
     });
   });
 }
 
 // Stores and logs the CAP messages rules produced (and the incidents they open), in order.
 void ObservationIngest::record_effects(WriteContext& w, std::vector<RuleEffect>& effects,
-                                       TimeMs now, std::int64_t seq) {
+                                       std::int64_t seq) {
   std::uint64_t raised = 0, cancelled = 0;
   for (auto& e : effects) {
-    if (e.message.msg_type == CapMsgType::kCancel) {
-      w.writer.deactivate_alert(e.cancels);
-      ++cancelled;
-    } else {
-      ++raised;
-    }
-    w.writer.insert_alert(e.message);
-    const codec::json alert = codec::to_json(e.message);
-    seq = w.writer.append_event("alert", now, alert.dump());
+    const bool cancel = e.message.msg_type == CapMsgType::kCancel;
+    ++(cancel ? cancelled : raised);
     // Published in log order: this alert before the incident it may open.
-    w.after_commit.push_back([this, live = codec::json{{"type", "alert"}, {"data", alert}}.dump()] {
-      ctx_.events.publish(live);
-    });
+    seq = record_alert(ctx_, w, e.message, cancel ? e.cancels : "");
     if (e.rule->incident && e.message.msg_type == CapMsgType::kAlert) {
       IncidentDraft d{e.rule->incident->domain,
                       e.rule->incident->severity,

@@ -40,8 +40,7 @@ class ObservationIngest {
   /// bucket state go back to where they were before it.
   template <typename F>
   void undoable(WriteContext& w, F&& fn);
-  void record_effects(WriteContext& w, std::vector<RuleEffect>& effects, TimeMs now,
-                      std::int64_t seq);
+  void record_effects(WriteContext& w, std::vector<RuleEffect>& effects, std::int64_t seq);
 
   NodeContext& ctx_;
   IncidentService& incidents_;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "cap_xml.hpp"
 #include "crypto_util.hpp"
 
 namespace ioc {
@@ -131,7 +132,7 @@ RuleEffect RuleEngine::cancel(const Rule& rule, const State& s, const Observatio
   e.message.active = false;
   e.message.headline = "Cancelled: " + rule.alert.headline;
   e.message.description = why;
-  e.message.references = {node_id_ + "," + s.active_alert + "," + format_rfc3339(s.active_sent)};
+  e.message.references = {node_id_ + "," + s.active_alert + "," + cap_time(s.active_sent)};
   return e;
 }
 

@@ -212,6 +212,8 @@ class Store {
                                               std::int64_t after) const;
   std::optional<Alert> alert(const std::string& id) const;
   std::vector<Alert> active_alerts() const;
+  /// The newest `limit` alerts of scope Public (in force or not), newest first: the public feed.
+  std::vector<Alert> recent_public_alerts(int limit) const;
   Page<std::pair<std::int64_t, Incident>> incidents(const IncidentQuery& q) const;
   /// Every incident still open (reported, acknowledged or dispatched), oldest first, without
   /// history: what the timers and a reorganisation look through.

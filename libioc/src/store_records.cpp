@@ -230,6 +230,17 @@ std::vector<Alert> Store::active_alerts() const {
   return out;
 }
 
+std::vector<Alert> Store::recent_public_alerts(int limit) const {
+  Impl::Lease conn(*impl_);
+  auto& st = conn->prepare(
+      "SELECT body FROM alerts WHERE json_extract(body, '$.scope') = 'Public' "
+      "ORDER BY row DESC LIMIT ?");
+  st.bind(1, limit);
+  std::vector<Alert> out;
+  while (st.executeStep()) out.push_back(codec::alert_from_json(parse_body(st.getColumn(0))));
+  return out;
+}
+
 Page<std::pair<std::int64_t, Incident>> Store::incidents(const IncidentQuery& q) const {
   Impl::Lease conn(*impl_);
   auto& st = conn->prepare(

@@ -201,6 +201,7 @@ TEST_CASE("a sibling cannot cancel, update or forge the city's alerts", "[advers
   cancel["references"] = {ref};
   cancel["sender"] = "city/south";
   cancel["area"] = "city/south";
+  cancel["areas"] = {"city/south"};
   f.send_as("city/south", {{"alert", cancel}});
   CHECK(f.quarantined(quarantine)["reason"].get<std::string>().find(
             "may only update or cancel alerts it issued") != std::string::npos);

@@ -55,12 +55,13 @@ struct Router {
 
   test::TestContext t;
   IncidentService incidents{t.ctx};
+  AlertService alerts{t.ctx};
   ServiceRequests requests{t.ctx};
   SummaryService summary{t.ctx};
   TokenService tokens{t.store, "city"};
   ObservationIngest ingest{t.ctx, incidents};
   ApiRouter router{t.ctx,
-                   ApiRouter::Services{ingest, incidents, requests, summary, tokens,
+                   ApiRouter::Services{ingest, incidents, alerts, requests, summary, tokens,
                                        [](Completion<ReloadResult> done) {
                                          done(ReloadResult{"v2", true, {"moved: x"}}, nullptr);
                                        }},

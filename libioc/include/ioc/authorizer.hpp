@@ -15,10 +15,32 @@ struct Actor {
   std::string node;  ///< the node the actor acts from
 };
 
+/// What an operator may be allowed to do: an incident action, or publishing an alert
+/// (`publish-alert` in policies).
+enum class OperatorAction { kAcknowledge, kDispatch, kResolve, kClose, kEscalate, kCancel, kPublishAlert };
+
+constexpr OperatorAction operator_action(IncidentAction a) {
+  switch (a) {
+    case IncidentAction::kAcknowledge:
+      return OperatorAction::kAcknowledge;
+    case IncidentAction::kDispatch:
+      return OperatorAction::kDispatch;
+    case IncidentAction::kResolve:
+      return OperatorAction::kResolve;
+    case IncidentAction::kClose:
+      return OperatorAction::kClose;
+    case IncidentAction::kEscalate:
+      return OperatorAction::kEscalate;
+    case IncidentAction::kCancel:
+      break;
+  }
+  return OperatorAction::kCancel;
+}
+
 /// One question put to the authority: may `actor` do `action` on something in `area`?
 struct AuthzRequest {
   Actor actor;
-  IncidentAction action = IncidentAction::kAcknowledge;
+  OperatorAction action = OperatorAction::kAcknowledge;
   Domain domain = Domain::kPublicOrder;
   std::string area;
   Severity severity = Severity::kMinor;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ioc/time.hpp"
@@ -81,7 +82,25 @@ struct Observation {
 enum class CapMsgType { kAlert, kUpdate, kCancel };
 std::string_view to_string(CapMsgType v);
 
-/// An alert shaped as a CAP 1.2 message with a single info and area block.
+/// The texts of one CAP <info> in a further language.
+struct AlertText {
+  std::string language;  ///< RFC 3066, e.g. "en-US"
+  std::string event;
+  std::string headline;
+  std::string description;
+  std::string instruction;
+};
+
+/// Where an alert applies as CAP describes places, beside the node ids it names.
+struct AlertGeometry {
+  std::vector<std::string> polygons;  ///< "lat,lon lat,lon ..." with the first point last again
+  std::vector<std::string> circles;   ///< "lat,lon radius" (radius in km)
+  std::vector<std::pair<std::string, std::string>> geocodes;  ///< (valueName, value)
+  bool empty() const { return polygons.empty() && circles.empty() && geocodes.empty(); }
+};
+
+/// An alert shaped as a CAP 1.2 message: one <info> per language (its own texts first, then
+/// `translations`) and one <area>.
 struct Alert {
   std::string identifier;
   std::string sender;  ///< the node id that raised it
@@ -96,7 +115,14 @@ struct Alert {
   std::string certainty;  ///< Observed, Likely, Possible, Unlikely, Unknown
   std::string headline;
   std::string description;
-  std::string area;  ///< node id; areaDesc in CAP
+  std::string instruction;
+  std::string language = "en-US";  ///< of the texts above
+  std::vector<AlertText> translations;
+  std::string area;                ///< node id; areaDesc in CAP
+  std::vector<std::string> areas;  ///< every node id it covers when more than `area`
+  AlertGeometry geometry;
+  std::optional<Domain> domain;  ///< what it is about, for policies; set on operators' alerts
+  std::optional<TimeMs> effective;
   TimeMs onset = 0;
   std::optional<TimeMs> expires;
   std::vector<std::string> references;  ///< identifiers of earlier messages this one updates

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ioc/authorizer.hpp"
 #include "ioc/config.hpp"
 #include "ioc/model.hpp"
 
@@ -29,7 +30,7 @@ inline constexpr int kDomainCount = 14;
 
 std::string_view to_string(Action a);
 std::optional<Action> parse_action(std::string_view s);
-Action from_incident_action(IncidentAction a);
+Action from_operator_action(OperatorAction a);
 
 /// A set of actions or domains, one bit each.
 using Mask = std::uint32_t;
