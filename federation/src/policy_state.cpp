@@ -262,9 +262,7 @@ class PolicyAuthorizer final : public Authorizer {
       return make_local_operator_authorizer(node_id_, engine->federation().ancestors(node_id_))
           ->decide(r);
     if (!role_allows(r.actor.role, Role::kOperator))
-      return {false, "",
-              "role '" + std::string(to_string(r.actor.role)) + "' may not act",
-              "role"};
+      return {false, "", "role '" + std::string(to_string(r.actor.role)) + "' may not act", "role"};
     const auto e = engine->explain(policy::Question{
         r.actor.node, policy::from_operator_action(r.action), r.domain, r.area, r.severity, r.at});
     if (!e.allowed) return {false, "", e.reason, e.field};

@@ -11,9 +11,9 @@
 
 namespace ioc {
 
-using nlohmann::json;
 using api::only_fields;
 using api::string_field;
+using nlohmann::json;
 
 namespace {
 
@@ -75,8 +75,7 @@ AlertText texts(const json& j, const std::string& prefix) {
   return t;
 }
 
-const json& array_field(const json& j, const char* key, const std::string& field,
-                        std::size_t max) {
+const json& array_field(const json& j, const char* key, const std::string& field, std::size_t max) {
   static const json kEmpty = json::array();
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return kEmpty;
@@ -172,16 +171,18 @@ AlertGeometry geometry(const json& body) {
 
 const std::vector<const char*>& alert_request_keys() {
   static const std::vector<const char*> keys{
-      "msgType",     "references", "status",   "scope",        "category",  "urgency",
-      "severity",    "certainty",  "domain",   "language",     "event",     "headline",
-      "description", "instruction", "translations", "areas",   "geometry",  "effective",
-      "onset",       "expires"};
+      "msgType", "references", "status",      "scope",       "category",
+      "urgency", "severity",   "certainty",   "domain",      "language",
+      "event",   "headline",   "description", "instruction", "translations",
+      "areas",   "geometry",   "effective",   "onset",       "expires"};
   return keys;
 }
 
 CapMsgType requested_msg_type(const json& body) {
   const std::string t = one_of(body, "msgType", {"Alert", "Update", "Cancel"}, "Alert");
-  return t == "Update" ? CapMsgType::kUpdate : t == "Cancel" ? CapMsgType::kCancel : CapMsgType::kAlert;
+  return t == "Update"   ? CapMsgType::kUpdate
+         : t == "Cancel" ? CapMsgType::kCancel
+                         : CapMsgType::kAlert;
 }
 
 Alert alert_from_request(const json& body, TimeMs now) {
@@ -197,12 +198,12 @@ Alert alert_from_request(const json& body, TimeMs now) {
                       {"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
                        "Transport", "Infra", "CBRNE", "Other"},
                       nullptr);
-  a.urgency = one_of(body, "urgency", {"Immediate", "Expected", "Future", "Past", "Unknown"},
-                     nullptr);
+  a.urgency =
+      one_of(body, "urgency", {"Immediate", "Expected", "Future", "Past", "Unknown"}, nullptr);
   a.severity = *parse_cap_severity(
       one_of(body, "severity", {"Extreme", "Severe", "Moderate", "Minor"}, nullptr));
-  a.certainty = one_of(body, "certainty",
-                       {"Observed", "Likely", "Possible", "Unlikely", "Unknown"}, nullptr);
+  a.certainty =
+      one_of(body, "certainty", {"Observed", "Likely", "Possible", "Unlikely", "Unknown"}, nullptr);
   const std::string domain = string_field(body, "domain", true, 40);
   a.domain = parse_domain(domain);
   if (!a.domain) refuse("domain", "unknown domain '" + domain + "'");
@@ -218,8 +219,7 @@ Alert alert_from_request(const json& body, TimeMs now) {
   for (std::size_t i = 0; i < more.size(); ++i) {
     const std::string prefix = "translations[" + std::to_string(i) + "].";
     if (!more[i].is_object()) refuse(prefix.substr(0, prefix.size() - 1), "must be an object");
-    only_fields(more[i], {"language", "event", "headline", "description", "instruction"},
-                prefix);
+    only_fields(more[i], {"language", "event", "headline", "description", "instruction"}, prefix);
     if (!more[i].contains("language")) refuse(prefix + "language", "is required");
     a.translations.push_back(texts(more[i], prefix));
     if (std::find(languages.begin(), languages.end(), a.translations.back().language) !=

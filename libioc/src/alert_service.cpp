@@ -36,8 +36,7 @@ Alert changed_alert(const Alert& earlier, const std::string& node_id) {
 
 }  // namespace
 
-void AlertService::publish(const Actor& actor, const nlohmann::json& body,
-                           Completion<Alert> done) {
+void AlertService::publish(const Actor& actor, const nlohmann::json& body, Completion<Alert> done) {
   const TimeMs now = ctx_.clock.now() / 1000 * 1000;  // CAP times have whole seconds
   const CapMsgType type = requested_msg_type(body);
   std::optional<Alert> earlier;

@@ -56,7 +56,8 @@ std::string string_field(const json& j, const char* key, bool required, std::siz
   }
   if (!it->is_string()) throw Error(ErrorCode::kBadRequest, field + " must be a string", field);
   const auto& s = it->get_ref<const std::string&>();
-  if (required && s.empty()) throw Error(ErrorCode::kBadRequest, field + " must not be empty", field);
+  if (required && s.empty())
+    throw Error(ErrorCode::kBadRequest, field + " must not be empty", field);
   if (s.size() > max)
     throw Error(ErrorCode::kBadRequest, field + " is longer than " + std::to_string(max), field);
   return s;

@@ -18,9 +18,7 @@ class LocalOperatorAuthorizer final : public Authorizer {
       return {false, "",
               "actor is not an operator of node '" + node_id_ + "' or of a node above it", "actor"};
     if (!role_allows(r.actor.role, Role::kOperator))
-      return {false, "",
-              "role '" + std::string(to_string(r.actor.role)) + "' may not act",
-              "role"};
+      return {false, "", "role '" + std::string(to_string(r.actor.role)) + "' may not act", "role"};
     return {true, here ? "local-operator" : "ancestor-operator", "", ""};
   }
 

@@ -323,8 +323,8 @@ void IncidentService::act_here(const Actor& actor, const std::string& id, Incide
         auto found = w.writer.incident(id);
         if (!found) throw Error(ErrorCode::kNotFound, "no incident '" + id + "'", "id");
         Incident& i = *found;
-        const Decision d = ctx_.authorizer.decide(
-            AuthzRequest{actor, operator_action(action), i.domain, i.area, i.severity, ctx_.clock.now()});
+        const Decision d = ctx_.authorizer.decide(AuthzRequest{
+            actor, operator_action(action), i.domain, i.area, i.severity, ctx_.clock.now()});
         if (!d.allowed)
           throw Error(ErrorCode::kForbidden,
                       "not allowed to " + std::string(to_string(action)) + ": " + d.reason,

@@ -25,8 +25,8 @@ std::string Metrics::render(const std::string& node) const {
        c(ingest_rejected));
   emit(out, "ioc_alerts_raised_total", "counter", "CAP alerts raised (by rules and operators).", l,
        c(alerts_raised));
-  emit(out, "ioc_alerts_cancelled_total", "counter", "CAP alerts cancelled (by rules and operators).", l,
-       c(alerts_cancelled));
+  emit(out, "ioc_alerts_cancelled_total", "counter",
+       "CAP alerts cancelled (by rules and operators).", l, c(alerts_cancelled));
   emit(out, "ioc_incidents_opened_total", "counter", "Incidents reported on this node.", l,
        c(incidents_opened));
   emit(out, "ioc_incident_actions_total", "counter", "Incident actions applied.", l,

@@ -45,8 +45,8 @@ std::string entry(const Alert& a) {
 // The body with its validator; a request whose If-None-Match names it gets 304 and no body.
 HttpResponse cacheable(const HttpRequest& request, std::string content_type, std::string body) {
   const std::string etag = "\"" + crypto::sha256_hex(body).substr(0, 32) + "\"";
-  std::vector<std::pair<std::string, std::string>> headers{
-      {"ETag", etag}, {"Cache-Control", "public, max-age=60"}};
+  std::vector<std::pair<std::string, std::string>> headers{{"ETag", etag},
+                                                           {"Cache-Control", "public, max-age=60"}};
   const std::string asked = request.header("if-none-match");
   for (std::size_t start = 0; start < asked.size();) {
     std::size_t end = asked.find(',', start);
@@ -86,14 +86,14 @@ void add_public_routes(ApiRouter& router, NodeContext& ctx) {
     respond(cacheable(call.request, "application/atom+xml; charset=utf-8",
                       atom_feed(ctx.node_id, ctx.store.recent_public_alerts(kPublicFeedEntries))));
   });
-  router.add_route("GET", "/public/v1/alerts/{id}.xml", {}, [&ctx](ApiCall& call,
-                                                                 Respond& respond) {
-    const auto alert = ctx.store.alert(call.params["id"]);
-    // One that is not public is not said to exist.
-    if (!alert || alert->scope != "Public")
-      throw Error(ErrorCode::kNotFound, "no public alert '" + call.params["id"] + "'", "id");
-    respond(cacheable(call.request, "application/cap+xml; charset=utf-8", cap_xml(*alert)));
-  });
+  router.add_route(
+      "GET", "/public/v1/alerts/{id}.xml", {}, [&ctx](ApiCall& call, Respond& respond) {
+        const auto alert = ctx.store.alert(call.params["id"]);
+        // One that is not public is not said to exist.
+        if (!alert || alert->scope != "Public")
+          throw Error(ErrorCode::kNotFound, "no public alert '" + call.params["id"] + "'", "id");
+        respond(cacheable(call.request, "application/cap+xml; charset=utf-8", cap_xml(*alert)));
+      });
 }
 
 }  // namespace ioc

@@ -17,7 +17,15 @@ struct Actor {
 
 /// What an operator may be allowed to do: an incident action, or publishing an alert
 /// (`publish-alert` in policies).
-enum class OperatorAction { kAcknowledge, kDispatch, kResolve, kClose, kEscalate, kCancel, kPublishAlert };
+enum class OperatorAction {
+  kAcknowledge,
+  kDispatch,
+  kResolve,
+  kClose,
+  kEscalate,
+  kCancel,
+  kPublishAlert
+};
 
 constexpr OperatorAction operator_action(IncidentAction a) {
   switch (a) {
