@@ -1,5 +1,6 @@
 #include "down_handler.hpp"
 
+#include "alerts_down.hpp"
 #include "federation_tables.hpp"
 
 #include "ioc/error.hpp"
@@ -21,6 +22,8 @@ void DownHandler::operator()(std::int64_t seq, const std::string& type, const js
       notice(body);
     else if (type == "policy-update")
       policy_update(body);
+    else if (type == "alert")
+      ctx_.writes.run([&](WriteContext& w) { take_alert_from_above(ctx_, w, body); });
     else
       throw Error(ErrorCode::kBadRequest, "unknown entry type '" + type + "'", "type");
   } catch (const Error& e) {

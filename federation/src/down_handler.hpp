@@ -20,6 +20,8 @@ namespace ioc::federation {
 /// - "notice": an incident an Escalation rule notifies a node of; kept by the node it names,
 ///   passed on toward it by the others.
 /// - "policy-update": a runtime grant or revocation, checked and adopted, passed to the children.
+/// - "alert": a warning from a node above, signed by it, for an area this node lies in or above
+///   (alerts_down.hpp); kept, shown live and passed to the children it covers.
 /// Every entry is checked for what the parent may send (write_rights.hpp): a parent never changes
 /// an incident owned at or below this node. A malformed or refused entry is quarantined with its
 /// reason (origin: the parent, epoch "down", seq: its place in the outbox) rather than retried;

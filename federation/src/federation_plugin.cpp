@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "alerts_down.hpp"
 #include "escalation_monitor.hpp"
 #include "federation_routes.hpp"
 #include "federation_tables.hpp"
@@ -72,6 +73,9 @@ class FederationPlugin final : public NodePlugin {
       scheduler.after(wait, "a long-poll's deadline", std::move(expire));
     });
     parts.ctx.outbox_appended = [this](const std::string& child) { waiters_->notify(child); };
+    parts.ctx.alert_recorded = [this](WriteContext& w, const Alert& alert) {
+      if (key_) send_alert_down(*ctx_, w, alert, *key_);
+    };
     parts.ctx.command_up = [this](const std::string& body,
                                   std::function<void(NodeContext::PeerAnswer)> done) {
       link_->command_up(body, std::move(done));

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "cap_xml.hpp"
 #include "crypto_util.hpp"
 #include "federation_tables.hpp"
 #include "ingest_parser.hpp"
@@ -92,10 +93,7 @@ void apply(FederationContext& ctx, const FederationConfig& fed, WriteContext& w,
   } else if (type == "alert") {
     const Alert alert = codec::alert_from_json(body);
     check_alert(fed, origin, alert, [&w](const std::string& id) { return w.writer.alert(id); });
-    std::string cancels;
-    if (alert.msg_type == CapMsgType::kCancel)
-      cancels = parse_cap_reference(alert.references.front())->identifier;
-    w.writer.apply_alert(alert, cancels);
+    w.writer.apply_alert(alert, replaced_alert(alert));
     publish_after_commit(ctx, w, "alert", body);
   } else if (type == "service-request") {
     const auto request = codec::service_request_from_json(body);

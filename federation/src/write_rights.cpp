@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cap_xml.hpp"
 #include "incident_service.hpp"
 #include "ioc/error.hpp"
 
@@ -148,14 +149,6 @@ bool take_incident_version(const FederationConfig& fed, Store::Writer& writer,
   if (held && held->version >= next.version) return false;  // a copy already taken
   check_incident_version(fed, source, held, next, change);
   return writer.apply_incident_version(next, change);
-}
-
-std::optional<CapReference> parse_cap_reference(const std::string& text) {
-  const auto a = text.find(','), b = a == std::string::npos ? a : text.find(',', a + 1);
-  if (b == std::string::npos || text.find(',', b + 1) != std::string::npos) return std::nullopt;
-  CapReference r{text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1)};
-  if (r.sender.empty() || r.identifier.empty() || r.sent.empty()) return std::nullopt;
-  return r;
 }
 
 void check_alert(const FederationConfig& fed, const std::string& writer, const Alert& alert,

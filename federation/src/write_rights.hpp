@@ -55,10 +55,4 @@ void check_service_request(const FederationConfig& fed, const std::string& write
 /// Readings and their minute buckets describe areas in the writer's own subtree.
 void check_area(const FederationConfig& fed, const std::string& writer, const std::string& area);
 
-/// "sender,identifier,sent" as CAP references an earlier message; nullopt if malformed.
-struct CapReference {
-  std::string sender, identifier, sent;
-};
-std::optional<CapReference> parse_cap_reference(const std::string& text);
-
 }  // namespace ioc::federation

@@ -15,6 +15,7 @@ std::int64_t record_alert(NodeContext& ctx, WriteContext& w, const Alert& alert,
   const codec::json body = codec::to_json(alert);
   const std::int64_t seq = w.writer.append_event("alert", alert.sent, body.dump());
   publish_after_commit(ctx, w, "alert", body);
+  if (ctx.alert_recorded) ctx.alert_recorded(w, alert);
   return seq;
 }
 

@@ -11,8 +11,8 @@ namespace ioc {
 
 /// Stores an alert this node issues (from a rule, an escalation or an operator) inside a write
 /// job: deactivates the one it replaces (`replaces`, empty if none), appends it to the event log
-/// (which carries it up the federation) and publishes it on the live stream after the commit.
-/// Returns its log seq.
+/// (which carries it up the federation), publishes it on the live stream after the commit and
+/// hands it to NodeContext::alert_recorded (which carries it down). Returns its log seq.
 std::int64_t record_alert(NodeContext& ctx, WriteContext& w, const Alert& alert,
                           const std::string& replaces);
 

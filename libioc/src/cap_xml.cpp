@@ -12,6 +12,22 @@ std::string cap_reference(const Alert& earlier) {
   return earlier.sender + "," + earlier.identifier + "," + cap_time(earlier.sent);
 }
 
+std::optional<CapReference> parse_cap_reference(const std::string& text) {
+  const auto a = text.find(','), b = a == std::string::npos ? a : text.find(',', a + 1);
+  if (b == std::string::npos || text.find(',', b + 1) != std::string::npos) return std::nullopt;
+  CapReference r{text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1)};
+  if (r.sender.empty() || r.identifier.empty() || r.sent.empty()) return std::nullopt;
+  return r;
+}
+
+std::string replaced_alert(const Alert& m) {
+  const bool replaces =
+      m.msg_type == CapMsgType::kCancel || (m.msg_type == CapMsgType::kUpdate && m.active);
+  if (!replaces || m.references.empty()) return {};
+  const auto ref = parse_cap_reference(m.references.front());
+  return ref ? ref->identifier : std::string();
+}
+
 std::string cap_element(const Alert& a) {
   std::string x = "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
   const auto el = [&x](const char* name, const std::string& v, const char* indent) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "ioc/model.hpp"
@@ -12,6 +13,18 @@ std::string cap_time(TimeMs t);
 /// How a later message names `earlier` in its <references>: "sender,identifier,sent", each as
 /// `earlier`'s CAP XML has it.
 std::string cap_reference(const Alert& earlier);
+
+/// "sender,identifier,sent" as CAP references an earlier message.
+struct CapReference {
+  std::string sender, identifier, sent;
+};
+/// nullopt if `text` is not three non-empty parts separated by commas.
+std::optional<CapReference> parse_cap_reference(const std::string& text);
+
+/// The identifier of the alert `message` takes out of force: what a Cancel references, or an
+/// Update that is itself in force (an operator's); empty for an Alert, and for the Update an
+/// escalation issues to say where its incident went (it informs; the alert stays in force).
+std::string replaced_alert(const Alert& message);
 
 /// Renders an alert as a CAP 1.2 XML document (urn:oasis:names:tc:emergency:cap:1.2): one
 /// <info> per language, one <area>. Well-formed whatever the alert's texts hold.

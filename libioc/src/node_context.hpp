@@ -40,6 +40,9 @@ struct NodeContext {
       {};
   /// Called after commit when something was queued for a child (wakes its long-poll).
   std::function<void(const std::string& child)> outbox_appended = {};
+  /// Called in the write job that recorded an alert this node issued (record_alert): the
+  /// federation sends it down to the nodes it covers.
+  std::function<void(WriteContext& w, const Alert& alert)> alert_recorded = {};
 
   /// The federation in force. A reorganisation swaps it: take it once per request or job and
   /// hold the pointer while using what it holds.

@@ -39,7 +39,8 @@ void RuleEngine::set_federation(const FederationConfig& federation) {
 
 void RuleEngine::restore(const std::vector<Alert>& active) {
   for (const auto& a : active) {
-    if (a.rule_id.empty() || a.msg_type == CapMsgType::kCancel) continue;
+    // Only this node's own: alerts from other nodes may carry a rule id of theirs.
+    if (a.sender != node_id_ || a.rule_id.empty() || a.msg_type == CapMsgType::kCancel) continue;
     for (std::size_t i = 0; i < rules_.size(); ++i) {
       if (rules_[i].id != a.rule_id) continue;
       auto& s = state_[i][a.area];

@@ -155,8 +155,9 @@ class Store {
     void set_cursor(const std::string& peer, std::int64_t seq);
     /// Stores a replicated incident version if it is newer than the one held; false if not.
     bool apply_incident_version(const Incident& incident, const AuditEntry& change);
-    /// Stores a replicated alert if unknown; a Cancel also deactivates what it references.
-    void apply_alert(const Alert& alert, const std::string& cancels);
+    /// Stores an alert from another node if unknown, and deactivates the one it replaces
+    /// (`replaces`, replaced_alert in cap_xml.hpp; empty for none).
+    void apply_alert(const Alert& alert, const std::string& replaces);
     void upsert_service_request(const ServiceRequest& request);
     /// Retention: if more than `keep` entries wait after `cursor`, drops the oldest of them and
     /// puts a "loss" entry (with the ranges, per origin and epoch) in their place, so it is the

@@ -107,13 +107,13 @@ bool Store::Writer::apply_incident_version(const Incident& incident, const Audit
   return true;
 }
 
-void Store::Writer::apply_alert(const Alert& alert, const std::string& cancels) {
+void Store::Writer::apply_alert(const Alert& alert, const std::string& replaces) {
   auto& st = impl_.writer->prepare("INSERT OR IGNORE INTO alerts(id, active, body) VALUES(?,?,?)");
   st.bind(1, alert.identifier);
   st.bind(2, alert.active ? 1 : 0);
   st.bind(3, codec::to_json(alert).dump());
   st.exec();
-  if (!cancels.empty()) deactivate_alert(cancels);
+  if (!replaces.empty()) deactivate_alert(replaces);
 }
 
 void Store::Writer::upsert_service_request(const ServiceRequest& r) {

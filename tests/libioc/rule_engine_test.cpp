@@ -92,6 +92,7 @@ TEST_CASE("restore remembers active alerts so a restart cancels them", "[rules]"
   Fixture f;
   Alert active;
   active.identifier = "ioc-old";
+  active.sender = "city";
   active.rule_id = "river-2";
   active.area = "city/north";
   f.engine.restore({active});
@@ -163,4 +164,17 @@ TEST_CASE("a missingFor rule raises when its metric goes quiet and cancels when 
   engine.evaluate(Observation{"dept", "daily_report", arrived, 1, "", "city/south", {}}, arrived,
                   out);
   CHECK(out.size() == 3);
+}
+
+TEST_CASE("restore leaves alone another node's alert that names a rule of the same id", "[rules]") {
+  Fixture f;
+  Alert theirs;
+  theirs.identifier = "ioc-theirs";
+  theirs.sender = "city/north";  // replicated up, or sent down: its rule is not this node's
+  theirs.rule_id = "river-2";
+  theirs.area = "city/north";
+  f.engine.restore({theirs});
+  f.feed("river_level", "city/north", 2.4, 1);
+  REQUIRE(f.out.size() == 1);  // this node's rule raises its own alert
+  CHECK(f.out[0].cancels.empty());
 }
