@@ -87,8 +87,13 @@ void FederationRoutes::summary(ApiCall& call, Respond& respond) {
                 "'" + call.peer + "' may not see the summary of '" + ctx_.node_id +
                     "' (no Sharing rule gives it summaries; by default only nodes above may)",
                 "ioc-node");
+  only_params(call.query, {"window", "from", "to", "metrics", "area"});
   Summary s = router_.summary_for(call);
-  std::erase_if(s.metrics, [&](const auto& m) { return m.second.count < share.min_group_size; });
+  // What is held back says so, so a reader never takes a missing metric for a quiet one.
+  const auto held_back = std::erase_if(
+      s.metrics, [&](const auto& m) { return m.second.count < share.min_group_size; });
+  if (held_back > 0)
+    s.suppressed = Summary::Suppressed{static_cast<int>(held_back), share.min_group_size};
   respond(json_response(200, codec::to_json(s)));
 }
 

@@ -279,6 +279,7 @@ void ApiRouter::post_observations(ApiCall& call, Respond& respond) {
 }
 
 void ApiRouter::get_observations(ApiCall& call, Respond& respond) {
+  only_params(call.query, {"metric", "area", "from", "to", "limit", "cursor"});
   const auto fed = ctx_.federation();
   ObservationQuery q;
   if (const auto it = call.query.find("metric"); it != call.query.end()) q.metric = it->second;
@@ -297,6 +298,7 @@ void ApiRouter::get_observations(ApiCall& call, Respond& respond) {
 }
 
 void ApiRouter::get_alerts(ApiCall& call, Respond& respond) {
+  only_params(call.query, {"active", "limit", "cursor"});
   bool active = false;
   if (const auto it = call.query.find("active"); it != call.query.end()) {
     if (it->second != "true" && it->second != "false")
@@ -373,6 +375,7 @@ void ApiRouter::post_incident(ApiCall& call, Respond& respond) {
 }
 
 void ApiRouter::get_incidents(ApiCall& call, Respond& respond) {
+  only_params(call.query, {"status", "domain", "limit", "cursor"});
   IncidentQuery q;
   if (const auto it = call.query.find("status"); it != call.query.end()) {
     q.status = parse_incident_status(it->second);
@@ -493,7 +496,26 @@ void ApiRouter::close_service_request(ApiCall& call, Respond& respond) {
 }
 
 void ApiRouter::get_summary(ApiCall& call, Respond& respond) {
-  respond(json_response(200, codec::to_json(summary_for(call))));
+  only_params(call.query, {"window", "from", "to", "metrics", "area", "by"});
+  const auto by = call.query.find("by");
+  if (by != call.query.end() && by->second != "child")
+    throw Error(ErrorCode::kBadRequest, "by must be child, got '" + by->second + "'", "by");
+  const Summary s = summary_for(call);
+  json body = codec::to_json(s);
+  if (by != call.query.end()) {
+    // One block per child: its freshness and what its subtree holds, over the same window.
+    json blocks = json::array();
+    for (const auto& child : s.children) {
+      ApiCall scoped{call.request, call.params, call.query, call.actor, call.peer};
+      scoped.query["area"] = child.node;
+      const json part = codec::to_json(summary_for(scoped));
+      json block = codec::to_json(child);
+      for (const char* key : {"metrics", "incidents", "serviceRequests"}) block[key] = part[key];
+      blocks.push_back(std::move(block));
+    }
+    body["byChild"] = std::move(blocks);
+  }
+  respond(json_response(200, body));
 }
 
 void ApiRouter::reload_policies(ApiCall&, Respond& respond) {
@@ -538,7 +560,9 @@ Summary ApiRouter::summary_for(const ApiCall& call) const {
       pos = comma + 1;
     }
   }
-  return services_.summary.summary(SummaryService::align(from, to), metrics);
+  const auto area = call.query.find("area");
+  return services_.summary.summary(SummaryService::align(from, to), metrics,
+                                   area == call.query.end() ? "" : area->second);
 }
 
 }  // namespace ioc

@@ -70,6 +70,7 @@ class ApiRouter {
   /// Marks the node as shutting down: /readyz answers 503 from now on.
   void set_draining() { draining_ = true; }
   /// The subtree summary for the window and metrics a call's query names.
+  /// The summary a call's query asks for: `window` or `from`/`to`, `metrics`, `area`.
   Summary summary_for(const ApiCall& call) const;
 
   /// Renders an error as the JSON error shape with its status.

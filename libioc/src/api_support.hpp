@@ -35,6 +35,8 @@ void only_fields(const nlohmann::json& j, std::initializer_list<const char*> all
 std::string string_field(const nlohmann::json& j, const char* key, bool required,
                          std::size_t max = 1000, const std::string& prefix = "");
 
+/// Refuses (400, naming it) a query parameter that is not in `allowed`.
+void only_params(const Query& q, std::initializer_list<const char*> allowed);
 /// A whole number query parameter within [min, max]; `fallback` when absent. Anything else is
 /// refused with `message`.
 std::int64_t query_int(const Query& q, const char* key, std::int64_t min, std::int64_t max,

@@ -267,19 +267,29 @@ json to_json(const Summary& s) {
   json children = json::array();
   for (const auto& c : s.children) children.push_back(to_json(c));
   const auto& sr = s.service_requests;
-  return json{{"node", s.node},
-              {"window", {{"from", format_rfc3339(s.from)}, {"to", format_rfc3339(s.to)}}},
-              {"metrics", metrics},
-              {"incidents",
-               {{"total", s.incidents.total},
-                {"byStatus", as_object(s.incidents.by_status)},
-                {"byDomain", as_object(s.incidents.by_domain)},
-                {"bySeverity", as_object(s.incidents.by_severity)}}},
-              {"serviceRequests",
-               {{"open", sr.open},
-                {"closed", sr.closed},
-                {"onTimeRatio", sr.on_time_ratio ? json(*sr.on_time_ratio) : json(nullptr)}}},
-              {"children", children}};
+  return json{
+      {"node", s.node},
+      {"area", s.area},
+      {"window", {{"from", format_rfc3339(s.from)}, {"to", format_rfc3339(s.to)}}},
+      {"metrics", metrics},
+      {"incidents",
+       {{"total", s.incidents.total},
+        {"byStatus", as_object(s.incidents.by_status)},
+        {"byDomain", as_object(s.incidents.by_domain)},
+        {"bySeverity", as_object(s.incidents.by_severity)}}},
+      {"serviceRequests",
+       {{"open", sr.open},
+        {"closed", sr.closed},
+        {"onTimeRatio", sr.on_time_ratio ? json(*sr.on_time_ratio) : json(nullptr)}}},
+      {"children", children},
+      {"suppressed",
+       s.suppressed
+           ? json{{"groups", s.suppressed->groups},
+                  {"minGroupSize", s.suppressed->min_group_size},
+                  {"note", "suppressed: " + std::to_string(s.suppressed->groups) +
+                               (s.suppressed->groups == 1 ? " group under " : " groups under ") +
+                               std::to_string(s.suppressed->min_group_size)}}
+           : json(nullptr)}};
 }
 
 std::string error_body(std::string_view code, const std::string& message,

@@ -221,11 +221,14 @@ class Store {
   std::vector<Incident> open_incidents() const;
   /// The incident with its audit history.
   std::optional<Incident> incident(const std::string& id) const;
-  IncidentCounts incident_counts() const;
+  /// Counts of the incidents held, of those in `areas` only when given.
+  IncidentCounts incident_counts(
+      const std::optional<std::vector<std::string>>& areas = std::nullopt) const;
   Page<std::pair<std::int64_t, ServiceRequest>> service_requests(int limit,
                                                                  std::int64_t after) const;
   std::optional<ServiceRequest> service_request(const std::string& id) const;
-  ServiceRequestCounts service_request_counts() const;
+  ServiceRequestCounts service_request_counts(
+      const std::optional<std::vector<std::string>>& areas = std::nullopt) const;
   std::vector<AggregateBucket> aggregates(TimeMs from, TimeMs to,
                                           const std::vector<std::string>& metrics) const;
   std::vector<LoggedEvent> events_after(std::int64_t seq, int limit) const;

@@ -287,17 +287,40 @@ std::optional<ServiceRequest> Store::Writer::service_request(const std::string& 
   return load_service_request(*impl_.writer, id);
 }
 
-IncidentCounts Store::incident_counts() const {
+namespace {
+
+// Binds a list of areas as a JSON array (read back with json_each), or NULL for every area.
+void bind_areas(SQLite::Statement& st, int index,
+                const std::optional<std::vector<std::string>>& areas) {
+  if (areas)
+    st.bind(index, json(*areas).dump());
+  else
+    st.bind(index);
+}
+
+}  // namespace
+
+IncidentCounts Store::incident_counts(const std::optional<std::vector<std::string>>& areas) const {
   Impl::Lease conn(*impl_);
   IncidentCounts c;
   const auto group = [&](const char* sql, std::vector<std::pair<std::string, std::int64_t>>& out) {
     auto& st = conn->prepare(sql);
+    bind_areas(st, 1, areas);
     while (st.executeStep())
       out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getInt64());
   };
-  group("SELECT status, count(*) FROM incidents GROUP BY status", c.by_status);
-  group("SELECT domain, count(*) FROM incidents GROUP BY domain", c.by_domain);
-  group("SELECT severity, count(*) FROM incidents GROUP BY severity", c.by_severity);
+  group(
+      "SELECT status, count(*) FROM incidents WHERE ?1 IS NULL OR json_extract(body, '$.area') "
+      "IN (SELECT value FROM json_each(?1)) GROUP BY status",
+      c.by_status);
+  group(
+      "SELECT domain, count(*) FROM incidents WHERE ?1 IS NULL OR json_extract(body, '$.area') "
+      "IN (SELECT value FROM json_each(?1)) GROUP BY domain",
+      c.by_domain);
+  group(
+      "SELECT severity, count(*) FROM incidents WHERE ?1 IS NULL OR json_extract(body, "
+      "'$.area') IN (SELECT value FROM json_each(?1)) GROUP BY severity",
+      c.by_severity);
   for (const auto& [_, n] : c.by_status) c.total += n;
   return c;
 }
@@ -321,11 +344,14 @@ std::optional<ServiceRequest> Store::service_request(const std::string& id) cons
   return load_service_request(conn.get(), id);
 }
 
-ServiceRequestCounts Store::service_request_counts() const {
+ServiceRequestCounts Store::service_request_counts(
+    const std::optional<std::vector<std::string>>& areas) const {
   Impl::Lease conn(*impl_);
   auto& st = conn->prepare(
       "SELECT coalesce(sum(status = 'open'), 0), coalesce(sum(status = 'closed'), 0), "
-      "coalesce(sum(status = 'closed' AND closed <= expected), 0) FROM service_requests");
+      "coalesce(sum(status = 'closed' AND closed <= expected), 0) FROM service_requests "
+      "WHERE ?1 IS NULL OR json_extract(body, '$.area') IN (SELECT value FROM json_each(?1))");
+  bind_areas(st, 1, areas);
   st.executeStep();
   return {st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getInt64()};
 }

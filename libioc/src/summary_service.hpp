@@ -21,8 +21,12 @@ class SummaryService {
 
   /// Aligns [from, to) outward to aggregate buckets.
   static SummaryWindow align(TimeMs from, TimeMs to);
-  /// `metrics` limits it to those metrics (all when empty).
-  Summary summary(const SummaryWindow& window, const std::vector<std::string>& metrics) const;
+  /// `metrics` limits it to those metrics (all when empty); `area` (a node in this node's
+  /// subtree; this node when empty) to that subtree: its readings, incidents and requests, and
+  /// this node's children that lie in it or above it. Throws Error(kBadRequest) for an area
+  /// outside the subtree.
+  Summary summary(const SummaryWindow& window, const std::vector<std::string>& metrics,
+                  const std::string& area = "") const;
 
  private:
   NodeContext& ctx_;

@@ -155,9 +155,13 @@ void SummarySketch::merge(const SummarySketch& other) {
 double SummarySketch::quantile(double q) const {
   if (count_ == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
-  if (q == 0) return min_;
-  if (q == 1) return max_;
-  const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
+  // Nearest rank: the smallest reading with at least q of them at or below it, 0-based. The
+  // epsilon keeps 0.9 x 10 (9.000000000000002 in doubles) at rank 9, not 10.
+  const double ceiling = std::ceil(q * static_cast<double>(count_) - 1e-9);
+  const auto rank = static_cast<std::uint64_t>(std::max(ceiling, 1.0)) - 1;
+  // The first and last readings are known exactly.
+  if (rank == 0) return min_;
+  if (rank >= count_ - 1) return max_;
   std::uint64_t seen = 0;
   double estimate = max_;
   bool found = false;

@@ -9,10 +9,12 @@
 #include "api_router.hpp"
 #include "down_handler.hpp"
 #include "federation_routes.hpp"
+#include "federation_tables.hpp"
 #include "ioc/authorizer.hpp"
 #include "ioc/time.hpp"
 #include "observation_ingest.hpp"
 #include "policy_state.hpp"
+#include "public_feed.hpp"
 #include "store_nonce_cache.hpp"
 #include "temp_dir.hpp"
 
@@ -28,7 +30,7 @@ struct FuzzNode {
   explicit FuzzNode(const std::string& id = "city")
       : fed(load_federation(test::write_test_federation(dir.path()))),
         local(load_node_config(fed, id)),
-        store({dir / "ioc.db"}),
+        store({dir / "ioc.db"}, {federation::federation_schema()}),
         writes(store, {}),
         policies(fed),
         authorizer(federation::make_policy_authorizer(policies, id)),
@@ -38,19 +40,21 @@ struct FuzzNode {
         ctx(NodeContext{id, local, store, writes, clock, sink, metrics, *authorizer, policies},
             policies),
         incidents(ctx),
+        alerts(ctx),
         requests(ctx),
         summary(ctx),
         tokens(store, id),
         waiters(store, [](std::chrono::milliseconds, std::function<void()>) {}),
         ingest(ctx, incidents),
         router(ctx,
-               ApiRouter::Services{ingest, incidents, requests, summary, tokens,
+               ApiRouter::Services{ingest, incidents, alerts, requests, summary, tokens,
                                    [](Completion<ReloadResult> done) { done({}, nullptr); }},
                IngestLimits{}),
         routes(ctx, router,
                federation::FederationRoutes::Parts{incidents, peers, waiters, &key,
                                                    [] { return nlohmann::json(nullptr); }}),
         admin(TokenService::issue(store, Role::kAdmin, "fuzz", std::nullopt, clock.now())) {
+    add_public_routes(router, ctx);
     waiters.stop();  // a long-poll answers at once instead of parking for up to 30 s
   }
 
@@ -78,6 +82,7 @@ struct FuzzNode {
   federation::RequestVerifier peers;
   federation::FederationContext ctx;
   IncidentService incidents;
+  AlertService alerts;
   ServiceRequests requests;
   SummaryService summary;
   TokenService tokens;

@@ -381,10 +381,13 @@ rules:
   REQUIRE(res.status == 200);
   CHECK(res.json()["metrics"]["noise"]["count"] == 10);
   CHECK_FALSE(res.json()["metrics"].contains("rare"));  // fewer than five readings
+  CHECK(res.json()["suppressed"] ==
+        json{{"groups", 1}, {"minGroupSize", 5}, {"note", "suppressed: 1 group under 5"}});
   // No rule names the south district: refused. The city above still reads everything.
   CHECK(f.signed_get_at_north("city/south", "/federation/v1/summary?window=1h").status == 403);
   res = f.signed_get_at_north("city", "/federation/v1/summary?window=1h");
   CHECK(res.json()["metrics"]["rare"]["count"] == 2);
+  CHECK(res.json()["suppressed"].is_null());
 }
 
 TEST_CASE("a command sent up is taken from a direct child only", "[integration][policy]") {

@@ -249,3 +249,57 @@ TEST_CASE("past its log limit a district drops the oldest unsent entries and the
           .status == 202);
   CHECK(f.wait_for_city_count("rain", 215) == 215);
 }
+
+TEST_CASE("the city's summary narrowed to a subtree and split by child, unknown parameters refused",
+          "[integration][sync]") {
+  CityAndDistrict f;
+  REQUIRE(f.ingest("pm25", 40, "gauge") == 202);
+  REQUIRE(f.at_north()
+              .post("/api/v1/incidents", {{"domain", "flood"},
+                                          {"severity", "moderate"},
+                                          {"area", "city/north"},
+                                          {"title", "Drain blocked"}})
+              .status == 201);
+  REQUIRE(f.wait_for_city_count("pm25", 40) == 40);
+  REQUIRE(poll_until([&] {
+    return f.at_city().get("/api/v1/summary?area=city%2Fnorth").json()["incidents"]["total"] == 1;
+  }));
+  // A city reading of its own stays out of the north's subtree.
+  REQUIRE(f.at_city()
+              .post("/api/v1/observations",
+                    observations("pm25", "city", {500}, ioc::SystemClock().now() - 60'000))
+              .status == 202);
+
+  auto s = f.at_city().get("/api/v1/summary?window=7d&area=city%2Fnorth").json();
+  CHECK(s["area"] == "city/north");
+  CHECK(s["metrics"]["pm25"]["count"] == 40);
+  CHECK(s["incidents"]["total"] == 1);
+  REQUIRE(s["children"].size() == 1);
+  CHECK(s["children"][0]["node"] == "city/north");
+  s = f.at_city().get("/api/v1/summary?window=7d&area=city%2Fsouth").json();
+  CHECK(s["metrics"].empty());
+  CHECK(s["incidents"]["total"] == 0);
+  CHECK(f.at_city().get("/api/v1/summary?window=7d").json()["metrics"]["pm25"]["count"] == 41);
+
+  s = f.at_city().get("/api/v1/summary?window=7d&by=child").json();
+  REQUIRE(s["byChild"].size() == 3);
+  CHECK(s["byChild"][0]["node"] == "city/north");
+  CHECK(s["byChild"][0]["state"] == "fresh");
+  CHECK(s["byChild"][0]["metrics"]["pm25"]["count"] == 40);
+  CHECK(s["byChild"][0]["incidents"]["total"] == 1);
+  CHECK(s["byChild"][1]["state"] == "unreachable");
+  CHECK(s["byChild"][1]["metrics"].empty());
+
+  // Refused, naming the parameter: unknown ones, a bad split, an area outside the subtree.
+  const auto field = [&](const std::string& target) {
+    const auto res = f.at_city().get(target);
+    return res.status == 400 ? res.json()["error"]["field"].get<std::string>() : "";
+  };
+  CHECK(field("/api/v1/summary?window=1h&node=city%2Fnorth") == "node");
+  CHECK(field("/api/v1/summary?by=district") == "by");
+  CHECK(field("/api/v1/summary?area=atlantis") == "area");
+  CHECK(f.at_north().get("/api/v1/summary?area=city").json()["error"]["field"] == "area");
+  CHECK(field("/api/v1/incidents?area=city%2Fnorth") == "area");
+  CHECK(field("/api/v1/alerts?severity=severe") == "severity");
+  CHECK(field("/api/v1/observations?metrics=pm25") == "metrics");
+}

@@ -15,11 +15,47 @@
 using namespace ioc;
 
 namespace {
+// Nearest rank: the smallest value with at least q of the values at or below it.
 double exact_quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+  const auto rank =
+      static_cast<std::size_t>(std::max(1.0, std::ceil(q * static_cast<double>(v.size()) - 1e-9)));
+  return v[rank - 1];
 }
 }  // namespace
+
+TEST_CASE("two readings give the quantiles a reader expects", "[sketch]") {
+  SummarySketch s;
+  s.add(1.95);
+  s.add(2.31);
+  CHECK(s.quantile(0.5) == 1.95);
+  CHECK(s.quantile(0.9) == 2.31);
+  CHECK(s.quantile(0.99) == 2.31);
+}
+
+TEST_CASE("quantiles of 1 to 200 readings stay within [min, max] and the relative error",
+          "[sketch]") {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> spread(-50, 120);
+  std::lognormal_distribution<double> skewed(0.5, 1.2);
+  for (int n = 1; n <= 200; ++n) {
+    for (const bool mixed_signs : {false, true}) {
+      std::vector<double> values;
+      SummarySketch s;
+      for (int i = 0; i < n; ++i) {
+        values.push_back(mixed_signs ? spread(rng) : skewed(rng));
+        s.add(values.back());
+      }
+      for (double q : {0.0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0}) {
+        const double got = s.quantile(q), exact = exact_quantile(values, q);
+        INFO("n " << n << " q " << q << " exact " << exact << " got " << got);
+        CHECK(got >= s.min());
+        CHECK(got <= s.max());
+        CHECK(std::fabs(got - exact) <= s.relative_error() * std::fabs(exact) * 1.0001);
+      }
+    }
+  }
+}
 
 TEST_CASE("sketch quantiles stay within the stated relative error", "[sketch]") {
   std::mt19937 rng(42);

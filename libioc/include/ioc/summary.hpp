@@ -43,6 +43,7 @@ struct ChildStatus {
 /// A node's summary of its subtree over a window (GET /api/v1/summary, Node::summary).
 struct Summary {
   std::string node;
+  std::string area;         ///< the subtree summarised: `node`'s own, or one below it
   TimeMs from = 0, to = 0;  ///< the window, aligned outward to whole minutes
   std::map<std::string, MetricSummary> metrics;
   struct Incidents {
@@ -54,6 +55,13 @@ struct Summary {
     std::optional<double> on_time_ratio;  ///< of the closed ones; none while none is closed
   } service_requests;
   std::vector<ChildStatus> children;  ///< every child in the federation file
+  /// Metrics a Sharing rule held back for counting fewer readings than its minGroupSize: how
+  /// many, and that size. Absent when none was.
+  struct Suppressed {
+    int groups = 0;
+    int min_group_size = 0;
+  };
+  std::optional<Suppressed> suppressed;
 };
 
 std::string_view to_string(Freshness v);

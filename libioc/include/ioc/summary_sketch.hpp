@@ -28,7 +28,10 @@ class SummarySketch {
   double min() const { return min_; }
   double max() const { return max_; }
   double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0; }
-  /// The q-quantile (0 <= q <= 1); 0 for an empty sketch.
+  /// The q-quantile (0 <= q <= 1) by nearest rank: within relative_error() of the smallest
+  /// reading that at least q of the readings are at or below, for any number of readings; the
+  /// exact min or max when that is the first or last reading; never outside [min, max]. 0 for an
+  /// empty sketch.
   double quantile(double q) const;
   double relative_error() const { return alpha_; }
 
