@@ -89,11 +89,21 @@ void FederationRoutes::summary(ApiCall& call, Respond& respond) {
                 "ioc-node");
   only_params(call.query, {"window", "from", "to", "metrics", "area"});
   Summary s = router_.summary_for(call);
-  // What is held back says so, so a reader never takes a missing metric for a quiet one.
-  const auto held_back = std::erase_if(
-      s.metrics, [&](const auto& m) { return m.second.count < share.min_group_size; });
-  if (held_back > 0)
-    s.suppressed = Summary::Suppressed{static_cast<int>(held_back), share.min_group_size};
+  // Metric by metric (a rule may be scoped to some metrics): what the caller may not see is
+  // left out; what is under its rule's minGroupSize is left out and said so, so a reader never
+  // takes a missing metric for a quiet one.
+  int held_back = 0, min_group = 0;
+  std::erase_if(s.metrics, [&](const auto& m) {
+    const Share metric_share = share_for(ctx_.policies.engine()->policies(), *fed, ctx_.node_id,
+                                         call.peer, policy::DataKind::kSummaries,
+                                         SharedItem{m.first, std::nullopt, std::nullopt, false});
+    if (metric_share.granularity == policy::Granularity::kNone) return true;
+    if (m.second.count >= metric_share.min_group_size) return false;
+    ++held_back;
+    min_group = std::max(min_group, metric_share.min_group_size);
+    return true;
+  });
+  if (held_back > 0) s.suppressed = Summary::Suppressed{held_back, min_group};
   respond(json_response(200, codec::to_json(s)));
 }
 

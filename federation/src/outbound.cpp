@@ -15,11 +15,23 @@ using policy::Granularity;
 namespace {
 
 std::optional<DataKind> kind_of(const std::string& type) {
-  if (type == "observations" || type == "aggregates") return DataKind::kObservations;
   if (type == "alert") return DataKind::kAlerts;
   if (type == "incident") return DataKind::kIncidents;
   if (type == "service-request") return DataKind::kServiceRequests;
   return std::nullopt;  // control entries (command results, skipped) always pass
+}
+
+// What a record is about, for rules scoped by domain and severity.
+SharedItem item_of(DataKind kind, const json& body) {
+  SharedItem item;
+  if (kind != DataKind::kAlerts && kind != DataKind::kIncidents) return item;
+  item.has_domain = true;
+  if (const auto d = body.find("domain"); d != body.end() && d->is_string())
+    item.domain = parse_domain(d->get<std::string>());
+  const std::string severity = body.value("severity", "");
+  item.severity =
+      kind == DataKind::kAlerts ? parse_cap_severity(severity) : parse_severity(severity);
+  return item;
 }
 
 }  // namespace
@@ -36,8 +48,16 @@ json Outbound::to_wire(const LoggedEvent& e) {
   const bool own = e.origin.empty();
   std::string type = e.type;
   json body = json::parse(e.body);
-  if (const auto kind = kind_of(type)) {
-    Share share = share_for(set_, federation_, self_, peer_, *kind);
+  if (type == "observations" || type == "aggregates") {
+    // Decided metric by metric: a rule may be scoped to some metrics.
+    body = own ? own_observations(body) : relayed_observations(std::move(body));
+    type = !body["rows"].empty()      ? "observations"
+           : !body["buckets"].empty() ? "aggregates"
+                                      : "skipped";
+    if (type == "skipped") body = json::object();
+    if (type == "aggregates") body.erase("rows");
+  } else if (const auto kind = kind_of(type)) {
+    Share share = share_for(set_, federation_, self_, peer_, *kind, item_of(*kind, body));
     if (*kind == DataKind::kIncidents && body.contains("owner") &&
         !federation_.in_subtree(body["owner"].get<std::string>(), self_))
       share = Share{Granularity::kRaw, 0, {}, "owned-above", std::nullopt};
@@ -52,20 +72,6 @@ json Outbound::to_wire(const LoggedEvent& e) {
     if (share.granularity == Granularity::kNone) {
       type = "skipped";
       body = json::object();
-    } else if (*kind == DataKind::kObservations) {
-      const bool raw = share.granularity == Granularity::kRaw;
-      if (own) {
-        body = own_observations(body, share);
-        type = raw ? "observations" : "aggregates";
-      } else {
-        if (!raw && type == "observations") {
-          body.erase("rows");
-          type = "aggregates";
-        }
-        if (body.contains("rows"))
-          for (auto& row : body["rows"]) redact(row, *kind, share.redact);
-        drop_small_buckets(body["buckets"], share.min_group_size);
-      }
     } else {
       redact(
           body, *kind,
@@ -123,12 +129,25 @@ bool Outbound::released(const json& body, IncidentStatus hold) const {
   return false;
 }
 
-json Outbound::own_observations(const json& logged, const Share& share) {
-  const bool raw = share.granularity == Granularity::kRaw;
+const Share& Outbound::share_of(const std::string& metric) {
+  auto it = metric_shares_.find(metric);
+  if (it == metric_shares_.end())
+    it = metric_shares_
+             .emplace(metric, share_for(set_, federation_, self_, peer_, DataKind::kObservations,
+                                        SharedItem{metric, std::nullopt, std::nullopt, false}))
+             .first;
+  return it->second;
+}
+
+json Outbound::own_observations(const json& logged) {
   json buckets = json::array();
+  bool any_raw = false;
   for (const auto& key : logged.value("buckets", json::array())) {
     const std::string metric = key.at(0), area = key.at(1);
     const TimeMs start = key.at(2);
+    const Share& share = share_of(metric);
+    if (share.granularity == Granularity::kNone) continue;
+    any_raw |= share.granularity == Granularity::kRaw;
     auto cached = sketches_.find({metric, area, start});
     if (cached == sketches_.end()) {
       const auto sketch = store_.aggregate(metric, area, start);
@@ -142,27 +161,42 @@ json Outbound::own_observations(const json& logged, const Share& share) {
     buckets.push_back(
         {{"metric", metric}, {"area", area}, {"start", start}, {"sketch", cached->second.first}});
   }
-  json out{{"buckets", std::move(buckets)}};
-  if (!raw) return out;
-  ObservationQuery q;
-  q.after = logged.at("firstId").get<std::int64_t>() - 1;
-  q.limit = logged.at("count").get<int>();
   json rows = json::array();
-  for (const auto& [id, o] : store_.observations(q).items) rows.push_back(codec::to_json(o));
-  for (auto& row : rows) redact(row, DataKind::kObservations, share.redact);
-  out["rows"] = std::move(rows);
-  return out;
+  if (any_raw) {
+    ObservationQuery q;
+    q.after = logged.at("firstId").get<std::int64_t>() - 1;
+    q.limit = logged.at("count").get<int>();
+    for (const auto& [id, o] : store_.observations(q).items) {
+      const Share& share = share_of(o.metric);
+      if (share.granularity != Granularity::kRaw) continue;
+      json row = codec::to_json(o);
+      redact(row, DataKind::kObservations, share.redact);
+      rows.push_back(std::move(row));
+    }
+  }
+  return json{{"buckets", std::move(buckets)}, {"rows", std::move(rows)}};
 }
 
-void Outbound::drop_small_buckets(json& buckets, int min_group) {
-  if (min_group <= 1 || !buckets.is_array()) return;
-  json kept = json::array();
-  for (auto& b : buckets) {
-    const auto bytes = crypto::base64_decode(b.value("sketch", ""), false);
-    if (bytes && SummarySketch::decode(*bytes).count() >= static_cast<std::uint64_t>(min_group))
-      kept.push_back(std::move(b));
+json Outbound::relayed_observations(json body) {
+  json rows = json::array(), buckets = json::array();
+  for (auto& row : body.value("rows", json::array())) {
+    const Share& share = share_of(row.value("metric", ""));
+    if (share.granularity != Granularity::kRaw) continue;
+    redact(row, DataKind::kObservations, share.redact);
+    rows.push_back(std::move(row));
   }
-  buckets = std::move(kept);
+  for (auto& b : body.value("buckets", json::array())) {
+    const Share& share = share_of(b.value("metric", ""));
+    if (share.granularity == Granularity::kNone) continue;
+    if (share.min_group_size > 1) {
+      const auto bytes = crypto::base64_decode(b.value("sketch", ""), false);
+      if (!bytes ||
+          SummarySketch::decode(*bytes).count() < static_cast<std::uint64_t>(share.min_group_size))
+        continue;
+    }
+    buckets.push_back(std::move(b));
+  }
+  return json{{"buckets", std::move(buckets)}, {"rows", std::move(rows)}};
 }
 
 }  // namespace ioc::federation

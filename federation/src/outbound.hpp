@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ioc/federation/policy.hpp"
+#include "sharing.hpp"
 #include "store.hpp"
 
 namespace ioc::federation {
@@ -33,8 +34,12 @@ class Outbound {
 
  private:
   bool released(const nlohmann::json& incident, IncidentStatus hold) const;
-  nlohmann::json own_observations(const nlohmann::json& logged, const struct Share& share);
-  static void drop_small_buckets(nlohmann::json& buckets, int min_group);
+  /// The Sharing decision for readings of `metric` (rules may be scoped by metric), cached.
+  const Share& share_of(const std::string& metric);
+  /// {"buckets", "rows"}: what of a batch may leave, metric by metric (rows where the metric's
+  /// share is raw, buckets where it is not none and counts at least its minGroupSize).
+  nlohmann::json own_observations(const nlohmann::json& logged);
+  nlohmann::json relayed_observations(nlohmann::json body);
 
   const Store& store_;
   const FederationConfig& federation_;
@@ -42,6 +47,7 @@ class Outbound {
   std::string self_, peer_;
   std::map<std::tuple<std::string, std::string, TimeMs>, std::pair<std::string, std::uint64_t>>
       sketches_;  // (metric, area, start) -> (base64 sketch, row count)
+  std::map<std::string, Share> metric_shares_;
 };
 
 }  // namespace ioc::federation

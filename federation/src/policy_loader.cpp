@@ -252,6 +252,7 @@ class Loader {
           if (!known) r.fail_at("redact", "no field '" + field + "' in the data this rule shares");
         }
       }
+      read_sharing_scope(r, s);
       if (r.has("holdUntil")) {
         s.hold_until = parse_incident_status(
             r.one_of("holdUntil", {"acknowledged", "dispatched", "resolved", "closed"}));
@@ -263,6 +264,36 @@ class Loader {
       check_enforceable(r, s);
       r.finish();
       out_.sharing.push_back(std::move(s));
+    }
+  }
+
+  // metrics, domains, severityAtLeast: each only for the data it can describe.
+  void read_sharing_scope(yaml::MapReader& r, SharingRule& s) {
+    const Mask measured = bit(DataKind::kObservations) | bit(DataKind::kSummaries);
+    const Mask records = bit(DataKind::kAlerts) | bit(DataKind::kIncidents);
+    if (r.has("metrics")) {
+      s.metrics = r.str_list("metrics");
+      if (s.metrics.empty()) r.fail_at("metrics", "name at least one metric, or leave it out");
+      for (const auto& m : s.metrics)
+        if (m.empty() || m.size() > 256) r.fail_at("metrics", "a metric name is 1 to 256 bytes");
+      if (s.data & ~measured)
+        r.fail_at("metrics",
+                  "applies to observations and summaries only: give the other data a "
+                  "rule of its own");
+    }
+    if (r.has("domains")) {
+      s.domains = domain_mask(r, "domains");
+      if (s.data & ~records)
+        r.fail_at("domains",
+                  "applies to alerts and incidents only: give the other data a rule "
+                  "of its own");
+    }
+    if (r.has("severityAtLeast")) {
+      s.severity_at_least = severity(r, "severityAtLeast", Severity::kMinor);
+      if (s.data & ~records)
+        r.fail_at("severityAtLeast",
+                  "applies to alerts and incidents only: give the other data "
+                  "a rule of its own");
     }
   }
 

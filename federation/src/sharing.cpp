@@ -1,12 +1,29 @@
 #include "sharing.hpp"
 
+#include <algorithm>
+
 namespace ioc::federation {
 
 using policy::DataKind;
 using policy::Granularity;
 
+namespace {
+
+bool in_scope(const policy::SharingRule& r, const SharedItem& item) {
+  if (!item.metric.empty() && !r.metrics.empty() &&
+      std::find(r.metrics.begin(), r.metrics.end(), item.metric) == r.metrics.end())
+    return false;
+  if (r.domains != policy::kAllDomains && item.has_domain &&
+      (!item.domain || !(r.domains & policy::bit(*item.domain))))
+    return false;
+  if (item.severity && *item.severity < r.severity_at_least) return false;
+  return true;
+}
+
+}  // namespace
+
 Share share_for(const policy::PolicySet& set, const FederationConfig& fed, const std::string& from,
-                const std::string& to, DataKind kind) {
+                const std::string& to, DataKind kind, const SharedItem& item) {
   const NodeConfig* sender = fed.find(from);
   const NodeConfig* receiver = fed.find(to);
   const bool to_parent = sender && sender->parent && *sender->parent == to;
@@ -18,7 +35,7 @@ Share share_for(const policy::PolicySet& set, const FederationConfig& fed, const
     if (r.from != "*" && r.from != from) continue;
     const bool to_matches =
         r.to == to || (r.to == "parent" && to_parent) || (r.to == "children" && to_child);
-    if (!to_matches) continue;
+    if (!to_matches || !in_scope(r, item)) continue;
     const int score = (r.from == from ? 2 : 0) + (r.to == to ? 1 : 0);
     if (score > best_score) best = &r, best_score = score;
   }

@@ -179,3 +179,28 @@ TEST_CASE("a batch carries each minute bucket once, with the last entry that tou
   // Alone, each entry carries its buckets.
   CHECK(out.to_wire(d.t.store.events_after(0, 10).at(0))["body"]["buckets"].size() == 1);
 }
+
+TEST_CASE("a batch leaves metric by metric when a rule is scoped to some metrics", "[sharing]") {
+  District d;
+  d.ingest.ingest({Observation{"s", "noise", 1761552000000, 61, "dB", "city/north", {}},
+                   Observation{"s", "pm25", 1761552002000, 40, "ug/m3", "city/north", {}}});
+  auto raw_air = test::sharing_rule("raw-air", "city/north", "parent",
+                                    policy::bit(DataKind::kObservations), Granularity::kRaw);
+  raw_air.metrics = {"pm25"};
+  d.set.sharing.push_back(raw_air);
+  auto no_noise = test::sharing_rule("no-noise", "city/north", "parent",
+                                     policy::bit(DataKind::kObservations), Granularity::kNone);
+  no_noise.metrics = {"noise"};
+  d.set.sharing.push_back(no_noise);
+  Outbound out(d.t.store, d.t.fed, d.set, "city/north", "city");
+  const json wire = out.to_wire(d.t.store.events_after(0, 10).at(1));
+  CHECK(wire["type"] == "observations");
+  REQUIRE(wire["body"]["rows"].size() == 1);
+  CHECK(wire["body"]["rows"][0]["metric"] == "pm25");
+  REQUIRE(wire["body"]["buckets"].size() == 1);
+  CHECK(wire["body"]["buckets"][0]["metric"] == "pm25");
+
+  // Only noise in a batch that may not leave: skipped, so the parent's cursor still moves.
+  d.ingest.ingest({Observation{"s", "noise", 1761552060000, 70, "dB", "city/north", {}}});
+  CHECK(out.to_wire(d.t.store.events_after(0, 10).at(2))["type"] == "skipped");
+}

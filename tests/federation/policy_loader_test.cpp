@@ -100,6 +100,21 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
                                     "    granularity: raw\n"});
     CHECK_THAT(e, Catch::Contains("rules[0].to: sharing data down the tree is not supported yet"));
   }
+  SECTION("a scope for data it cannot describe, or an empty one") {
+    const std::string rule =
+        "apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
+        "    from: '*'\n    to: parent\n    granularity: raw\n";
+    CHECK_THAT(load_error(dir, {rule + "    data: [incidents]\n    metrics: [pm25]\n"}),
+               Catch::Contains("rules[0].metrics: applies to observations and summaries only"));
+    CHECK_THAT(load_error(dir, {rule + "    data: [observations]\n    metrics: []\n"}),
+               Catch::Contains("rules[0].metrics: name at least one metric"));
+    CHECK_THAT(load_error(dir, {rule + "    data: [observations]\n    domains: [flood]\n"}),
+               Catch::Contains("rules[0].domains: applies to alerts and incidents only"));
+    CHECK_THAT(load_error(dir, {rule + "    data: [alerts]\n    domains: [weather]\n"}),
+               Catch::Contains("rules[0].domains"));
+    CHECK_THAT(load_error(dir, {rule + "    data: [summaries]\n    severityAtLeast: severe\n"}),
+               Catch::Contains("rules[0].severityAtLeast: applies to alerts and incidents only"));
+  }
   SECTION("minGroupSize on raw sharing") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
                                     "    from: '*'\n    to: parent\n    data: [observations]\n"
@@ -199,4 +214,20 @@ TEST_CASE("a runtime grant in JSON is read by the same grammar as a policy file"
   bad["colour"] = "red";
   CHECK_THROWS_WITH(federation::grant_from_json(bad, fed, "city"),
                     Catch::StartsWith("colour: unknown key"));
+}
+
+TEST_CASE("a Sharing rule's scope is read: metrics, domains and a least severity", "[policy]") {
+  TempDir dir;
+  const auto fed = load_federation(test::write_policy_federation(
+      dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n"
+            "  - id: air\n    from: city/north\n    to: city/health\n    data: [summaries]\n"
+            "    granularity: aggregate\n    metrics: [pm25, pm10]\n"
+            "  - id: severe-health\n    from: '*'\n    to: parent\n    data: [incidents]\n"
+            "    granularity: raw\n    domains: [health]\n    severityAtLeast: severe\n"}));
+  const PolicySet set = load_policies(fed);
+  REQUIRE(set.sharing.size() == 2);
+  CHECK(set.sharing[0].metrics == std::vector<std::string>{"pm25", "pm10"});
+  CHECK(set.sharing[0].domains == policy::kAllDomains);
+  CHECK(set.sharing[1].domains == policy::bit(Domain::kHealth));
+  CHECK(set.sharing[1].severity_at_least == Severity::kSevere);
 }

@@ -102,3 +102,47 @@ TEST_CASE("every field a policy may name is one redaction clears", "[sharing]") 
     }
   }
 }
+
+TEST_CASE("a rule scoped by metrics, domains or severity decides only what lies in its scope",
+          "[sharing]") {
+  test::FederatedContext t("city");
+  policy::PolicySet set;
+  auto air = test::sharing_rule("air-to-health", "city/north", "city/health",
+                                policy::bit(DataKind::kSummaries), Granularity::kAggregate);
+  air.metrics = {"pm25", "pm10"};
+  set.sharing.push_back(air);
+  auto health = test::sharing_rule("health-raw", "city/north", "parent",
+                                   policy::bit(DataKind::kIncidents), Granularity::kRaw);
+  health.domains = policy::bit(Domain::kHealth);
+  health.severity_at_least = Severity::kSevere;
+  set.sharing.push_back(health);
+  auto flood_alerts = test::sharing_rule("flood-alerts", "city/north", "parent",
+                                         policy::bit(DataKind::kAlerts), Granularity::kNone);
+  flood_alerts.domains = policy::bit(Domain::kFlood);
+  set.sharing.push_back(flood_alerts);
+
+  const auto summary = [&](const std::string& metric) {
+    return share_for(set, t.fed, "city/north", "city/health", DataKind::kSummaries,
+                     SharedItem{metric, std::nullopt, std::nullopt, false});
+  };
+  CHECK(summary("pm25").rule == "air-to-health");
+  CHECK(summary("pm25").granularity == Granularity::kAggregate);
+  CHECK(summary("noise").granularity == Granularity::kNone);  // a sibling by default sees none
+  CHECK(summary("").rule == "air-to-health");                 // the pull as a whole
+
+  const auto incident = [&](Domain d, Severity s) {
+    return share_for(set, t.fed, "city/north", "city", DataKind::kIncidents,
+                     SharedItem{"", d, s, true});
+  };
+  CHECK(incident(Domain::kHealth, Severity::kSevere).granularity == Granularity::kRaw);
+  CHECK(incident(Domain::kHealth, Severity::kModerate).granularity == Granularity::kAggregate);
+  CHECK(incident(Domain::kFlood, Severity::kExtreme).granularity == Granularity::kAggregate);
+
+  const auto alert = [&](std::optional<Domain> d) {
+    return share_for(set, t.fed, "city/north", "city", DataKind::kAlerts,
+                     SharedItem{"", d, Severity::kSevere, true});
+  };
+  CHECK(alert(Domain::kFlood).granularity == Granularity::kNone);
+  CHECK(alert(Domain::kTraffic).granularity == Granularity::kAggregate);
+  CHECK(alert(std::nullopt).granularity == Granularity::kAggregate);  // a rule's alert: no domain
+}

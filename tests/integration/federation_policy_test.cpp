@@ -402,3 +402,29 @@ TEST_CASE("a command sent up is taken from a direct child only", "[integration][
   CHECK(res.status == 403);
   CHECK(res.json()["error"]["field"] == "ioc-node");
 }
+
+TEST_CASE("a summaries rule scoped to air quality shows a sibling that and nothing else",
+          "[integration][policy]") {
+  const std::string rules = R"(apiVersion: ioc/v1
+kind: Sharing
+rules:
+  - id: north-air-to-health
+    from: city/north
+    to: city/health
+    data: [summaries]
+    granularity: aggregate
+    metrics: [pm25, pm10]
+)";
+  CityAndDistrict f({{"sharing.yaml", rules}});
+  REQUIRE(f.ingest("pm25", 6, "gauge") == 202);
+  REQUIRE(f.ingest("noise", 6, "meter") == 202);
+  const auto res = f.signed_get_at_north("city/health", "/federation/v1/summary?window=1h");
+  REQUIRE(res.status == 200);
+  const json metrics = res.json()["metrics"];
+  CHECK(metrics["pm25"]["count"] == 6);
+  CHECK_FALSE(metrics.contains("noise"));
+  CHECK(res.json()["suppressed"].is_null());  // not shown at all, not held back by size
+  CHECK(f.signed_get_at_north("city", "/federation/v1/summary?window=1h")
+            .json()["metrics"]
+            .contains("noise"));
+}

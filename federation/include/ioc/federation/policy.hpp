@@ -101,6 +101,13 @@ struct SharingRule {
   /// Incidents only: held at the node until they reach this status (an operator confirmed them);
   /// one cancelled before that (a false positive) leaves as a countable head, details cleared.
   std::optional<IncidentStatus> hold_until;
+  /// What the rule is about; data outside it is decided by the next matching rule (or the
+  /// default). Observations and summaries: these metrics only (all when empty). Alerts and
+  /// incidents: these domains only, at or above this severity (an alert without a domain
+  /// matches only a rule without `domains`).
+  std::vector<std::string> metrics;
+  Mask domains = kAllDomains;
+  Severity severity_at_least = Severity::kMinor;
   std::string where;
 };
 
