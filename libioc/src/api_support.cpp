@@ -64,13 +64,15 @@ std::string string_field(const json& j, const char* key, bool required, std::siz
 }
 
 void only_params(const Query& q, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, _] : q)
+  for (const auto& param : q) {
+    const std::string& key = param.first;  // clang 14 does not capture structured bindings
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
       std::string list;
       for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
       throw Error(ErrorCode::kBadRequest,
                   "unknown parameter '" + key + "'; this route takes " + list, key);
     }
+  }
 }
 
 std::int64_t query_int(const Query& q, const char* key, std::int64_t min, std::int64_t max,
