@@ -60,12 +60,12 @@ json Outbound::to_wire(const LoggedEvent& e) {
     Share share = share_for(set_, federation_, self_, peer_, *kind, item_of(*kind, body));
     if (*kind == DataKind::kIncidents && body.contains("owner") &&
         !federation_.in_subtree(body["owner"].get<std::string>(), self_))
-      share = Share{Granularity::kRaw, 0, {}, "owned-above", std::nullopt};
+      share = Share{Granularity::kRaw, 0, {}, "owned-above", std::nullopt, ""};
     if (*kind == DataKind::kIncidents && share.hold_until && !released(body, *share.hold_until)) {
       // Not confirmed yet: held here. Cancelled unconfirmed (a false positive): counted above,
       // without its details.
       if (body.value("status", "") == "cancelled")
-        share = Share{Granularity::kAggregate, 0, {}, share.rule, std::nullopt};
+        share = Share{Granularity::kAggregate, 0, {}, share.rule, std::nullopt, share.where};
       else
         share.granularity = Granularity::kNone;
     }

@@ -1,9 +1,43 @@
 // PolicyTest files: expectations about decisions, run by `iocctl policy test` and CI.
 #include "ioc/error.hpp"
 #include "ioc/federation/policy_engine.hpp"
+#include "ioc/federation/sharing.hpp"
 #include "yaml_reader.hpp"
 
 namespace ioc::policy {
+namespace {
+
+// A Sharing case: `share: {data, from, to, metric?, domain?, severity?}` and `expect: raw,
+// aggregate or none`. Empty when it holds, else what the rules decide instead.
+std::string sharing_case(const FederationConfig& fed, const PolicySet& set, yaml::MapReader& r) {
+  yaml::MapReader sh(r.file(), r.node("share"), r.key_path("share"));
+  const std::string data = sh.str("data");
+  const auto kind = parse_data_kind(data);
+  if (!kind) sh.fail_at("data", "unknown data '" + data + "'");
+  const auto node = [&](const char* key) {
+    const std::string id = sh.str(key);
+    if (!fed.find(id)) sh.fail_at(key, "unknown node '" + id + "'");
+    return id;
+  };
+  const std::string from = node("from"), to = node("to");
+  federation::SharedItem item;
+  if (const auto m = sh.opt_str("metric")) item.metric = *m;
+  if (const auto d = sh.opt_str("domain")) {
+    item.domain = parse_domain(*d);
+    if (!item.domain) sh.fail_at("domain", "unknown domain '" + *d + "'");
+    item.has_domain = true;
+  }
+  if (sh.has("severity"))
+    item.severity =
+        parse_severity(sh.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
+  sh.finish();
+  const std::string expect = r.one_of("expect", {"raw", "aggregate", "none"});
+  const auto share = federation::share_for(set, fed, from, to, *kind, item);
+  if (to_string(share.granularity) == expect) return "";
+  return "expected " + expect + ", got " + federation::describe(share);
+}
+
+}  // namespace
 
 TestReport run_policy_test(const std::string& path) {
   yaml::MapReader doc(path, yaml::load_file(path), "");
@@ -16,6 +50,16 @@ TestReport run_policy_test(const std::string& path) {
   for (std::size_t i = 0; i < cases.size(); ++i) {
     yaml::MapReader r(path, cases[i], "cases[" + std::to_string(i) + "]");
     const std::string name = r.str("name");
+    if (r.has("share")) {
+      const std::string failed = sharing_case(fed, engine.policies(), r);
+      r.finish();
+      if (failed.empty())
+        ++report.passed;
+      else
+        report.failures.push_back(yaml::location(path, cases[i]) + ": case '" + name +
+                                  "': " + failed);
+      continue;
+    }
     Question q;
     q.subject = r.str("as");
     if (!fed.find(q.subject)) r.fail_at("as", "unknown node '" + q.subject + "'");

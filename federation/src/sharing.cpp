@@ -40,10 +40,25 @@ Share share_for(const policy::PolicySet& set, const FederationConfig& fed, const
     if (score > best_score) best = &r, best_score = score;
   }
   if (best)
-    return Share{best->granularity, best->min_group_size, best->redact, best->id, best->hold_until};
+    return Share{best->granularity, best->min_group_size, best->redact,
+                 best->id,          best->hold_until,     best->where};
   const bool above =
       kind == DataKind::kSummaries ? fed.in_subtree(from, to) && from != to : to_parent;
-  return Share{above ? Granularity::kAggregate : Granularity::kNone, 0, {}, "", std::nullopt};
+  return Share{above ? Granularity::kAggregate : Granularity::kNone, 0, {}, "", std::nullopt, ""};
+}
+
+std::string describe(const Share& s) {
+  std::string out(policy::to_string(s.granularity));
+  if (s.rule.empty())
+    return out +
+           " (no rule matches; by default data goes to the parent as aggregates and "
+           "summaries to the nodes above)";
+  out += " by rule " + s.rule + " (" + s.where + ")";
+  if (s.min_group_size > 0) out += ", minGroupSize " + std::to_string(s.min_group_size);
+  for (std::size_t i = 0; i < s.redact.size(); ++i)
+    out += (i == 0 ? ", redact " : ", ") + s.redact[i];
+  if (s.hold_until) out += ", held until " + std::string(to_string(*s.hold_until));
+  return out;
 }
 
 namespace {

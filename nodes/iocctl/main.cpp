@@ -27,6 +27,8 @@ constexpr const char* kUsage =
     "  policy test POLICY_TEST_FILE...\n"
     "  policy explain FEDERATION_FILE --as NODE --action A --domain D --area NODE --severity S\n"
     "                 [--at TIME] [--json]      (exit 0 allow, 3 deny)\n"
+    "  policy explain FEDERATION_FILE --data KIND --from NODE --to NODE [--metric M]\n"
+    "                 [--domain D] [--severity S] [--json]   (exit 0 shared, 3 none)\n"
     "  policy diff OLD_FEDERATION NEW_FEDERATION [--at TIME]\n"
     "  policy bench FEDERATION_FILE [--decisions N]\n";
 

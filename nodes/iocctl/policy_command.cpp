@@ -10,6 +10,7 @@
 #include "ioc/error.hpp"
 #include "ioc/federation/federation_diff.hpp"
 #include "ioc/federation/policy_engine.hpp"
+#include "ioc/federation/sharing.hpp"
 
 namespace ioc::cli {
 namespace {
@@ -72,10 +73,51 @@ Question question(const Args& args) {
   return q;
 }
 
+// "May health see pm25 of Hai Chau, and at what granularity?": the Sharing decision with the
+// rule and where it is. Exit 0 when something leaves, 3 for none.
+int explain_sharing(const FederationConfig& fed, const policy::PolicySet& set, const Args& args) {
+  const auto data = required(args, "data");
+  const auto kind = parsed(policy::parse_data_kind(data), "data", data);
+  const auto node = [&](const char* option) {
+    const auto id = required(args, option);
+    if (!fed.find(id))
+      throw Error(ErrorCode::kBadRequest,
+                  std::string("--") + option + ": unknown node '" + id + "'", option);
+    return id;
+  };
+  const std::string from = node("from"), to = node("to");
+  federation::SharedItem item;
+  item.metric = args.get_or("metric", "");
+  if (const auto d = args.get("domain")) {
+    item.domain = parsed(parse_domain(*d), "domain", *d);
+    item.has_domain = true;
+  }
+  if (const auto s = args.get("severity"))
+    item.severity = parsed(parse_severity(*s), "severity", *s);
+  const auto share = federation::share_for(set, fed, from, to, kind, item);
+  if (args.flag("json")) {
+    std::cout << nlohmann::json{{"granularity", policy::to_string(share.granularity)},
+                                {"rule", share.rule.empty() ? nlohmann::json()
+                                                            : nlohmann::json(share.rule)},
+                                {"where", share.where.empty() ? nlohmann::json()
+                                                              : nlohmann::json(share.where)},
+                                {"minGroupSize", share.min_group_size},
+                                {"redact", share.redact}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << data << " from " << from << " to " << to
+              << (item.metric.empty() ? "" : " (" + item.metric + ")") << ": "
+              << federation::describe(share) << "\n";
+  }
+  return share.granularity == policy::Granularity::kNone ? 3 : 0;
+}
+
 int explain(const Args& args) {
   if (args.positional().size() != 1)
     throw Error(ErrorCode::kBadRequest, "policy explain takes one FEDERATION_FILE");
   const auto fed = load_federation(args.positional()[0]);
+  if (args.get("data")) return explain_sharing(fed, policy::load_policies(fed), args);
   const Engine engine(fed, policy::load_policies(fed));
   const Explanation e = engine.explain(question(args));
   if (args.flag("json")) {
@@ -205,7 +247,9 @@ int federation_diff(int argc, char** argv) {
 }
 
 int policy_command(const std::string& verb, int argc, char** argv) {
-  Args args(argc, argv, 3, {"as", "action", "domain", "area", "severity", "at", "decisions"},
+  Args args(argc, argv, 3,
+            {"as", "action", "domain", "area", "severity", "at", "decisions", "data", "from", "to",
+             "metric"},
             {"json"});
   if (!args.ok()) throw Error(ErrorCode::kBadRequest, args.error());
   if (verb == "lint") return lint(args);

@@ -9,6 +9,8 @@ namespace {
 
 const std::string kDanang = std::string(IOC_SOURCE_DIR) + "/examples/danang/federation.yaml";
 const std::string kSuite = std::string(IOC_SOURCE_DIR) + "/policies/danang/tests/authority.yaml";
+const std::string kSharingSuite =
+    std::string(IOC_SOURCE_DIR) + "/policies/danang/tests/sharing.yaml";
 
 }  // namespace
 
@@ -17,6 +19,55 @@ TEST_CASE("iocctl policy test passes the Da Nang reference suite", "[integration
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Matches("(4[0-9]|[5-9][0-9]|[0-9]{3,}) passed, 0 failed\n"));
+}
+
+TEST_CASE("iocctl policy test checks Sharing cases and says which rule decides instead",
+          "[integration][iocctl]") {
+  auto r = run_command({IOCCTL_PATH, "policy", "test", kSharingSuite});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::EndsWith("10 passed, 0 failed\n"));
+  TempDir dir;
+  write_file(dir / "wrong.yaml",
+             "apiVersion: ioc/v1\nkind: PolicyTest\nfederation: " + kDanang +
+                 "\ncases:\n"
+                 "  - name: health sees raw readings\n"
+                 "    share: {data: summaries, from: danang/hai-chau, to: danang/health}\n"
+                 "    expect: raw\n");
+  r = run_command({IOCCTL_PATH, "policy", "test", dir / "wrong.yaml"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out,
+             Catch::Contains("wrong.yaml:5:5: case 'health sees raw readings': expected raw, got "
+                             "aggregate by rule summaries-to-health (") &&
+                 Catch::Contains("sharing.yaml:32:5), minGroupSize 5"));
+  // A case the file cannot say is refused at its place, like every other key.
+  write_file(dir / "bad.yaml", "apiVersion: ioc/v1\nkind: PolicyTest\nfederation: " + kDanang +
+                                   "\ncases:\n  - name: bad data\n"
+                                   "    share: {data: weather, from: danang, to: danang}\n"
+                                   "    expect: raw\n");
+  r = run_command({IOCCTL_PATH, "policy", "test", dir / "bad.yaml"});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("bad.yaml:6:19: error: cases[0].share.data: unknown data "
+                                    "'weather'"));
+}
+
+TEST_CASE("iocctl policy explain answers a Sharing question with the rule and where it is",
+          "[integration][iocctl]") {
+  auto r = run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--data", "summaries", "--from",
+                        "danang/hai-chau", "--to", "danang/health", "--metric", "pm25"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("summaries from danang/hai-chau to danang/health (pm25): "
+                                      "aggregate by rule summaries-to-health ("));
+  r = run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--data", "observations", "--from",
+                   "danang/hai-chau", "--to", "danang/son-tra", "--json"});
+  CHECK(r.exit_code == 3);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["granularity"] == "none");
+  CHECK(j["rule"].is_null());
+  r = run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--data", "summaries", "--from",
+                   "danang/atlantis", "--to", "danang"});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("--from: unknown node 'danang/atlantis'"));
 }
 
 TEST_CASE("iocctl policy test fails a suite with a wrong expectation", "[integration][iocctl]") {
