@@ -74,11 +74,13 @@ void MapReader::fail_at(const std::string& key, const std::string& message) cons
 }
 
 bool MapReader::has(const std::string& key) const {
+  asked_.insert(key);
   return node_[key].IsDefined();
 }
 
 YAML::Node MapReader::take(const std::string& key) {
   used_.insert(key);
+  asked_.insert(key);
   return node_[key];
 }
 
@@ -98,6 +100,7 @@ std::string MapReader::str(const std::string& key) {
 std::optional<std::string> MapReader::opt_str(const std::string& key) {
   if (!has(key)) {
     used_.insert(key);
+    asked_.insert(key);
     return std::nullopt;
   }
   return str(key);
@@ -114,6 +117,7 @@ double MapReader::number(const std::string& key) {
 std::optional<double> MapReader::opt_number(const std::string& key) {
   if (!has(key)) {
     used_.insert(key);
+    asked_.insert(key);
     return std::nullopt;
   }
   return number(key);
@@ -138,6 +142,7 @@ YAML::Node MapReader::list(const std::string& key) {
 YAML::Node MapReader::opt_list(const std::string& key) {
   if (!has(key)) {
     used_.insert(key);
+    asked_.insert(key);
     return YAML::Node(YAML::NodeType::Sequence);
   }
   return list(key);
@@ -160,10 +165,40 @@ std::vector<std::string> MapReader::str_or_list(const std::string& key) {
   return str_list(key);
 }
 
+namespace {
+
+// Edit distance, case-insensitive: "mingroupsize" is one of "minGroupSize".
+std::size_t distance(const std::string& a, const std::string& b) {
+  const auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
 void MapReader::finish() const {
   for (const auto& kv : node_) {
     const auto key = kv.first.as<std::string>();
-    if (!used_.count(key)) fail(file_, kv.first, key_path(key), "unknown key");
+    if (used_.count(key)) continue;
+    std::string nearest;
+    std::size_t best = std::max<std::size_t>(2, key.size() / 3) + 1;
+    for (const auto& known : asked_)
+      if (const std::size_t d = distance(key, known); d < best) best = d, nearest = known;
+    fail(file_, kv.first, key_path(key),
+         nearest.empty() ? "unknown key" : "unknown key; did you mean '" + nearest + "'?");
   }
 }
 

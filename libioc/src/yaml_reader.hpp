@@ -19,7 +19,8 @@ YAML::Node load_text(const std::string& path, const std::string& text);
                        const std::string& message);
 
 /// Strict reader over one YAML mapping: typed getters record the keys they consume, `finish`
-/// rejects any key left unread; duplicate keys are rejected on construction.
+/// rejects any key left unread (suggesting the nearest key it looked for, when one is close);
+/// duplicate keys are rejected on construction.
 class MapReader {
  public:
   MapReader(std::string file, const YAML::Node& node, std::string path);
@@ -50,6 +51,8 @@ class MapReader {
   YAML::Node node_;
   std::string path_;
   std::set<std::string> used_;
+  mutable std::set<std::string>
+      asked_;  ///< every key looked for: what an unknown key may have meant
 };
 
 /// "file:line:col" (1-based) of a node.

@@ -63,6 +63,16 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
         load_error(dir, {head + g + "    domains: [flood]\n    area: grantee\n    colour: red\n"});
     CHECK_THAT(e, Catch::Contains("policy-0.yaml:10:5: error: grants[0].colour: unknown key"));
   }
+  SECTION("an unknown key near a valid one is answered with it") {
+    auto e = load_error(
+        dir, {head + g + "    domains: [flood]\n    area: grantee\n    maxseverity: minor\n"});
+    CHECK_THAT(e,
+               Catch::Contains("grants[0].maxseverity: unknown key; did you mean 'maxSeverity'?"));
+    e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n    from: '*'\n"
+                         "    to: parent\n    data: [observations]\n    granularity: aggregate\n"
+                         "    metric: [pm25]\n"});
+    CHECK_THAT(e, Catch::Contains("rules[0].metric: unknown key; did you mean 'metrics'?"));
+  }
   SECTION("unknown node") {
     const auto e = load_error(dir, {head + "  - id: g1\n    to: [city/west]\n    actions: [view]\n"
                                            "    domains: [flood]\n    area: grantee\n"});
