@@ -175,15 +175,8 @@ void FederationRoutes::authorize(ApiCall& call, Respond& respond) {
   q.at = query_time(call.query, "at").value_or(ctx_.clock.now());
   const auto engine = ctx_.policies.engine();
   const auto e = engine->explain(q);
-  json body{{"decision", e.allowed ? "allow" : "deny"},
-            {"reason", e.reason},
-            {"policyVersion", engine->policies().version}};
-  if (e.allowed)
-    body["chain"] = e.chain;
-  else
-    body["nearestMiss"] = {{"grant", e.nearest.empty() ? json(nullptr) : json(e.nearest)},
-                           {"where", e.nearest.empty() ? json(nullptr) : json(e.nearest_where)},
-                           {"failed", e.failed}};
+  json body = json::parse(explanation_json(e));
+  body["policyVersion"] = engine->policies().version;
   respond(json_response(200, body));
 }
 

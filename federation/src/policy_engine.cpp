@@ -235,14 +235,16 @@ Explanation Engine::explain(const Question& q) const {
       out.reason = "allowed by grant " + quoted(g.id);
       return out;
     }
+    std::string all_why;
+    for (std::size_t i = 0; i < why.size(); ++i) all_why += (i ? "; " : "") + why[i];
+    out.candidates.push_back(Explanation::Miss{g.id, g.where, failed, all_why});
     if (failed.size() < best_fails) {  // strict: ties keep the earlier grant in file order
       best_fails = failed.size();
       out.nearest = g.id;
       out.nearest_where = g.where;
       out.failed = failed;
       out.field = failed.front() == "action" ? "action" : failed.front();
-      out.reason = "nearest grant " + quoted(g.id) + " fails ";
-      for (std::size_t i = 0; i < why.size(); ++i) out.reason += (i ? "; " : "") + why[i];
+      out.reason = "nearest grant " + quoted(g.id) + " fails " + all_why;
     }
   }
   if (out.nearest.empty()) {

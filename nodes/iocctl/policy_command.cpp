@@ -119,23 +119,19 @@ int explain(const Args& args) {
   const auto fed = load_federation(args.positional()[0]);
   if (args.get("data")) return explain_sharing(fed, policy::load_policies(fed), args);
   const Engine engine(fed, policy::load_policies(fed));
-  const Explanation e = engine.explain(question(args));
+  const Question q = question(args);
+  const Explanation e = engine.explain(q);
   if (args.flag("json")) {
-    nlohmann::json out{{"decision", e.allowed ? "allow" : "deny"}, {"reason", e.reason}};
-    if (e.allowed)
-      out["chain"] = e.chain;
-    else
-      out["nearestMiss"] = {
-          {"grant", e.nearest.empty() ? nlohmann::json() : nlohmann::json(e.nearest)},
-          {"where", e.nearest.empty() ? nlohmann::json() : nlohmann::json(e.nearest_where)},
-          {"failed", e.failed}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << nlohmann::json::parse(policy::explanation_json(e)).dump(2) << "\n";
   } else if (e.allowed) {
     std::cout << "allow";
     for (std::size_t i = 0; i < e.chain.size(); ++i) std::cout << (i ? " -> " : ": ") << e.chain[i];
     std::cout << (e.chain.empty() ? ": " + e.reason : "") << "\n";
   } else {
     std::cout << "deny: " << e.reason << "\n";
+    if (!e.candidates.empty()) std::cout << "grants that reach " << q.subject << ":\n";
+    for (const auto& m : e.candidates)
+      std::cout << "  " << m.grant << " (" << m.where << "): " << m.why << "\n";
   }
   return e.allowed ? 0 : 3;
 }

@@ -98,6 +98,10 @@ TEST_CASE("a district acts inside its delegation and is refused outside it with 
   CHECK(res.json()["decision"] == "deny");
   CHECK(res.json()["nearestMiss"]["grant"] == "north-ops");
   CHECK(res.json()["nearestMiss"]["failed"] == json::array({"severity"}));
+  REQUIRE(res.json()["candidates"].size() >= 1);
+  CHECK(res.json()["candidates"][0]["grant"] == "north-ops");
+  CHECK_THAT(res.json()["candidates"][0]["why"].get<std::string>(),
+             Catch::Contains("severity: 'severe' is above maxSeverity"));
   CHECK(f.at_north()
             .get("/admin/v1/authorize?as=city/west&action=view&domain=flood&area=city&"
                  "severity=minor")

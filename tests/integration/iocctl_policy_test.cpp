@@ -124,6 +124,17 @@ TEST_CASE("iocctl policy explain gives the chain or the nearest miss", "[integra
   CHECK_THAT(j["nearestMiss"]["where"].get<std::string>(),
              Catch::EndsWith("policies/danang/authority-city.yaml:8:5"));
   CHECK(j["nearestMiss"]["failed"] == nlohmann::json::array({"deny"}));
+  // Every grant that reaches the subject, each with why it fails, not only the nearest.
+  const auto text = run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--as",
+                                 "danang/hai-chau", "--action", "dispatch", "--domain", "flood",
+                                 "--area", "danang/son-tra", "--severity", "extreme"});
+  CHECK(text.exit_code == 3);
+  CHECK_THAT(text.out, Catch::Contains("grants that reach danang/hai-chau:\n"
+                                       "  city-districts-operate (") &&
+                           Catch::Contains("authority-city.yaml:8:5): area: 'danang/son-tra' "
+                                           "lies outside 'danang/hai-chau' and below; severity:") &&
+                           Catch::Contains("  city-districts-watch (") &&
+                           Catch::Contains("): action: 'dispatch' is not granted\n"));
   const auto unknown =
       run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--as", "danang", "--action", "fly",
                    "--domain", "flood", "--area", "danang", "--severity", "minor"});

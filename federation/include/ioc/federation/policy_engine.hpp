@@ -35,7 +35,20 @@ struct Explanation {
   std::vector<std::string> failed;
   std::string reason;  ///< one line for people: "severity: 'extreme' is above maxSeverity ..."
   std::string field;   ///< the first failed condition, for a JSON error's "field"
+  /// For a deny: every grant that reaches the subject, in file order, each with why it fails.
+  struct Miss {
+    std::string grant;
+    std::string where;
+    std::vector<std::string> failed;
+    std::string why;  ///< "severity: 'extreme' is above maxSeverity 'moderate'; ..."
+  };
+  std::vector<Miss> candidates;
 };
+
+/// {"decision": "allow"|"deny", "reason", and "chain" for an allow, or "nearestMiss": {"grant",
+/// "where", "failed"} and "candidates": [{"grant", "where", "failed", "why"}] for a deny}, as
+/// compact JSON text: what GET /admin/v1/authorize and iocctl policy explain --json show.
+std::string explanation_json(const Explanation& e);
 
 /// The decision engine: a PolicySet compiled into per-node candidate lists with subtree ranges,
 /// so a decision is a few lookups and bit tests. Immutable and thread-safe; a reload or a
