@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "crypto_util.hpp"
+#include "federation_tables.hpp"
 #include "json_codec.hpp"
 #include "outbound.hpp"
 #include "replication.hpp"
@@ -42,7 +43,8 @@ struct InProcessNode {
   InProcessNode(std::shared_ptr<const FederationConfig> fed, const std::string& id,
                 const std::string& dir, const ioc::Clock& clock)
       : policies(std::move(fed)),
-        store({(std::filesystem::create_directories(dir), dir + "/ioc.db")}),
+        store({(std::filesystem::create_directories(dir), dir + "/ioc.db")},
+              {federation::federation_schema()}),
         writes(store, {}),
         authorizer(make_local_operator_authorizer(id)),
         ctx(NodeContext{id, local, store, writes, clock, sink, metrics, *authorizer, policies},

@@ -23,6 +23,19 @@ AREAS = ["danang", "danang/hai-chau", "danang/thanh-khe", "danang/son-tra", "dan
 DISTRICTS = AREAS[1:8]
 
 
+# The warning the city issues during the demo: the coastal districts, in both languages.
+TYPHOON = {
+    "category": "Met", "urgency": "Expected", "severity": "Severe", "certainty": "Likely",
+    "domain": "flood", "language": "vi-VN", "event": "B\u00e3o",
+    "headline": "B\u00e3o s\u1ed1 9 \u0111\u1ed5 b\u1ed9 \u0110\u00e0 N\u1eb5ng t\u1ed1i nay",
+    "instruction": "Di d\u1eddi kh\u1ecfi v\u00f9ng tr\u0169ng ven bi\u1ec3n tr\u01b0\u1edbc 18:00",
+    "translations": [{"language": "en-US", "event": "Typhoon",
+                      "headline": "Typhoon 9 makes landfall in Da Nang tonight",
+                      "instruction": "Leave low-lying coastal areas before 18:00"}],
+    "areas": ["danang/son-tra", "danang/ngu-hanh-son", "danang/lien-chieu", "danang/thanh-khe"],
+}
+
+
 def url_of(node):
     return "http://127.0.0.1:%d" % (7100 + AREAS.index(node))
 
@@ -79,6 +92,7 @@ def main():
     start = time.time()
     seen_alerts, handled = set(), set()
     pending_dispatch, watching, escalated, resolved = [], {}, {}, {}
+    typhoon, typhoon_seen = None, set()
     _, earlier = call(city + "/api/v1/alerts?limit=10000", city_token)
     seen_alerts.update(alert["identifier"] for alert in earlier.get("items", []))
     if seen_alerts:
@@ -111,6 +125,25 @@ def main():
                     _, xml = call(city + "/api/v1/alerts/" + alert["identifier"], city_token,
                                   accept="application/cap+xml")
                     print("         as CAP 1.2 XML:", " ".join(xml.split())[:150] + " ...")
+            # The city's duty officer warns the coast of a typhoon, in Vietnamese and English; the
+            # warning goes down, signed by the city, to the districts it covers, and each serves it
+            # in its public feed (no token) for citizen apps.
+            if step == 3:
+                status, warning = call(city + "/api/v1/alerts", city_token, "POST", json.dumps(TYPHOON).encode())
+                if status == 201:
+                    typhoon = warning["identifier"]
+                    print("[%5.1fs] the city issued a typhoon warning for %s: %s" % (
+                        t, ", ".join(TYPHOON["areas"]), warning["headline"]))
+                else:
+                    print("typhoon warning refused: %s %s" % (status, warning))
+            if typhoon and not typhoon_seen:
+                for district in TYPHOON["areas"]:
+                    _, feed = call(url_of(district) + "/public/v1/alerts.atom", "", accept="application/atom+xml")
+                    if typhoon in feed:
+                        typhoon_seen.add(district)
+                if len(typhoon_seen) == len(TYPHOON["areas"]):
+                    print("[%5.1fs] the warning is in the public feed of every coastal district "
+                          "(GET /public/v1/alerts.atom)" % t)
             # Hai Chau's duty officer acknowledges the flood incident its rules opened (a moderate
             # flood is within the district's delegated authority, so Hai Chau owns it). The city's
             # duty officer orders the dispatch: the command travels down to Hai Chau, the owner.
@@ -173,6 +206,10 @@ def main():
             time.sleep(1)
     except KeyboardInterrupt:
         pass
+    if typhoon:
+        status, _ = call(city + "/api/v1/alerts", city_token, "POST",
+                         json.dumps({"msgType": "Cancel", "references": typhoon}).encode())
+        print("the city cancelled the typhoon warning (%s); the cancel follows it down" % status)
     time.sleep(1)
     print("\nthe city's federated summary (last 15 minutes):")
     _, s = call(city + "/api/v1/summary?window=15m", city_token)

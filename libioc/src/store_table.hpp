@@ -17,18 +17,17 @@ struct Connection {
 
   Connection(const std::string& path, int flags) : db(path, flags, 5000) {}
 
-  // Statements are keyed by the address of their SQL literal; each is reset before reuse.
+  // Statements are keyed by the address of their SQL literal; each is reset before reuse. One
+  // that fails to prepare (a table a part has not created) is not cached.
   SQLite::Statement& prepare(const char* sql) {
-    auto& st = cache[sql];
-    if (!st) {
-      st = std::make_unique<SQLite::Statement>(db, sql);
-    } else {
-      // tryReset: reset() would rethrow the error of this statement's last failed step, an
-      // error already reported to the job that hit it.
-      st->tryReset();
-      st->clearBindings();
-    }
-    return *st;
+    auto it = cache.find(sql);
+    if (it == cache.end())
+      return *cache.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first->second;
+    // tryReset: reset() would rethrow the error of this statement's last failed step, an error
+    // already reported to the job that hit it.
+    it->second->tryReset();
+    it->second->clearBindings();
+    return *it->second;
   }
 
   // A stepped but unreset statement keeps its read transaction open, which pins an old WAL

@@ -120,6 +120,18 @@ TEST_CASE("a failing migration changes nothing and names the store", "[store]") 
   CHECK_FALSE(has_table(dir / "ioc.db", "half"));
 }
 
+TEST_CASE("a statement on a table that is not there fails its write and leaves the store usable",
+          "[store]") {
+  TempDir dir;
+  Store s({dir / "ioc.db"});  // without the part that would own "part_notes"
+  CHECK_THROWS_AS(s.write([](Store::Writer& w) {
+    w.connection().prepare("SELECT count(*) FROM part_notes").executeStep();
+  }),
+                  Error);
+  s.write([](Store::Writer& w) { w.set_note("after", "ok"); });
+  CHECK(s.note("after") == "ok");
+}
+
 TEST_CASE("a store the first release made opens, keeps its rows and numbers its log", "[store]") {
   TempDir dir;
   {

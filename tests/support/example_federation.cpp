@@ -30,6 +30,9 @@ ExampleFederation::ExampleFederation(const std::string& example,
     for (const auto& [port, node] : example_port)
       text = std::regex_replace(text, std::regex("127\\.0\\.0\\.1:" + port + "\\b"),
                                 "127.0.0.1:" + std::to_string(ports.at(node)));
+    // Policies shared from the repository's policies/ (Da Nang's) are read where they are.
+    text = std::regex_replace(text, std::regex("\\.\\./\\.\\./policies/"),
+                              std::string(IOC_SOURCE_DIR) + "/policies/");
     write_file(dir / file, text);
   }
 }
