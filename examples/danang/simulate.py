@@ -136,7 +136,7 @@ def main():
                         t, ", ".join(TYPHOON["areas"]), warning["headline"]))
                 else:
                     print("typhoon warning refused: %s %s" % (status, warning))
-            if typhoon and not typhoon_seen:
+            if typhoon and len(typhoon_seen) < len(TYPHOON["areas"]):
                 for district in TYPHOON["areas"]:
                     _, feed = call(url_of(district) + "/public/v1/alerts.atom", "", accept="application/atom+xml")
                     if typhoon in feed:
