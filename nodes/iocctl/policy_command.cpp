@@ -5,6 +5,7 @@
 
 #include <iomanip>
 #include <iostream>
+#include <set>
 
 #include "cli_args.hpp"
 #include "ioc/error.hpp"
@@ -145,40 +146,87 @@ struct Flips {
   bool partial = false;  // some nodes are in only one of the files
 };
 
-// Every decision over the nodes both federations hold whose answer differs; `print` each one.
-Flips compare_decisions(const FederationConfig& old_fed, const FederationConfig& new_fed, TimeMs at,
-                        bool print) {
-  const Engine before(old_fed, policy::load_policies(old_fed));
-  const Engine after(new_fed, policy::load_policies(new_fed));
-  std::vector<std::string> nodes;
-  for (const auto& n : old_fed.nodes)
-    if (new_fed.find(n.id)) nodes.push_back(n.id);
-  Flips out;
-  out.partial = nodes.size() < new_fed.nodes.size() || nodes.size() < old_fed.nodes.size();
+// Every question about `subjects` acting in `areas`, at `at`: each action, domain and severity.
+template <typename F>
+void each_question(const std::vector<std::string>& subjects, const std::vector<std::string>& areas,
+                   TimeMs at, F&& ask) {
   Question q;
   q.at = at;
-  for (const auto& subject : nodes)
+  for (const auto& subject : subjects)
     for (int a = 0; a < policy::kActionCount; ++a)
       for (int d = 0; d < policy::kDomainCount; ++d)
-        for (const auto& area : nodes)
+        for (const auto& area : areas)
           for (int s = 0; s < 4; ++s) {
             q.subject = subject;
             q.action = static_cast<policy::Action>(a);
             q.domain = static_cast<Domain>(d);
             q.area = area;
             q.severity = static_cast<Severity>(s);
-            ++out.compared;
-            const bool was = before.allows(q), now = after.allows(q);
-            if (was == now) continue;
-            ++out.flipped;
-            if (!print) continue;
-            const auto why = (now ? after : before).explain(q);
-            std::cout << (was ? "allow -> deny: " : "deny -> allow: ") << subject << " "
-                      << policy::to_string(q.action) << " " << to_string(q.domain) << " in " << area
-                      << " at " << to_string(q.severity) << " (" << (now ? "by " : "was by ")
-                      << granted_by(why) << ")\n";
+            ask(q);
           }
+}
+
+// Every decision over the nodes both federations hold whose answer differs at `at`; `print`
+// each one, after `prefix`.
+Flips compare_decisions(const Engine& before, const Engine& after, TimeMs at, bool print,
+                        const std::string& prefix = "") {
+  const auto& old_fed = before.federation();
+  const auto& new_fed = after.federation();
+  std::vector<std::string> nodes;
+  for (const auto& n : old_fed.nodes)
+    if (new_fed.find(n.id)) nodes.push_back(n.id);
+  Flips out;
+  out.partial = nodes.size() < new_fed.nodes.size() || nodes.size() < old_fed.nodes.size();
+  each_question(nodes, nodes, at, [&](const Question& q) {
+    ++out.compared;
+    const bool was = before.allows(q), now = after.allows(q);
+    if (was == now) return;
+    ++out.flipped;
+    if (!print) return;
+    const auto why = (now ? after : before).explain(q);
+    std::cout << prefix << (was ? "allow -> deny: " : "deny -> allow: ") << q.subject << " "
+              << policy::to_string(q.action) << " " << to_string(q.domain) << " in " << q.area
+              << " at " << to_string(q.severity) << " (" << (now ? "by " : "was by ")
+              << granted_by(why) << ")\n";
+  });
   return out;
+}
+
+Flips compare_decisions(const FederationConfig& old_fed, const FederationConfig& new_fed, TimeMs at,
+                        bool print) {
+  const Engine before(old_fed, policy::load_policies(old_fed));
+  const Engine after(new_fed, policy::load_policies(new_fed));
+  return compare_decisions(before, after, at, print);
+}
+
+// The instants at which decisions can change: now, and each edge of a grant window in either set
+// (a window is [validFrom, validUntil)), with the moment before the first edge.
+std::vector<TimeMs> grant_edges(const Engine& before, const Engine& after, TimeMs now) {
+  std::set<TimeMs> edges;
+  for (const Engine* e : {&before, &after})
+    for (const auto& g : e->policies().grants) {
+      if (g.valid_from) edges.insert(*g.valid_from);
+      if (g.valid_until) edges.insert(*g.valid_until);
+    }
+  if (!edges.empty()) edges.insert(*edges.begin() - 1);
+  edges.insert(now);
+  return {edges.begin(), edges.end()};
+}
+
+// What a node in only one of the files may do there, as subject (it is not compared).
+void describe_one_sided(const Engine& in, const Engine& other, const char* which, TimeMs at) {
+  std::vector<std::string> all;
+  for (const auto& n : in.federation().nodes) all.push_back(n.id);
+  for (const auto& n : in.federation().nodes) {
+    if (other.federation().find(n.id)) continue;
+    std::size_t allowed = 0, asked = 0;
+    each_question({n.id}, all, at, [&](const Question& q) {
+      ++asked;
+      allowed += in.allows(q);
+    });
+    std::cout << "only in the " << which << " file: " << n.id << " (as subject there, " << allowed
+              << " of " << asked << " decisions allowed now; not compared)\n";
+  }
 }
 
 TimeMs when(const Args& args) {
@@ -191,9 +239,30 @@ int diff(const Args& args) {
     throw Error(ErrorCode::kBadRequest, "policy diff takes OLD_FEDERATION NEW_FEDERATION");
   const auto old_fed = load_federation(args.positional()[0]);
   const auto new_fed = load_federation(args.positional()[1]);
-  const Flips f = compare_decisions(old_fed, new_fed, when(args), true);
-  std::cout << f.compared << " decisions compared, " << f.flipped << " flipped"
-            << (f.partial ? " (nodes in only one file are not compared)" : "") << "\n";
+  const Engine before(old_fed, policy::load_policies(old_fed));
+  const Engine after(new_fed, policy::load_policies(new_fed));
+  const TimeMs now = SystemClock().now();
+  describe_one_sided(before, after, "old", now);
+  describe_one_sided(after, before, "new", now);
+  if (args.get("at")) {
+    const Flips f = compare_decisions(before, after, when(args), true);
+    std::cout << f.compared << " decisions compared, " << f.flipped << " flipped"
+              << (f.partial ? " (nodes in only one file are not compared)" : "") << "\n";
+    return 0;
+  }
+  // Without --at: now and every grant edge, so a change to a window that is not open now shows.
+  const auto instants = grant_edges(before, after, now);
+  Flips total;
+  for (const TimeMs t : instants) {
+    const Flips f = compare_decisions(
+        before, after, t, true, "at " + format_rfc3339(t) + (t == now ? " (now)" : "") + ": ");
+    total.compared += f.compared;
+    total.flipped += f.flipped;
+    total.partial = f.partial;
+  }
+  std::cout << total.compared << " decisions compared at " << instants.size()
+            << " instants (now and every grant edge), " << total.flipped << " flipped"
+            << (total.partial ? " (nodes in only one file are not compared)" : "") << "\n";
   return 0;
 }
 

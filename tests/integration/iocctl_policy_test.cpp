@@ -170,6 +170,16 @@ TEST_CASE("iocctl policy diff lists the decisions a change flips", "[integration
                                     "'hai-chau-health-crowd')"));
   // view, acknowledge and dispatch, at minor and moderate, in Hai Chau (it has no children).
   CHECK_THAT(r.out, Catch::Contains("60984 decisions compared, 6 flipped\n"));
+  // Without --at: now and every grant edge. The health grant's window has closed by now, and its
+  // flips still show, at the instants its window is open.
+  const auto edges =
+      run_command({IOCCTL_PATH, "policy", "diff", dir / "old.yaml", dir / "new.yaml"});
+  INFO(edges.out);
+  CHECK(edges.exit_code == 0);
+  CHECK_THAT(edges.out, Catch::Contains("at 2026-11-16T00:00:00.000Z: deny -> allow: danang/health "
+                                        "dispatch public-order in danang/hai-chau at moderate"));
+  CHECK_THAT(edges.out, Catch::Contains("instants (now and every grant edge), "));
+  CHECK_THAT(edges.out, !Catch::Contains("at 2026-11-30T00:00:00.000Z: deny -> allow"));
 }
 
 TEST_CASE("iocctl policy bench prints its figure last", "[integration][iocctl]") {
@@ -195,6 +205,12 @@ TEST_CASE("iocctl federation diff shows what a reorganisation does before it is 
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("- removed city/south (was under city)"));
+  // policy diff says which nodes it could not compare, and what they may do where they are.
+  const auto policy_diff =
+      run_command({IOCCTL_PATH, "policy", "diff", dir / "old.yaml", dir / "new.yaml"});
+  CHECK_THAT(policy_diff.out, Catch::StartsWith("only in the old file: city/south (as subject "
+                                                "there, "));
+  CHECK_THAT(policy_diff.out, Catch::Contains("(nodes in only one file are not compared)"));
   CHECK_THAT(r.out, Catch::Contains("1 change(s) to the tree; 0 of 4536 decisions flip over the "
                                     "nodes in both (iocctl policy diff lists them)\n"));
   // Then the order to apply it in, with the condition for removing a node.
