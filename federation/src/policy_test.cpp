@@ -37,6 +37,62 @@ std::string sharing_case(const FederationConfig& fed, const PolicySet& set, yaml
   return "expected " + expect + ", got " + federation::describe(share);
 }
 
+// An Escalation case: `escalation: {reported, domain, severity}` and `expect: {owner,
+// escalatesTo: [owners in turn], notifies: [targets]}` (the lists default to empty). Empty when
+// it holds, else the plan the rules make instead.
+std::string escalation_case(const Engine& engine, yaml::MapReader& r, TimeMs at) {
+  const auto& fed = engine.federation();
+  yaml::MapReader e(r.file(), r.node("escalation"), r.key_path("escalation"));
+  const std::string reporter = e.str("reported");
+  if (!fed.find(reporter)) e.fail_at("reported", "unknown node '" + reporter + "'");
+  const std::string domain = e.str("domain");
+  const auto d = parse_domain(domain);
+  if (!d) e.fail_at("domain", "unknown domain '" + domain + "'");
+  const auto severity =
+      parse_severity(e.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
+  e.finish();
+  yaml::MapReader x(r.file(), r.node("expect"), r.key_path("expect"));
+  const std::string owner = x.str("owner");
+  const auto to = x.has("escalatesTo") ? x.str_list("escalatesTo") : std::vector<std::string>{};
+  const auto told = x.has("notifies") ? x.str_list("notifies") : std::vector<std::string>{};
+  x.finish();
+  const auto plan = plan_escalation(engine, reporter, *d, *severity, at);
+  std::vector<std::string> got_to, got_told;
+  for (const auto& s : plan.escalations) got_to.push_back(s.to);
+  for (const auto& n : plan.notices)
+    got_told.insert(got_told.end(), n.targets.begin(), n.targets.end());
+  if (plan.owner == owner && got_to == to && got_told == told) return "";
+  return "got " + describe(plan);
+}
+
+// An Authority case: `as`, `action`, `resource: {domain, area, severity}` and `expect: allow or
+// deny`. Empty when it holds, else the decision and its reason.
+std::string authority_case(const Engine& engine, yaml::MapReader& r, TimeMs at) {
+  const auto& fed = engine.federation();
+  Question q;
+  q.subject = r.str("as");
+  if (!fed.find(q.subject)) r.fail_at("as", "unknown node '" + q.subject + "'");
+  const std::string action = r.str("action");
+  const auto a = parse_action(action);
+  if (!a) r.fail_at("action", "unknown action '" + action + "'");
+  q.action = *a;
+  yaml::MapReader res(r.file(), r.node("resource"), r.key_path("resource"));
+  const std::string domain = res.str("domain");
+  const auto d = parse_domain(domain);
+  if (!d) res.fail_at("domain", "unknown domain '" + domain + "'");
+  q.domain = *d;
+  q.area = res.str("area");
+  if (!fed.find(q.area)) res.fail_at("area", "unknown node '" + q.area + "'");
+  q.severity = *parse_severity(res.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
+  res.finish();
+  q.at = at;
+  const bool expect_allow = r.one_of("expect", {"allow", "deny"}) == "allow";
+  const Explanation e = engine.explain(q);
+  if (e.allowed == expect_allow) return "";
+  return std::string("expected ") + (expect_allow ? "allow" : "deny") + ", got " +
+         (e.allowed ? "allow" : "deny") + ": " + e.reason;
+}
+
 }  // namespace
 
 TestReport run_policy_test(const std::string& path) {
@@ -50,49 +106,21 @@ TestReport run_policy_test(const std::string& path) {
   for (std::size_t i = 0; i < cases.size(); ++i) {
     yaml::MapReader r(path, cases[i], "cases[" + std::to_string(i) + "]");
     const std::string name = r.str("name");
-    if (r.has("share")) {
-      const std::string failed = sharing_case(fed, engine.policies(), r);
-      r.finish();
-      if (failed.empty())
-        ++report.passed;
-      else
-        report.failures.push_back(yaml::location(path, cases[i]) + ": case '" + name +
-                                  "': " + failed);
-      continue;
+    TimeMs at = now;
+    if (const auto a = r.opt_str("at")) {
+      const auto t = parse_rfc3339(*a);
+      if (!t) r.fail_at("at", "expected an RFC 3339 time, got '" + *a + "'");
+      at = *t;
     }
-    Question q;
-    q.subject = r.str("as");
-    if (!fed.find(q.subject)) r.fail_at("as", "unknown node '" + q.subject + "'");
-    const std::string action = r.str("action");
-    const auto a = parse_action(action);
-    if (!a) r.fail_at("action", "unknown action '" + action + "'");
-    q.action = *a;
-    yaml::MapReader res(path, r.node("resource"), r.key_path("resource"));
-    const std::string domain = res.str("domain");
-    const auto d = parse_domain(domain);
-    if (!d) res.fail_at("domain", "unknown domain '" + domain + "'");
-    q.domain = *d;
-    q.area = res.str("area");
-    if (!fed.find(q.area)) res.fail_at("area", "unknown node '" + q.area + "'");
-    q.severity =
-        *parse_severity(res.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
-    res.finish();
-    q.at = now;
-    if (const auto at = r.opt_str("at")) {
-      const auto t = parse_rfc3339(*at);
-      if (!t) r.fail_at("at", "expected an RFC 3339 time, got '" + *at + "'");
-      q.at = *t;
-    }
-    const bool expect_allow = r.one_of("expect", {"allow", "deny"}) == "allow";
+    const std::string failed = r.has("escalation") ? escalation_case(engine, r, at)
+                               : r.has("share")    ? sharing_case(fed, engine.policies(), r)
+                                                   : authority_case(engine, r, at);
     r.finish();
-    const Explanation e = engine.explain(q);
-    if (e.allowed == expect_allow) {
+    if (failed.empty())
       ++report.passed;
-      continue;
-    }
-    report.failures.push_back(yaml::location(path, cases[i]) + ": case '" + name + "': expected " +
-                              (expect_allow ? "allow" : "deny") + ", got " +
-                              (e.allowed ? "allow" : "deny") + ": " + e.reason);
+    else
+      report.failures.push_back(yaml::location(path, cases[i]) + ": case '" + name +
+                                "': " + failed);
   }
   doc.finish();
   return report;

@@ -29,6 +29,7 @@ constexpr const char* kUsage =
     "                 [--at TIME] [--json]      (exit 0 allow, 3 deny)\n"
     "  policy explain FEDERATION_FILE --data KIND --from NODE --to NODE [--metric M]\n"
     "                 [--domain D] [--severity S] [--json]   (exit 0 shared, 3 none)\n"
+    "  policy explain FEDERATION_FILE --reported NODE --domain D --severity S [--at TIME]\n"
     "  policy diff OLD_FEDERATION NEW_FEDERATION [--at TIME]\n"
     "  policy bench FEDERATION_FILE [--decisions N]\n";
 

@@ -74,6 +74,11 @@ Question question(const Args& args) {
   return q;
 }
 
+TimeMs when(const Args& args) {
+  if (const auto a = args.get("at")) return parsed(parse_rfc3339(*a), "at", *a);
+  return SystemClock().now();
+}
+
 // "May health see pm25 of Hai Chau, and at what granularity?": the Sharing decision with the
 // rule and where it is. Exit 0 when something leaves, 3 for none.
 int explain_sharing(const FederationConfig& fed, const policy::PolicySet& set, const Args& args) {
@@ -114,11 +119,28 @@ int explain_sharing(const FederationConfig& fed, const policy::PolicySet& set, c
   return share.granularity == policy::Granularity::kNone ? 3 : 0;
 }
 
+// "Who owns a severe flood reported at this ward, and when does it escalate?"
+int explain_escalation(const FederationConfig& fed, const Args& args) {
+  const auto reporter = required(args, "reported");
+  if (!fed.find(reporter))
+    throw Error(ErrorCode::kBadRequest, "--reported: unknown node '" + reporter + "'", "reported");
+  const auto domain = required(args, "domain");
+  const auto severity = required(args, "severity");
+  const Engine engine(fed, policy::load_policies(fed));
+  const auto plan =
+      policy::plan_escalation(engine, reporter, parsed(parse_domain(domain), "domain", domain),
+                              parsed(parse_severity(severity), "severity", severity), when(args));
+  std::cout << "a " << severity << " " << domain << " incident reported at " << reporter << ": "
+            << policy::describe(plan) << "\n";
+  return 0;
+}
+
 int explain(const Args& args) {
   if (args.positional().size() != 1)
     throw Error(ErrorCode::kBadRequest, "policy explain takes one FEDERATION_FILE");
   const auto fed = load_federation(args.positional()[0]);
   if (args.get("data")) return explain_sharing(fed, policy::load_policies(fed), args);
+  if (args.get("reported")) return explain_escalation(fed, args);
   const Engine engine(fed, policy::load_policies(fed));
   const Question q = question(args);
   const Explanation e = engine.explain(q);
@@ -229,11 +251,6 @@ void describe_one_sided(const Engine& in, const Engine& other, const char* which
   }
 }
 
-TimeMs when(const Args& args) {
-  if (const auto a = args.get("at")) return parsed(parse_rfc3339(*a), "at", *a);
-  return SystemClock().now();
-}
-
 int diff(const Args& args) {
   if (args.positional().size() != 2)
     throw Error(ErrorCode::kBadRequest, "policy diff takes OLD_FEDERATION NEW_FEDERATION");
@@ -314,7 +331,7 @@ int federation_diff(int argc, char** argv) {
 int policy_command(const std::string& verb, int argc, char** argv) {
   Args args(argc, argv, 3,
             {"as", "action", "domain", "area", "severity", "at", "decisions", "data", "from", "to",
-             "metric"},
+             "metric", "reported"},
             {"json"});
   if (!args.ok()) throw Error(ErrorCode::kBadRequest, args.error());
   if (verb == "lint") return lint(args);

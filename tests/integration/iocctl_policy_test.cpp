@@ -70,6 +70,32 @@ TEST_CASE("iocctl policy explain answers a Sharing question with the rule and wh
   CHECK_THAT(r.err, Catch::Contains("--from: unknown node 'danang/atlantis'"));
 }
 
+TEST_CASE("iocctl policy answers who owns an incident and where it escalates",
+          "[integration][iocctl]") {
+  auto r = run_command({IOCCTL_PATH, "policy", "test",
+                        std::string(IOC_SOURCE_DIR) + "/policies/danang/tests/escalation.yaml"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::EndsWith("4 passed, 0 failed\n"));
+  r = run_command({IOCCTL_PATH, "policy", "explain", kDanang, "--reported", "danang/son-tra",
+                   "--domain", "fire-rescue", "--severity", "severe"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("a severe fire-rescue incident reported at danang/son-tra: "
+                                      "owned by danang; no Escalation rule moves it on; notifies "
+                                      "danang/health at once (rule fire-notify-health, ") &&
+                        Catch::EndsWith("escalation.yaml:16:5)\n"));
+  TempDir dir;
+  write_file(dir / "wrong.yaml",
+             "apiVersion: ioc/v1\nkind: PolicyTest\nfederation: " + kDanang +
+                 "\ncases:\n  - name: a severe flood stays at Hai Chau\n"
+                 "    escalation: {reported: danang/hai-chau, domain: flood, severity: severe}\n"
+                 "    expect: {owner: danang/hai-chau}\n");
+  r = run_command({IOCCTL_PATH, "policy", "test", dir / "wrong.yaml"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("wrong.yaml:5:5: case 'a severe flood stays at Hai Chau': got "
+                                    "owned by danang; no Escalation rule moves it on"));
+}
+
 TEST_CASE("iocctl policy test fails a suite with a wrong expectation", "[integration][iocctl]") {
   TempDir dir;
   write_file(dir / "wrong.yaml",

@@ -105,6 +105,32 @@ struct BenchReport {
 BenchReport bench(const Engine& engine, const FederationConfig& federation, std::size_t decisions,
                   unsigned seed = 1);
 
+/// What happens to an incident reported at a node and left unacknowledged: who owns it, and each
+/// escalation up the tree by the Escalation rules (docs/policies.md), with the notices they send.
+struct EscalationPlan {
+  struct Step {
+    std::string from, to;     ///< owner before and after
+    std::string rule, where;  ///< the escalate rule that moves it, and its file:line:col
+    TimeMs after = 0;         ///< how long after `from` became the owner (0: at once)
+    std::string condition;    ///< "unacknowledged for 10m", "unresolved for 4h", "at once"
+  };
+  struct Notice {
+    std::string rule, where;
+    std::vector<std::string> targets;
+    TimeMs after = 0;  ///< how long after the report (0: at once)
+  };
+  std::string owner;  ///< who owns it when reported
+  std::vector<Step> escalations;
+  std::vector<Notice> notices;
+};
+
+/// The plan for an incident of `domain` and `severity` reported at `reporter` (its area), as the
+/// rules and the authority in force at `at` decide it; it stays reported (unacknowledged).
+EscalationPlan plan_escalation(const Engine& engine, const std::string& reporter, Domain domain,
+                               Severity severity, TimeMs at);
+/// One line for people: "owned by A; after 10m unacknowledged (rule R, file:line:col) to B; ...".
+std::string describe(const EscalationPlan& plan);
+
 /// What `iocctl policy test` reports for one PolicyTest file.
 struct TestReport {
   int passed = 0;
