@@ -94,7 +94,7 @@ void AlertService::publish(const Actor& actor, const nlohmann::json& body, Compl
         std::string replaces;
         if (earlier) {  // decided again in the one writer: two Cancels of one alert race here
           const auto held = w.writer.alert(earlier->identifier);
-          replaces = changed_alert(*held, ctx_.node_id).identifier;
+          replaces = changed_alert(held.value_or(*earlier), ctx_.node_id).identifier;
         }
         record_alert(ctx_, w, alert, replaces);
         w.after_commit.push_back([this, type = alert.msg_type] {

@@ -1,5 +1,7 @@
 #include "public_feed.hpp"
 
+#include <cctype>
+
 #include "api_router.hpp"
 #include "cap_xml.hpp"
 #include "crypto_util.hpp"
