@@ -221,6 +221,19 @@ TEST_CASE("a sibling cannot cancel, update or forge the city's alerts", "[advers
   f.send_as("city/south", {{"alert", forged}});
   CHECK(f.quarantined(quarantine)["reason"].get<std::string>().find(
             "is not in the subtree of 'city/south'") != std::string::npos);
+  // ... or one whose first area is its own but whose further areas reach the north.
+  forged["identifier"] = "evil-5";
+  forged["area"] = "city/south";
+  forged["areas"] = {"city/south", "city/north"};
+  f.send_as("city/south", {{"alert", forged}});
+  CHECK(f.quarantined(quarantine)["reason"].get<std::string>().find(
+            "area 'city/north' is not in the subtree of 'city/south'") != std::string::npos);
+  // ... or areas that contradict its area.
+  forged["identifier"] = "evil-6";
+  forged["areas"] = {"city/north"};
+  f.send_as("city/south", {{"alert", forged}});
+  CHECK(f.quarantined(quarantine)["reason"].get<std::string>().find(
+            "an alert's area is the first of its areas") != std::string::npos);
   // 4. The city's alert is still the one active alert; none of the forgeries is held.
   const auto after = f.at_city().get("/api/v1/alerts").json()["items"];
   CHECK(after.size() == 1);
