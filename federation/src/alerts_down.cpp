@@ -5,6 +5,7 @@
 #include "cap_xml.hpp"
 #include "crypto_util.hpp"
 #include "ioc/error.hpp"
+#include "ioc/federation/sharing.hpp"
 #include "json_codec.hpp"
 #include "write_rights.hpp"
 
@@ -36,7 +37,65 @@ void queue_for_children(FederationContext& ctx, WriteContext& w, const Alert& al
   throw Error(ErrorCode::kForbidden, why, field);
 }
 
+bool may_share(const FederationContext& ctx, const std::string& from, const std::string& to,
+               const Alert& alert) {
+  const SharedItem item{"", alert.domain, alert.severity, true};
+  return share_for(ctx.policies.engine()->policies(), *ctx.federation(), from, to,
+                   policy::DataKind::kAlerts, item)
+             .granularity != policy::Granularity::kNone;
+}
+
+// Queues the signed alert toward `target` (below this node), naming it.
+void queue_toward(FederationContext& ctx, WriteContext& w, const json& wire, TimeMs ts,
+                  const std::string& target) {
+  const std::string via = ctx.federation()->child_toward(ctx.node_id, target);
+  json entry = wire;
+  entry["to"] = target;
+  w.writer.append_outbox(via, "alert", ts, entry.dump());
+  w.after_commit.push_back([&ctx, via] {
+    if (ctx.outbox_appended) ctx.outbox_appended(via);
+  });
+}
+
+// The alert in `wire`, checked to be signed by its sender with a key the federation lists.
+Alert signed_alert(const FederationConfig& fed, const json& wire) {
+  if (!wire.is_object() || !wire.contains("alert") || !wire["alert"].is_object() ||
+      !wire.contains("signature") || !wire["signature"].is_string())
+    throw Error(ErrorCode::kBadRequest, "an alert entry is {alert, signature}", "alert");
+  const json& body = wire["alert"];
+  Alert alert;
+  try {
+    alert = codec::alert_from_json(body);
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kBadRequest, std::string("malformed alert: ") + e.what(), "alert");
+  }
+  // Its sender's signature: a node that passed it on cannot have written or changed it.
+  const NodeConfig* sender = fed.find(alert.sender);
+  if (!sender) refuse("sender", "alert sender '" + alert.sender + "' is not in the federation");
+  const auto sig = crypto::base64_decode(wire["signature"].get<std::string>(), false);
+  const bool signed_by_sender =
+      sig && std::any_of(sender->public_keys.begin(), sender->public_keys.end(),
+                         [&](const std::string& file) {
+                           return PublicKey::load(file).verify(signed_text(body), *sig);
+                         });
+  if (!signed_by_sender)
+    refuse("signature", "alert '" + alert.identifier + "' is not signed by '" + alert.sender + "'");
+  return alert;
+}
+
 }  // namespace
+
+std::vector<std::string> shared_with(const FederationContext& ctx, const std::string& self,
+                                     const Alert& alert) {
+  const auto fed = ctx.federation();
+  const auto above = fed->ancestors(self);
+  std::vector<std::string> out;
+  for (const auto& n : fed->nodes)
+    if (n.id != self && std::find(above.begin(), above.end(), n.id) == above.end() &&
+        may_share(ctx, self, n.id, alert))
+      out.push_back(n.id);
+  return out;
+}
 
 std::vector<std::string> children_covered(const FederationConfig& fed, const std::string& self,
                                           const Alert& alert) {
@@ -59,33 +118,75 @@ json sign_alert(const PrivateKey& key, const Alert& alert) {
 void send_alert_down(FederationContext& ctx, WriteContext& w, const Alert& alert,
                      const PrivateKey& key) {
   if (alert.sender != ctx.node_id) return;  // others' alerts go down from the node that issued
-  if (children_covered(*ctx.federation(), ctx.node_id, alert).empty()) return;
-  queue_for_children(ctx, w, alert, sign_alert(key, alert).dump());
+  const auto fed = ctx.federation();
+  const bool covers_below = !children_covered(*fed, ctx.node_id, alert).empty();
+  const auto shared = shared_with(ctx, ctx.node_id, alert);
+  if (!covers_below && shared.empty()) return;
+  const json wire = sign_alert(key, alert);
+  if (covers_below) queue_for_children(ctx, w, alert, wire.dump());
+  std::vector<std::string> elsewhere;
+  for (const auto& target : shared)
+    if (fed->in_subtree(target, ctx.node_id))
+      queue_toward(ctx, w, wire, alert.sent, target);
+    else
+      elsewhere.push_back(target);
+  if (elsewhere.empty()) return;
+  json across = wire;
+  across["to"] = elsewhere;
+  w.writer.append_event("alert-across", alert.sent, across.dump());
+}
+
+void take_alert_across(FederationContext& ctx, WriteContext& w, const std::string& caller,
+                       const std::string& origin, const json& body) {
+  const auto fed = ctx.federation();
+  const Alert alert = signed_alert(*fed, body);
+  if (alert.sender != origin)
+    refuse("sender", "alert '" + alert.identifier + "' names sender '" + alert.sender + "', but '" +
+                         origin + "' wrote it");
+  if (!body.contains("to") || !body["to"].is_array())
+    throw Error(ErrorCode::kBadRequest, "an alert-across entry names its targets in to", "to");
+  for (const auto& t : body["to"]) {
+    if (!t.is_string()) throw Error(ErrorCode::kBadRequest, "to: node ids", "to");
+    const std::string target = t.get<std::string>();
+    // Only the nearest common ancestor turns it down; the log carries it on up to it.
+    if (!fed->find(target) || !fed->in_subtree(target, ctx.node_id) ||
+        fed->in_subtree(target, caller) || target == ctx.node_id)
+      continue;
+    if (!may_share(ctx, origin, target, alert))
+      refuse("to",
+             "no Sharing rule in force here lets '" + origin + "' send alerts to '" + target + "'");
+    json down = body;
+    down.erase("to");
+    queue_toward(ctx, w, down, alert.sent, target);
+  }
 }
 
 void take_alert_from_above(FederationContext& ctx, WriteContext& w, const json& wire) {
   const auto fed = ctx.federation();
-  if (!wire.is_object() || !wire.contains("alert") || !wire["alert"].is_object() ||
-      !wire.contains("signature") || !wire["signature"].is_string())
-    throw Error(ErrorCode::kBadRequest, "an alert from above is {alert, signature}", "alert");
+  const Alert alert = signed_alert(*fed, wire);
   const json& body = wire["alert"];
-  Alert alert;
-  try {
-    alert = codec::alert_from_json(body);
-  } catch (const std::exception& e) {
-    throw Error(ErrorCode::kBadRequest, std::string("malformed alert: ") + e.what(), "alert");
+  if (wire.contains("to")) {  // shared by a Sharing rule, with one node
+    if (!wire["to"].is_string()) throw Error(ErrorCode::kBadRequest, "to: a node id", "to");
+    const std::string target = wire["to"].get<std::string>();
+    if (!fed->find(target) || !fed->in_subtree(target, ctx.node_id))
+      refuse("to", "alert '" + alert.identifier + "' is for '" + target + "', not below '" +
+                       ctx.node_id + "'");
+    if (!may_share(ctx, alert.sender, target, alert))
+      refuse("to", "no Sharing rule in force here lets '" + alert.sender + "' send alerts to '" +
+                       target + "'");
+    check_alert(*fed, alert.sender, alert,
+                [&w](const std::string& id) { return w.writer.alert(id); });
+    if (target != ctx.node_id) {
+      json on = wire;
+      on.erase("to");
+      queue_toward(ctx, w, on, alert.sent, target);
+      return;
+    }
+    if (w.writer.alert(alert.identifier)) return;
+    w.writer.apply_alert(alert, replaced_alert(alert));
+    publish_after_commit(ctx, w, "alert", body);
+    return;
   }
-  // Its sender's signature: the parent that passed it on cannot have written or changed it.
-  const NodeConfig* sender = fed->find(alert.sender);
-  if (!sender) refuse("sender", "alert sender '" + alert.sender + "' is not in the federation");
-  const auto sig = crypto::base64_decode(wire["signature"].get<std::string>(), false);
-  const bool signed_by_sender =
-      sig && std::any_of(sender->public_keys.begin(), sender->public_keys.end(),
-                         [&](const std::string& file) {
-                           return PublicKey::load(file).verify(signed_text(body), *sig);
-                         });
-  if (!signed_by_sender)
-    refuse("signature", "alert '" + alert.identifier + "' is not signed by '" + alert.sender + "'");
   const auto above = fed->ancestors(ctx.node_id);
   if (std::find(above.begin(), above.end(), alert.sender) == above.end())
     refuse("sender", "alert '" + alert.identifier + "' comes from '" + alert.sender +

@@ -302,6 +302,15 @@ class Loader {
   // Summaries are pulled, so any node a rule names may be given them.
   void check_enforceable(yaml::MapReader& r, const SharingRule& s) {
     if (s.granularity == Granularity::kNone || s.data == bit(DataKind::kSummaries)) return;
+    // Alerts go to any node, signed by their issuer and relayed unchanged by the nearest common
+    // ancestor: whole, since no relay may change what the issuer signed.
+    if (s.data == bit(DataKind::kAlerts) && s.to != "parent" && s.to != "children") {
+      if (s.granularity != Granularity::kRaw || !s.redact.empty())
+        r.fail_at("granularity",
+                  "alerts shared with a node other than the parent travel whole, "
+                  "signed by their issuer: granularity raw, without redact");
+      return;
+    }
     if (s.to == "children")
       r.fail_at("to",
                 "sharing data down the tree is not supported yet (only summaries, and the "
@@ -311,7 +320,7 @@ class Loader {
     if (!from || !from->parent || *from->parent != s.to)
       r.fail_at("to", "'" + s.to + "' is not the parent of '" + s.from +
                           "': only upward sharing of data is supported yet (summaries may be "
-                          "pulled by any node a rule names)");
+                          "pulled by any node a rule names, and alerts sent to any node)");
   }
 
   void read_escalation(yaml::MapReader& doc) {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "alerts_down.hpp"
 #include "cap_xml.hpp"
 #include "crypto_util.hpp"
 #include "federation_tables.hpp"
@@ -90,6 +91,8 @@ void apply(FederationContext& ctx, const FederationConfig& fed, WriteContext& w,
     if (take_incident_version(fed, w.writer, IncidentSource{origin, ctx.node_id, false}, incident,
                               change))
       publish_after_commit(ctx, w, "incident", body);
+  } else if (type == "alert-across") {
+    take_alert_across(ctx, w, caller, origin, body);
   } else if (type == "alert") {
     const Alert alert = codec::alert_from_json(body);
     check_alert(fed, origin, alert, [&w](const std::string& id) { return w.writer.alert(id); });

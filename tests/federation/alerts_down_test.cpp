@@ -118,3 +118,98 @@ TEST_CASE("a forged, misdirected or overreaching alert from above is refused and
   CHECK(n.t.store.alerts(false, 10, 0).items.size() == 1);  // only its own
   CHECK(n.t.sink.messages.empty());
 }
+
+namespace {
+
+// The city between its districts and its health centre, with `rules` (Sharing) in force.
+struct City {
+  explicit City(const std::string& rules)
+      : t("city", make_local_operator_authorizer("city"), {{"sharing.yaml", rules}}) {}
+  test::FederatedContext t;
+  PrivateKey north = PrivateKey::load(t.dir / "keys/city_north.key");
+
+  std::vector<LoggedEvent> queued_for(const std::string& child) {
+    return t.store.outbox_after(child, 0, 10);
+  }
+};
+
+constexpr const char* kNorthFloodsToHealth = R"(apiVersion: ioc/v1
+kind: Sharing
+rules:
+  - id: north-floods-to-health
+    from: city/north
+    to: city/health
+    data: [alerts]
+    granularity: raw
+    domains: [flood]
+)";
+
+json across(const PrivateKey& key, const Alert& a, std::vector<std::string> to) {
+  json wire = sign_alert(key, a);
+  wire["to"] = std::move(to);
+  return wire;
+}
+
+}  // namespace
+
+TEST_CASE("the nearest common ancestor turns an alert shared sideways down toward its target",
+          "[alerts][federation]") {
+  City c(kNorthFloodsToHealth);
+  Alert flood = warning("ioc-n1", "city/north", {"city/north"});
+  flood.domain = Domain::kFlood;
+  c.t.writes.run([&](WriteContext& w) {
+    take_alert_across(c.t.ctx, w, "city/north", "city/north",
+                      across(c.north, flood, {"city/health"}));
+  });
+  const auto queued = c.queued_for("city/health");
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0].type == "alert");
+  const json entry = json::parse(queued[0].body);
+  CHECK(entry["to"] == "city/health");
+  CHECK(entry["alert"]["identifier"] == "ioc-n1");
+  CHECK(c.queued_for("city/south").empty());
+
+  // Outside the rule's scope, or written by another node than its sender: refused, nothing queued.
+  Alert traffic = warning("ioc-n2", "city/north", {"city/north"});
+  traffic.domain = Domain::kTraffic;
+  CHECK_THROWS_WITH(c.t.writes.run([&](WriteContext& w) {
+    take_alert_across(c.t.ctx, w, "city/north", "city/north",
+                      across(c.north, traffic, {"city/health"}));
+  }),
+                    Catch::Contains("no Sharing rule in force here lets 'city/north' send alerts "
+                                    "to 'city/health'"));
+  CHECK_THROWS_WITH(c.t.writes.run([&](WriteContext& w) {
+    take_alert_across(c.t.ctx, w, "city/south", "city/south",
+                      across(c.north, flood, {"city/health"}));
+  }),
+                    Catch::Contains("names sender 'city/north', but 'city/south' wrote it"));
+  CHECK(c.queued_for("city/health").size() == 1);
+}
+
+TEST_CASE("an alert shared by a rule is kept only by the node it names, when the rules allow it",
+          "[alerts][federation]") {
+  test::FederatedContext health{"city/health",
+                                make_local_operator_authorizer("city/health", {"city"}),
+                                {{"sharing.yaml", kNorthFloodsToHealth}}};
+  const PrivateKey north = PrivateKey::load(health.dir / "keys/city_north.key");
+  const auto take = [&](const json& wire) {
+    health.writes.run([&](WriteContext& w) { take_alert_from_above(health.ctx, w, wire); });
+  };
+  Alert flood = warning("ioc-n1", "city/north", {"city/north"});
+  flood.domain = Domain::kFlood;
+  json wire = sign_alert(north, flood);
+  wire["to"] = "city/health";
+  take(wire);
+  REQUIRE(health.store.alert("ioc-n1"));
+  CHECK(health.sink.messages.size() == 1);
+
+  Alert traffic = warning("ioc-n2", "city/north", {"city/north"});
+  traffic.domain = Domain::kTraffic;
+  wire = sign_alert(north, traffic);
+  wire["to"] = "city/health";
+  CHECK_THROWS_WITH(take(wire), Catch::Contains("no Sharing rule in force here"));
+  wire = sign_alert(north, flood);
+  wire["to"] = "city/south";  // not this node, nor below it
+  CHECK_THROWS_WITH(take(wire), Catch::Contains("is for 'city/south', not below 'city/health'"));
+  CHECK_FALSE(health.store.alert("ioc-n2"));
+}

@@ -125,6 +125,21 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
     CHECK_THAT(load_error(dir, {rule + "    data: [summaries]\n    severityAtLeast: severe\n"}),
                Catch::Contains("rules[0].severityAtLeast: applies to alerts and incidents only"));
   }
+  SECTION("alerts shared sideways travel whole, or not at all") {
+    const std::string rule =
+        "apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
+        "    from: city/north\n    to: city/health\n    data: [alerts]\n";
+    CHECK_THAT(load_error(dir, {rule + "    granularity: aggregate\n"}),
+               Catch::Contains("rules[0].granularity: alerts shared with a node other than the "
+                               "parent travel whole"));
+    CHECK_THAT(load_error(dir, {rule + "    granularity: raw\n    redact: [headline]\n"}),
+               Catch::Contains("granularity raw, without redact"));
+    CHECK(load_error(dir, {rule + "    granularity: raw\n"}) == "no error");
+    CHECK_THAT(load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
+                                "    from: city/north\n    to: city/health\n"
+                                "    data: [incidents]\n    granularity: raw\n"}),
+               Catch::Contains("only upward sharing of data is supported yet"));
+  }
   SECTION("minGroupSize on raw sharing") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
                                     "    from: '*'\n    to: parent\n    data: [observations]\n"

@@ -100,3 +100,47 @@ TEST_CASE("a city warning reaches the district it covers, with its update and ca
   CHECK(copies == 1);
   CHECK(f.at_north().get("/api/v1/federation").json()["quarantine"]["total"] == 0);
 }
+
+TEST_CASE(
+    "a district's flood warning shared sideways reaches the health centre, relayed by the city",
+    "[integration][federation]") {
+  const std::string rules = R"(apiVersion: ioc/v1
+kind: Sharing
+rules:
+  - id: north-floods-to-health
+    from: city/north
+    to: city/health
+    data: [alerts]
+    granularity: raw
+    domains: [flood]
+)";
+  CityAndDistrict f({{"sharing.yaml", rules}});
+  NodeProcess health(f.federation, "city/health", f.dir / "health",
+                     {"--key", f.dir / "keys/city_health.key"});
+  const std::string health_token = issue(f.dir / "health", "viewer");
+  health.start();
+  HttpClient at_health(health.port(), health_token);
+
+  auto warn = [&](const std::string& domain, const std::string& headline) {
+    json body = warning(headline, {"city/north"});
+    body["domain"] = domain;
+    const auto res = f.at_north().post("/api/v1/alerts", body);
+    INFO(res.body);
+    REQUIRE(res.status == 201);
+    return res.json()["identifier"].get<std::string>();
+  };
+  // 1. A traffic warning is outside the rule (its domains): it stays at the north (and goes up).
+  const std::string traffic = warn("traffic", "Road closed");
+  // 2. A flood warning is inside it: up to the city, which turns it down to the health centre.
+  const std::string flood = warn("flood", "Flash flood in the north");
+  REQUIRE(poll_until([&] { return at_health.get("/api/v1/alerts/" + flood).status == 200; }));
+  const json held = at_health.get("/api/v1/alerts/" + flood).json();
+  CHECK(held["sender"] == "city/north");
+  CHECK(held["headline"] == "Flash flood in the north");
+  // Entries reach the city in order, so the traffic warning, sent first, would have come first.
+  REQUIRE(poll_until([&] { return f.at_city().get("/api/v1/alerts/" + traffic).status == 200; }));
+  CHECK(at_health.get("/api/v1/alerts/" + traffic).status == 404);
+  // The health centre took it without quarantining anything; the city kept both (they went up).
+  CHECK(at_health.get("/api/v1/federation").json()["quarantine"]["total"] == 0);
+  CHECK(f.at_city().get("/api/v1/alerts/" + flood).status == 200);
+}
