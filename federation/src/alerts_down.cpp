@@ -87,13 +87,20 @@ Alert signed_alert(const FederationConfig& fed, const json& wire) {
 
 std::vector<std::string> shared_with(const FederationContext& ctx, const std::string& self,
                                      const Alert& alert) {
+  // Only a rule that names a node sends alerts anywhere but up, so only those nodes are asked
+  // about (the most specific rule for each may still say none).
   const auto fed = ctx.federation();
   const auto above = fed->ancestors(self);
   std::vector<std::string> out;
-  for (const auto& n : fed->nodes)
-    if (n.id != self && std::find(above.begin(), above.end(), n.id) == above.end() &&
-        may_share(ctx, self, n.id, alert))
-      out.push_back(n.id);
+  for (const auto& r : ctx.policies.engine()->policies().sharing) {
+    const std::string& to = r.to;
+    if (!(r.data & policy::bit(policy::DataKind::kAlerts)) || (r.from != "*" && r.from != self) ||
+        to == "parent" || to == "children" || to == self ||
+        std::find(above.begin(), above.end(), to) != above.end() ||
+        std::find(out.begin(), out.end(), to) != out.end())
+      continue;
+    if (may_share(ctx, self, to, alert)) out.push_back(to);
+  }
   return out;
 }
 
@@ -139,26 +146,30 @@ void send_alert_down(FederationContext& ctx, WriteContext& w, const Alert& alert
 void take_alert_across(FederationContext& ctx, WriteContext& w, const std::string& caller,
                        const std::string& origin, const json& body) {
   const auto fed = ctx.federation();
+  if (!body.is_object() || !body.contains("to") || !body["to"].is_array())
+    throw Error(ErrorCode::kBadRequest, "an alert-across entry names its targets in to", "to");
+  // Only the nearest common ancestor turns it down (a target below it, outside the subtree it
+  // came from); the nodes below it only relay it up, and need not check what they relay.
+  std::vector<std::string> here;
+  for (const auto& t : body["to"]) {
+    if (!t.is_string()) throw Error(ErrorCode::kBadRequest, "to: node ids", "to");
+    const std::string target = t.get<std::string>();
+    if (fed->find(target) && fed->in_subtree(target, ctx.node_id) &&
+        !fed->in_subtree(target, caller) && target != ctx.node_id)
+      here.push_back(target);
+  }
+  if (here.empty()) return;
   const Alert alert = signed_alert(*fed, body);
   if (alert.sender != origin)
     refuse("sender", "alert '" + alert.identifier + "' names sender '" + alert.sender + "', but '" +
                          origin + "' wrote it");
-  if (!body.contains("to") || !body["to"].is_array())
-    throw Error(ErrorCode::kBadRequest, "an alert-across entry names its targets in to", "to");
-  for (const auto& t : body["to"]) {
-    if (!t.is_string()) throw Error(ErrorCode::kBadRequest, "to: node ids", "to");
-    const std::string target = t.get<std::string>();
-    // Only the nearest common ancestor turns it down; the log carries it on up to it.
-    if (!fed->find(target) || !fed->in_subtree(target, ctx.node_id) ||
-        fed->in_subtree(target, caller) || target == ctx.node_id)
-      continue;
+  for (const auto& target : here)
     if (!may_share(ctx, origin, target, alert))
       refuse("to",
              "no Sharing rule in force here lets '" + origin + "' send alerts to '" + target + "'");
-    json down = body;
-    down.erase("to");
-    queue_toward(ctx, w, down, alert.sent, target);
-  }
+  json down = body;
+  down.erase("to");
+  for (const auto& target : here) queue_toward(ctx, w, down, alert.sent, target);
 }
 
 void take_alert_from_above(FederationContext& ctx, WriteContext& w, const json& wire) {

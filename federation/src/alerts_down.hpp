@@ -23,7 +23,8 @@ std::vector<std::string> children_covered(const FederationConfig& fed, const std
 nlohmann::json sign_alert(const PrivateKey& key, const Alert& alert);
 
 /// The nodes other than `self` and its ancestors that the Sharing rules in force let `self` send
-/// `alert` to (docs/policies.md: alerts may be shared down and sideways, raw).
+/// `alert` to (docs/policies.md: alerts may be shared down and sideways, raw): the nodes rules
+/// name, asked one by one.
 std::vector<std::string> shared_with(const FederationContext& ctx, const std::string& self,
                                      const Alert& alert);
 
@@ -35,10 +36,11 @@ void send_alert_down(FederationContext& ctx, WriteContext& w, const Alert& alert
                      const PrivateKey& key);
 
 /// An "alert-across" entry {"alert", "signature", "to": [NODE]} received from a child (`caller`),
-/// written by `origin`: signed by `origin`, which issued it. For each target this node is the
-/// nearest common ancestor of (below it, not in the caller's subtree), the Sharing rules in
-/// force here must let `origin` send it alerts (Error kForbidden otherwise); it is queued down
-/// toward the target, unchanged but for the target named.
+/// written by `origin`. Where this node is the nearest common ancestor of `origin` and a target
+/// (the target below it, not in the caller's subtree), the alert must be signed by `origin`,
+/// which issued it, and the Sharing rules in force here must let `origin` send it alerts (Error
+/// kForbidden otherwise, changing nothing); it is then queued down toward each such target,
+/// unchanged but for the target named. Elsewhere the entry is only relayed up, unchecked.
 void take_alert_across(FederationContext& ctx, WriteContext& w, const std::string& caller,
                        const std::string& origin, const nlohmann::json& body);
 

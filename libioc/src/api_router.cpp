@@ -7,6 +7,7 @@
 #include "cap_xml.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
+#include "public_feed.hpp"
 #include "utf8.hpp"
 
 namespace ioc {
@@ -99,6 +100,7 @@ ApiRouter::ApiRouter(NodeContext& ctx, Services services, IngestLimits limits)
     &ApiRouter::post_service_request);
   r("GET", "/open311/v2/requests.json", {R::kViewer}, &ApiRouter::get_service_requests);
   r("GET", "/open311/v2/requests/{id}.json", {R::kViewer}, &ApiRouter::get_service_request);
+  add_public_routes(*this, ctx_);
 }
 
 void ApiRouter::add_route(std::string method, const std::string& path, std::vector<Role> roles,
@@ -500,16 +502,18 @@ void ApiRouter::get_summary(ApiCall& call, Respond& respond) {
   const auto by = call.query.find("by");
   if (by != call.query.end() && by->second != "child")
     throw Error(ErrorCode::kBadRequest, "by must be child, got '" + by->second + "'", "by");
-  const Summary s = summary_for(call);
+  const SummaryQuery q = summary_query(call);
+  const Summary s = services_.summary.summary(q.window, q.metrics, q.area);
   json body = codec::to_json(s);
   if (by != call.query.end()) {
     // One block per child: its freshness and what its subtree holds, over the same window.
+    std::vector<std::string> children;
+    for (const auto& child : s.children) children.push_back(child.node);
+    const auto parts = services_.summary.by_child(q.window, q.metrics, children);
     json blocks = json::array();
-    for (const auto& child : s.children) {
-      ApiCall scoped{call.request, call.params, call.query, call.actor, call.peer};
-      scoped.query["area"] = child.node;
-      const json part = codec::to_json(summary_for(scoped));
-      json block = codec::to_json(child);
+    for (std::size_t i = 0; i < children.size(); ++i) {
+      const json part = codec::to_json(parts[i]);
+      json block = codec::to_json(s.children[i]);
       for (const char* key : {"metrics", "incidents", "serviceRequests"}) block[key] = part[key];
       blocks.push_back(std::move(block));
     }
@@ -530,6 +534,11 @@ void ApiRouter::reload_policies(ApiCall&, Respond& respond) {
 }
 
 Summary ApiRouter::summary_for(const ApiCall& call) const {
+  const SummaryQuery q = summary_query(call);
+  return services_.summary.summary(q.window, q.metrics, q.area);
+}
+
+ApiRouter::SummaryQuery ApiRouter::summary_query(const ApiCall& call) const {
   const TimeMs now = ctx_.clock.now();
   TimeMs from, to = now;
   const bool has_from = call.query.count("from"), has_window = call.query.count("window");
@@ -561,8 +570,8 @@ Summary ApiRouter::summary_for(const ApiCall& call) const {
     }
   }
   const auto area = call.query.find("area");
-  return services_.summary.summary(SummaryService::align(from, to), metrics,
-                                   area == call.query.end() ? "" : area->second);
+  return SummaryQuery{SummaryService::align(from, to), std::move(metrics),
+                      area == call.query.end() ? "" : area->second};
 }
 
 }  // namespace ioc

@@ -72,6 +72,12 @@ class ApiRouter {
   /// The subtree summary for the window and metrics a call's query names.
   /// The summary a call's query asks for: `window` or `from`/`to`, `metrics`, `area`.
   Summary summary_for(const ApiCall& call) const;
+  struct SummaryQuery {
+    SummaryWindow window;
+    std::vector<std::string> metrics;
+    std::string area;  ///< empty: this node's subtree
+  };
+  SummaryQuery summary_query(const ApiCall& call) const;
 
   /// Renders an error as the JSON error shape with its status.
   static HttpResponse error_response(const class Error& e);

@@ -23,7 +23,6 @@
 #include "json_codec.hpp"
 #include "node_plugin.hpp"
 #include "observation_ingest.hpp"
-#include "public_feed.hpp"
 #include "retention.hpp"
 #include "scheduler.hpp"
 #include "service_requests.hpp"
@@ -161,7 +160,6 @@ struct Node::Impl {
                    [this](Completion<ReloadResult> done) { reload_later(std::move(done)); }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
-    add_public_routes(router, ctx);
     scheduler.every(std::chrono::milliseconds(options.summary_interval), "the summary ticker",
                     [this] { publish_summary(); });
     // missingFor rules are timers on quiet metrics.

@@ -15,25 +15,25 @@ SummaryWindow SummaryService::align(TimeMs from, TimeMs to) {
   return {start, end};
 }
 
-Summary SummaryService::summary(const SummaryWindow& window,
-                                const std::vector<std::string>& metrics,
-                                const std::string& area) const {
+std::vector<AggregateBucket> SummaryService::buckets(
+    const SummaryWindow& window, const std::vector<std::string>& metrics) const {
+  // This node's own buckets and those its subtree sent up: one copy per origin, never added twice.
+  auto out = ctx_.store.aggregates(window.from, window.to, metrics);
+  for (auto& b : ctx_.store.remote_aggregates(window.from, window.to, metrics))
+    out.push_back(std::move(b));
+  return out;
+}
+
+Summary SummaryService::summarise(const SummaryWindow& window, const std::string& area,
+                                  const std::vector<const AggregateBucket*>& buckets) const {
   const auto fed = ctx_.federation();
   Summary out;
   out.node = ctx_.node_id;
-  out.area = area.empty() ? ctx_.node_id : area;
-  if (!fed->find(out.area) || !fed->in_subtree(out.area, ctx_.node_id))
-    throw Error(ErrorCode::kBadRequest,
-                "area '" + out.area + "' is not '" + ctx_.node_id + "' or a node below it", "area");
+  out.area = area;
   out.from = window.from;
   out.to = window.to;
   std::map<std::string, SummarySketch> merged;
-  // This node's own buckets and those its subtree sent up: one copy per origin, never added twice.
-  auto buckets = ctx_.store.aggregates(window.from, window.to, metrics);
-  for (auto& b : ctx_.store.remote_aggregates(window.from, window.to, metrics))
-    buckets.push_back(std::move(b));
-  for (const auto& b : buckets)
-    if (fed->in_subtree(b.area, out.area)) merged[b.metric].merge(b.sketch);
+  for (const AggregateBucket* b : buckets) merged[b->metric].merge(b->sketch);
   for (const auto& [name, s] : merged)
     out.metrics[name] = MetricSummary{static_cast<std::int64_t>(s.count()),
                                       s.sum(),
@@ -64,6 +64,36 @@ Summary SummaryService::summary(const SummaryWindow& window,
   for (const auto& child : fed->children(ctx_.node_id))
     if (fed->in_subtree(child, out.area) || fed->in_subtree(out.area, child))
       out.children.push_back(child_status(child, find_link(links, child), ctx_.clock.now(), lost));
+  return out;
+}
+
+Summary SummaryService::summary(const SummaryWindow& window,
+                                const std::vector<std::string>& metrics,
+                                const std::string& area) const {
+  const auto fed = ctx_.federation();
+  const std::string subtree = area.empty() ? ctx_.node_id : area;
+  if (!fed->find(subtree) || !fed->in_subtree(subtree, ctx_.node_id))
+    throw Error(ErrorCode::kBadRequest,
+                "area '" + subtree + "' is not '" + ctx_.node_id + "' or a node below it", "area");
+  const auto all = buckets(window, metrics);
+  std::vector<const AggregateBucket*> in_area;
+  for (const auto& b : all)
+    if (fed->in_subtree(b.area, subtree)) in_area.push_back(&b);
+  return summarise(window, subtree, in_area);
+}
+
+std::vector<Summary> SummaryService::by_child(const SummaryWindow& window,
+                                              const std::vector<std::string>& metrics,
+                                              const std::vector<std::string>& children) const {
+  const auto fed = ctx_.federation();
+  // One read and one pass: each bucket goes to the child whose subtree holds its area.
+  const auto all = buckets(window, metrics);
+  std::map<std::string, std::vector<const AggregateBucket*>> by_child;
+  for (const auto& b : all)
+    if (b.area != ctx_.node_id && fed->find(b.area) && fed->in_subtree(b.area, ctx_.node_id))
+      by_child[fed->child_toward(ctx_.node_id, b.area)].push_back(&b);
+  std::vector<Summary> out;
+  for (const auto& child : children) out.push_back(summarise(window, child, by_child[child]));
   return out;
 }
 

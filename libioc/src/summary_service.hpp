@@ -27,8 +27,18 @@ class SummaryService {
   /// outside the subtree.
   Summary summary(const SummaryWindow& window, const std::vector<std::string>& metrics,
                   const std::string& area = "") const;
+  /// The summary of each of `children` (children of this node), reading the buckets once.
+  std::vector<Summary> by_child(const SummaryWindow& window,
+                                const std::vector<std::string>& metrics,
+                                const std::vector<std::string>& children) const;
 
  private:
+  std::vector<AggregateBucket> buckets(const SummaryWindow& window,
+                                       const std::vector<std::string>& metrics) const;
+  /// The summary of `area` over `buckets` (those of its subtree), with its counts and children.
+  Summary summarise(const SummaryWindow& window, const std::string& area,
+                    const std::vector<const AggregateBucket*>& buckets) const;
+
   NodeContext& ctx_;
 };
 

@@ -184,6 +184,19 @@ TEST_CASE("the nearest common ancestor turns an alert shared sideways down towar
   }),
                     Catch::Contains("names sender 'city/north', but 'city/south' wrote it"));
   CHECK(c.queued_for("city/health").size() == 1);
+
+  // Not this node's to turn down (its target lies in the subtree it came from): relayed as it is,
+  // without a look at its signature. A malformed list of targets is refused.
+  json elsewhere{{"alert", "not checked here"}, {"signature", "x"}, {"to", {"city/north"}}};
+  c.t.writes.run([&](WriteContext& w) {
+    take_alert_across(c.t.ctx, w, "city/north", "city/north", elsewhere);
+  });
+  CHECK(c.queued_for("city/north").empty());
+  elsewhere["to"] = "city/health";
+  CHECK_THROWS_WITH(c.t.writes.run([&](WriteContext& w) {
+    take_alert_across(c.t.ctx, w, "city/north", "city/north", elsewhere);
+  }),
+                    Catch::Contains("names its targets in to"));
 }
 
 TEST_CASE("an alert shared by a rule is kept only by the node it names, when the rules allow it",

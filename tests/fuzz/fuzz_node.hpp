@@ -14,7 +14,6 @@
 #include "ioc/time.hpp"
 #include "observation_ingest.hpp"
 #include "policy_state.hpp"
-#include "public_feed.hpp"
 #include "store_nonce_cache.hpp"
 #include "temp_dir.hpp"
 
@@ -54,7 +53,6 @@ struct FuzzNode {
                federation::FederationRoutes::Parts{incidents, peers, waiters, &key,
                                                    [] { return nlohmann::json(nullptr); }}),
         admin(TokenService::issue(store, Role::kAdmin, "fuzz", std::nullopt, clock.now())) {
-    add_public_routes(router, ctx);
     waiters.stop();  // a long-poll answers at once instead of parking for up to 30 s
   }
 
