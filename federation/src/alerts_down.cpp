@@ -46,15 +46,11 @@ bool may_share(const FederationContext& ctx, const std::string& from, const std:
 }
 
 // Queues the signed alert toward `target` (below this node), naming it.
-void queue_toward(FederationContext& ctx, WriteContext& w, const json& wire, TimeMs ts,
-                  const std::string& target) {
-  const std::string via = ctx.federation()->child_toward(ctx.node_id, target);
+void queue_alert_toward(FederationContext& ctx, WriteContext& w, const json& wire, TimeMs ts,
+                        const std::string& target) {
   json entry = wire;
   entry["to"] = target;
-  w.writer.append_outbox(via, "alert", ts, entry.dump());
-  w.after_commit.push_back([&ctx, via] {
-    if (ctx.outbox_appended) ctx.outbox_appended(via);
-  });
+  queue_toward(ctx, w, "alert", ts, entry.dump(), target);
 }
 
 // The alert in `wire`, checked to be signed by its sender with a key the federation lists.
@@ -134,7 +130,7 @@ void send_alert_down(FederationContext& ctx, WriteContext& w, const Alert& alert
   std::vector<std::string> elsewhere;
   for (const auto& target : shared)
     if (fed->in_subtree(target, ctx.node_id))
-      queue_toward(ctx, w, wire, alert.sent, target);
+      queue_alert_toward(ctx, w, wire, alert.sent, target);
     else
       elsewhere.push_back(target);
   if (elsewhere.empty()) return;
@@ -169,7 +165,7 @@ void take_alert_across(FederationContext& ctx, WriteContext& w, const std::strin
              "no Sharing rule in force here lets '" + origin + "' send alerts to '" + target + "'");
   json down = body;
   down.erase("to");
-  for (const auto& target : here) queue_toward(ctx, w, down, alert.sent, target);
+  for (const auto& target : here) queue_alert_toward(ctx, w, down, alert.sent, target);
 }
 
 void take_alert_from_above(FederationContext& ctx, WriteContext& w, const json& wire) {
@@ -190,7 +186,7 @@ void take_alert_from_above(FederationContext& ctx, WriteContext& w, const json& 
     if (target != ctx.node_id) {
       json on = wire;
       on.erase("to");
-      queue_toward(ctx, w, on, alert.sent, target);
+      queue_alert_toward(ctx, w, on, alert.sent, target);
       return;
     }
     if (w.writer.alert(alert.identifier)) return;

@@ -6,6 +6,7 @@
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "policy_distribution.hpp"
+#include "shared_records.hpp"
 #include "write_rights.hpp"
 
 namespace ioc::federation {
@@ -24,6 +25,8 @@ void DownHandler::operator()(std::int64_t seq, const std::string& type, const js
       policy_update(body);
     else if (type == "alert")
       ctx_.writes.run([&](WriteContext& w) { take_alert_from_above(ctx_, w, body); });
+    else if (type == "share")
+      ctx_.writes.run([&](WriteContext& w) { take_share_from_above(ctx_, w, body); });
     else
       throw Error(ErrorCode::kBadRequest, "unknown entry type '" + type + "'", "type");
   } catch (const Error& e) {

@@ -22,4 +22,15 @@ struct FederationContext : NodeContext {
   std::function<PolicyUpdate(const std::string& kind, const nlohmann::json& body)> sign_policy = {};
 };
 
+/// In `w`: queues `body` as an entry of `type` for the child of this node toward `target` (a
+/// node below it), and wakes that child's long-poll once `w` has committed.
+inline void queue_toward(FederationContext& ctx, WriteContext& w, const std::string& type,
+                         TimeMs ts, const std::string& body, const std::string& target) {
+  const std::string via = ctx.federation()->child_toward(ctx.node_id, target);
+  w.writer.append_outbox(via, type, ts, body);
+  w.after_commit.push_back([&ctx, via] {
+    if (ctx.outbox_appended) ctx.outbox_appended(via);
+  });
+}
+
 }  // namespace ioc::federation

@@ -12,6 +12,7 @@
 #include "node_plugin.hpp"
 #include "policy_distribution.hpp"
 #include "reorganiser.hpp"
+#include "shared_records.hpp"
 #include "store_nonce_cache.hpp"
 
 namespace ioc::federation {
@@ -75,6 +76,9 @@ class FederationPlugin final : public NodePlugin {
     parts.ctx.outbox_appended = [this](const std::string& child) { waiters_->notify(child); };
     parts.ctx.alert_recorded = [this](WriteContext& w, const Alert& alert) {
       if (key_) send_alert_down(*ctx_, w, alert, *key_);
+    };
+    parts.ctx.record_logged = [this](WriteContext& w, const NodeContext::LoggedRecord& record) {
+      if (key_) send_shares(*ctx_, w, record, *key_);
     };
     parts.ctx.command_up = [this](const std::string& body,
                                   std::function<void(NodeContext::PeerAnswer)> done) {

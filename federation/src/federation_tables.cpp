@@ -35,10 +35,17 @@ INSERT INTO meta(key, value) SELECT 'note:tree', value FROM meta WHERE key = 'tr
 DELETE FROM meta WHERE key = 'tree';
 )sql";
 
+// Records shared down or across by a Sharing rule, by the id their writer gave them: one
+// delivered again after a crash is taken once.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE shares_taken(id TEXT PRIMARY KEY, taken INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX shares_taken_at ON shares_taken(taken);
+)sql";
+
 }  // namespace
 
 StoreSchema federation_schema() {
-  return StoreSchema{"federation", {kVersion1}};
+  return StoreSchema{"federation", {kVersion1, kVersion2}};
 }
 
 std::optional<std::int64_t> Receipts::held(const std::string& origin, const std::string& epoch) {
@@ -163,6 +170,17 @@ bool Nonces::remember(const std::string& node, const std::string& nonce, TimeMs 
   st.bind(1, node);
   st.bind(2, nonce);
   st.bind(3, static_cast<std::int64_t>(seen));
+  return st.exec() == 1;
+}
+
+bool SharesTaken::take(const std::string& id, TimeMs now, TimeMs forget_before) {
+  auto& conn = w_.connection();
+  auto& prune = conn.prepare("DELETE FROM shares_taken WHERE taken < ?");
+  prune.bind(1, static_cast<std::int64_t>(forget_before));
+  prune.exec();
+  auto& st = conn.prepare("INSERT OR IGNORE INTO shares_taken(id, taken) VALUES(?,?)");
+  st.bind(1, id);
+  st.bind(2, static_cast<std::int64_t>(now));
   return st.exec() == 1;
 }
 

@@ -89,6 +89,17 @@ class Nonces {
   Store::Writer& w_;
 };
 
+/// The ids of records shared with this node by a Sharing rule that it has taken.
+class SharesTaken {
+ public:
+  explicit SharesTaken(Store::Writer& w) : w_(w) {}
+  /// False if `id` was taken already. Forgets ids taken before `forget_before`.
+  bool take(const std::string& id, TimeMs now, TimeMs forget_before);
+
+ private:
+  Store::Writer& w_;
+};
+
 /// Runtime grants and revocations (kind "grant" or "revocation", signed body), by id.
 class PolicyUpdates {
  public:

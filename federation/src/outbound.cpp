@@ -12,30 +12,6 @@ using nlohmann::json;
 using policy::DataKind;
 using policy::Granularity;
 
-namespace {
-
-std::optional<DataKind> kind_of(const std::string& type) {
-  if (type == "alert") return DataKind::kAlerts;
-  if (type == "incident") return DataKind::kIncidents;
-  if (type == "service-request") return DataKind::kServiceRequests;
-  return std::nullopt;  // control entries (command results, skipped) always pass
-}
-
-// What a record is about, for rules scoped by domain and severity.
-SharedItem item_of(DataKind kind, const json& body) {
-  SharedItem item;
-  if (kind != DataKind::kAlerts && kind != DataKind::kIncidents) return item;
-  item.has_domain = true;
-  if (const auto d = body.find("domain"); d != body.end() && d->is_string())
-    item.domain = parse_domain(d->get<std::string>());
-  const std::string severity = body.value("severity", "");
-  item.severity =
-      kind == DataKind::kAlerts ? parse_cap_severity(severity) : parse_severity(severity);
-  return item;
-}
-
-}  // namespace
-
 Outbound::Outbound(const Store& store, const FederationConfig& federation,
                    const policy::PolicySet& set, std::string self, std::string peer)
     : store_(store),

@@ -297,30 +297,41 @@ class Loader {
     }
   }
 
-  // Links run between parent and child only, and only events up plus what is addressed to a
-  // child go down: a rule that would need more is refused rather than silently not enforced.
-  // Summaries are pulled, so any node a rule names may be given them.
+  // Data goes up the links as the rules say. Down and sideways it travels whole, signed by the
+  // node that wrote it, so that no relay can change it: raw only (summaries give aggregates to
+  // any node). A rule that would need more is refused rather than silently not enforced.
   void check_enforceable(yaml::MapReader& r, const SharingRule& s) {
     if (s.granularity == Granularity::kNone || s.data == bit(DataKind::kSummaries)) return;
-    // Alerts go to any node, signed by their issuer and relayed unchanged by the nearest common
-    // ancestor: whole, since no relay may change what the issuer signed.
-    if (s.data == bit(DataKind::kAlerts) && s.to != "parent" && s.to != "children") {
-      if (s.granularity != Granularity::kRaw || !s.redact.empty())
-        r.fail_at("granularity",
-                  "alerts shared with a node other than the parent travel whole, "
-                  "signed by their issuer: granularity raw, without redact");
-      return;
-    }
-    if (s.to == "children")
-      r.fail_at("to",
-                "sharing data down the tree is not supported yet (only summaries, and the "
-                "state of incidents owned above, go down)");
     if (s.to == "parent") return;
     const NodeConfig* from = s.from == "*" ? nullptr : fed_.find(s.from);
-    if (!from || !from->parent || *from->parent != s.to)
-      r.fail_at("to", "'" + s.to + "' is not the parent of '" + s.from +
-                          "': only upward sharing of data is supported yet (summaries may be "
-                          "pulled by any node a rule names, and alerts sent to any node)");
+    if (from && from->parent && *from->parent == s.to) return;
+    if (s.granularity != Granularity::kRaw)
+      r.fail_at("granularity",
+                "data shared down or sideways travels whole, signed by the node that wrote it: "
+                "granularity raw, with redact to hide fields (summaries give aggregates to any "
+                "node)");
+    if ((s.data & bit(DataKind::kAlerts)) && !s.redact.empty())
+      r.fail_at("redact",
+                "alerts shared with a node other than the parent travel whole, signed by their "
+                "issuer: give them a rule without redact");
+    if (s.hold_until) r.fail_at("holdUntil", "applies to sharing with the parent only");
+    if (s.to == "children") {
+      if (s.data & bit(DataKind::kAlerts))
+        r.fail_at("data",
+                  "alerts go down to the nodes their areas cover: name a node to share alerts "
+                  "with another");
+      return;
+    }
+    if (s.to == s.from) r.fail_at("to", "a node does not share with itself");
+    if (from && fed_.in_subtree(s.from, s.to))
+      r.fail_at("to", "'" + s.to + "' is above '" + s.from +
+                          "': data goes up through the parent (share with parent)");
+    if (!from)
+      for (const auto& child : fed_.children(s.to))
+        if (!fed_.children(child).empty())
+          r.fail_at("from", "'" + s.to +
+                                "' is above nodes other than its children, whose data goes up "
+                                "through their parents: name the nodes that share with it");
   }
 
   void read_escalation(yaml::MapReader& doc) {

@@ -10,6 +10,7 @@
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
 #include "policy_distribution.hpp"
+#include "shared_records.hpp"
 #include "write_rights.hpp"
 
 namespace ioc::federation {
@@ -93,6 +94,8 @@ void apply(FederationContext& ctx, const FederationConfig& fed, WriteContext& w,
       publish_after_commit(ctx, w, "incident", body);
   } else if (type == "alert-across") {
     take_alert_across(ctx, w, caller, origin, body);
+  } else if (type == "share-across") {
+    take_shares_across(ctx, w, caller, origin, body);
   } else if (type == "alert") {
     const Alert alert = codec::alert_from_json(body);
     check_alert(fed, origin, alert, [&w](const std::string& id) { return w.writer.alert(id); });

@@ -22,6 +22,26 @@ bool in_scope(const policy::SharingRule& r, const SharedItem& item) {
 
 }  // namespace
 
+std::optional<DataKind> kind_of(std::string_view type) {
+  if (type == "alert") return DataKind::kAlerts;
+  if (type == "incident") return DataKind::kIncidents;
+  if (type == "service-request") return DataKind::kServiceRequests;
+  if (type == "observations") return DataKind::kObservations;
+  return std::nullopt;
+}
+
+SharedItem item_of(DataKind kind, const nlohmann::json& record) {
+  SharedItem item;
+  if (kind != DataKind::kAlerts && kind != DataKind::kIncidents) return item;
+  item.has_domain = true;
+  if (const auto d = record.find("domain"); d != record.end() && d->is_string())
+    item.domain = parse_domain(d->get<std::string>());
+  const std::string severity = record.value("severity", "");
+  item.severity =
+      kind == DataKind::kAlerts ? parse_cap_severity(severity) : parse_severity(severity);
+  return item;
+}
+
 Share share_for(const policy::PolicySet& set, const FederationConfig& fed, const std::string& from,
                 const std::string& to, DataKind kind, const SharedItem& item) {
   const NodeConfig* sender = fed.find(from);

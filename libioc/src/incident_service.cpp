@@ -51,6 +51,7 @@ void IncidentService::record(WriteContext& w, const Incident& incident, const Au
   codec::json body = codec::incident_head(incident);
   body["change"] = codec::to_json(entry);
   const auto seq = w.writer.append_event("incident", entry.at, body.dump());
+  if (ctx_.record_logged) ctx_.record_logged(w, {"incident", entry.at, [&] { return body; }});
   // The origin keeps every version: one reported below this node travels down toward it. One
   // reported here for an owner below (an agency) travels down to its owner.
   std::string via;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "authority.hpp"
 #include "event_sink.hpp"
@@ -43,6 +44,16 @@ struct NodeContext {
   /// Called in the write job that recorded an alert this node issued (record_alert): the
   /// federation sends it down to the nodes it covers.
   std::function<void(WriteContext& w, const Alert& alert)> alert_recorded = {};
+  /// A record this node wrote, as it logs it.
+  struct LoggedRecord {
+    std::string_view type;  ///< "incident", "service-request" or "observations"
+    TimeMs ts = 0;
+    /// Its JSON: the logged body, or {"rows": [...]} for readings. Built only when called.
+    std::function<nlohmann::json()> body;
+  };
+  /// Called in the write job that logged a record this node wrote: the federation shares it
+  /// down and across as its Sharing rules say.
+  std::function<void(WriteContext& w, const LoggedRecord& record)> record_logged = {};
 
   /// The federation in force. A reorganisation swaps it: take it once per request or job and
   /// hold the pointer while using what it holds.

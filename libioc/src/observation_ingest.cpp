@@ -67,6 +67,12 @@ void ObservationIngest::apply(WriteContext& w, const std::vector<Observation>& r
   // The event names the rows and the aggregate buckets they touched, which is what a link sends.
   const codec::json body{{"firstId", first}, {"count", rows.size()}, {"buckets", buckets}};
   std::int64_t seq = w.writer.append_event("observations", now, body.dump());
+  if (ctx_.record_logged)
+    ctx_.record_logged(w, {"observations", now, [&rows] {
+                             codec::json out = codec::json::array();
+                             for (const auto& o : rows) out.push_back(codec::to_json(o));
+                             return codec::json{{"rows", std::move(out)}};
+                           }});
 
   std::vector<RuleEffect> effects;
   for (const auto& o : rows) rules_.evaluate(o, now, effects);

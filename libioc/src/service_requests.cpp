@@ -41,6 +41,8 @@ void ServiceRequests::record(WriteContext& w, const ServiceRequest& r, bool crea
     w.writer.update_service_request(r);
   const codec::json body = codec::to_json(r);
   const auto seq = w.writer.append_event("service-request", r.updated, body.dump());
+  if (ctx_.record_logged)
+    ctx_.record_logged(w, {"service-request", r.updated, [&] { return body; }});
   const std::string live = codec::json{{"type", "service-request"}, {"data", body}}.dump();
   w.after_commit.push_back([this, live, seq, created] {
     ctx_.metrics.event_log_seq = seq;

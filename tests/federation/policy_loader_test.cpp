@@ -104,11 +104,11 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
                                     "denies:\n  - id: d1\n    to: [city/south]\n"});
     CHECK_THAT(e, Catch::Contains("denies[0].to: a deny may only name nodes below its issuer"));
   }
-  SECTION("sharing down the tree cannot be enforced, so it is refused") {
+  SECTION("alerts go down by their areas, not by a rule for children") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
                                     "    from: city\n    to: children\n    data: [alerts]\n"
                                     "    granularity: raw\n"});
-    CHECK_THAT(e, Catch::Contains("rules[0].to: sharing data down the tree is not supported yet"));
+    CHECK_THAT(e, Catch::Contains("rules[0].data: alerts go down to the nodes their areas cover"));
   }
   SECTION("a scope for data it cannot describe, or an empty one") {
     const std::string rule =
@@ -125,20 +125,44 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
     CHECK_THAT(load_error(dir, {rule + "    data: [summaries]\n    severityAtLeast: severe\n"}),
                Catch::Contains("rules[0].severityAtLeast: applies to alerts and incidents only"));
   }
-  SECTION("alerts shared sideways travel whole, or not at all") {
-    const std::string rule =
-        "apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
-        "    from: city/north\n    to: city/health\n    data: [alerts]\n";
-    CHECK_THAT(load_error(dir, {rule + "    granularity: aggregate\n"}),
-               Catch::Contains("rules[0].granularity: alerts shared with a node other than the "
-                               "parent travel whole"));
-    CHECK_THAT(load_error(dir, {rule + "    granularity: raw\n    redact: [headline]\n"}),
-               Catch::Contains("granularity raw, without redact"));
-    CHECK(load_error(dir, {rule + "    granularity: raw\n"}) == "no error");
-    CHECK_THAT(load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
-                                "    from: city/north\n    to: city/health\n"
-                                "    data: [incidents]\n    granularity: raw\n"}),
-               Catch::Contains("only upward sharing of data is supported yet"));
+  SECTION("data shared down or sideways travels whole, and never to a node above") {
+    const std::string sharing = "apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n";
+    const std::string rule = sharing + "    from: city/north\n    to: city/health\n";
+    CHECK_THAT(load_error(dir, {rule + "    data: [alerts]\n    granularity: aggregate\n"}),
+               Catch::Contains("rules[0].granularity: data shared down or sideways travels whole"));
+    CHECK_THAT(load_error(dir, {rule + "    data: [incidents]\n    granularity: aggregate\n"}),
+               Catch::Contains("rules[0].granularity: data shared down or sideways travels whole"));
+    CHECK_THAT(
+        load_error(dir,
+                   {rule + "    data: [alerts]\n    granularity: raw\n    redact: [headline]\n"}),
+        Catch::Contains("rules[0].redact: alerts shared with a node other than the parent travel "
+                        "whole"));
+    CHECK_THAT(load_error(dir, {rule + "    data: [incidents]\n    granularity: raw\n"
+                                       "    holdUntil: acknowledged\n"}),
+               Catch::Contains("rules[0].holdUntil: applies to sharing with the parent only"));
+    for (const char* data : {"alerts", "incidents", "observations", "service-requests"}) {
+      INFO(data);
+      CHECK(load_error(dir, {rule + "    data: [" + data + "]\n    granularity: raw\n"}) ==
+            "no error");
+    }
+    CHECK(load_error(dir, {rule + "    data: [incidents]\n    granularity: raw\n"
+                                  "    redact: [title]\n"}) == "no error");
+    CHECK(load_error(dir, {sharing + "    from: city\n    to: children\n    data: [incidents]\n"
+                                     "    granularity: raw\n"}) == "no error");
+    // Up to a node above the parent: through the parent, as the rule for the parent says.
+    CHECK_THAT(load_error(dir, {sharing + "    from: city/north/ward-1\n    to: city\n"
+                                          "    data: [incidents]\n    granularity: raw\n"}),
+               Catch::Contains("rules[0].to: 'city' is above 'city/north/ward-1'"));
+    CHECK_THAT(load_error(dir, {sharing + "    from: city/north\n    to: city/north\n"
+                                          "    data: [incidents]\n    granularity: raw\n"}),
+               Catch::Contains("rules[0].to: a node does not share with itself"));
+    // Every node to the city: the ward's data would reach it only through its district.
+    CHECK_THAT(load_error(dir, {sharing + "    from: '*'\n    to: city\n"
+                                          "    data: [incidents]\n    granularity: raw\n"}),
+               Catch::Contains("rules[0].from: 'city' is above nodes other than its children"));
+    CHECK(load_error(dir, {sharing + "    from: '*'\n    to: city/health\n"
+                                     "    data: [incidents]\n    granularity: raw\n"}) ==
+          "no error");
   }
   SECTION("minGroupSize on raw sharing") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"

@@ -53,7 +53,7 @@ TEST_CASE("Jinju: emergencies reach the right agency with a camera, and stay in 
   CHECK(at_platform["location"]["camera"]["id"] == "cctv-jinju-0142");
   CHECK(at_platform["location"]["camera"]["stream"] == "rtsp://cctv.jinju.local/0142");
   CHECK(at_platform["location"]["camera"]["distanceMetres"].get<double>() < 60);
-  // It reaches 119 with its location and camera; 112 never sees it.
+  // It reaches 119 with its location and camera; 112 sees it only once 119 runs it.
   const json at_119 = j.incident_when("jinju/fire-119", fire, "owner", "jinju/fire-119");
   CHECK(at_119["location"]["lat"] == Approx(35.1931));
   CHECK(at_119["location"]["camera"]["id"] == "cctv-jinju-0142");
@@ -64,6 +64,13 @@ TEST_CASE("Jinju: emergencies reach the right agency with a camera, and stay in 
                   {{"action", "dispatch"}, {"note", "2 engines, 1 ladder from Jungang station"}})
             .status == 200);
   CHECK(j.incident_when("jinju", fire, "status", "dispatched")["owner"] == "jinju/fire-119");
+  // 119's steps reach 112 across the tree (the agencies share with each other), for traffic
+  // control around the fire; 112 cannot act on them.
+  CHECK(j.incident_when("jinju/police-112", fire, "status", "dispatched")["owner"] ==
+        "jinju/fire-119");
+  CHECK(j.at("jinju/police-112")
+            .post("/api/v1/incidents/" + fire + "/actions", {{"action", "resolve"}})
+            .status == 403);
   CHECK(j.at("jinju", j.viewer)
             .post("/api/v1/incidents/" + fire + "/actions", {{"action", "resolve"}})
             .status == 403);
@@ -97,6 +104,8 @@ TEST_CASE("Jinju: emergencies reach the right agency with a camera, and stay in 
   // And the platform sees the same lifecycle.
   const json followed = j.incident_when("jinju", crash, "status", "dispatched");
   CHECK(followed["version"] == 3);
+  // And 119, from 112 across the tree.
+  CHECK(j.incident_when("jinju/fire-119", crash, "status", "dispatched")["version"] == 3);
   // The platform's summary: both emergencies, each with its agency, both dispatched.
   const json summary = j.at("jinju").get("/api/v1/summary?window=1h").json();
   CHECK(summary["incidents"]["total"] == 2);
