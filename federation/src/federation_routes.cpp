@@ -103,7 +103,12 @@ void FederationRoutes::summary(ApiCall& call, Respond& respond) {
     min_group = std::max(min_group, metric_share.min_group_size);
     return true;
   });
-  if (held_back > 0) s.suppressed = Summary::Suppressed{held_back, min_group};
+  if (held_back > 0) {
+    if (!s.suppressed) s.suppressed.emplace();
+    Summary::Suppressed& shown = *s.suppressed;
+    shown.groups += held_back;
+    shown.min_group_size = std::max(shown.min_group_size, min_group);
+  }
   respond(json_response(200, codec::to_json(s)));
 }
 

@@ -105,6 +105,12 @@ bool Outbound::released(const json& body, IncidentStatus hold) const {
   return false;
 }
 
+// A bucket held back for counting fewer readings than `min_group_size`: its place, no readings.
+json Outbound::held_back(const std::string& metric, const std::string& area, TimeMs start,
+                         int min_group_size) {
+  return {{"metric", metric}, {"area", area}, {"start", start}, {"heldBack", min_group_size}};
+}
+
 const Share& Outbound::share_of(const std::string& metric) {
   auto it = metric_shares_.find(metric);
   if (it == metric_shares_.end())
@@ -133,9 +139,11 @@ json Outbound::own_observations(const json& logged) {
                             std::pair{crypto::base64_encode(sketch->encode()), sketch->count()})
                    .first;
     }
-    if (static_cast<std::uint64_t>(share.min_group_size) > cached->second.second) continue;
-    buckets.push_back(
-        {{"metric", metric}, {"area", area}, {"start", start}, {"sketch", cached->second.first}});
+    if (static_cast<std::uint64_t>(share.min_group_size) > cached->second.second)
+      buckets.push_back(held_back(metric, area, start, share.min_group_size));
+    else
+      buckets.push_back(
+          {{"metric", metric}, {"area", area}, {"start", start}, {"sketch", cached->second.first}});
   }
   json rows = json::array();
   if (any_raw) {
@@ -164,11 +172,12 @@ json Outbound::relayed_observations(json body) {
   for (auto& b : body.value("buckets", json::array())) {
     const Share& share = share_of(b.value("metric", ""));
     if (share.granularity == Granularity::kNone) continue;
-    if (share.min_group_size > 1) {
+    if (share.min_group_size > 1 && !b.contains("heldBack")) {
       const auto bytes = crypto::base64_decode(b.value("sketch", ""), false);
       if (!bytes ||
           SummarySketch::decode(*bytes).count() < static_cast<std::uint64_t>(share.min_group_size))
-        continue;
+        b = held_back(b.value("metric", ""), b.value("area", ""), b.value("start", TimeMs{0}),
+                      share.min_group_size);
     }
     buckets.push_back(std::move(b));
   }

@@ -37,9 +37,12 @@ class Outbound {
   /// The Sharing decision for readings of `metric` (rules may be scoped by metric), cached.
   const Share& share_of(const std::string& metric);
   /// {"buckets", "rows"}: what of a batch may leave, metric by metric (rows where the metric's
-  /// share is raw, buckets where it is not none and counts at least its minGroupSize).
+  /// share is raw, buckets where it is not none; one that counts fewer readings than its
+  /// minGroupSize leaves as a marker {"metric", "area", "start", "heldBack": SIZE}).
   nlohmann::json own_observations(const nlohmann::json& logged);
   nlohmann::json relayed_observations(nlohmann::json body);
+  static nlohmann::json held_back(const std::string& metric, const std::string& area, TimeMs start,
+                                  int min_group_size);
 
   const Store& store_;
   const FederationConfig& federation_;

@@ -24,13 +24,19 @@ namespace {
 using BucketKey =
     std::tuple<std::string, std::string, std::string, TimeMs>;  // origin, metric, area, start
 
+// A bucket's state as received: an encoded sketch, or the marker of one held back below.
+struct BucketState {
+  const std::string* sketch = nullptr;  ///< into `validated`; null for a marker
+  int held_back = 0;
+};
+
 // Checks every bucket of an aggregates entry before taking any: an entry is taken whole or not at
 // all. Within one batch only the last state of a bucket matters, so `pending` keeps it and the
 // store is written once per bucket at the end. `validated` caches sketches already checked.
 void take_buckets(const FederationConfig& fed, const std::string& origin, const json& body,
                   std::map<std::string, std::string>& validated,
-                  std::map<BucketKey, std::string>& pending) {
-  std::vector<std::pair<BucketKey, const std::string*>> taken;
+                  std::map<BucketKey, BucketState>& pending) {
+  std::vector<std::pair<BucketKey, BucketState>> taken;
   for (const auto& b : body.at("buckets")) {
     const std::string area = b.at("area");
     check_area(fed, origin, area);
@@ -40,6 +46,14 @@ void take_buckets(const FederationConfig& fed, const std::string& origin, const 
     const TimeMs start = b.at("start");
     if (start < 0 || start % 60'000 != 0)
       throw Error(ErrorCode::kBadRequest, "bucket start must be a whole minute", "start");
+    if (b.contains("heldBack")) {  // held back below under a minGroupSize: no readings
+      const int size = b.at("heldBack");
+      if (size < 2 || size > 1'000'000 || b.contains("sketch"))
+        throw Error(ErrorCode::kBadRequest,
+                    "heldBack is a minGroupSize from 2 to 1000000, without a sketch", "heldBack");
+      taken.emplace_back(BucketKey{origin, metric, area, start}, BucketState{nullptr, size});
+      continue;
+    }
     const std::string& text = b.at("sketch").get_ref<const std::string&>();
     auto bytes = validated.find(text);
     if (bytes == validated.end()) {
@@ -48,9 +62,9 @@ void take_buckets(const FederationConfig& fed, const std::string& origin, const 
       SummarySketch::decode(*decoded);  // throws if malformed
       bytes = validated.emplace(text, *decoded).first;
     }
-    taken.emplace_back(BucketKey{origin, metric, area, start}, &bytes->second);
+    taken.emplace_back(BucketKey{origin, metric, area, start}, BucketState{&bytes->second, 0});
   }
-  for (const auto& [key, bytes] : taken) pending[key] = *bytes;
+  for (const auto& [key, state] : taken) pending[key] = state;
 }
 
 // A notice for `targets`: kept here if this node is one, turned down toward targets below this
@@ -174,7 +188,7 @@ Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string&
   std::optional<TimeMs> newest;
   std::int64_t quarantined = 0, received = 0, policy_updates_taken = 0;
   std::map<std::string, std::string> validated;
-  std::map<BucketKey, std::string> pending;
+  std::map<BucketKey, BucketState> pending;
   const bool relays = fed->find(ctx.node_id)->parent.has_value();
   for (const auto& e : batch.events) {
     const std::string &origin = e.origin, &epoch = e.epoch, &type = e.type;
@@ -240,10 +254,10 @@ Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string&
         const auto rows = parse_observations(
             body.at("rows").dump(), BodyFormat::kJsonArray,
             [&](const std::string& area) { return fed->in_subtree(area, origin); });
-        std::map<BucketKey, std::string> these;
+        std::map<BucketKey, BucketState> these;
         take_buckets(*fed, origin, body, validated, these);
         w.writer.savepoint([&] { w.writer.insert_observations(rows); });
-        for (auto& [key, bytes] : these) pending[key] = std::move(bytes);
+        for (const auto& [key, state] : these) pending[key] = state;
       } else {
         w.writer.savepoint([&] { apply(ctx, *fed, w, caller, origin, type, body); });
         if (type == "policy-update") ++policy_updates_taken;
@@ -265,9 +279,10 @@ Acked receive_events(FederationContext& ctx, WriteContext& w, const std::string&
     if (!newest || ts > *newest) newest = ts;
     ++received;
   }
-  for (const auto& [key, bytes] : pending)
+  for (const auto& [key, state] : pending)
     w.writer.put_remote_aggregate(std::get<0>(key), std::get<1>(key), std::get<2>(key),
-                                  std::get<3>(key), bytes);
+                                  std::get<3>(key), state.sketch ? *state.sketch : std::string(),
+                                  state.held_back);
   for (const auto& [key, seq] : held)
     if (seq) Receipts(w.writer).set_held(key.first, key.second, *seq);
   w.writer.touch_link(caller, ctx.clock.now(), newest, batch.backlog, batch.policy_version);

@@ -137,7 +137,11 @@ CREATE INDEX pending_actions_incident ON pending_actions(incident, seq);
 )sql";
 
 // The core's migrations after version 8: entry i moves the schema to version 9 + i.
-constexpr std::array<const char*, 0> kMigrations{};
+constexpr std::array<const char*, 1> kMigrations{
+    // 9: a minute bucket a child held back under a Sharing rule's minGroupSize is kept as a
+    // marker (no sketch), so the summaries say what they do not show.
+    "ALTER TABLE remote_aggregates ADD COLUMN held_back INTEGER NOT NULL DEFAULT 0;",
+};
 constexpr int kLatestVersion = kSharedHistoryVersion + static_cast<int>(kMigrations.size());
 
 std::string meta_get(SQLite::Database& db, const char* key) {

@@ -73,6 +73,9 @@ struct AggregateBucket {
   std::string area;
   TimeMs start = 0;
   SummarySketch sketch;
+  /// A child's bucket held back below by a Sharing rule's minGroupSize of this many readings:
+  /// a marker, its sketch empty. 0 for a bucket that holds its readings.
+  int held_back = 0;
 };
 
 struct TokenRecord {
@@ -147,9 +150,11 @@ class Store {
     /// Keeps a small note (a JSON text) for the operator, read back with Store::note.
     void set_note(const std::string& key, const std::string& value);
     /// Stores an aggregate bucket received from `origin` (an encoded SummarySketch the caller has
-    /// validated), replacing an earlier copy.
+    /// validated), replacing an earlier copy; or, with `held_back` > 0 and no sketch, the marker
+    /// of a bucket held back below for counting fewer readings than that.
     void put_remote_aggregate(const std::string& origin, const std::string& metric,
-                              const std::string& area, TimeMs start, const std::string& sketch);
+                              const std::string& area, TimeMs start, const std::string& sketch,
+                              int held_back = 0);
     void touch_link(const std::string& peer, TimeMs contact, std::optional<TimeMs> last_event_ts,
                     std::int64_t backlog, const std::string& policy_version = "");
     void set_cursor(const std::string& peer, std::int64_t seq);

@@ -56,15 +56,17 @@ std::int64_t Store::Writer::append_relayed(const std::string& origin, const std:
 
 void Store::Writer::put_remote_aggregate(const std::string& origin, const std::string& metric,
                                          const std::string& area, TimeMs start,
-                                         const std::string& sketch) {
+                                         const std::string& sketch, int held_back) {
   auto& st = impl_.writer->prepare(
-      "INSERT INTO remote_aggregates(origin, metric, area, start, sketch) VALUES(?,?,?,?,?) "
-      "ON CONFLICT(origin, metric, area, start) DO UPDATE SET sketch=excluded.sketch");
+      "INSERT INTO remote_aggregates(origin, metric, area, start, sketch, held_back) "
+      "VALUES(?,?,?,?,?,?) ON CONFLICT(origin, metric, area, start) "
+      "DO UPDATE SET sketch=excluded.sketch, held_back=excluded.held_back");
   st.bind(1, origin);
   st.bind(2, metric);
   st.bind(3, area);
   st.bind(4, static_cast<std::int64_t>(start));
   st.bind(5, sketch.data(), static_cast<int>(sketch.size()));
+  st.bind(6, held_back);
   st.exec();
 }
 

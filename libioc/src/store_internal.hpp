@@ -93,8 +93,10 @@ inline std::vector<AggregateBucket> read_buckets(Connection& conn, const char* s
     std::string metric = st.getColumn(0).getString();
     if (!metrics.empty() && std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
       continue;
-    out.push_back(AggregateBucket{std::move(metric), st.getColumn(1).getString(),
-                                  st.getColumn(2).getInt64(), sketch_of(st.getColumn(3))});
+    const int held_back = st.getColumn(4).getInt();
+    out.push_back(
+        AggregateBucket{std::move(metric), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
+                        held_back > 0 ? SummarySketch() : sketch_of(st.getColumn(3)), held_back});
   }
   return out;
 }

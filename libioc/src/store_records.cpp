@@ -361,17 +361,17 @@ std::vector<AggregateBucket> Store::aggregates(TimeMs from, TimeMs to,
   Impl::Lease conn(*impl_);
   return read_buckets(
       conn.get(),
-      "SELECT metric, area, start, sketch FROM aggregates WHERE start >= ? AND start < ?", from, to,
-      metrics);
+      "SELECT metric, area, start, sketch, 0 FROM aggregates WHERE start >= ? AND start < ?", from,
+      to, metrics);
 }
 
 std::vector<AggregateBucket> Store::remote_aggregates(
     TimeMs from, TimeMs to, const std::vector<std::string>& metrics) const {
   Impl::Lease conn(*impl_);
-  return read_buckets(
-      conn.get(),
-      "SELECT metric, area, start, sketch FROM remote_aggregates WHERE start >= ? AND start < ?",
-      from, to, metrics);
+  return read_buckets(conn.get(),
+                      "SELECT metric, area, start, sketch, held_back FROM remote_aggregates "
+                      "WHERE start >= ? AND start < ?",
+                      from, to, metrics);
 }
 
 std::optional<SummarySketch> Store::aggregate(const std::string& metric, const std::string& area,

@@ -1,5 +1,6 @@
 #include "summary_service.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "aggregator.hpp"
@@ -33,7 +34,16 @@ Summary SummaryService::summarise(const SummaryWindow& window, const std::string
   out.from = window.from;
   out.to = window.to;
   std::map<std::string, SummarySketch> merged;
-  for (const AggregateBucket* b : buckets) merged[b->metric].merge(b->sketch);
+  Summary::Suppressed held_back;
+  for (const AggregateBucket* b : buckets) {
+    if (b->held_back > 0) {  // a marker: what a child's Sharing rule kept from this node
+      ++held_back.groups;
+      held_back.min_group_size = std::max(held_back.min_group_size, b->held_back);
+    } else {
+      merged[b->metric].merge(b->sketch);
+    }
+  }
+  if (held_back.groups > 0) out.suppressed = held_back;
   for (const auto& [name, s] : merged)
     out.metrics[name] = MetricSummary{static_cast<std::int64_t>(s.count()),
                                       s.sum(),

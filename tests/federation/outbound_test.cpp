@@ -83,13 +83,20 @@ TEST_CASE("raw sharing sends the rows with their buckets, redacted as the rule s
   CHECK(w["body"]["buckets"].size() == 1);
 }
 
-TEST_CASE("a bucket over fewer rows than minGroupSize is held back", "[sharing]") {
+TEST_CASE("a bucket over fewer rows than minGroupSize is held back, leaving a marker",
+          "[sharing]") {
   District d;
   d.set.sharing.push_back(test::sharing_rule(
       "obs-k", "*", "parent", policy::bit(DataKind::kObservations), Granularity::kAggregate, 3));
-  CHECK(d.first_to_parent()["body"]["buckets"].empty());
+  const json held = d.first_to_parent()["body"]["buckets"];
+  REQUIRE(held.size() == 1);
+  CHECK(held[0]["heldBack"] == 3);
+  CHECK_FALSE(held[0].contains("sketch"));
   d.set.sharing[0].min_group_size = 2;
-  CHECK(d.first_to_parent()["body"]["buckets"].size() == 1);
+  const json sent = d.first_to_parent()["body"]["buckets"];
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].contains("sketch"));
+  CHECK_FALSE(sent[0].contains("heldBack"));
 }
 
 TEST_CASE("data the parent may not see leaves as skipped", "[sharing]") {

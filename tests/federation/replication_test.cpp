@@ -5,6 +5,7 @@
 #include "crypto_util.hpp"
 #include "federated_context.hpp"
 #include "ioc/error.hpp"
+#include "summary_service.hpp"
 
 using namespace ioc;
 using namespace ioc::federation;
@@ -153,6 +154,35 @@ TEST_CASE("an aggregates entry with one bad bucket is quarantined whole", "[repl
   CHECK(acked["city/north"]["seq"] == 2);
   CHECK(Quarantine::count(t.store) == 1);
   CHECK(city_pm25_sum(t) == 9);  // only the later, valid entry's bucket is held
+}
+
+TEST_CASE("a bucket held back below is kept as a marker, which the summary reports",
+          "[replication]") {
+  test::FederatedContext t("city");
+  const auto marker = [](std::int64_t seq, const json& bucket) {
+    return WireEvent{"city/north", "ep1",         seq,
+                     "aggregates", 1761552000000, json{{"buckets", {bucket}}}};
+  };
+  json held{{"metric", "pm25"}, {"area", "city/north"}, {"start", 1761552060000}, {"heldBack", 5}};
+  json forged = held;
+  forged["heldBack"] = 1;  // a group of one is no group held back
+  json both = held;
+  both["sketch"] = aggregates("city/north", 1, 7).body["buckets"][0]["sketch"];
+  receive(t, "city/north",
+          {aggregates("city/north", 1, 7), marker(2, held), marker(3, forged), marker(4, both)});
+  CHECK(Quarantine::count(t.store) == 2);
+  const auto buckets = t.store.remote_aggregates(0, INT64_MAX / 2, {"pm25"});
+  REQUIRE(buckets.size() == 2);
+  CHECK(city_pm25_sum(t) == 7);
+  const Summary s = SummaryService(t.ctx).summary({1761552000000, 1761552120000}, {}, "");
+  CHECK(s.metrics.at("pm25").count == 1);
+  REQUIRE(s.suppressed);
+  CHECK(s.suppressed->groups == 1);
+  CHECK(s.suppressed->min_group_size == 5);
+  // The bucket's readings arrive once there are enough of them: the marker is replaced.
+  WireEvent grown = aggregates("city/north", 5, 9, 1761552060000);
+  receive(t, "city/north", {grown});
+  CHECK_FALSE(SummaryService(t.ctx).summary({1761552000000, 1761552120000}, {}, "").suppressed);
 }
 
 TEST_CASE("raw observations are stored as rows and counted through their buckets once",

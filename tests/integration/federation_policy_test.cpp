@@ -394,6 +394,32 @@ rules:
   CHECK(res.json()["suppressed"].is_null());
 }
 
+TEST_CASE("a group a district holds back under minGroupSize is marked at the city, not lost",
+          "[integration][policy]") {
+  const std::string rules = R"(apiVersion: ioc/v1
+kind: Sharing
+rules:
+  - id: readings-up
+    from: "*"
+    to: parent
+    data: [observations]
+    granularity: aggregate
+    minGroupSize: 5
+)";
+  CityAndDistrict f({{"sharing.yaml", rules}});
+  REQUIRE(f.ingest("rare", 2, "meter") == 202);
+  REQUIRE(f.ingest("noise", 10, "meter") == 202);
+  // The noise comes after the rare readings, so once it is at the city so is their marker.
+  REQUIRE(f.wait_for_city_count("noise", 10) == 10);
+  const json s = f.at_city().get("/api/v1/summary?window=1h").json();
+  CHECK_FALSE(s["metrics"].contains("rare"));
+  REQUIRE(s["suppressed"].is_object());
+  CHECK(s["suppressed"]["groups"].get<int>() >= 1);  // the rare minute bucket(s)
+  CHECK(s["suppressed"]["minGroupSize"] == 5);
+  // The district itself still reads everything.
+  CHECK(f.at_north().get("/api/v1/summary?window=1h").json()["metrics"]["rare"]["count"] == 2);
+}
+
 TEST_CASE("a command sent up is taken from a direct child only", "[integration][policy]") {
   CityAndDistrict f;
   const json command{{"id", "cmd-1"},

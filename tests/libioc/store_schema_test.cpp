@@ -73,7 +73,7 @@ TEST_CASE("a store for a node alone holds the core's tables only", "[store]") {
   CHECK_FALSE(has_table(dir / "ioc.db", "nonces"));
   CHECK_FALSE(has_table(dir / "ioc.db", "quarantine"));
   SQLite::Database db(dir / "ioc.db");
-  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 8);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 9);
 }
 
 TEST_CASE("a part's tables are migrated once and its version kept under its name", "[store]") {
@@ -152,5 +152,5 @@ TEST_CASE("a store the first release made opens, keeps its rows and numbers its 
   REQUIRE(events.size() == 1);
   CHECK(events[0].epoch == "e1");
   SQLite::Database db(dir / "ioc.db");
-  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 8);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 9);
 }

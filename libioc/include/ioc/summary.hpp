@@ -55,8 +55,9 @@ struct Summary {
     std::optional<double> on_time_ratio;  ///< of the closed ones; none while none is closed
   } service_requests;
   std::vector<ChildStatus> children;  ///< every child in the federation file
-  /// Metrics a Sharing rule held back for counting fewer readings than its minGroupSize: how
-  /// many, and that size. Absent when none was.
+  /// Groups of readings a Sharing rule held back for counting fewer than its minGroupSize: the
+  /// minute buckets of a metric and area a node below did not send up, and in a pulled summary
+  /// the metrics left out; how many, and the largest such size. Absent when none was.
   struct Suppressed {
     int groups = 0;
     int min_group_size = 0;
