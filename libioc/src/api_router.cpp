@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "api_support.hpp"
 #include "cap_xml.hpp"
@@ -122,6 +123,18 @@ std::string ApiRouter::bearer_token(const HttpRequest& request, bool allow_query
       (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
     token = auth.substr(7);
   } else if (allow_query_token) {
+    // A browser cannot set headers on a WebSocket: it offers the token as a subprotocol
+    // ("ioc.bearer.TOKEN", beside "ioc.v1", which the server selects), kept out of URLs and logs.
+    const std::string offered = request.header("sec-websocket-protocol");
+    for (std::size_t start = 0; start < offered.size();) {
+      std::size_t end = offered.find(',', start);
+      if (end == std::string::npos) end = offered.size();
+      std::string p = offered.substr(start, end - start);
+      p.erase(0, p.find_first_not_of(' '));
+      p.erase(p.find_last_not_of(' ') + 1);
+      if (p.rfind(kBearerProtocol, 0) == 0) return p.substr(std::strlen(kBearerProtocol));
+      start = end + 1;
+    }
     const auto q = request.target.find('?');
     if (q != std::string::npos) {
       const auto params = parse_query(request.target.substr(q + 1));
@@ -299,17 +312,56 @@ void ApiRouter::get_observations(ApiCall& call, Respond& respond) {
                                        [](const Observation& o) { return codec::to_json(o); })));
 }
 
+std::optional<std::vector<std::string>> ApiRouter::query_subtree(const ApiCall& call) const {
+  const auto it = call.query.find("area");
+  if (it == call.query.end()) return std::nullopt;
+  const auto fed = ctx_.federation();
+  if (!fed->find(it->second) || !fed->in_subtree(it->second, ctx_.node_id))
+    throw Error(ErrorCode::kBadRequest,
+                "area '" + it->second + "' is not '" + ctx_.node_id + "' or a node below it",
+                "area");
+  std::vector<std::string> nodes;
+  for (const auto& n : fed->nodes)
+    if (fed->in_subtree(n.id, it->second)) nodes.push_back(n.id);
+  return nodes;
+}
+
+namespace {
+
+std::optional<std::string> query_node(const api::Query& q, const char* key) {
+  const auto it = q.find(key);
+  if (it == q.end()) return std::nullopt;
+  if (it->second.empty() || it->second.size() > 256)
+    throw Error(ErrorCode::kBadRequest, std::string(key) + ": a node id", key);
+  return it->second;
+}
+
+}  // namespace
+
 void ApiRouter::get_alerts(ApiCall& call, Respond& respond) {
-  only_params(call.query, {"active", "limit", "cursor"});
-  bool active = false;
+  only_params(call.query,
+              {"active", "area", "origin", "severity", "from", "to", "limit", "cursor"});
+  AlertQuery q;
   if (const auto it = call.query.find("active"); it != call.query.end()) {
     if (it->second != "true" && it->second != "false")
       throw Error(ErrorCode::kBadRequest, "active must be true or false", "active");
-    active = it->second == "true";
+    q.active_only = it->second == "true";
   }
+  q.areas = query_subtree(call);
+  q.sender = query_node(call.query, "origin");
+  if (const auto it = call.query.find("severity"); it != call.query.end()) {
+    q.severity = parse_cap_severity(it->second);
+    if (!q.severity)
+      throw Error(ErrorCode::kBadRequest,
+                  "unknown severity '" + it->second + "' (Extreme, Severe, Moderate, Minor)",
+                  "severity");
+  }
+  q.from = query_time(call.query, "from");
+  q.to = query_time(call.query, "to");
+  q.limit = query_limit(call.query);
+  q.after = query_cursor(call.query);
   respond(json_response(
-      200, page_json(ctx_.store.alerts(active, query_limit(call.query), query_cursor(call.query)),
-                     [](const Alert& a) { return codec::to_json(a); })));
+      200, page_json(ctx_.store.alerts(q), [](const Alert& a) { return codec::to_json(a); })));
 }
 
 void ApiRouter::get_alert(ApiCall& call, Respond& respond) {
@@ -377,7 +429,8 @@ void ApiRouter::post_incident(ApiCall& call, Respond& respond) {
 }
 
 void ApiRouter::get_incidents(ApiCall& call, Respond& respond) {
-  only_params(call.query, {"status", "domain", "limit", "cursor"});
+  only_params(call.query, {"status", "domain", "severity", "area", "origin", "owner", "from", "to",
+                           "limit", "cursor"});
   IncidentQuery q;
   if (const auto it = call.query.find("status"); it != call.query.end()) {
     q.status = parse_incident_status(it->second);
@@ -389,6 +442,18 @@ void ApiRouter::get_incidents(ApiCall& call, Respond& respond) {
     if (!q.domain)
       throw Error(ErrorCode::kBadRequest, "unknown domain '" + it->second + "'", "domain");
   }
+  if (const auto it = call.query.find("severity"); it != call.query.end()) {
+    q.severity = parse_severity(it->second);
+    if (!q.severity)
+      throw Error(ErrorCode::kBadRequest,
+                  "unknown severity '" + it->second + "' (minor, moderate, severe, extreme)",
+                  "severity");
+  }
+  q.areas = query_subtree(call);
+  q.origin = query_node(call.query, "origin");
+  q.owner = query_node(call.query, "owner");
+  q.from = query_time(call.query, "from");
+  q.to = query_time(call.query, "to");
   q.limit = query_limit(call.query);
   q.after = query_cursor(call.query);
   respond(json_response(200, page_json(ctx_.store.incidents(q),
@@ -398,7 +463,17 @@ void ApiRouter::get_incidents(ApiCall& call, Respond& respond) {
 void ApiRouter::get_incident(ApiCall& call, Respond& respond) {
   const auto incident = ctx_.store.incident(call.params["id"]);
   if (!incident) throw Error(ErrorCode::kNotFound, "no incident '" + call.params["id"] + "'", "id");
-  respond(json_response(200, codec::to_json(*incident)));
+  json body = codec::to_json(*incident);
+  json actions = json::array();
+  for (const auto& c : services_.incidents.choices(*call.actor, *incident))
+    actions.push_back({{"action", to_string(c.action)},
+                       {"allowed", c.allowed},
+                       {"grant", c.grant.empty() ? json(nullptr) : json(c.grant)},
+                       {"decidedBy", c.decided_by.empty() ? json(nullptr) : json(c.decided_by)},
+                       {"reason", c.reason.empty() ? json(nullptr) : json(c.reason)},
+                       {"field", c.field.empty() ? json(nullptr) : json(c.field)}});
+  body["actions"] = std::move(actions);
+  respond(json_response(200, body));
 }
 
 void ApiRouter::post_incident_action(ApiCall& call, Respond& respond) {

@@ -62,8 +62,11 @@ class ApiRouter {
                  RouteHandler handler, CallGate gate = {});
 
   void handle(const HttpRequest& request, Respond respond);
+  /// The subprotocol prefix a browser's WebSocket carries its token in ("ioc.bearer.TOKEN").
+  static constexpr const char* kBearerProtocol = "ioc.bearer.";
   /// The actor behind an "Authorization: Bearer" header; with `allow_query_token` (the WebSocket
-  /// upgrade, where browsers cannot set headers) also an `access_token` query parameter.
+  /// upgrade, where browsers cannot set headers) also a token offered as a subprotocol or an
+  /// `access_token` query parameter.
   std::optional<Actor> authenticate(const HttpRequest& request, bool allow_query_token = false);
   /// The bearer token a request carries (as authenticate reads it), or empty.
   static std::string bearer_token(const HttpRequest& request, bool allow_query_token);
@@ -78,6 +81,8 @@ class ApiRouter {
     std::string area;  ///< empty: this node's subtree
   };
   SummaryQuery summary_query(const ApiCall& call) const;
+  /// The nodes of the subtree a call's `area` parameter names (at or below this node), if any.
+  std::optional<std::vector<std::string>> query_subtree(const ApiCall& call) const;
 
   /// Renders an error as the JSON error shape with its status.
   static HttpResponse error_response(const class Error& e);

@@ -1,7 +1,12 @@
 #include "ioc/config.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
+#include <stdexcept>
 
 #include "ioc/error.hpp"
 #include "yaml_reader.hpp"
@@ -64,6 +69,74 @@ const std::string& FederationConfig::root() const {
   throw Error(ErrorCode::kInternal, "federation has no root");
 }
 
+namespace {
+
+bool is_position(const nlohmann::json& p) {
+  return p.is_array() && p.size() >= 2 && p[0].is_number() && p[1].is_number() &&
+         p[0].get<double>() >= -180 && p[0].get<double>() <= 180 && p[1].get<double>() >= -90 &&
+         p[1].get<double>() <= 90;
+}
+
+bool is_polygon(const nlohmann::json& rings) {
+  if (!rings.is_array() || rings.empty()) return false;
+  for (const auto& ring : rings) {
+    if (!ring.is_array() || ring.size() < 4) return false;
+    for (const auto& p : ring)
+      if (!is_position(p)) return false;
+  }
+  return true;
+}
+
+// The geometry of a GeoJSON file: a Polygon or MultiPolygon, bare or in a Feature (or a
+// FeatureCollection of one Feature). Throws std::runtime_error saying what is wrong.
+nlohmann::json boundary_geometry(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (1 << 20)) throw std::runtime_error(file + " is over 1 MiB");
+  nlohmann::json g = nlohmann::json::parse(text, nullptr, false);
+  if (g.is_discarded()) throw std::runtime_error(file + " is not JSON");
+  if (g.value("type", "") == "FeatureCollection" && g.contains("features") &&
+      g["features"].is_array() && g["features"].size() == 1)
+    g = g["features"][0];
+  if (g.value("type", "") == "Feature" && g.contains("geometry")) g = g["geometry"];
+  const std::string type = g.value("type", "");
+  const auto& coords = g.contains("coordinates") ? g["coordinates"] : nlohmann::json();
+  bool ok = false;
+  if (type == "Polygon") {
+    ok = is_polygon(coords);
+  } else if (type == "MultiPolygon") {
+    ok = coords.is_array() && !coords.empty();
+    for (const auto& p : coords) ok = ok && is_polygon(p);
+  }
+  if (!ok)
+    throw std::runtime_error(file +
+                             " is not a GeoJSON Polygon or MultiPolygon of [lon, lat] positions");
+  return nlohmann::json{{"type", type}, {"coordinates", coords}};
+}
+
+// `location: {lat, lon}` and `boundary: FILE` of a node, both optional.
+void read_place(yaml::MapReader& r, const YAML::Node& entry, const std::string& path,
+                NodeConfig& n) {
+  if (r.has("location")) {
+    yaml::MapReader l(path, r.node("location"), r.key_path("location"));
+    NodeConfig::Place p{l.number("lat"), l.number("lon")};
+    if (p.lat < -90 || p.lat > 90) l.fail_at("lat", "must lie within -90 to 90");
+    if (p.lon < -180 || p.lon > 180) l.fail_at("lon", "must lie within -180 to 180");
+    l.finish();
+    n.location = p;
+  }
+  if (const auto file = r.opt_str("boundary")) {
+    try {
+      n.boundary = boundary_geometry(yaml::resolve_path(path, *file)).dump();
+    } catch (const std::exception& e) {
+      yaml::fail(path, entry["boundary"], r.key_path("boundary"), e.what());
+    }
+  }
+}
+
+}  // namespace
+
 FederationConfig load_federation(const std::string& path) {
   const YAML::Node root = yaml::load_file(path);
   yaml::MapReader doc(path, root, "");
@@ -100,6 +173,7 @@ FederationConfig load_federation(const std::string& path) {
       n.key_where = n.where;
     }
     if (n.public_keys.size() > 2) r.fail_at("publicKey", "at most two keys (during rotation)");
+    read_place(r, nodes[i], path, n);
     if (r.has("config"))
       for (const auto& c : r.str_list("config"))
         n.config_files.push_back(yaml::resolve_path(path, c));
@@ -276,9 +350,20 @@ NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string&
         r.finish();
         out.cameras.push_back(std::move(c));
       }
+    } else if (kind == "Console") {
+      out.console.language = doc.one_of("language", {"vi", "en"}, std::string("en"));
+      out.console.tiles = doc.opt_str("tiles").value_or("");
+      if (!out.console.tiles.empty() && out.console.tiles.rfind("https://", 0) != 0 &&
+          out.console.tiles.rfind("http://", 0) != 0)
+        doc.fail_at("tiles", "a tile URL starts with https:// or http://");
+      if (out.console.tiles.find_first_of("\"' ;,") != std::string::npos)
+        doc.fail_at("tiles", "a tile URL has no quotes, spaces, commas or semicolons");
+      out.console.attribution = doc.opt_str("attribution").value_or("");
     } else {
-      doc.fail_at("kind", "expected 'Rules', 'Services' or 'Cameras' in a node config file, got '" +
-                              kind + "'");
+      doc.fail_at("kind",
+                  "expected 'Rules', 'Services', 'Cameras' or 'Console' in a node config file, "
+                  "got '" +
+                      kind + "'");
     }
     doc.finish();
   }

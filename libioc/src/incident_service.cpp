@@ -41,6 +41,34 @@ std::string IncidentService::transition_error(IncidentStatus from, IncidentActio
   return {};
 }
 
+std::vector<IncidentService::Choice> IncidentService::choices(const Actor& actor,
+                                                              const Incident& i) const {
+  std::vector<Choice> out;
+  for (const auto action :
+       {IncidentAction::kAcknowledge, IncidentAction::kDispatch, IncidentAction::kResolve,
+        IncidentAction::kClose, IncidentAction::kEscalate, IncidentAction::kCancel}) {
+    Choice c{action, false, {}, {}, {}, {}};
+    if (!role_allows(actor.role, Role::kOperator)) {
+      c.reason = "the role " + std::string(to_string(actor.role)) + " may not act on incidents";
+      c.field = "role";
+    } else if (const Decision d = ctx_.authorizer.decide(AuthzRequest{
+                   actor, operator_action(action), i.domain, i.area, i.severity, ctx_.clock.now()});
+               !d.allowed) {
+      c.reason = d.reason;
+      c.field = d.field;
+    } else if (const auto why = transition_error(i.status, action); !why.empty()) {
+      c.reason = why;
+      c.field = "status";
+    } else {
+      c.allowed = true;
+      c.grant = d.grant;
+      if (i.owner != ctx_.node_id) c.decided_by = i.owner;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 void IncidentService::record(WriteContext& w, const Incident& incident, const AuditEntry& entry,
                              bool created) {
   const auto fed = ctx_.federation();

@@ -78,6 +78,16 @@ class IncidentService {
   ActResult act(const Actor& actor, const std::string& id, IncidentAction action,
                 const std::string& note);
 
+  /// What `actor` may do to `i` now, action by action, as act() would decide it here: allowed
+  /// (with the grant; for an incident owned elsewhere its owner decides again, named in
+  /// `decided_by`), or not with the failing condition (the role, a policy condition, the status).
+  struct Choice {
+    IncidentAction action;
+    bool allowed = false;
+    std::string grant, reason, field, decided_by;
+  };
+  std::vector<Choice> choices(const Actor& actor, const Incident& i) const;
+
   /// Applies a command as its owner decides it (waiting: not on an HTTP I/O thread).
   CommandOutcome outcome(const IncidentCommand& command);
   /// The "command-result" log entry that carries an outcome back to the command's sender:

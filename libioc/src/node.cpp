@@ -14,6 +14,7 @@
 
 #include "api_router.hpp"
 #include "authority.hpp"
+#include "console_routes.hpp"
 #include "crypto_util.hpp"
 #include "event_hub.hpp"
 #include "http_server.hpp"
@@ -160,6 +161,7 @@ struct Node::Impl {
                    [this](Completion<ReloadResult> done) { reload_later(std::move(done)); }},
                IngestLimits{options.max_batch_rows, 256, 32}) {
     metrics.event_log_seq = store.last_event_seq();
+    add_console_routes(router, ctx, ConsoleFiles{options.console_dir, options.leaflet_dir});
     scheduler.every(std::chrono::milliseconds(options.summary_interval), "the summary ticker",
                     [this] { publish_summary(); });
     // missingFor rules are timers on quiet metrics.
@@ -368,7 +370,7 @@ std::vector<T> items_of(Page<std::pair<std::int64_t, T>> page) {
 
 std::vector<Alert> Node::alerts(bool active_only, int limit) const {
   check_limit(limit);
-  return items_of(impl_->store.alerts(active_only, limit, 0));
+  return items_of(impl_->store.alerts(AlertQuery{.active_only = active_only, .limit = limit}));
 }
 
 std::optional<Alert> Node::alert(const std::string& identifier) const {
@@ -377,8 +379,8 @@ std::optional<Alert> Node::alert(const std::string& identifier) const {
 
 std::vector<Incident> Node::incidents(const IncidentFilter& filter) const {
   check_limit(filter.limit);
-  return items_of(
-      impl_->store.incidents(IncidentQuery{filter.status, filter.domain, filter.limit, 0}));
+  return items_of(impl_->store.incidents(
+      IncidentQuery{.status = filter.status, .domain = filter.domain, .limit = filter.limit}));
 }
 
 std::optional<Incident> Node::incident(const std::string& id) const {

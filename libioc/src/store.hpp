@@ -41,9 +41,25 @@ struct ObservationQuery {
   std::int64_t after = 0;  ///< cursor: the last row id already seen
 };
 
+/// Which incidents a list holds; every filter left unset matches all.
 struct IncidentQuery {
   std::optional<IncidentStatus> status;
   std::optional<Domain> domain;
+  std::optional<Severity> severity;
+  std::optional<std::vector<std::string>> areas;  ///< reported in one of these (a subtree)
+  std::optional<std::string> origin, owner;
+  std::optional<TimeMs> from, to;  ///< reported in [from, to)
+  int limit = 100;
+  std::int64_t after = 0;
+};
+
+/// Which alerts a list holds; every filter left unset matches all.
+struct AlertQuery {
+  bool active_only = false;
+  std::optional<std::vector<std::string>> areas;  ///< covering one of these (a subtree)
+  std::optional<std::string> sender;
+  std::optional<Severity> severity;
+  std::optional<TimeMs> from, to;  ///< sent in [from, to)
   int limit = 100;
   std::int64_t after = 0;
 };
@@ -214,8 +230,7 @@ class Store {
 
   Page<std::pair<std::int64_t, Observation>> observations(const ObservationQuery& q) const;
   std::int64_t observation_count() const;
-  Page<std::pair<std::int64_t, Alert>> alerts(bool active_only, int limit,
-                                              std::int64_t after) const;
+  Page<std::pair<std::int64_t, Alert>> alerts(const AlertQuery& q) const;
   std::optional<Alert> alert(const std::string& id) const;
   std::vector<Alert> active_alerts() const;
   /// The newest `limit` alerts of scope Public (in force or not), newest first: the public feed.

@@ -198,19 +198,45 @@ std::int64_t Store::observation_count() const {
   return st.getColumn(0).getInt64();
 }
 
-Page<std::pair<std::int64_t, Alert>> Store::alerts(bool active_only, int limit,
-                                                   std::int64_t after) const {
+namespace {
+
+// Binds an optional filter: NULL (matches all) when unset.
+void bind_opt(SQLite::Statement& st, int index, const std::optional<std::string>& v) {
+  if (v) st.bind(index, *v);
+}
+void bind_opt(SQLite::Statement& st, int index, const std::optional<TimeMs>& t) {
+  if (t) st.bind(index, format_rfc3339(*t));
+}
+void bind_opt(SQLite::Statement& st, int index,
+              const std::optional<std::vector<std::string>>& nodes) {
+  if (nodes) st.bind(index, nlohmann::json(*nodes).dump());
+}
+
+}  // namespace
+
+Page<std::pair<std::int64_t, Alert>> Store::alerts(const AlertQuery& q) const {
   Impl::Lease conn(*impl_);
   auto& st = conn->prepare(
-      "SELECT row, body FROM alerts WHERE row > ? AND (? = 0 OR active = 1) ORDER BY row LIMIT ?");
-  st.bind(1, static_cast<std::int64_t>(after));
-  st.bind(2, active_only ? 1 : 0);
-  st.bind(3, limit + 1);
+      "SELECT row, body FROM alerts WHERE row > ?1 AND (?2 = 0 OR active = 1) "
+      "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(body, '$.areas') AS a "
+      "  WHERE a.value IN (SELECT value FROM json_each(?3)))) "
+      "AND (?4 IS NULL OR json_extract(body, '$.sender') = ?4) "
+      "AND (?5 IS NULL OR json_extract(body, '$.severity') = ?5) "
+      "AND (?6 IS NULL OR json_extract(body, '$.sent') >= ?6) "
+      "AND (?7 IS NULL OR json_extract(body, '$.sent') < ?7) ORDER BY row LIMIT ?8");
+  st.bind(1, static_cast<std::int64_t>(q.after));
+  st.bind(2, q.active_only ? 1 : 0);
+  bind_opt(st, 3, q.areas);
+  bind_opt(st, 4, q.sender);
+  if (q.severity) st.bind(5, std::string(cap_severity(*q.severity)));
+  bind_opt(st, 6, q.from);
+  bind_opt(st, 7, q.to);
+  st.bind(8, q.limit + 1);
   std::vector<std::pair<std::int64_t, Alert>> rows;
   while (st.executeStep())
     rows.emplace_back(st.getColumn(0).getInt64(),
                       codec::alert_from_json(parse_body(st.getColumn(1))));
-  return finish_page(std::move(rows), limit);
+  return finish_page(std::move(rows), q.limit);
 }
 
 std::optional<Alert> Store::alert(const std::string& id) const {
@@ -245,11 +271,22 @@ Page<std::pair<std::int64_t, Incident>> Store::incidents(const IncidentQuery& q)
   Impl::Lease conn(*impl_);
   auto& st = conn->prepare(
       "SELECT row, body FROM incidents WHERE row > ?1 AND (?2 IS NULL OR status = ?2) "
-      "AND (?3 IS NULL OR domain = ?3) ORDER BY row LIMIT ?4");
+      "AND (?3 IS NULL OR domain = ?3) AND (?4 IS NULL OR severity = ?4) "
+      "AND (?5 IS NULL OR json_extract(body, '$.area') IN (SELECT value FROM json_each(?5))) "
+      "AND (?6 IS NULL OR json_extract(body, '$.origin') = ?6) "
+      "AND (?7 IS NULL OR json_extract(body, '$.owner') = ?7) "
+      "AND (?8 IS NULL OR json_extract(body, '$.created') >= ?8) "
+      "AND (?9 IS NULL OR json_extract(body, '$.created') < ?9) ORDER BY row LIMIT ?10");
   st.bind(1, static_cast<std::int64_t>(q.after));
   if (q.status) st.bind(2, std::string(to_string(*q.status)));
   if (q.domain) st.bind(3, std::string(to_string(*q.domain)));
-  st.bind(4, q.limit + 1);
+  if (q.severity) st.bind(4, std::string(to_string(*q.severity)));
+  bind_opt(st, 5, q.areas);
+  bind_opt(st, 6, q.origin);
+  bind_opt(st, 7, q.owner);
+  bind_opt(st, 8, q.from);
+  bind_opt(st, 9, q.to);
+  st.bind(10, q.limit + 1);
   std::vector<std::pair<std::int64_t, Incident>> rows;
   while (st.executeStep())
     rows.emplace_back(st.getColumn(0).getInt64(),

@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "usage: iocd --federation FILE --node ID [--data DIR] [--listen HOST:PORT] [--key FILE]\n"
     "            [--body-limit BYTES] [--threads N] [--summary-interval DURATION]\n"
     "            [--escalation-interval DURATION] [--log-limit ENTRIES] [--power-safe]\n"
+    "            [--console DIR]\n"
     "  --data DIR          data directory (default: ./data/NODE)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --summary-interval  how often stream clients get the summary (default 10s)\n"
@@ -23,7 +24,9 @@ constexpr const char* kUsage =
     "(default 5s)\n"
     "  --log-limit N       unsent log entries kept while the parent is away (default 20000000);\n"
     "                      beyond it the oldest are dropped and the parent told the lost ranges\n"
-    "  --power-safe        make every commit survive power loss, not only a crash (slower)\n";
+    "  --power-safe        make every commit survive power loss, not only a crash (slower)\n"
+    "  --console DIR       the web console's files, served at / (default: share/ioc/console\n"
+    "                      beside the installed program)\n";
 
 // Written once the node serves, so scripts and tests can find an ephemeral port.
 void write_port_file(const std::string& data_dir, std::uint16_t port) {
@@ -33,12 +36,26 @@ void write_port_file(const std::string& data_dir, std::uint16_t port) {
   std::filesystem::rename(tmp, path);
 }
 
+// The console installed beside the program (PREFIX/bin/iocd, PREFIX/share/ioc/console), else the
+// source tree's when run from a build directory, else none.
+std::string default_console_dir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share/ioc/console";
+    if (std::filesystem::exists(installed / "index.html")) return installed.string();
+  }
+  if (std::filesystem::exists(std::filesystem::path(IOC_CONSOLE_SOURCE_DIR) / "index.html"))
+    return IOC_CONSOLE_SOURCE_DIR;
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ioc::cli::Args args(argc, argv, 1,
                       {"federation", "node", "data", "listen", "key", "body-limit", "threads",
-                       "summary-interval", "escalation-interval", "log-limit"},
+                       "summary-interval", "escalation-interval", "log-limit", "console"},
                       {"power-safe", "help"});
   if (args.flag("help")) {
     std::cout << kUsage;
@@ -66,6 +83,7 @@ int main(int argc, char** argv) {
   options.key_file = args.get_or("key", "");
   options.plugin = ioc::federation::plugin();
   options.power_safe = args.flag("power-safe");
+  options.console_dir = args.get_or("console", default_console_dir());
   try {
     if (auto v = args.get("body-limit")) options.body_limit = std::stoull(*v);
     if (auto v = args.get("threads")) options.threads = std::stoi(*v);

@@ -90,6 +90,22 @@ TEST_CASE("a district acts inside its delegation and is refused outside it with 
   CHECK(res.json()["error"]["field"] == "domain");
   CHECK_THAT(res.json()["error"]["message"].get<std::string>(),
              Catch::Contains("'health' is not granted"));
+  // Each incident lists what the caller may do to it, and why not, before the caller tries.
+  const auto choice = [&](const json& incident, const std::string& action) {
+    const json detail =
+        f.at_north().get("/api/v1/incidents/" + incident["id"].get<std::string>()).json();
+    for (const auto& c : detail["actions"])
+      if (c["action"] == action) return c;
+    return json();
+  };
+  CHECK(choice(mine, "resolve")["allowed"] == true);
+  CHECK(choice(mine, "resolve")["grant"] == "north-ops");
+  CHECK(choice(mine, "dispatch")["allowed"] == false);  // dispatched already
+  CHECK(choice(mine, "dispatch")["field"] == "status");
+  CHECK(choice(health, "acknowledge")["allowed"] == false);
+  CHECK(choice(health, "acknowledge")["field"] == "domain");
+  CHECK_THAT(choice(health, "acknowledge")["reason"].get<std::string>(),
+             Catch::Contains("'health' is not granted"));
   // The node explains any decision to its admin.
   res = f.at_north().get(
       "/admin/v1/authorize?as=city/north&action=dispatch&domain=flood&area=city/north&severity="

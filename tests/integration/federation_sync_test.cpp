@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "city_and_district.hpp"
@@ -299,7 +300,63 @@ TEST_CASE("the city's summary narrowed to a subtree and split by child, unknown 
   CHECK(field("/api/v1/summary?by=district") == "by");
   CHECK(field("/api/v1/summary?area=atlantis") == "area");
   CHECK(f.at_north().get("/api/v1/summary?area=city").json()["error"]["field"] == "area");
-  CHECK(field("/api/v1/incidents?area=city%2Fnorth") == "area");
+  CHECK(field("/api/v1/incidents?area=atlantis") == "area");
+  CHECK(f.at_north().get("/api/v1/incidents?area=city").json()["error"]["field"] == "area");
   CHECK(field("/api/v1/alerts?severity=severe") == "severity");
   CHECK(field("/api/v1/observations?metrics=pm25") == "metrics");
+}
+
+TEST_CASE("the city's lists answer by area, origin, owner, status, severity and time",
+          "[integration][federation]") {
+  CityAndDistrict f;
+  const auto report = [&](HttpClient at, const std::string& area, const std::string& severity) {
+    const auto res = at.post("/api/v1/incidents", {{"domain", "traffic"},
+                                                   {"severity", severity},
+                                                   {"area", area},
+                                                   {"title", "Crash on " + area}});
+    REQUIRE(res.status == 201);
+    return res.json()["id"].get<std::string>();
+  };
+  const auto before = ioc::SystemClock().now() - 1000;
+  const std::string at_north = report(f.at_north(), "city/north", "moderate");
+  const std::string at_city = report(f.at_city(), "city/south", "severe");
+  REQUIRE(
+      poll_until([&] { return f.at_city().get("/api/v1/incidents/" + at_north).status == 200; }));
+  const auto ids = [&](const std::string& query) {
+    std::set<std::string> out;
+    const auto res = f.at_city().get("/api/v1/incidents?" + query);
+    INFO(query << ": " << res.body);
+    REQUIRE(res.status == 200);
+    const json body = res.json();
+    for (const auto& i : body["items"]) out.insert(i["id"].get<std::string>());
+    return out;
+  };
+  using Ids = std::set<std::string>;
+  CHECK(ids("area=city%2Fnorth") == Ids{at_north});
+  CHECK(ids("area=city") == Ids{at_north, at_city});
+  CHECK(ids("origin=city%2Fnorth") == Ids{at_north});
+  CHECK(ids("owner=city") == Ids{at_city});
+  CHECK(ids("severity=severe") == Ids{at_city});
+  CHECK(ids("status=reported&area=city%2Fsouth") == Ids{at_city});
+  CHECK(ids("from=" + ioc::format_rfc3339(before)) == Ids{at_north, at_city});
+  CHECK(ids("to=" + ioc::format_rfc3339(before)).empty());
+
+  // Alerts the same way: by the area they cover, their sender, severity and time.
+  json warning{{"category", "Met"},   {"urgency", "Immediate"}, {"severity", "Severe"},
+               {"domain", "flood"},   {"certainty", "Likely"},  {"event", "Flood"},
+               {"headline", "Flood"}, {"areas", {"city/south"}}};
+  const auto issued = f.at_city().post("/api/v1/alerts", warning);
+  INFO(issued.body);
+  REQUIRE(issued.status == 201);
+  const auto alerts = [&](const std::string& query) {
+    return f.at_city().get("/api/v1/alerts?" + query).json()["items"].size();
+  };
+  CHECK(alerts("area=city%2Fsouth") == 1);
+  CHECK(alerts("area=city%2Fnorth") == 0);
+  CHECK(alerts("origin=city&severity=Severe") == 1);
+  CHECK(alerts("severity=Minor") == 0);
+  CHECK(alerts("to=" + ioc::format_rfc3339(before)) == 0);
+  CHECK(f.at_city().get("/api/v1/alerts?severity=bad").status == 400);
+  CHECK(f.at_city().get("/api/v1/incidents?owner=").status == 400);
+  CHECK(f.at_city().get("/api/v1/incidents?from=yesterday").status == 400);
 }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "ioc/error.hpp"
 #include "temp_dir.hpp"
 
@@ -203,9 +205,50 @@ TEST_CASE("rules and services files are checked strictly", "[config]") {
   }
   SECTION("a config file of the wrong kind") {
     write_file(r, "apiVersion: ioc/v1\nkind: Authority\n");
-    CHECK(load_error(f).find("kind: expected 'Rules', 'Services' or 'Cameras'") !=
+    CHECK(load_error(f).find("kind: expected 'Rules', 'Services', 'Cameras' or 'Console'") !=
           std::string::npos);
   }
+}
+
+TEST_CASE("a node's place on the map and its console settings load strictly", "[config]") {
+  TempDir dir;
+  const std::string f = dir / "f.yaml";
+  const std::string square =
+      R"({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": )"
+      R"([[[108.2, 16.0], [108.3, 16.0], [108.3, 16.1], [108.2, 16.0]]]}})";
+  write_file(dir / "a.geojson", square);
+  write_file(dir / "c.yaml",
+             "apiVersion: ioc/v1\nkind: Console\nlanguage: vi\n"
+             "tiles: https://{s}.tiles.example/{z}/{x}/{y}.png\nattribution: Example\n");
+  const std::string node = "  - {id: a, kind: city, endpoint: e, publicKey: k";
+  write_file(f,
+             std::string(kHeader) + node +
+                 ", location: {lat: 16.05, lon: 108.2}, boundary: a.geojson, config: [c.yaml]}\n");
+  const auto fed = load_federation(f);
+  REQUIRE(fed.nodes[0].location);
+  CHECK(fed.nodes[0].location->lat == Approx(16.05));
+  CHECK(nlohmann::json::parse(fed.nodes[0].boundary)["type"] == "Polygon");
+  const auto local = load_node_config(fed, "a");
+  CHECK(local.console.language == "vi");
+  CHECK(local.console.tiles == "https://{s}.tiles.example/{z}/{x}/{y}.png");
+
+  write_file(f, std::string(kHeader) + node + ", location: {lat: 91, lon: 0}}\n");
+  CHECK(load_error(f).find("nodes[0].location.lat: must lie within -90 to 90") !=
+        std::string::npos);
+  write_file(dir / "a.geojson", R"({"type": "Point", "coordinates": [108.2, 16.0]})");
+  write_file(f, std::string(kHeader) + node + ", boundary: a.geojson}\n");
+  CHECK(load_error(f).find(":5:") != std::string::npos);
+  CHECK(load_error(f).find("nodes[0].boundary: " + (dir / "a.geojson") +
+                           " is not a GeoJSON Polygon or MultiPolygon") != std::string::npos);
+  write_file(f, std::string(kHeader) + node + ", config: [c.yaml]}\n");
+  write_file(dir / "c.yaml", "apiVersion: ioc/v1\nkind: Console\nlanguage: fr\n");
+  CHECK(load_error(f).find("language") != std::string::npos);
+  write_file(dir / "c.yaml", "apiVersion: ioc/v1\nkind: Console\ntiles: \"javascript:x\"\n");
+  CHECK(load_error(f).find("tiles: a tile URL starts with https:// or http://") !=
+        std::string::npos);
+  write_file(dir / "c.yaml",
+             "apiVersion: ioc/v1\nkind: Console\ntiles: \"https://x/{z}'; script-src *\"\n");
+  CHECK(load_error(f).find("tiles: a tile URL has no quotes") != std::string::npos);
 }
 
 TEST_CASE("ancestors and the next hop down are answered from the tree", "[config]") {

@@ -2,6 +2,7 @@
 
 // The city and its north district of the test federation as two real iocd processes, linked
 // over HTTP.
+#include <functional>
 #include <memory>
 #include <regex>
 #include <string>
@@ -22,7 +23,9 @@ namespace ioc::test {
 /// district, each with its own data directory, tokens and key.
 struct CityAndDistrict {
   /// `policies`: (file name, text) pairs written next to the federation file and listed in it.
-  explicit CityAndDistrict(const std::vector<std::pair<std::string, std::string>>& policies = {})
+  /// `edit` changes the federation file's text before either node reads it.
+  explicit CityAndDistrict(const std::vector<std::pair<std::string, std::string>>& policies = {},
+                           const std::function<std::string(std::string)>& edit = {})
       : city_port(free_port()) {
     federation = write_test_federation(dir.path());
     if (!policies.empty()) {
@@ -37,7 +40,7 @@ struct CityAndDistrict {
     const std::string text =
         std::regex_replace(read_file(federation), std::regex("http://127.0.0.1:1\""),
                            "http://127.0.0.1:" + std::to_string(city_port) + "\"");
-    write_file(federation, text);
+    write_file(federation, edit ? edit(text) : text);
     city = std::make_unique<NodeProcess>(
         federation, "city", dir / "city",
         std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(city_port), "--key",

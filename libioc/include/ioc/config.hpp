@@ -17,6 +17,13 @@ struct NodeConfig {
   std::string endpoint;
   std::vector<std::string> public_keys;   ///< absolute paths, one or two (rotation)
   std::vector<std::string> config_files;  ///< absolute paths of Rules and Services files
+  /// Where the node is, for maps: its position and, optionally, its area's boundary as a
+  /// GeoJSON geometry (Polygon or MultiPolygon, compact JSON) read from its `boundary` file.
+  struct Place {
+    double lat = 0, lon = 0;
+  };
+  std::optional<Place> location;
+  std::string boundary;
   /// "file:line:col" of the node's entry and of its `endpoint` and `publicKey` values, so that
   /// later checks (the topology, key files) can point at the line to fix.
   std::string where, endpoint_where, key_where;
@@ -50,11 +57,19 @@ class FederationConfig {
   std::unordered_map<std::string, std::size_t> index_;  ///< id -> position in nodes
 };
 
+/// How the node's web console looks (a `Console` config file; docs/console.md).
+struct ConsoleSettings {
+  std::string language = "en";  ///< "vi" or "en": what the console opens in
+  std::string tiles;            ///< a map tile URL template ({z}/{x}/{y}); empty: a plain map
+  std::string attribution;      ///< shown on the map with the tiles
+};
+
 /// Node-local configuration gathered from the node's `config` files.
 struct NodeLocalConfig {
   std::vector<Rule> rules;
   std::vector<Service> services;
   std::vector<Camera> cameras;
+  ConsoleSettings console;
 };
 
 /// Loads a Federation file strictly. Throws Error(kConfig) whose message starts "file:line:col: ".

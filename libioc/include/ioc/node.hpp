@@ -37,6 +37,10 @@ struct NodeOptions {
   /// Log entries kept unsent while the parent is away; beyond it the oldest are dropped and the
   /// parent is told the lost ranges. Acknowledged entries are pruned as they are acknowledged.
   std::int64_t log_limit = 20'000'000;
+  /// The web console's files (index.html, app.js, ...), served at /; empty: no console.
+  std::string console_dir;
+  /// Debian's libjs-leaflet, served to the console's map; without it the map is plain.
+  std::string leaflet_dir = "/usr/share/javascript/leaflet";
   std::shared_ptr<const Clock> clock;      ///< defaults to the system clock
   std::unique_ptr<Authorizer> authorizer;  ///< defaults to the plug-in's, else local operators
   /// What extends the node: `ioc::federation::plugin()` (link ioc::ioc) joins it to its
