@@ -45,6 +45,26 @@ EventBatch parse_event_batch(std::string_view text) {
       throw Error(ErrorCode::kBadRequest, "policyVersion must be a short string", "policyVersion");
     batch.policy_version = *v;
   }
+  if (const auto s = doc.find("subtree"); s != doc.end()) {
+    if (!s->is_array() || s->size() > kMaxSubtreeNodes)
+      throw Error(
+          ErrorCode::kBadRequest,
+          "subtree must be a list of at most " + std::to_string(kMaxSubtreeNodes) + " nodes",
+          "subtree");
+    for (std::size_t i = 0; i < s->size(); ++i) {
+      const json& n = (*s)[i];
+      const std::string at = "subtree[" + std::to_string(i) + "]";
+      const std::string state = n.is_object() ? n.value("state", "") : "";
+      if (!n.is_object() || !n.contains("node") || !n["node"].is_string() ||
+          n["node"].get_ref<const std::string&>().size() > 256 ||
+          (state != "fresh" && state != "stale" && state != "unreachable") ||
+          (n.contains("lastSync") && !n["lastSync"].is_string() && !n["lastSync"].is_null()) ||
+          (n.contains("lagSeconds") && !n["lagSeconds"].is_number() && !n["lagSeconds"].is_null()))
+        throw Error(ErrorCode::kBadRequest,
+                    at + " is {node, state: fresh|stale|unreachable, lastSync, lagSeconds}", at);
+    }
+    batch.subtree = std::move(*s);
+  }
   for (std::size_t i = 0; i < events.size(); ++i) {
     json& e = events[i];
     if (!e.is_object()) reject(i, "", "must be an object");

@@ -28,7 +28,13 @@ struct EventBatch {
   std::vector<WireEvent> events;
   std::int64_t backlog = 0;    ///< entries the sender still holds after these
   std::string policy_version;  ///< the policy version the sender enforces, if it said
+  /// The state of the nodes below the sender as it sees them: its children's links and what
+  /// they relayed of theirs ({"node", "state", "lastSync", "lagSeconds"}). Unchecked here.
+  nlohmann::json subtree = nlohmann::json::array();
 };
+
+/// At most this many nodes in a batch's subtree.
+inline constexpr std::size_t kMaxSubtreeNodes = 10'000;
 
 /// Parses the body of POST /federation/v1/events: {"events": [...], "backlog": N}. Throws
 /// Error(kBadRequest, or kPayloadTooLarge over kMaxEventsPerBatch) whose field names the entry,

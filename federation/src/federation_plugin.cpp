@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "alerts_down.hpp"
+#include "child_watch.hpp"
 #include "escalation_monitor.hpp"
 #include "federation_routes.hpp"
 #include "federation_tables.hpp"
@@ -92,6 +93,7 @@ class FederationPlugin final : public NodePlugin {
       };
     link_.emplace(*ctx_, parts.incidents, *waiters_, key_ ? &*key_ : nullptr, *peers_);
     reorganiser_.emplace(*ctx_, parts.incidents);
+    watch_.emplace(*ctx_);
     escalations_.emplace(*ctx_, parts.incidents);
     routes_.emplace(
         *ctx_, parts.router,
@@ -100,6 +102,8 @@ class FederationPlugin final : public NodePlugin {
     // Escalation rules are timers on open incidents.
     parts.scheduler.every(std::chrono::milliseconds(escalation_interval_), "the escalation ticker",
                           [this] { escalations_->run_once(); });
+    parts.scheduler.every(std::chrono::seconds(1), "the child watch",
+                          [this] { watch_->run_once(); });
     restore_policy_updates(*ctx_);
     reorganiser_->catch_up();
     publish_policy_set(*ctx_);
@@ -166,6 +170,7 @@ class FederationPlugin final : public NodePlugin {
   std::optional<LinkManager> link_;
   std::optional<Reorganiser> reorganiser_;
   std::optional<EscalationMonitor> escalations_;
+  std::optional<ChildWatch> watch_;
   std::optional<FederationRoutes> routes_;
 };
 

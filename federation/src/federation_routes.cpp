@@ -10,6 +10,7 @@
 #include "policy_distribution.hpp"
 #include "replication.hpp"
 #include "sharing.hpp"
+#include "subtree_view.hpp"
 
 namespace ioc::federation {
 
@@ -242,6 +243,7 @@ void FederationRoutes::post_events(ApiCall& call, Respond& respond) {
   const bool queued = ctx_.writes.submit(
       [this, batch, acked, peer](WriteContext& w) {
         *acked = receive_events(ctx_, w, peer, *batch);
+        keep_relayed_subtree(ctx_, w, peer, batch->subtree);
       },
       [respond, acked](std::exception_ptr error) {
         if (!error)
@@ -257,9 +259,11 @@ void FederationRoutes::get_federation(ApiCall&, Respond& respond) {
   const NodeConfig* me = fed->find(ctx_.node_id);
   const auto links = ctx_.store.links();
   const TimeMs now = ctx_.clock.now();
+  const auto relayed = relayed_states(ctx_);
   json nodes = json::array();
   for (const auto& n : fed->nodes) {
     json link = nullptr;
+    if (const auto r = relayed.find(n.id); r != relayed.end()) link = r->second;
     json version = n.id == ctx_.node_id ? json(ctx_.policies.version()) : json(nullptr);
     if (me->parent && *me->parent == n.id) {
       link = parts_.uplink_state();

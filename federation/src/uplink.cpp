@@ -12,6 +12,7 @@
 #include "ioc/federation/request_signing.hpp"
 #include "outbound.hpp"
 #include "replication.hpp"
+#include "subtree_view.hpp"
 #include "thread_guard.hpp"
 
 namespace ioc::federation {
@@ -162,7 +163,8 @@ bool Uplink::push_once(bool heartbeat_due) {
   const auto res =
       client_->call("POST", "/federation/v1/events",
                     "{\"events\":[" + entries_text + "],\"backlog\":" + std::to_string(backlog) +
-                        ",\"policyVersion\":" + json(ctx_.policies.version()).dump() + "}");
+                        ",\"policyVersion\":" + json(ctx_.policies.version()).dump() +
+                        ",\"subtree\":" + subtree_view(ctx_).dump() + "}");
   if (res.status != 200) {
     std::lock_guard lock(mutex_);
     state_.state = "down";

@@ -8,6 +8,7 @@
 #include "cap_xml.hpp"
 #include "ioc/error.hpp"
 #include "json_codec.hpp"
+#include "link_status.hpp"
 #include "public_feed.hpp"
 #include "utf8.hpp"
 
@@ -253,8 +254,13 @@ void ApiRouter::readyz(ApiCall&, Respond& respond) {
 }
 
 void ApiRouter::metrics(ApiCall&, Respond& respond) {
+  const auto fed = ctx_.federation();
   respond(HttpResponse{
-      200, "text/plain; version=0.0.4; charset=utf-8", ctx_.metrics.render(ctx_.node_id), {}});
+      200,
+      "text/plain; version=0.0.4; charset=utf-8",
+      ctx_.metrics.render(ctx_.node_id) + child_metrics(ctx_.node_id, fed->children(ctx_.node_id),
+                                                        ctx_.store.links(), ctx_.clock.now()),
+      {}});
 }
 
 void ApiRouter::post_observations(ApiCall& call, Respond& respond) {

@@ -31,4 +31,51 @@ ChildStatus child_status(const std::string& child, const std::optional<LinkRecor
   return out;
 }
 
+namespace {
+
+std::string label(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string child_metrics(const std::string& node, const std::vector<std::string>& children,
+                          const std::vector<LinkRecord>& links, TimeMs now) {
+  struct Series {
+    const char* name;
+    const char* help;
+    std::string lines;
+  };
+  Series state{"ioc_child_state", "A child's freshness: 0 fresh, 1 stale, 2 unreachable.", ""};
+  Series lag{"ioc_child_lag_seconds", "How far behind what this node holds from a child is.", ""};
+  Series backlog{"ioc_child_backlog", "Entries a child still had to send at its last call.", ""};
+  Series synced{"ioc_child_last_sync_timestamp_seconds", "When a child last called (Unix time).",
+                ""};
+  for (const auto& child : children) {
+    const auto link = find_link(links, child);
+    const ChildStatus s = child_status(child, link, now);
+    const std::string l = "{node=\"" + label(node) + "\",child=\"" + label(child) + "\"} ";
+    state.lines += state.name + l + std::to_string(static_cast<int>(s.state)) + "\n";
+    if (!link) continue;
+    lag.lines += lag.name + l + std::to_string(s.lag_seconds.value_or(0)) + "\n";
+    backlog.lines += backlog.name + l + std::to_string(link->backlog) + "\n";
+    synced.lines += synced.name + l + std::to_string(link->last_contact / 1000) + "\n";
+  }
+  std::string out;
+  for (const Series* s : {&state, &lag, &backlog, &synced})
+    if (!s->lines.empty())
+      out += std::string("# HELP ") + s->name + " " + s->help + "\n# TYPE " + s->name + " gauge\n" +
+             s->lines;
+  return out;
+}
+
 }  // namespace ioc

@@ -21,4 +21,10 @@ ChildStatus child_status(const std::string& child, const std::optional<LinkRecor
                          TimeMs now,
                          const std::vector<std::pair<LostRange, std::string>>& lost = {});
 
+/// Prometheus series for each child of `node` (docs/operations.md): ioc_child_state (0 fresh,
+/// 1 stale, 2 unreachable), ioc_child_lag_seconds, ioc_child_backlog and
+/// ioc_child_last_sync_timestamp_seconds; a child that never called has only its state.
+std::string child_metrics(const std::string& node, const std::vector<std::string>& children,
+                          const std::vector<LinkRecord>& links, TimeMs now);
+
 }  // namespace ioc

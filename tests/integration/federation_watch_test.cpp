@@ -1,0 +1,131 @@
+// The federation watching itself: a parent raises an Infra alert, a stream notice, a log line and
+// per-child metrics when a child goes quiet, and cancels it when the child returns; nodes below
+// the children are shown at the top as last relayed, not as down.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include "http_client.hpp"
+#include "ioc/federation/node_keys.hpp"
+#include "node_process.hpp"
+#include "poll.hpp"
+#include "temp_dir.hpp"
+
+using namespace ioc::test;
+using nlohmann::json;
+
+namespace {
+
+// city > city/north > city/north/ward-1, each on a port of its own.
+struct ThreeTiers {
+  TempDir dir;
+  int city_port = free_port(), north_port = free_port(), ward_port = free_port();
+  std::string federation;
+  std::unique_ptr<NodeProcess> city, north, ward;
+  std::string city_token;
+
+  ThreeTiers() {
+    for (const char* node : {"city", "city/north", "city/north/ward-1"})
+      ioc::federation::generate_keys(node, dir / "keys");
+    const auto entry = [&](const std::string& id, const std::string& kind,
+                           const std::string& parent, int port) {
+      return "  - {id: " + id + ", kind: " + kind + (parent.empty() ? "" : ", parent: " + parent) +
+             ", endpoint: \"http://127.0.0.1:" + std::to_string(port) + "\", publicKey: keys/" +
+             ioc::federation::key_file_stem(id) + ".pub}\n";
+    };
+    federation = dir / "federation.yaml";
+    write_file(federation, "apiVersion: ioc/v1\nkind: Federation\nname: tiers\nnodes:\n" +
+                               entry("city", "city", "", city_port) +
+                               entry("city/north", "district", "city", north_port) +
+                               entry("city/north/ward-1", "ward", "city/north", ward_port));
+    const auto node = [&](const std::string& id, const std::string& data, int port) {
+      return std::make_unique<NodeProcess>(
+          federation, id, dir / data,
+          std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(port), "--key",
+                                   dir / ("keys/" + ioc::federation::key_file_stem(id) + ".key")});
+    };
+    city = node("city", "city", city_port);
+    north = node("city/north", "north", north_port);
+    ward = node("city/north/ward-1", "ward", ward_port);
+    city_token = issue(dir / "city", "viewer");
+    city->start();
+    north->start();
+    ward->start();
+  }
+
+  HttpClient at_city() const { return HttpClient(city->port(), city_token); }
+
+  json node_at_city(const std::string& id) const {
+    const json view = at_city().get("/api/v1/federation").json();
+    for (const auto& n : view["nodes"])
+      if (n["id"] == id) return n;
+    return json::object();
+  }
+};
+
+// The Infra alerts the city holds about `child`, newest last.
+std::vector<json> infra_alerts(const ThreeTiers& t, const std::string& child) {
+  std::vector<json> out;
+  const json alerts = t.at_city().get("/api/v1/alerts?area=" + child).json();
+  for (const auto& a : alerts["items"])
+    if (a["category"] == "Infra") out.push_back(a);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a district gone quiet raises an Infra alert at the city, cancelled when it returns",
+          "[integration][federation]") {
+  ThreeTiers t;
+  // 1. Everything fresh: the ward is shown at the city as the district last relayed it.
+  REQUIRE(poll_until([&] {
+    const json ward = t.node_at_city("city/north/ward-1");
+    return ward.contains("link") && ward["link"].is_object() &&
+           ward["link"].value("state", "") == "fresh";
+  }));
+  const json ward = t.node_at_city("city/north/ward-1")["link"];
+  CHECK(ward["relayed"] == true);
+  CHECK(ward["via"] == "city/north");
+  const std::string metrics = HttpClient(t.city->port()).get("/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("ioc_child_state{node=\"city\",child=\"city/north\"} 0"));
+  CHECK_THAT(metrics, Catch::Contains("ioc_child_last_sync_timestamp_seconds{node=\"city\","
+                                      "child=\"city/north\"}"));
+  CHECK(infra_alerts(t, "city%2Fnorth").empty());
+
+  // 2. The district dies: once it is stale (15 s without a call) the city says so four ways.
+  StreamClient stream(t.city->port(), t.city_token);
+  REQUIRE(stream.connected());
+  t.north->kill_hard();
+  // Messages come at least every summary interval (10 s), so a read waits for one, however long.
+  std::optional<json> notice;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!notice && std::chrono::steady_clock::now() < deadline) {
+    const auto m = stream.next(std::chrono::seconds(60));
+    REQUIRE(m);
+    const json j = json::parse(*m);
+    if (j["type"] == "notice" && j["data"].value("node", "") == "city/north") notice = j["data"];
+  }
+  INFO(t.city->log());
+  REQUIRE(notice);
+  CHECK(notice->value("state", "") == "stale");
+  const auto raised = infra_alerts(t, "city%2Fnorth");
+  REQUIRE(raised.size() == 1);
+  CHECK(raised[0]["active"] == true);
+  CHECK(raised[0]["scope"] == "Restricted");
+  CHECK(raised[0]["severity"] == "Moderate");
+  CHECK_THAT(t.city->log(), Catch::Contains("iocd: federation: city/north is stale"));
+  CHECK_THAT(HttpClient(t.city->port()).get("/metrics").body,
+             Catch::Contains("ioc_child_state{node=\"city\",child=\"city/north\"} 1"));
+  // The ward, which the city has no link to, is still shown as last relayed, not as down.
+  CHECK(t.node_at_city("city/north/ward-1")["link"]["relayed"] == true);
+
+  // 3. The district returns: the alert is cancelled.
+  t.north->start();
+  REQUIRE(poll_until(
+      [&] {
+        const auto all = infra_alerts(t, "city%2Fnorth");
+        return all.size() == 2 && all[0]["active"] == false;
+      },
+      std::chrono::seconds(30)));
+  CHECK(infra_alerts(t, "city%2Fnorth")[1]["msgType"] == "Cancel");
+}
