@@ -38,7 +38,11 @@ async function sign_in(candidate) {
   $('sign-in').hidden = true;
   $('app').hidden = false;
   $('sign-out').hidden = false;
+  let was_down = false;
   app.stream = open_stream(on_message, (up) => {
+    // Back after a break: what the stream missed is loaded again.
+    if (up && was_down) show($('view').dataset.view || 'overview');
+    was_down = !up;
     const live = $('live');
     live.className = `live ${up ? 'on' : 'off'}`;
     live.dataset.i18n = up ? 'live' : 'offline';

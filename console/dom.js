@@ -47,6 +47,17 @@ export function sparkline(values) {
   return svg;
 }
 
+/** `draw` wrapped to run at most once per frame, however often it is asked for: a burst of
+ * stream events costs one redraw. */
+export function once_per_frame(draw) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; draw(); });
+  };
+}
+
 /** "3 min ago" style age of an RFC 3339 time, or "". */
 export function age(time, t) {
   if (!time) return '';

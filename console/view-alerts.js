@@ -1,7 +1,7 @@
 // Alerts: those in force and the last day's, each with its CAP details and XML; the form to
 // issue, update or cancel one (shown to roles that may act; the node still decides each).
 import { api, query } from './api.js';
-import { el, fill, when } from './dom.js';
+import { el, fill, once_per_frame, when } from './dom.js';
 import { t } from './i18n.js';
 
 const MAX = 500;  // alerts kept in the list; the oldest go first
@@ -48,6 +48,7 @@ function create(container, app) {
     const shown = [...alerts.values()].filter((a) => mode.value === 'recent' || a.active).reverse();
     fill(list, shown.map(row));
   }
+  const redraw = once_per_frame(draw);
 
   async function select(id) {
     selected = id;
@@ -164,7 +165,7 @@ function create(container, app) {
     on_event: (m) => {
       if (m.type !== 'alert') return;
       keep(m.data);
-      draw();
+      redraw();
       if (selected === m.data.identifier) select(selected);
     },
     leave: () => { alive = false; },

@@ -2,7 +2,7 @@
 // the grant behind each step, and a button for each action, enabled only for those this
 // operator may take (the node says which, and why not for the others).
 import { api, query } from './api.js';
-import { el, fill, when } from './dom.js';
+import { el, fill, once_per_frame, when } from './dom.js';
 import { t } from './i18n.js';
 
 const MAX = 2000;  // rows kept; a live update of one not listed is added at the top
@@ -37,6 +37,7 @@ function create(container, app) {
   const matches = (i) => (!params.status || i.status === params.status) && (!params.severity || i.severity === params.severity) &&
     (!params.origin || i.origin === params.origin) && (!params.owner || i.owner === params.owner);
   const draw = () => fill(list, [...incidents.values()].reverse().map(row));
+  const redraw = once_per_frame(draw);
 
   async function load() {
     try {
@@ -115,7 +116,7 @@ function create(container, app) {
         incidents.delete(i.id);
         incidents.set(i.id, { ...known, ...i });
         while (incidents.size > MAX) incidents.delete(incidents.keys().next().value);
-        draw();
+        redraw();
       }
       if (selected === i.id) select(i.id);
     },

@@ -5,6 +5,7 @@ import { age, el, figure, fill, sparkline } from './dom.js';
 import { t } from './i18n.js';
 
 const MAX_TILES = 60;     // beyond, tiles are searched for (a national root has thousands)
+const FIGURES_UP_TO = 60; // children whose figures are loaded each; beyond, freshness only
 const HISTORY = 30;       // points per sparkline
 
 const OPEN = ['reported', 'acknowledged', 'dispatched'];
@@ -34,7 +35,7 @@ function create(container, app) {
       kpi(t('openRequests'), summary.serviceRequests.open, 'kpi-requests'),
       kpi(t('onTime'), ratio === null || ratio === undefined ? '–' : `${Math.round(ratio * 100)}%`, 'kpi-on-time'),
       kpi(t('readings'), readings, 'kpi-readings'));
-    const children = summary.byChild || [];
+    const children = summary.byChild || summary.children || [];
     const states = {};
     for (const c of children) states[c.state] = (states[c.state] || 0) + 1;
     const needle = search.value.trim().toLowerCase();
@@ -54,7 +55,7 @@ function create(container, app) {
       el('h3', {}, child.node),
       el('span', { class: `state ${child.state}` }, t(child.state)), ' ',
       el('span', { class: 'muted' },
-        `${t('lag')} ${child.lagSeconds ?? '–'} s · ${child.complete ? t('complete') : t('incomplete')}`,
+        `${t('lag')} ${child.lagSeconds == null ? '–' : child.lagSeconds.toFixed(1)} s · ${child.complete ? t('complete') : t('incomplete')}`,
         child.lostRanges?.length ? ` · ${t('lostRanges')}: ${child.lostRanges.length}` : '',
         child.lastSync ? ` · ${t('lastSync')} ${age(child.lastSync, t)}` : ''),
       el('div', { class: 'muted' }, `${t('incidents')}: ${incidents}`),
@@ -79,12 +80,14 @@ function create(container, app) {
 
   async function load() {
     try {
+      // A node with thousands of children shows their freshness, not each one's figures.
+      const by_child = app.session.children <= FIGURES_UP_TO ? '&by=child' : '';
       const [summary, alerts] = await Promise.all([
-        api.get('/api/v1/summary?window=15m&by=child'),
+        api.get(`/api/v1/summary?window=15m${by_child}`),
         api.get('/api/v1/alerts?active=true&limit=10000'),
       ]);
       if (!alive) return;
-      remember(summary.byChild || []);
+      remember(summary.byChild || summary.children || []);
       last = [summary, alerts.items.length];
       draw();
     } catch (err) {

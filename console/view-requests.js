@@ -1,6 +1,6 @@
 // Citizen requests (Open311): each with its service, area and whether it is within its SLA.
 import { api } from './api.js';
-import { el, fill, when } from './dom.js';
+import { el, fill, once_per_frame, when } from './dom.js';
 import { t } from './i18n.js';
 
 const MAX = 1000;
@@ -23,6 +23,7 @@ function create(container, app) {
     el('td', {}, r.service_name || r.service_code), el('td', {}, r.area), el('td', {}, r.status),
     el('td', {}, when(r.requested_datetime)), el('td', {}, when(r.expected_datetime)),
     el('td', { class: 'sla' }, sla(r)), el('td', {}, r.description))));
+  const redraw = once_per_frame(draw);
   const keep = (r) => {
     requests.delete(r.service_request_id);
     requests.set(r.service_request_id, r);
@@ -34,7 +35,7 @@ function create(container, app) {
     draw();
   }).catch((err) => app.notify(err.message));
   return {
-    on_event: (m) => { if (m.type === 'service-request') { keep(m.data); draw(); } },
+    on_event: (m) => { if (m.type === 'service-request') { keep(m.data); redraw(); } },
     leave: () => { alive = false; },
   };
 }

@@ -66,4 +66,9 @@ for i in "${!nodes[@]}"; do
 done
 echo "All ${#nodes[@]} nodes serve on 127.0.0.1:7100-7110 (logs in $run/logs/)."
 echo
+token_of() { python3 -c "import json, sys; print(json.load(open('$run/tokens.json'))[sys.argv[1]])" "$1"; }
+echo "Operations console (open in a browser, sign in with the token):"
+echo "  city IOC:  http://127.0.0.1:7100/   token $(token_of danang)"
+echo "  Hai Chau:  http://127.0.0.1:7101/   token $(token_of danang/hai-chau)"
+echo
 python3 examples/danang/simulate.py --tokens "$run/tokens.json" --seconds "$seconds"

@@ -143,6 +143,7 @@ void add_console_routes(ApiRouter& router, NodeContext& ctx, ConsoleFiles files)
             {{"node", ctx.node_id},
              {"federation", fed->name},
              {"kind", to_string(fed->find(ctx.node_id)->kind)},
+             {"children", fed->children(ctx.node_id).size()},
              {"name", a.name},
              {"role", to_string(a.role)},
              {"mayAct", role_allows(a.role, Role::kOperator)},
