@@ -218,6 +218,7 @@ TEST_CASE("every too-wide grant in the reference fixtures is refused naming its 
           (root / "policies/danang/authority-hai-chau.yaml").string() + "\n  - " + f.string() +
           "\n";
     test::write_file(dir / "federation.yaml", fed);
+    fs::copy(root / "examples/danang/geo", dir / "geo");  // the outlines it names
     INFO(f.filename().string());
     try {
       load_policies(load_federation(dir / "federation.yaml"));

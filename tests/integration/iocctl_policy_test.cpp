@@ -179,7 +179,7 @@ TEST_CASE("iocctl policy diff lists the decisions a change flips", "[integration
   for (std::size_t at = 0, next; at < fed.size(); at = next + 1) {
     next = fed.find('\n', at);
     std::string line = fed.substr(at, next - at);
-    for (const char* key : {"publicKey: ", "config: ["})
+    for (const char* key : {"publicKey: ", "config: [", "boundary: "})
       if (const auto k = line.find(key); k != std::string::npos)
         line = line.substr(0, k + std::string(key).size()) + std::string(IOC_SOURCE_DIR) +
                "/examples/danang/" + line.substr(k + std::string(key).size());
