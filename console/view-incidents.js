@@ -2,7 +2,7 @@
 // the grant behind each step, and a button for each action, enabled only for those this
 // operator may take (the node says which, and why not for the others).
 import { api, query } from './api.js';
-import { el, fill, once_per_frame, when } from './dom.js';
+import { el, fill, when } from './dom.js';
 import { t } from './i18n.js';
 
 const MAX = 2000;  // rows kept; a live update of one not listed is added at the top
@@ -37,7 +37,21 @@ function create(container, app) {
   const matches = (i) => (!params.status || i.status === params.status) && (!params.severity || i.severity === params.severity) &&
     (!params.origin || i.origin === params.origin) && (!params.owner || i.owner === params.owner);
   const draw = () => fill(list, [...incidents.values()].reverse().map(row));
-  const redraw = once_per_frame(draw);
+  // One incident changed: its row alone is replaced and moved to the top (newest first), and the
+  // oldest dropped past the cap, so an event costs one row however long the list.
+  function put(i) {
+    const known = incidents.get(i.id);
+    const next = { ...known, ...i };
+    incidents.delete(i.id);
+    incidents.set(i.id, next);
+    list.querySelector(`tr[data-id="${CSS.escape(i.id)}"]`)?.remove();
+    list.prepend(row(next));
+    while (incidents.size > MAX) {
+      const oldest = incidents.keys().next().value;
+      incidents.delete(oldest);
+      list.querySelector(`tr[data-id="${CSS.escape(oldest)}"]`)?.remove();
+    }
+  }
 
   async function load() {
     try {
@@ -113,10 +127,7 @@ function create(container, app) {
       if (!i?.id) return;
       const known = incidents.get(i.id);
       if (known || matches(i)) {
-        incidents.delete(i.id);
-        incidents.set(i.id, { ...known, ...i });
-        while (incidents.size > MAX) incidents.delete(incidents.keys().next().value);
-        redraw();
+        put(i);
       }
       if (selected === i.id) select(i.id);
     },
