@@ -123,7 +123,7 @@ function create(container, app) {
   return {
     on_event: (m) => {
       if (m.type !== 'incident' && m.type !== 'notice') return;
-      const i = m.type === 'notice' ? m.data : m.data;
+      const i = m.data;  // an incident, or a notice about one (a link notice has no id)
       if (!i?.id) return;
       const known = incidents.get(i.id);
       if (known || matches(i)) {

@@ -126,16 +126,8 @@ std::string ApiRouter::bearer_token(const HttpRequest& request, bool allow_query
   } else if (allow_query_token) {
     // A browser cannot set headers on a WebSocket: it offers the token as a subprotocol
     // ("ioc.bearer.TOKEN", beside "ioc.v1", which the server selects), kept out of URLs and logs.
-    const std::string offered = request.header("sec-websocket-protocol");
-    for (std::size_t start = 0; start < offered.size();) {
-      std::size_t end = offered.find(',', start);
-      if (end == std::string::npos) end = offered.size();
-      std::string p = offered.substr(start, end - start);
-      p.erase(0, p.find_first_not_of(' '));
-      p.erase(p.find_last_not_of(' ') + 1);
+    for (const auto& p : header_list(request.header("sec-websocket-protocol")))
       if (p.rfind(kBearerProtocol, 0) == 0) return p.substr(std::strlen(kBearerProtocol));
-      start = end + 1;
-    }
     const auto q = request.target.find('?');
     if (q != std::string::npos) {
       const auto params = parse_query(request.target.substr(q + 1));

@@ -64,7 +64,7 @@ HttpResponse file_response(const HttpRequest& request, const std::string& dir,
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},
       {"X-Frame-Options", "DENY"}};
-  if (request.header("if-none-match") == etag) return HttpResponse{304, "", "", headers};
+  if (etag_matches(request, etag)) return HttpResponse{304, "", "", headers};
   return HttpResponse{200, type, std::move(body), std::move(headers)};
 }
 

@@ -81,4 +81,26 @@ std::map<std::string, std::string> parse_form(const std::string& body) {
   return out;
 }
 
+std::vector<std::string> header_list(const std::string& value) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start <= value.size();) {
+    std::size_t end = value.find(',', start);
+    if (end == std::string::npos) end = value.size();
+    std::string item = value.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool etag_matches(const HttpRequest& request, const std::string& etag) {
+  for (auto tag : header_list(request.header("if-none-match"))) {
+    if (tag.rfind("W/", 0) == 0) tag.erase(0, 2);
+    if (tag == etag || tag == "*") return true;
+  }
+  return false;
+}
+
 }  // namespace ioc

@@ -31,6 +31,11 @@ struct HttpResponse {
 /// Completes a request; may be called from any thread, exactly once.
 using Respond = std::function<void(HttpResponse)>;
 
+/// The items of a comma-separated header value, each without surrounding spaces or tabs.
+std::vector<std::string> header_list(const std::string& value);
+/// True when the request's If-None-Match names `etag` (a weak "W/" form too) or is "*".
+bool etag_matches(const HttpRequest& request, const std::string& etag);
+
 /// Splits "a=1&b=x%20y" into decoded pairs (later duplicates win).
 std::map<std::string, std::string> parse_query(const std::string& query);
 std::string url_decode(const std::string& s);

@@ -101,8 +101,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   void start(http::request<http::string_body> req, StreamHub& hub) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     // A browser that offers subprotocols (the console: "ioc.v1" and its token) needs one chosen.
-    const bool v1 =
-        std::string(req[http::field::sec_websocket_protocol]).find("ioc.v1") != std::string::npos;
+    const auto offered = header_list(std::string(req[http::field::sec_websocket_protocol]));
+    const bool v1 = std::find(offered.begin(), offered.end(), "ioc.v1") != offered.end();
     ws_.set_option(websocket::stream_base::decorator([v1](websocket::response_type& res) {
       res.set(http::field::server, "libioc");
       if (v1) res.set(http::field::sec_websocket_protocol, "ioc.v1");

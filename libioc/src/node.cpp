@@ -370,7 +370,10 @@ std::vector<T> items_of(Page<std::pair<std::int64_t, T>> page) {
 
 std::vector<Alert> Node::alerts(bool active_only, int limit) const {
   check_limit(limit);
-  return items_of(impl_->store.alerts(AlertQuery{.active_only = active_only, .limit = limit}));
+  AlertQuery q;
+  q.active_only = active_only;
+  q.limit = limit;
+  return items_of(impl_->store.alerts(q));
 }
 
 std::optional<Alert> Node::alert(const std::string& identifier) const {
@@ -379,8 +382,11 @@ std::optional<Alert> Node::alert(const std::string& identifier) const {
 
 std::vector<Incident> Node::incidents(const IncidentFilter& filter) const {
   check_limit(filter.limit);
-  return items_of(impl_->store.incidents(
-      IncidentQuery{.status = filter.status, .domain = filter.domain, .limit = filter.limit}));
+  IncidentQuery q;
+  q.status = filter.status;
+  q.domain = filter.domain;
+  q.limit = filter.limit;
+  return items_of(impl_->store.incidents(q));
 }
 
 std::optional<Incident> Node::incident(const std::string& id) const {

@@ -49,17 +49,7 @@ HttpResponse cacheable(const HttpRequest& request, std::string content_type, std
   const std::string etag = "\"" + crypto::sha256_hex(body).substr(0, 32) + "\"";
   std::vector<std::pair<std::string, std::string>> headers{{"ETag", etag},
                                                            {"Cache-Control", "public, max-age=60"}};
-  const std::string asked = request.header("if-none-match");
-  for (std::size_t start = 0; start < asked.size();) {
-    std::size_t end = asked.find(',', start);
-    if (end == std::string::npos) end = asked.size();
-    std::string tag = asked.substr(start, end - start);
-    tag.erase(0, tag.find_first_not_of(" \t"));
-    tag.erase(tag.find_last_not_of(" \t") + 1);
-    if (tag.rfind("W/", 0) == 0) tag.erase(0, 2);
-    if (tag == etag || tag == "*") return HttpResponse{304, "", "", std::move(headers)};
-    start = end + 1;
-  }
+  if (etag_matches(request, etag)) return HttpResponse{304, "", "", std::move(headers)};
   return HttpResponse{200, std::move(content_type), std::move(body), std::move(headers)};
 }
 

@@ -103,7 +103,7 @@ TEST_CASE("escalation emits a CAP Update for the alert that opened the incident"
   });
   n.t.clock.t += 11 * 60'000;
   REQUIRE(n.monitor.run_once() == 1);
-  const auto alerts = n.t.store.alerts(AlertQuery{.limit = 10}).items;
+  const auto alerts = n.t.store.alerts(AlertQuery{}).items;
   REQUIRE(alerts.size() == 2);
   const Alert& update = alerts.back().second;
   CHECK(update.msg_type == CapMsgType::kUpdate);

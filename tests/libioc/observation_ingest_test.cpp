@@ -46,7 +46,7 @@ TEST_CASE("a job that fails after ingesting leaves no rule or bucket state behin
   ingest.ingest({{"gauge", "river_level", minute + 2000, 1.0, "m", "city/north", {}}});
   CHECK(t.store.active_alerts().empty());
   CHECK(t.store.aggregate("river_level", "city/north", minute)->count() == 2);
-  const auto alerts = t.store.alerts(AlertQuery{.limit = 10}).items;
+  const auto alerts = t.store.alerts(AlertQuery{}).items;
   REQUIRE(alerts.size() == 2);
   CHECK(alerts[1].second.msg_type == CapMsgType::kCancel);
   CHECK(alerts[1].second.references.at(0).find(active[0].identifier) != std::string::npos);
