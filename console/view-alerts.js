@@ -32,7 +32,7 @@ function create(container, app) {
         list)),
       el('div', {}, detail, form_box)));
   const alerts = new Map();  // identifier -> alert, newest last
-  let alive = true, selected = null;
+  let alive = true, selected = null, form = null, updating = null;
 
   function row(a) {
     return el('tr', { class: 'selectable', dataset: { id: a.identifier }, onclick: () => select(a.identifier) },
@@ -69,6 +69,7 @@ function create(container, app) {
       el('h4', {}, t('capXml')), xml);
     if (app.session.mayAct && a.sender === app.session.node && a.active) {
       detail.append(el('div', { class: 'actions' },
+        el('button', { type: 'button', id: 'update-alert', onclick: () => start_update(a) }, t('updateAlert')),
         el('button', { type: 'button', id: 'cancel-alert', onclick: () => send({ msgType: 'Cancel', references: a.identifier }) }, t('cancelAlert'))));
     }
     try {
@@ -89,10 +90,25 @@ function create(container, app) {
       select(a.identifier);
       result.className = 'result ok';
       result.textContent = t('done', `${a.msgType} ${a.identifier}`);
+      return true;
     } catch (err) {
       result.className = 'result failed';
       result.textContent = t('failed', err.field ? `${err.field}: ${err.message}` : err.message);
+      return false;
     }
+  }
+
+  // The form, filled from an alert this node issued, sends an Update of it.
+  function start_update(a) {
+    if (!form) return;
+    updating = a.identifier;
+    for (const key of ['event', 'headline', 'description', 'instruction', 'severity', 'urgency',
+      'certainty', 'category', 'domain', 'scope', 'language']) {
+      if (form.elements[key] && a[key]) form.elements[key].value = a[key];
+    }
+    for (const option of form.elements.areas.options) option.selected = (a.areas || []).includes(option.value);
+    form.querySelector('h3').textContent = `${t('updateAlert')}: ${a.identifier}`;
+    form.querySelector('button[type=submit]').textContent = t('updateAlert');
   }
 
   function alert_form(nodes) {
@@ -101,7 +117,7 @@ function create(container, app) {
     const text = (name, label, required) => el('label', {}, t(label), el('input', { name, required }));
     const area = el('select', { name: 'areas', multiple: true, size: Math.min(8, nodes.length) },
       nodes.map((n) => el('option', { value: n }, n)));
-    const form = el('form', { class: 'alert-form card', id: 'alert-form' },
+    form = el('form', { class: 'alert-form card', id: 'alert-form' },
       el('h3', {}, t('issueAlert')),
       text('event', 'event', true), text('headline', 'headline', true),
       el('label', {}, t('description'), el('textarea', { name: 'description', rows: 3 })),
@@ -122,7 +138,13 @@ function create(container, app) {
       body.areas = f.getAll('areas');
       const other = f.get('translationHeadline');
       if (other) body.translations = [{ language: body.language === 'en-US' ? 'vi-VN' : 'en-US', event: body.event, headline: other }];
-      send(body);
+      if (updating) Object.assign(body, { msgType: 'Update', references: updating });
+      send(body).then((sent) => {
+        if (!sent) return;
+        updating = null;
+        form.querySelector('h3').textContent = t('issueAlert');
+        form.querySelector('button[type=submit]').textContent = t('issue');
+      });
     });
     return form;
   }

@@ -115,6 +115,15 @@ try {
   await page.waitForFunction(() => document.querySelector('#alert-result')?.classList.contains('ok'), null, WAIT);
   check(true, 'an alert is issued from the form');
   await shot('alerts');
+  // Updated from its detail (the form is filled from it), then cancelled.
+  await page.waitForSelector('#update-alert', WAIT);
+  await page.click('#update-alert');
+  check(await page.inputValue('#alert-form input[name=headline]') === 'Ngập sâu đường Nguyễn Văn Linh', 'the form is filled from the alert');
+  await page.fill('#alert-form input[name=headline]', 'Ngập sâu 0,5 m đường Nguyễn Văn Linh');
+  await page.click('#alert-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#alert-result')?.textContent.includes('Update'), null, WAIT);
+  check(true, 'and updated');
+  await page.waitForSelector('#cancel-alert', WAIT);
   await page.click('#cancel-alert');
   await page.waitForFunction(() => document.querySelector('#alert-result')?.textContent.includes('Cancel'), null, WAIT);
   check(true, 'and cancelled from its detail');
