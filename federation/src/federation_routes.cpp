@@ -105,7 +105,7 @@ void FederationRoutes::summary(ApiCall& call, Respond& respond) {
     return true;
   });
   if (held_back > 0) {
-    if (!s.suppressed) s.suppressed.emplace();
+    if (!s.suppressed) s.suppressed = Summary::Suppressed{0, 0};
     Summary::Suppressed& shown = *s.suppressed;
     shown.groups += held_back;
     shown.min_group_size = std::max(shown.min_group_size, min_group);

@@ -34,7 +34,7 @@ Summary SummaryService::summarise(const SummaryWindow& window, const std::string
   out.from = window.from;
   out.to = window.to;
   std::map<std::string, SummarySketch> merged;
-  Summary::Suppressed held_back;
+  Summary::Suppressed held_back{0, 0};
   for (const AggregateBucket* b : buckets) {
     if (b->held_back > 0) {  // a marker: what a child's Sharing rule kept from this node
       ++held_back.groups;

@@ -57,3 +57,20 @@ TEST_CASE("malformed batches name the entry and field", "[events]") {
   for (int i = 0; i <= 1000; ++i) many += (i ? "," : "") + kGood;
   CHECK(field_of(many + "]}") == "events");
 }
+
+TEST_CASE("a batch's subtree view is read strictly", "[events]") {
+  const auto with = [](const std::string& subtree) {
+    return R"({"events":[],"subtree":)" + subtree + "}";
+  };
+  const auto b = parse_event_batch(
+      with(R"([{"node":"city/north/ward-1","state":"stale","lastSync":null,"lagSeconds":2.5}])"));
+  REQUIRE(b.subtree.size() == 1);
+  CHECK(b.subtree[0]["state"] == "stale");
+  CHECK(parse_event_batch(R"({"events":[]})").subtree.empty());
+  CHECK(field_of(with(R"({"node":"x"})")) == "subtree");
+  CHECK(field_of(with(R"([{"node":"x","state":"down"}])")) == "subtree[0]");
+  CHECK(field_of(with(R"([{"state":"fresh"}])")) == "subtree[0]");
+  CHECK(field_of(with(R"([{"node":"x","state":"fresh","lagSeconds":"soon"}])")) == "subtree[0]");
+  CHECK(field_of(with("[" + std::string(R"({"node":"x","state":"fresh"},)") +
+                      R"({"node":"y","state":"fresh"}])")) == "no error");
+}
