@@ -74,7 +74,8 @@ TEST_CASE("a district shares health incidents and air readings sideways, and not
   REQUIRE(poll_until([&] {
     return at_health.get("/api/v1/observations?metric=pm25").json()["items"].size() == 2;
   }));
-  for (const auto& row : at_health.get("/api/v1/observations?metric=pm25").json()["items"]) {
+  const json air = at_health.get("/api/v1/observations?metric=pm25").json();
+  for (const auto& row : air["items"]) {
     CHECK(row["area"] == "city/north");
     CHECK(row["source"] == "redacted");
   }
