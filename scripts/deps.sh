@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev
           libcpprest-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev catch2 libssl-dev
-          nlohmann-json3-dev curl python3 openssl libxml2-utils libjs-leaflet chromium nodejs npm)
+          nlohmann-json3-dev curl python3 openssl libxml2-utils libjs-leaflet chromium nodejs)
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(clang-14 libclang-rt-14-dev clang-format-14)
 fi
@@ -14,6 +14,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's nodejs comes without npm (its own package); some nodejs builds carry npm themselves.
+command -v npm >/dev/null || missing+=(npm)
 ((${#missing[@]} == 0)) && exit 0
 
 echo "installing Debian packages: ${missing[*]}" >&2
