@@ -68,13 +68,7 @@ Alert signed_alert(const FederationConfig& fed, const json& wire) {
   // Its sender's signature: a node that passed it on cannot have written or changed it.
   const NodeConfig* sender = fed.find(alert.sender);
   if (!sender) refuse("sender", "alert sender '" + alert.sender + "' is not in the federation");
-  const auto sig = crypto::base64_decode(wire["signature"].get<std::string>(), false);
-  const bool signed_by_sender =
-      sig && std::any_of(sender->public_keys.begin(), sender->public_keys.end(),
-                         [&](const std::string& file) {
-                           return PublicKey::load(file).verify(signed_text(body), *sig);
-                         });
-  if (!signed_by_sender)
+  if (!signed_by(*sender, signed_text(body), wire["signature"].get<std::string>()))
     refuse("signature", "alert '" + alert.identifier + "' is not signed by '" + alert.sender + "'");
   return alert;
 }

@@ -35,9 +35,7 @@ ChildWatch::ChildWatch(FederationContext& ctx) : ctx_(ctx) {
     const json j = json::parse(kept, nullptr, false);
     if (!j.is_object()) continue;
     Watched w;
-    w.state = j.value("state", "fresh") == "fresh" ? Freshness::kFresh
-              : j.value("state", "") == "stale"    ? Freshness::kStale
-                                                   : Freshness::kUnreachable;
+    w.state = parse_freshness(j.value("state", "")).value_or(Freshness::kUnreachable);
     w.alert = j.value("alert", "");
     children_[child] = w;
   }

@@ -1,6 +1,7 @@
 #include "event_batch.hpp"
 
 #include "ioc/error.hpp"
+#include "ioc/summary.hpp"
 #include "json_codec.hpp"
 
 namespace ioc::federation {
@@ -56,8 +57,7 @@ EventBatch parse_event_batch(std::string_view text) {
       const std::string at = "subtree[" + std::to_string(i) + "]";
       const std::string state = n.is_object() ? n.value("state", "") : "";
       if (!n.is_object() || !n.contains("node") || !n["node"].is_string() ||
-          n["node"].get_ref<const std::string&>().size() > 256 ||
-          (state != "fresh" && state != "stale" && state != "unreachable") ||
+          n["node"].get_ref<const std::string&>().size() > 256 || !parse_freshness(state) ||
           (n.contains("lastSync") && !n["lastSync"].is_string() && !n["lastSync"].is_null()) ||
           (n.contains("lagSeconds") && !n["lagSeconds"].is_number() && !n["lagSeconds"].is_null()))
         throw Error(ErrorCode::kBadRequest,

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,10 @@ struct EventBatch {
   std::int64_t backlog = 0;    ///< entries the sender still holds after these
   std::string policy_version;  ///< the policy version the sender enforces, if it said
   /// The state of the nodes below the sender as it sees them: its children's links and what
-  /// they relayed of theirs ({"node", "state", "lastSync", "lagSeconds"}). Unchecked here.
-  nlohmann::json subtree = nlohmann::json::array();
+  /// they relayed of theirs ({"node", "state", "lastSync", "lagSeconds"}); only in some batches
+  /// (every heartbeat interval), absent from the others. Which nodes it names is checked by the
+  /// receiver.
+  std::optional<nlohmann::json> subtree;
 };
 
 /// At most this many nodes in a batch's subtree.

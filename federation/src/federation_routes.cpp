@@ -243,7 +243,7 @@ void FederationRoutes::post_events(ApiCall& call, Respond& respond) {
   const bool queued = ctx_.writes.submit(
       [this, batch, acked, peer](WriteContext& w) {
         *acked = receive_events(ctx_, w, peer, *batch);
-        keep_relayed_subtree(ctx_, w, peer, batch->subtree);
+        if (batch->subtree) keep_relayed_subtree(ctx_, w, peer, *batch->subtree);
       },
       [respond, acked](std::exception_ptr error) {
         if (!error)

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "crypto_util.hpp"
 #include "ioc/error.hpp"
 
 namespace ioc::federation {
@@ -134,6 +135,15 @@ std::string PrivateKey::sign(std::string_view message) const {
     throw Error(ErrorCode::kInternal, "Ed25519 signing failed");
   sig.resize(len);
   return sig;
+}
+
+bool signed_by(const NodeConfig& node, std::string_view message,
+               const std::string& signature_base64) {
+  const auto signature = crypto::base64_decode(signature_base64, false);
+  if (!signature) return false;
+  for (const auto& file : node.public_keys)
+    if (PublicKey::load(file).verify(message, *signature)) return true;
+  return false;
 }
 
 }  // namespace ioc::federation

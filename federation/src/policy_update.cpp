@@ -53,10 +53,7 @@ void verify_update(const FederationConfig& fed, const PolicyUpdate& u) {
   if (!issuer)
     throw Error(ErrorCode::kForbidden, "issuer '" + u.issuer + "' is not in the federation",
                 "issuer");
-  const auto sig = crypto::base64_decode(u.signature, false);
-  if (sig)
-    for (const auto& file : issuer->public_keys)
-      if (PublicKey::load(file).verify(signed_text(u.kind, u.issuer, u.body), *sig)) return;
+  if (signed_by(*issuer, signed_text(u.kind, u.issuer, u.body), u.signature)) return;
   throw Error(ErrorCode::kForbidden,
               "the " + u.kind + " '" + u.id() + "' is not signed by '" + u.issuer + "'",
               "signature");

@@ -70,13 +70,7 @@ SignedShare signed_share(const FederationConfig& fed, const json& wire) {
   const NodeConfig* writer = fed.find(s.from);
   if (!writer) refuse("share.from", "'" + s.from + "' is not in the federation");
   if (!fed.find(s.to)) refuse("share.to", "'" + s.to + "' is not in the federation");
-  const auto sig = crypto::base64_decode(wire["signature"].get<std::string>(), false);
-  const std::string text = signed_text(share);
-  const bool signed_by_writer =
-      sig && std::any_of(
-                 writer->public_keys.begin(), writer->public_keys.end(),
-                 [&](const std::string& file) { return PublicKey::load(file).verify(text, *sig); });
-  if (!signed_by_writer)
+  if (!signed_by(*writer, signed_text(share), wire["signature"].get<std::string>()))
     refuse("signature", "share '" + s.id + "' is not signed by '" + s.from + "'");
   return s;
 }

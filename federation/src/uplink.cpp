@@ -160,11 +160,15 @@ bool Uplink::push_once(bool heartbeat_due) {
   const std::string& entries_text = batch.text;
   const std::int64_t backlog =
       ctx_.store.last_event_seq() - (local_seq.empty() ? cursor : local_seq.back());
-  const auto res =
-      client_->call("POST", "/federation/v1/events",
-                    "{\"events\":[" + entries_text + "],\"backlog\":" + std::to_string(backlog) +
-                        ",\"policyVersion\":" + json(ctx_.policies.version()).dump() +
-                        ",\"subtree\":" + subtree_view(ctx_).dump() + "}");
+  // The view of the subtree goes up once per heartbeat interval, not with every batch: it is read
+  // from the store, and the parent writes it down.
+  const TimeMs now = ctx_.clock.now();
+  const bool tell_subtree = !subtree_sent_ || now - *subtree_sent_ >= options_.heartbeat;
+  const auto res = client_->call(
+      "POST", "/federation/v1/events",
+      "{\"events\":[" + entries_text + "],\"backlog\":" + std::to_string(backlog) +
+          ",\"policyVersion\":" + json(ctx_.policies.version()).dump() +
+          (tell_subtree ? ",\"subtree\":" + subtree_view(ctx_).dump() : std::string()) + "}");
   if (res.status != 200) {
     std::lock_guard lock(mutex_);
     state_.state = "down";
@@ -172,6 +176,7 @@ bool Uplink::push_once(bool heartbeat_due) {
         res.status ? "events answered " + std::to_string(res.status) + ": " + res.body : res.error;
     return false;
   }
+  if (tell_subtree) subtree_sent_ = now;
   // Advance over the prefix of the batch the parent acknowledges holding.
   Acked acked;
   try {

@@ -98,6 +98,7 @@ class Uplink {
   std::optional<std::string> handover_;  // to send first after a move (the up thread's only)
   std::future<Batch> next_;              // the batch after next_after_, built in the background
   std::int64_t next_after_ = 0;
+  std::optional<TimeMs> subtree_sent_;  // when the subtree view last went up (the up thread's)
   std::thread thread_;
   std::thread down_thread_;
 };

@@ -100,6 +100,9 @@ std::string_view to_string(Role v) {
 std::string_view to_string(Freshness v) {
   return name_of(kFreshness, v);
 }
+std::optional<Freshness> parse_freshness(std::string_view s) {
+  return parse_name(kFreshness, s);
+}
 std::string_view to_string(CapMsgType v) {
   return name_of(kMsgTypes, v);
 }

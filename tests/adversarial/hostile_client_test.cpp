@@ -108,3 +108,39 @@ TEST_CASE("JSON nested without end is refused while it is parsed", "[adversarial
   check_refused(res, 400, "body");
   CHECK(node.anonymous().get("/healthz").status == 200);
 }
+
+TEST_CASE("the console serves its own files and nothing else, and a stream needs a real token",
+          "[adversarial]") {
+  RunningNode node;
+  const auto port = node.process.port();
+  auto anonymous = node.anonymous();
+  const auto app = anonymous.get("/console/app.js");
+  REQUIRE(app.status == 200);
+  CHECK_THAT(app.header("content-security-policy"), Catch::Contains("script-src 'self'"));
+  CHECK(app.header("x-content-type-options") == "nosniff");
+  // Out of the console's folder, raw or percent-encoded; hidden files; types it does not serve.
+  for (const char* target :
+       {"/console/..%2F..%2FCMakeLists.txt", "/console/%2e%2e%2fREADME.md", "/console/.gitignore",
+        "/console/app.js%00.png", "/console/vendor/leaflet/..%2F..%2Fconsole%2Fapp.js",
+        "/console/vendor/leaflet/images/..%2F..%2F..%2Fetc%2Fpasswd", "/console/README.md"}) {
+    INFO(target);
+    CHECK(anonymous.get(target).status == 404);
+  }
+  const auto raw = raw_exchange(port, raw_request("GET", "/console/../../etc/passwd"));
+  CHECK(raw.status == 404);
+  CHECK(raw.body.find("root:") == std::string::npos);
+  // The console's own API routes take no parameters.
+  check_refused(node.as("viewer").get("/api/v1/session?as=admin"), 400, "as");
+  check_refused(node.as("viewer").get("/api/v1/map?node=city"), 400, "node");
+  CHECK(anonymous.get("/api/v1/session").status == 401);
+  // A stream upgrade offering a token that is not one, as a browser's subprotocol: refused.
+  const std::string upgrade =
+      "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Protocol: ioc.v1, ioc.bearer.not-a-token\r\n";
+  const auto refused = raw_exchange(
+      port, "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n" + upgrade +
+                "\r\n");
+  CHECK(refused.status == 401);
+  CHECK(anonymous.get("/healthz").status == 200);
+}

@@ -33,7 +33,7 @@ Acked receive_all(test::FederatedContext& t, const std::string& caller,
                   std::vector<WireEvent> events) {
   Acked acked;
   t.writes.run([&](WriteContext& w) {
-    acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0, ""});
+    acked = receive_events(t.ctx, w, caller, EventBatch{std::move(events), 0, "", std::nullopt});
   });
   return acked;
 }

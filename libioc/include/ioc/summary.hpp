@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,5 +67,6 @@ struct Summary {
 };
 
 std::string_view to_string(Freshness v);
+std::optional<Freshness> parse_freshness(std::string_view s);
 
 }  // namespace ioc

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "ioc/config.hpp"
+
 namespace ioc::federation {
 
 /// Paths of a node's key pair.
@@ -35,6 +37,12 @@ class PublicKey {
   explicit PublicKey(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// True if `signature_base64` (standard base64) is a signature of `message` by one of the keys
+/// the federation lists for `node` (two during a rotation): what signed entries (alerts, shared
+/// records, policy updates) are checked with, whoever relayed them.
+bool signed_by(const NodeConfig& node, std::string_view message,
+               const std::string& signature_base64);
 
 /// An Ed25519 private key, loaded once. Immutable; thread-safe.
 class PrivateKey {
