@@ -5,6 +5,7 @@
 
 #include "federation_tables.hpp"
 #include "ioc/error.hpp"
+#include "link_status.hpp"
 #include "policy_distribution.hpp"
 
 namespace ioc::federation {
@@ -48,20 +49,34 @@ void Reorganiser::catch_up() {
 }
 
 void Reorganiser::refuse_undrained_removals(const FederationConfig& before,
-                                            const FederationConfig& fresh) const {
+                                            const FederationConfig& fresh) {
   const auto links = ctx_.store.links();
+  const TimeMs now = ctx_.clock.now();
+  const auto refuse = [&](const std::string& child, const std::string& why) {
+    throw Error(ErrorCode::kConfig,
+                fresh.path + ": error: nodes: '" + child + "' is removed while " + why +
+                    "; move its children first, wait until its backlog is 0 (GET "
+                    "/api/v1/federation), then remove it",
+                "nodes");
+  };
   for (const auto& child : before.children(ctx_.node_id)) {
     if (fresh.find(child)) continue;
-    for (const auto& l : links)
-      if (l.peer == child && l.backlog > 0)
-        throw Error(ErrorCode::kConfig,
-                    fresh.path + ": error: nodes: '" + child + "' is removed while it still had " +
-                        std::to_string(l.backlog) + " entries unsent to this node at " +
-                        format_rfc3339(l.last_contact) +
-                        "; move its children first, wait until its backlog is 0 (GET "
-                        "/api/v1/federation), then remove it",
-                    "nodes");
+    const auto asked = removal_asked_.try_emplace(child, now).first->second;
+    for (const auto& l : links) {
+      if (l.peer != child) continue;
+      if (l.backlog > 0)
+        refuse(child, "it still had " + std::to_string(l.backlog) +
+                          " entries unsent to this node at " + format_rfc3339(l.last_contact));
+      // A child still calling may have taken entries from its own children since its last call:
+      // only a call after the removal was asked for covers them. One silent for longer than a
+      // fresh link may be is gone; its last report is the last word.
+      if (l.last_contact <= asked && now - l.last_contact <= kFreshMs)
+        refuse(child, "its last call (" + format_rfc3339(l.last_contact) +
+                          ") came before the removal was asked for, at " + format_rfc3339(asked) +
+                          "; it calls again within seconds");
+    }
   }
+  removal_asked_.clear();
 }
 
 std::vector<std::string> Reorganiser::reorganise(const FederationConfig& before,

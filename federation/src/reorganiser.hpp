@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,10 +22,11 @@ class Reorganiser {
 
   /// At start, on a federation file whose tree differs from the store's last one.
   void catch_up();
-  /// A child leaves the federation only once everything it took has reached this node; throws
-  /// Error(kConfig) naming it otherwise.
-  void refuse_undrained_removals(const FederationConfig& before,
-                                 const FederationConfig& fresh) const;
+  /// A child leaves the federation only once everything it took has reached this node: its last
+  /// call reported a backlog of 0 and, if it is still calling, that call came after the removal
+  /// was first asked for (so it covers what its own children sent it before they moved away).
+  /// Throws Error(kConfig) naming it otherwise.
+  void refuse_undrained_removals(const FederationConfig& before, const FederationConfig& fresh);
   /// Takes the steps from `before` to `fresh`; one line per step, for the operator.
   std::vector<std::string> reorganise(const FederationConfig& before,
                                       const FederationConfig& fresh);
@@ -34,6 +36,8 @@ class Reorganiser {
 
   FederationContext& ctx_;
   IncidentService& incidents_;
+  /// Children whose removal a reload asked for and was refused, with when it first asked.
+  std::map<std::string, TimeMs> removal_asked_;
 };
 
 }  // namespace ioc::federation
