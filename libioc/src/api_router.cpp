@@ -247,12 +247,11 @@ void ApiRouter::readyz(ApiCall&, Respond& respond) {
 
 void ApiRouter::metrics(ApiCall&, Respond& respond) {
   const auto fed = ctx_.federation();
-  respond(HttpResponse{
-      200,
-      "text/plain; version=0.0.4; charset=utf-8",
+  std::string text =
       ctx_.metrics.render(ctx_.node_id) + child_metrics(ctx_.node_id, fed->children(ctx_.node_id),
-                                                        ctx_.store.links(), ctx_.clock.now()),
-      {}});
+                                                        ctx_.store.links(), ctx_.clock.now());
+  for (const auto& section : metric_sections_) text += section();
+  respond(HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}});
 }
 
 void ApiRouter::post_observations(ApiCall& call, Respond& respond) {

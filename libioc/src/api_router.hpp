@@ -61,6 +61,12 @@ class ApiRouter {
   void add_route(std::string method, const std::string& path, std::vector<Role> roles,
                  RouteHandler handler, CallGate gate = {});
 
+  /// Adds lines to /metrics (Prometheus text, each series with its HELP and TYPE), rendered at
+  /// each scrape on the calling I/O thread. Not while serving.
+  void add_metrics(std::function<std::string()> render) {
+    metric_sections_.push_back(std::move(render));
+  }
+
   void handle(const HttpRequest& request, Respond respond);
   /// The subprotocol prefix a browser's WebSocket carries its token in ("ioc.bearer.TOKEN").
   static constexpr const char* kBearerProtocol = "ioc.bearer.";
@@ -122,6 +128,7 @@ class ApiRouter {
   Services services_;
   IngestLimits limits_;
   std::vector<Route> routes_;
+  std::vector<std::function<std::string()>> metric_sections_;
   std::atomic<bool> draining_{false};
 };
 

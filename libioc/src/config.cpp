@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "ioc/error.hpp"
+#include "source_config.hpp"
 #include "yaml_reader.hpp"
 
 namespace ioc {
@@ -350,6 +351,14 @@ NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string&
         r.finish();
         out.cameras.push_back(std::move(c));
       }
+    } else if (kind == "Sources") {
+      SourceConnection c = read_source_connection(doc, fed, node_id);
+      for (const auto& other : out.sources)
+        if (other.name == c.name)
+          doc.fail_at(doc.has("name") ? "name" : "broker", "a second connection named '" + c.name +
+                                                               "' (the first is at " + other.where +
+                                                               "); give each a 'name'");
+      out.sources.push_back(std::move(c));
     } else if (kind == "Console") {
       out.console.language = doc.one_of("language", {"vi", "en"}, std::string("en"));
       out.console.tiles = doc.opt_str("tiles").value_or("");
@@ -360,10 +369,12 @@ NodeLocalConfig load_node_config(const FederationConfig& fed, const std::string&
         doc.fail_at("tiles", "a tile URL has no quotes, spaces, commas or semicolons");
       out.console.attribution = doc.opt_str("attribution").value_or("");
     } else {
-      doc.fail_at("kind",
-                  "expected 'Rules', 'Services', 'Cameras' or 'Console' in a node config file, "
-                  "got '" +
-                      kind + "'");
+      doc.fail_at(
+          "kind",
+          "expected 'Rules', 'Services', 'Cameras', 'Sources' or 'Console' in a node config "
+          "file, "
+          "got '" +
+              kind + "'");
     }
     doc.finish();
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "metrics.hpp"
+
 namespace ioc {
 
 std::optional<LinkRecord> find_link(const std::vector<LinkRecord>& links, const std::string& peer) {
@@ -31,23 +33,6 @@ ChildStatus child_status(const std::string& child, const std::optional<LinkRecor
   return out;
 }
 
-namespace {
-
-std::string label(const std::string& value) {
-  std::string out;
-  for (const char c : value) {
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (c == '\\' || c == '"') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string child_metrics(const std::string& node, const std::vector<std::string>& children,
                           const std::vector<LinkRecord>& links, TimeMs now) {
   struct Series {
@@ -63,7 +48,8 @@ std::string child_metrics(const std::string& node, const std::vector<std::string
   for (const auto& child : children) {
     const auto link = find_link(links, child);
     const ChildStatus s = child_status(child, link, now);
-    const std::string l = "{node=\"" + label(node) + "\",child=\"" + label(child) + "\"} ";
+    const std::string l =
+        "{node=\"" + metric_label(node) + "\",child=\"" + metric_label(child) + "\"} ";
     state.lines += state.name + l + std::to_string(static_cast<int>(s.state)) + "\n";
     if (!link) continue;
     lag.lines += lag.name + l + std::to_string(s.lag_seconds.value_or(0)) + "\n";

@@ -65,4 +65,17 @@ std::string Metrics::render(const std::string& node) const {
   return out;
 }
 
+std::string metric_label(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace ioc

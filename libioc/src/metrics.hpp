@@ -40,4 +40,7 @@ struct Metrics {
   std::string render(const std::string& node) const;
 };
 
+/// `value` as a Prometheus label value: backslash, double quote and newline escaped.
+std::string metric_label(const std::string& value);
+
 }  // namespace ioc

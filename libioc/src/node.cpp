@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "api_router.hpp"
+#include "api_support.hpp"
 #include "authority.hpp"
 #include "console_routes.hpp"
 #include "crypto_util.hpp"
@@ -132,9 +133,9 @@ struct Node::Impl {
         local(load_node_config(*authority.federation(), options.node_id)),
         clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
         authorizer(make_authorizer(options, plugin.get(), *authority.federation())),
+        sources(make_sources(options, local)),
         data_lock(options.data_dir),
-        store(store_options(options.data_dir, options.power_safe),
-              plugin ? plugin->store_schemas() : std::vector<StoreSchema>{}),
+        store(store_options(options.data_dir, options.power_safe), store_schemas()),
         server(
             server_options(options),
             [this](const HttpRequest& r, Respond respond) { router.handle(r, std::move(respond)); },
@@ -173,10 +174,37 @@ struct Node::Impl {
                       std::unique_lock reloading(reload_mutex, std::try_to_lock);
                       if (reloading) retention.run_once();
                     });
-    if (plugin) {
-      NodeParts parts{ctx, incidents, router, scheduler};
-      plugin->attach(parts);
-    }
+    NodeParts parts{ctx, incidents, ingest, router, scheduler};
+    if (plugin) plugin->attach(parts);
+    if (sources)
+      sources->attach(parts);
+    else
+      router.add_route("GET", "/api/v1/sources", {Role::kViewer},
+                       [](ApiCall& call, Respond& respond) {
+                         api::only_params(call.query, {});
+                         respond(api::json_response(200, {{"items", nlohmann::json::array()}}));
+                       });
+  }
+
+  static std::unique_ptr<NodeExtension> make_sources(const NodeOptions& o,
+                                                     const NodeLocalConfig& local) {
+    if (local.sources.empty()) return nullptr;
+    if (!o.sources)
+      throw Error(ErrorCode::kConfig,
+                  local.sources.front().where +
+                      ": error: kind: this program cannot connect to MQTT brokers (a Sources "
+                      "file needs ioc::mqtt::sources() in NodeOptions::sources)",
+                  "sources");
+    return o.sources(o, local);
+  }
+
+  std::vector<StoreSchema> store_schemas() const {
+    std::vector<StoreSchema> all;
+    const NodeExtension* parts[] = {plugin.get(), sources.get()};
+    for (const NodeExtension* e : parts)
+      if (e)
+        for (auto& s : e->store_schemas()) all.push_back(std::move(s));
+    return all;
   }
 
   static std::unique_ptr<NodePlugin> make_plugin(const NodeOptions& o) {
@@ -221,12 +249,14 @@ struct Node::Impl {
     scheduler.start();
     if (plugin) plugin->start();
     incidents.apply_pending("");  // actions held for incidents that arrived before a restart
+    if (sources) sources->start();
     return port;
   }
 
   void shutdown() {
     router.set_draining();
     scheduler.stop();
+    if (sources) sources->stop();
     if (plugin) plugin->stop();
     server.stop();
     writes.stop();
@@ -284,6 +314,7 @@ struct Node::Impl {
   NodeLocalConfig local;
   std::shared_ptr<const Clock> clock;
   std::unique_ptr<Authorizer> authorizer;
+  std::unique_ptr<NodeExtension> sources;  // stopped before the writer it feeds
   Metrics metrics;
   DataDirLock data_lock;
   Store store;

@@ -8,6 +8,7 @@
 #include "cli_args.hpp"
 #include "ioc/error.hpp"
 #include "ioc/federation/plugin.hpp"
+#include "ioc/mqtt.hpp"
 #include "ioc/node.hpp"
 
 namespace {
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
   options.listen = args.get_or("listen", "127.0.0.1:8080");
   options.key_file = args.get_or("key", "");
   options.plugin = ioc::federation::plugin();
+  options.sources = ioc::mqtt::sources();
   options.power_safe = args.flag("power-safe");
   options.console_dir = args.get_or("console", default_console_dir());
   try {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -64,11 +65,63 @@ struct ConsoleSettings {
   std::string attribution;      ///< shown on the map with the tiles
 };
 
+/// Where one part of a reading (or of an incident) comes from in an MQTT message: a level of its
+/// topic, a field of its JSON payload, or a value fixed in the file (a `Sources` file;
+/// docs/sources.md).
+struct MessagePart {
+  enum class From { kNowhere, kTopic, kField, kFixed };
+  From from = From::kNowhere;
+  std::string text;  ///< the placeholder's name, the field's dotted path, or the fixed value
+};
+
+/// One subscription of a `Sources` connection: the topics it takes and how their messages become
+/// readings, or incidents.
+struct SourceSubscription {
+  enum class Format { kSenml, kJson };
+  /// The topic as written: levels, `+`, a final `#`, and the placeholders `{area}` (one or more
+  /// levels: node ids hold `/`), `{source}`, `{metric}` and `{camera}` (one level each).
+  std::string topic;
+  std::string filter;  ///< what is subscribed to: placeholders as `+`, `{area}` and after as `#`
+  Format format = Format::kSenml;
+  /// For JSON payloads (and area, source, camera for SenML): where each part comes from, by
+  /// name: metric, area, source, value, time, unit, camera.
+  std::map<std::string, MessagePart> parts;
+  /// Set: each message opens an incident (a camera's AI detection) instead of storing readings;
+  /// `title` may name payload fields as {field}.
+  struct IncidentMapping {
+    Domain domain = Domain::kTraffic;
+    Severity severity = Severity::kMinor;
+    std::string title;
+  };
+  std::optional<IncidentMapping> incident;
+  std::string where;  ///< "file:line:col" of its entry
+};
+
+/// An MQTT connection a `Sources` file declares: one broker, its subscriptions at QoS 1 in a
+/// persistent session.
+struct SourceConnection {
+  std::string name;    ///< how /api/v1/sources and /metrics name it (default: HOST:PORT)
+  std::string broker;  ///< as written: tcp://HOST:PORT or ssl://HOST:PORT
+  std::string host;
+  int port = 1883;
+  bool tls = false;
+  std::string ca_file;           ///< ssl://: the CA that signed the broker's certificate
+  std::string cert_file;         ///< optional client certificate (with key_file)
+  std::string key_file;          ///< its private key (PEM)
+  std::string credentials_file;  ///< optional: a username line and a password line
+  std::string client_id;         ///< the persistent session's id at the broker
+  int keep_alive_s = 30;
+  std::size_t max_payload = 256 * 1024;  ///< bytes; larger messages are counted as bad
+  std::vector<SourceSubscription> subscriptions;
+  std::string where;  ///< "file:line:col" of its `broker`
+};
+
 /// Node-local configuration gathered from the node's `config` files.
 struct NodeLocalConfig {
   std::vector<Rule> rules;
   std::vector<Service> services;
   std::vector<Camera> cameras;
+  std::vector<SourceConnection> sources;
   ConsoleSettings console;
 };
 

@@ -16,10 +16,14 @@
 namespace ioc {
 
 class NodePlugin;
+class NodeExtension;
 struct NodeOptions;
 /// Makes what extends a node, once its federation file is loaded (see NodeOptions::plugin).
 using NodePluginFactory = std::function<std::unique_ptr<NodePlugin>(
     const NodeOptions& options, std::shared_ptr<const FederationConfig> federation)>;
+/// Makes what feeds a node from outside (see NodeOptions::sources), once its config is loaded.
+using NodeExtensionFactory = std::function<std::unique_ptr<NodeExtension>(
+    const NodeOptions& options, const NodeLocalConfig& config)>;
 
 /// Everything a node needs to run. Defaults suit a single node on one machine.
 struct NodeOptions {
@@ -48,6 +52,10 @@ struct NodeOptions {
   /// reorganisation. Without one the node runs alone: it owns what is reported to it, and the
   /// federation file needs only this node.
   NodePluginFactory plugin;
+  /// What connects the node to the MQTT brokers its `Sources` files declare:
+  /// `ioc::mqtt::sources()` (link ioc::mqtt; ioc::ioc holds it). A node whose config declares
+  /// Sources refuses to start without one.
+  NodeExtensionFactory sources;
 };
 
 /// What a reload did.

@@ -1,0 +1,260 @@
+#include "ioc/mqtt.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "api_support.hpp"
+#include "broker_connection.hpp"
+#include "crypto_util.hpp"
+#include "message_mapping.hpp"
+#include "node_plugin.hpp"
+#include "session_table.hpp"
+#include "source_stats.hpp"
+
+namespace ioc::mqtt {
+namespace {
+
+// One MQTT connection of the node: its broker thread, what it counts, and how a batch it
+// delivers is stored.
+class Source {
+ public:
+  Source(const SourceConnection& config, NodeParts& parts)
+      : config_(config),
+        ctx_(parts.ctx),
+        ingest_(parts.ingest),
+        incidents_(parts.incidents),
+        stats_(config, parts.ctx.clock),
+        broker_(config,
+                BrokerConnection::Callbacks{
+                    [this](bool resumed) { return connected(resumed); }, [this] { subscribed(); },
+                    [this](const std::vector<InboundMessage>& batch, std::int64_t session) {
+                      take(batch, session);
+                    },
+                    [this](const std::string& state, const std::string& error) {
+                      changed(state, error);
+                    }}) {
+    for (const auto& s : config.subscriptions) filters_.push_back(s.filter);
+  }
+
+  void start() { broker_.start(); }
+  void stop() {
+    stopping_ = true;
+    broker_.stop();
+  }
+  const SourceStats& stats() const { return stats_; }
+
+ private:
+  // A message as the writer takes it: mapped on the broker's thread, stored in the job.
+  struct Prepared {
+    std::size_t subscription = 0;
+    int mid = 0;
+    std::string digest;  // of topic and payload, for QoS 1 deliveries
+    Mapped mapped;
+  };
+
+  BrokerConnection::SessionPlan connected(bool resumed) {
+    SessionTable::Begun begun;
+    ctx_.writes.run([&](WriteContext& w) {
+      begun = SessionTable(w.writer).begin(config_.name, resumed, filters_);
+    });
+    redelivers_from_ = begun.redelivers_from;
+    if (++connections_ > 1) stats_.count_reconnect();
+    return BrokerConnection::SessionPlan{begun.session, begun.subscribe, begun.unsubscribe};
+  }
+
+  void subscribed() {
+    ctx_.writes.run(
+        [&](WriteContext& w) { SessionTable(w.writer).subscribed(config_.name, filters_); });
+  }
+
+  void changed(const std::string& state, const std::string& error) {
+    stats_.set_state(state, error);
+    if (state == "down" && error != last_error_)
+      std::cerr << "iocd: mqtt: " << config_.name << ": " << error << " (retrying)" << std::endl;
+    if (state == "up" && !last_error_.empty())
+      std::cerr << "iocd: mqtt: " << config_.name << ": connected again" << std::endl;
+    last_error_ = state == "up" ? "" : error;
+  }
+
+  void take(const std::vector<InboundMessage>& batch, std::int64_t session) {
+    const auto fed = ctx_.federation();
+    const MappingScope scope{*fed, ctx_.node_id, ctx_.local.cameras, ctx_.clock.now()};
+    std::vector<Prepared> ready;
+    ready.reserve(batch.size());
+    for (const auto& m : batch) {
+      std::optional<std::size_t> sub;
+      try {
+        if (m.payload.size() > config_.max_payload)
+          throw BadMessage("the payload has " + std::to_string(m.payload.size()) +
+                           " bytes, over maxPayload (" + std::to_string(config_.max_payload) + ")");
+        const auto match = match_topic(config_.subscriptions, m.topic);
+        if (!match) throw BadMessage("no subscription's topic fits it");
+        sub = match->subscription;
+        Prepared p{*sub, m.mid, "",
+                   map_message(config_.subscriptions[*sub], *match, m.payload, scope)};
+        if (m.qos > 0) p.digest = crypto::sha256_hex(m.topic + '\0' + m.payload).substr(0, 32);
+        ready.push_back(std::move(p));
+      } catch (const BadMessage& e) {
+        stats_.count_bad(sub, m.topic, e.what());
+      }
+    }
+    if (ready.empty()) return;
+    try {
+      store(ready, session);
+    } catch (const Error& e) {
+      if (!refuses_input(e)) throw;  // not acknowledged: the broker delivers it again
+      // One message the store refuses must not hold back the others: each alone, and the one
+      // refused again is counted bad (and acknowledged: it would be refused every time).
+      for (auto& p : ready) {
+        std::vector<Prepared> one;
+        one.push_back(std::move(p));
+        try {
+          store(one, session);
+        } catch (const Error& alone) {
+          if (!refuses_input(alone)) throw;
+          const std::size_t sub = one.front().subscription;
+          stats_.count_bad(sub, config_.subscriptions[sub].topic,
+                           std::string("not stored: ") + alone.what());
+        }
+      }
+    }
+  }
+
+  // What the message itself causes, as opposed to a store that cannot write now (full queue,
+  // disk, shutdown), after which the broker's copy is what remains.
+  static bool refuses_input(const Error& e) {
+    switch (e.code()) {
+      case ErrorCode::kBadRequest:
+      case ErrorCode::kForbidden:
+      case ErrorCode::kNotFound:
+      case ErrorCode::kConflict:
+      case ErrorCode::kPayloadTooLarge:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // Stores a batch in one job, waiting for room in the writer's queue as long as the node runs:
+  // the broker holds on to what is not acknowledged.
+  void store(std::vector<Prepared>& ready, std::int64_t session) {
+    std::vector<bool> again(ready.size(), false);
+    for (;;) {
+      try {
+        ctx_.writes.run([&](WriteContext& w) { store_in(w, ready, session, again); });
+        break;
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kTooManyRequests || stopping_) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+      if (again[i]) {
+        stats_.count_duplicate();
+        continue;
+      }
+      stats_.count_taken(ready[i].subscription, ready[i].mapped.rows.size(),
+                         ready[i].mapped.incident ? 1 : 0);
+    }
+  }
+
+  void store_in(WriteContext& w, const std::vector<Prepared>& ready, std::int64_t session,
+                std::vector<bool>& again) {
+    SessionTable table(w.writer);
+    std::vector<Observation> rows;
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+      const Prepared& p = ready[i];
+      again[i] =
+          p.mid > 0 && table.taken_before(config_.name, p.mid, p.digest, session, redelivers_from_);
+      if (again[i]) continue;
+      rows.insert(rows.end(), p.mapped.rows.begin(), p.mapped.rows.end());
+      if (p.mapped.incident)
+        incidents_.report_in(w, "mqtt:" + config_.name, *p.mapped.incident, "");
+    }
+    if (!rows.empty()) ingest_.ingest_in(w, rows);
+    table.delivered(config_.name, session);
+  }
+
+  const SourceConnection& config_;
+  NodeContext& ctx_;
+  ObservationIngest& ingest_;
+  IncidentService& incidents_;
+  SourceStats stats_;
+  std::vector<std::string> filters_;
+  std::int64_t redelivers_from_ = -1;  // the broker's thread only
+  int connections_ = 0;
+  std::string last_error_;
+  std::atomic<bool> stopping_{false};
+  BrokerConnection broker_;  // last: its thread uses the members above
+};
+
+class Sources : public NodeExtension {
+ public:
+  explicit Sources(std::vector<SourceConnection> config) : config_(std::move(config)) {}
+  ~Sources() override { stop(); }
+
+  std::vector<StoreSchema> store_schemas() const override { return {mqtt_schema()}; }
+
+  void attach(NodeParts& parts) override {
+    node_ = parts.ctx.node_id;
+    for (const auto& c : config_) sources_.push_back(std::make_unique<Source>(c, parts));
+    parts.router.add_route("GET", "/api/v1/sources", {Role::kViewer},
+                           [this](ApiCall& call, Respond& respond) {
+                             api::only_params(call.query, {});
+                             nlohmann::json items = nlohmann::json::array();
+                             for (const auto& s : sources_) items.push_back(s->stats().to_json());
+                             respond(api::json_response(200, {{"items", std::move(items)}}));
+                           });
+    parts.router.add_metrics([this] { return metrics(); });
+  }
+
+  void start() override {
+    for (auto& s : sources_) s->start();
+  }
+  void stop() override {
+    for (auto& s : sources_) s->stop();
+  }
+
+ private:
+  std::string metrics() const {
+    SourceStats::Lines lines;
+    for (const auto& s : sources_) s->stats().add_metrics(node_, lines);
+    std::string out;
+    const auto series = [&out](const char* name, const char* type, const char* help,
+                               const std::string& text) {
+      if (text.empty()) return;
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+             text;
+    };
+    series("ioc_source_up", "gauge", "1 while an MQTT connection is up.", lines.up);
+    series("ioc_source_messages_total", "counter", "MQTT messages stored, per subscription.",
+           lines.messages);
+    series("ioc_source_rows_total", "counter", "Readings stored from MQTT, per subscription.",
+           lines.rows);
+    series("ioc_source_bad_messages_total", "counter",
+           "MQTT messages that could not be taken (subscription \"\": no topic fits).", lines.bad);
+    series("ioc_source_duplicates_total", "counter",
+           "MQTT messages delivered again after a reconnect, already stored.", lines.duplicates);
+    series("ioc_source_reconnects_total", "counter", "MQTT connections made again.",
+           lines.reconnects);
+    series("ioc_source_last_message_timestamp_seconds", "gauge",
+           "When an MQTT connection last delivered a message (Unix time).", lines.last_message);
+    return out;
+  }
+
+  std::vector<SourceConnection> config_;
+  std::string node_;
+  std::vector<std::unique_ptr<Source>> sources_;
+};
+
+}  // namespace
+
+NodeExtensionFactory sources() {
+  return [](const NodeOptions&, const NodeLocalConfig& local) -> std::unique_ptr<NodeExtension> {
+    return std::make_unique<Sources>(local.sources);
+  };
+}
+
+}  // namespace ioc::mqtt
