@@ -205,8 +205,8 @@ TEST_CASE("rules and services files are checked strictly", "[config]") {
   }
   SECTION("a config file of the wrong kind") {
     write_file(r, "apiVersion: ioc/v1\nkind: Authority\n");
-    CHECK(load_error(f).find("kind: expected 'Rules', 'Services', 'Cameras' or 'Console'") !=
-          std::string::npos);
+    CHECK(load_error(f).find("kind: expected 'Rules', 'Services', 'Cameras', 'Sources' or "
+                             "'Console'") != std::string::npos);
   }
 }
 
@@ -264,4 +264,132 @@ TEST_CASE("ancestors and the next hop down are answered from the tree", "[config
   CHECK(fed.child_toward("a", "c") == "b");
   CHECK(fed.child_toward("b", "c") == "c");
   CHECK_THROWS_AS(fed.child_toward("c", "a"), Error);
+}
+
+namespace {
+
+// A federation of `a` with `b` below it; `a` reads the Sources file `text`. Returns the loaded
+// connection, or throws the load error.
+SourceConnection sources_of(const TempDir& dir, const std::string& text) {
+  write_file(dir / "s.yaml", "apiVersion: ioc/v1\nkind: Sources\n" + text);
+  write_file(dir / "f.yaml", std::string(kHeader) +
+                                 "  - {id: a, kind: city, endpoint: e, publicKey: k, config: "
+                                 "[s.yaml]}\n  - {id: a/b, kind: ward, parent: a, endpoint: e, "
+                                 "publicKey: k}\n");
+  const auto fed = load_federation(dir / "f.yaml");
+  auto local = load_node_config(fed, "a");
+  REQUIRE(local.sources.size() == 1);
+  return local.sources[0];
+}
+
+std::string sources_error(const TempDir& dir, const std::string& text) {
+  try {
+    sources_of(dir, text);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a Sources file of one broker line subscribes to ioc/<area>/<source> in SenML",
+          "[config][sources]") {
+  TempDir dir;
+  const auto c = sources_of(dir, "broker: tcp://127.0.0.1:1883\n");
+  CHECK(c.host == "127.0.0.1");
+  CHECK(c.port == 1883);
+  CHECK_FALSE(c.tls);
+  CHECK(c.name == "127.0.0.1:1883");
+  CHECK(c.client_id == "ioc-a-127.0.0.1-1883");
+  CHECK(c.keep_alive_s == 30);
+  REQUIRE(c.subscriptions.size() == 1);
+  CHECK(c.subscriptions[0].topic == "ioc/{area}/{source}");
+  CHECK(c.subscriptions[0].filter == "ioc/#");
+  CHECK(c.subscriptions[0].format == SourceSubscription::Format::kSenml);
+}
+
+TEST_CASE("Sources subscriptions map topic levels, fields and fixed values", "[config][sources]") {
+  TempDir dir;
+  write_file(dir / "ca.pem", "x");
+  write_file(dir / "cred", "user\npass\n");
+  const auto c = sources_of(dir, R"(name: gauges
+broker: ssl://broker.example:8883
+ca: ca.pem
+credentials: cred
+clientId: tamky-ioc
+keepAlive: 1m
+subscriptions:
+  - topic: gauges/{source}/level
+    format: json
+    metric: river_level
+    area: a/b
+    unit: m
+    fields: {value: level_m, time: ts}
+  - topic: cameras/{camera}/violations
+    format: json
+    area: a
+    incident: {domain: traffic, severity: minor, title: "{type} {plate}"}
+)");
+  CHECK(c.tls);
+  CHECK(c.port == 8883);
+  CHECK(c.ca_file == dir / "ca.pem");
+  CHECK(c.credentials_file == dir / "cred");
+  CHECK(c.client_id == "tamky-ioc");
+  CHECK(c.keep_alive_s == 60);
+  REQUIRE(c.subscriptions.size() == 2);
+  const auto& g = c.subscriptions[0];
+  CHECK(g.filter == "gauges/+/level");
+  CHECK(g.parts.at("value").text == "level_m");
+  CHECK(g.parts.at("metric").from == MessagePart::From::kFixed);
+  CHECK(g.parts.at("source").from == MessagePart::From::kTopic);
+  const auto& cam = c.subscriptions[1];
+  CHECK(cam.filter == "cameras/+/violations");
+  REQUIRE(cam.incident);
+  CHECK(cam.incident->title == "{type} {plate}");
+  CHECK(cam.parts.at("source").text == "camera");  // the camera names the source
+}
+
+TEST_CASE("Sources errors name file:line:col and the key", "[config][sources]") {
+  TempDir dir;
+  const auto has = [](const std::string& error, const std::string& part) {
+    UNSCOPED_INFO(error);
+    return error.find(part) != std::string::npos;
+  };
+  CHECK(has(sources_error(dir, "broker: mqtt://x:1\n"),
+            "s.yaml:3:9: error: broker: expected tcp://HOST:PORT or ssl://HOST:PORT"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:99999\n"), "the port must be 1-65535"));
+  CHECK(has(sources_error(dir, "broker: ssl://x:1\n"), "ca: required"));
+  CHECK(has(sources_error(dir, "broker: ssl://x:1\nca: nowhere.pem\n"), "cannot read"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:1\nca: c.pem\n"), "ca: ca is for an ssl://"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:1\npassword: secret\n"), "unknown key"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:1\nkeepAlive: 1s\n"), "keepAlive: expected"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:1\nsubscriptions:\n  - topic: a/#/b\n"),
+            "'#' may only be the last level"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:1\nsubscriptions:\n  - topic: a/{area}/#\n"),
+            "cannot also end in '#'"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:1\nsubscriptions:\n  - topic: a/{zone}\n"),
+            "is neither a name"));
+  CHECK(has(sources_error(dir, "broker: tcp://x:1\nsubscriptions:\n  - topic: a/{source}\n"),
+            "the messages need an area"));
+  CHECK(has(sources_error(dir,
+                          "broker: tcp://x:1\nsubscriptions:\n  - {topic: \"a/{source}\", area: "
+                          "elsewhere}\n"),
+            "subscriptions[0].area: 'elsewhere' is not this node (a) nor a node below it"));
+  CHECK(has(sources_error(dir,
+                          "broker: tcp://x:1\nsubscriptions:\n  - {topic: \"a/{area}/{source}\", "
+                          "format: json}\n"),
+            "a JSON reading needs its metric"));
+  CHECK(has(sources_error(dir,
+                          "broker: tcp://x:1\nsubscriptions:\n  - {topic: \"a/{area}/{source}\", "
+                          "metric: m, format: json, fields: {metric: x}}\n"),
+            "'metric' already comes from 'metric: m'"));
+  CHECK(has(sources_error(dir,
+                          "broker: tcp://x:1\nsubscriptions:\n  - {topic: \"a/{area}/{source}\", "
+                          "fields: {value: v}}\n"),
+            "'fields' is for format: json"));
+  CHECK(has(sources_error(dir,
+                          "broker: tcp://x:1\nsubscriptions:\n  - {topic: \"a/{area}/{source}\", "
+                          "format: json, metric: m, fields: {valeu: v}}\n"),
+            "valeu"));
 }
