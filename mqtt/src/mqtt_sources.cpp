@@ -71,11 +71,13 @@ class Source {
 
   void changed(const std::string& state, const std::string& error) {
     stats_.set_state(state, error);
+    // One line when it goes down or the reason changes, one when it is back: not one per retry.
     if (state == "down" && error != last_error_)
       std::cerr << "iocd: mqtt: " << config_.name << ": " << error << " (retrying)" << std::endl;
     if (state == "up" && !last_error_.empty())
       std::cerr << "iocd: mqtt: " << config_.name << ": connected again" << std::endl;
-    last_error_ = state == "up" ? "" : error;
+    if (state == "down") last_error_ = error;
+    if (state == "up") last_error_.clear();
   }
 
   void take(const std::vector<InboundMessage>& batch, std::int64_t session) {
@@ -86,12 +88,12 @@ class Source {
     for (const auto& m : batch) {
       std::optional<std::size_t> sub;
       try {
-        if (m.payload.size() > config_.max_payload)
-          throw BadMessage("the payload has " + std::to_string(m.payload.size()) +
-                           " bytes, over maxPayload (" + std::to_string(config_.max_payload) + ")");
         const auto match = match_topic(config_.subscriptions, m.topic);
         if (!match) throw BadMessage("no subscription's topic fits it");
         sub = match->subscription;
+        if (m.payload.size() > config_.max_payload)
+          throw BadMessage("the payload has " + std::to_string(m.payload.size()) +
+                           " bytes, over maxPayload (" + std::to_string(config_.max_payload) + ")");
         Prepared p{*sub, m.mid, "",
                    map_message(config_.subscriptions[*sub], *match, m.payload, scope)};
         if (m.qos > 0) p.digest = crypto::sha256_hex(m.topic + '\0' + m.payload).substr(0, 32);
