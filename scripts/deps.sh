@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev
           libcpprest-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev catch2 libssl-dev
-          nlohmann-json3-dev curl python3 openssl libxml2-utils libjs-leaflet chromium nodejs)
+          nlohmann-json3-dev curl python3 openssl libxml2-utils libjs-leaflet chromium nodejs
+          libmosquitto-dev mosquitto mosquitto-clients)
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(clang-14 libclang-rt-14-dev clang-format-14)
 fi

@@ -18,7 +18,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int kBackoffMinMs = 100;
 constexpr int kBackoffMaxMs = 10'000;
 constexpr auto kConnackWithin = std::chrono::seconds(10);
-constexpr std::size_t kMaxBatch = 2000;  // messages committed together at most
+constexpr std::size_t kChunk = 50;           // messages stored in one job
+constexpr std::size_t kMaxUnsettled = 2000;  // messages read before their chunks must be stored
 
 std::string reason(int rc) {
   if (rc == MOSQ_ERR_ERRNO) return std::strerror(errno);
@@ -126,6 +127,32 @@ void BrokerConnection::run() {
       const auto started = Clock::now();
       std::int64_t session = 0;
       bool up = false;
+      // Chunks handed to `store` and not yet known stored, and how many messages they hold.
+      std::vector<Callbacks::Stored> pending;
+      std::size_t unsettled = 0;
+      const auto on_connack = [&] {
+        if (up || a.connack_ < 0) return;
+        if (a.connack_ > 0)
+          throw std::runtime_error(std::string("the broker refused the connection: ") +
+                                   mosquitto_connack_string(a.connack_));
+        auto plan = callbacks_.connected(a.resumed_);
+        session = plan.session;
+        if (!plan.unsubscribe.empty())
+          Attempt::check(multiple(a.m_, plan.unsubscribe, false), "unsubscribe");
+        if (!plan.subscribe.empty())
+          Attempt::check(multiple(a.m_, plan.subscribe, true), "subscribe");
+        else
+          a.suback_ = true;
+        up = true;
+        backoff = kBackoffMinMs;
+        callbacks_.state("up", "");
+      };
+      const auto hand_over = [&] {
+        if (!up || a.batch_.empty()) return;
+        unsettled += a.batch_.size();
+        pending.push_back(callbacks_.store(std::move(a.batch_), session));
+        a.batch_.clear();
+      };
       while (!stopping_) {
         pollfd p{mosquitto_socket(a.m_), short(POLLIN | (mosquitto_want_write(a.m_) ? POLLOUT : 0)),
                  0};
@@ -133,39 +160,29 @@ void BrokerConnection::run() {
         if (::poll(&p, 1, 100) < 0 && errno != EINTR)
           throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-          // Read what has arrived, up to a batch; the acknowledgements it queues stay queued.
+          // Read what has arrived, handing it over in chunks that the writer stores while the
+          // next is read; the acknowledgements reading queues stay queued.
           do {
             rc = mosquitto_loop_read(a.m_, 1);
             if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("lost the broker: " + reason(rc));
+            on_connack();
+            if (a.batch_.size() >= kChunk) hand_over();
             p.revents = 0;
-          } while (a.batch_.size() < kMaxBatch && ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN));
+          } while (unsettled + a.batch_.size() < kMaxUnsettled && ::poll(&p, 1, 0) > 0 &&
+                   (p.revents & POLLIN));
         }
-        if (!up && a.connack_ > 0)
-          throw std::runtime_error(std::string("the broker refused the connection: ") +
-                                   mosquitto_connack_string(a.connack_));
-        if (!up && a.connack_ == 0) {
-          auto plan = callbacks_.connected(a.resumed_);
-          session = plan.session;
-          if (!plan.unsubscribe.empty())
-            Attempt::check(multiple(a.m_, plan.unsubscribe, false), "unsubscribe");
-          if (!plan.subscribe.empty())
-            Attempt::check(multiple(a.m_, plan.subscribe, true), "subscribe");
-          else
-            a.suback_ = true;
-          up = true;
-          backoff = kBackoffMinMs;
-          callbacks_.state("up", "");
-        }
+        on_connack();
         if (a.suback_) {
           a.suback_ = false;
           callbacks_.subscribed();
         }
         if (!up && Clock::now() - started > kConnackWithin)
           throw std::runtime_error("no answer to CONNECT within 10 s");
-        if (!a.batch_.empty()) {
-          callbacks_.take(a.batch_, session);  // committed: now the acknowledgements may leave
-          a.batch_.clear();
-        }
+        hand_over();
+        // Everything read so far is stored: now its acknowledgements may leave.
+        for (auto& stored : pending) stored();
+        pending.clear();
+        unsettled = 0;
         if (mosquitto_want_write(a.m_)) {
           rc = mosquitto_loop_write(a.m_, 1);
           if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("lost the broker: " + reason(rc));

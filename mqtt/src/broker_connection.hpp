@@ -21,11 +21,11 @@ struct InboundMessage {
 
 /// One connection to an MQTT broker (libmosquitto, MQTT 3.1.1) on its own thread: a persistent
 /// session (clean session off) with its subscriptions at QoS 1. What the broker delivers is handed
-/// over in batches, and a batch's PUBACKs leave only after `take` returned: libmosquitto runs in
-/// its threaded mode, where acknowledgements are queued, and this thread writes the queue only
-/// once the batch is committed. A `take` that throws closes the socket with the acknowledgements
-/// unsent, so the broker delivers those messages again. Reconnects with exponential backoff and
-/// jitter.
+/// over in chunks to be stored, and PUBACKs leave only once every chunk read so far is stored:
+/// libmosquitto runs in its threaded mode, where acknowledgements are queued, and this thread
+/// writes the queue only then. The next chunk is read while the last one is stored. A chunk that
+/// cannot be stored closes the socket with the acknowledgements unsent, so the broker delivers
+/// those messages again. Reconnects with exponential backoff and jitter.
 class BrokerConnection {
  public:
   /// What a new connection does in its session: its number, and the topic filters to subscribe
@@ -39,8 +39,10 @@ class BrokerConnection {
     std::function<SessionPlan(bool resumed)> connected;
     /// The broker holds the session's subscriptions as planned (confirmed, or nothing to ask).
     std::function<void()> subscribed;
-    /// Takes a batch delivered in session `session`; returns once it is committed.
-    std::function<void(const std::vector<InboundMessage>& batch, std::int64_t session)> take;
+    /// Waits until a chunk handed to `store` is stored; throws if it could not be.
+    using Stored = std::function<void()>;
+    /// Starts storing a chunk delivered in session `session`.
+    std::function<Stored(std::vector<InboundMessage> chunk, std::int64_t session)> store;
     /// "connecting", "up" or "down", with the reason.
     std::function<void(const std::string& state, const std::string& error)> state;
   };
@@ -51,7 +53,7 @@ class BrokerConnection {
   BrokerConnection& operator=(const BrokerConnection&) = delete;
 
   void start();
-  /// Stops the thread; a batch being taken finishes first.
+  /// Stops the thread; the chunks being stored finish first.
   void stop();
 
  private:

@@ -33,31 +33,29 @@ std::vector<std::string_view> levels_of(std::string_view topic) {
   }
 }
 
-bool is_placeholder(std::string_view level) {
-  return level.size() > 2 && level.front() == '{' && level.back() == '}';
-}
-
 // One topic level against one pattern level (not `#`, not {area}).
-bool level_fits(std::string_view pattern, std::string_view level,
-                std::map<std::string, std::string>& captured) {
+bool level_fits(const std::string& pattern, std::string_view level, TopicMatch& m) {
   if (pattern == "+") return true;
-  if (is_placeholder(pattern)) {
-    captured[std::string(pattern.substr(1, pattern.size() - 2))] = std::string(level);
-    return true;
-  }
-  return pattern == level;
+  if (pattern == "{source}")
+    m.source = level;
+  else if (pattern == "{metric}")
+    m.metric = level;
+  else if (pattern == "{camera}")
+    m.camera = level;
+  else
+    return pattern == level;
+  return true;
 }
 
-bool topic_fits(std::string_view pattern_text, const std::vector<std::string_view>& topic,
-                std::map<std::string, std::string>& captured) {
-  const auto pattern = levels_of(pattern_text);
+bool topic_fits(const std::vector<std::string>& pattern, const std::vector<std::string_view>& topic,
+                TopicMatch& m) {
   std::size_t area = pattern.size();
   for (std::size_t i = 0; i < pattern.size(); ++i)
     if (pattern[i] == "{area}") area = i;
   if (area == pattern.size()) {
     for (std::size_t i = 0; i < pattern.size(); ++i) {
       if (pattern[i] == "#") return true;  // also the parent level itself, as MQTT matches it
-      if (i >= topic.size() || !level_fits(pattern[i], topic[i], captured)) return false;
+      if (i >= topic.size() || !level_fits(pattern[i], topic[i], m)) return false;
     }
     return topic.size() == pattern.size();
   }
@@ -65,23 +63,42 @@ bool topic_fits(std::string_view pattern_text, const std::vector<std::string_vie
   const std::size_t suffix = pattern.size() - area - 1;
   if (topic.size() < area + suffix + 1) return false;
   for (std::size_t i = 0; i < area; ++i)
-    if (!level_fits(pattern[i], topic[i], captured)) return false;
+    if (!level_fits(pattern[i], topic[i], m)) return false;
   for (std::size_t i = 0; i < suffix; ++i)
-    if (!level_fits(pattern[area + 1 + i], topic[topic.size() - suffix + i], captured))
-      return false;
-  std::string joined;
-  for (std::size_t i = area; i < topic.size() - suffix; ++i)
-    joined += (i == area ? "" : "/") + std::string(topic[i]);
-  captured["area"] = std::move(joined);
+    if (!level_fits(pattern[area + 1 + i], topic[topic.size() - suffix + i], m)) return false;
+  m.area.clear();
+  for (std::size_t i = area; i < topic.size() - suffix; ++i) {
+    if (i != area) m.area += '/';
+    m.area += topic[i];
+  }
   return true;
 }
 
+// Refuses JSON nested deeper than kMaxDepth before it is parsed (strings skipped).
+void check_depth(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) bad("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 json parse_payload(std::string_view payload) {
+  check_depth(payload);
   try {
-    return json::parse(payload.begin(), payload.end(), [](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxDepth) bad("nested deeper than " + std::to_string(kMaxDepth) + " levels");
-      return true;
-    });
+    return json::parse(payload.begin(), payload.end());
   } catch (const json::exception& e) {
     bad(std::string("not JSON: ") + e.what());
   }
@@ -118,7 +135,7 @@ std::optional<std::string> text_part(const SourceSubscription& s, const TopicMat
   if (it == s.parts.end()) return std::nullopt;
   switch (it->second.from) {
     case Part::From::kTopic:
-      return checked_text(name, m.levels.at(it->second.text));
+      return checked_text(name, m.level(it->second.text));
     case Part::From::kFixed:
       return it->second.text;
     case Part::From::kField: {
@@ -298,13 +315,27 @@ IncidentDraft incident_of(const SourceSubscription& s, const TopicMatch& m, cons
 
 }  // namespace
 
-std::optional<TopicMatch> match_topic(const std::vector<SourceSubscription>& subscriptions,
-                                      std::string_view topic) {
+const std::string& TopicMatch::level(const std::string& name) const {
+  if (name == "area") return area;
+  if (name == "source") return source;
+  if (name == "metric") return metric;
+  return camera;
+}
+
+TopicMatcher::TopicMatcher(const std::vector<SourceSubscription>& subscriptions) {
+  for (const auto& s : subscriptions) {
+    std::vector<std::string> levels;
+    for (const auto level : levels_of(s.topic)) levels.emplace_back(level);
+    patterns_.push_back(std::move(levels));
+  }
+}
+
+std::optional<TopicMatch> TopicMatcher::match(std::string_view topic) const {
   const auto levels = levels_of(topic);
-  for (std::size_t i = 0; i < subscriptions.size(); ++i) {
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
     TopicMatch m;
     m.subscription = i;
-    if (topic_fits(subscriptions[i].topic, levels, m.levels)) return m;
+    if (topic_fits(patterns_[i], levels, m)) return m;
   }
   return std::nullopt;
 }

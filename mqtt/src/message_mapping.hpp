@@ -20,14 +20,23 @@ class BadMessage : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The subscription a topic belongs to (the first, in file order, whose pattern fits it) and the
-/// values of its placeholders.
+/// The subscription a topic belongs to and the values of its placeholders.
 struct TopicMatch {
   std::size_t subscription = 0;
-  std::map<std::string, std::string> levels;  ///< area, source, metric, camera
+  std::string area, source, metric, camera;
+  /// A placeholder's value by its name ("area", ...).
+  const std::string& level(const std::string& name) const;
 };
-std::optional<TopicMatch> match_topic(const std::vector<SourceSubscription>& subscriptions,
-                                      std::string_view topic);
+
+/// Finds the subscription a topic belongs to: the first, in file order, whose pattern fits it.
+class TopicMatcher {
+ public:
+  explicit TopicMatcher(const std::vector<SourceSubscription>& subscriptions);
+  std::optional<TopicMatch> match(std::string_view topic) const;
+
+ private:
+  std::vector<std::vector<std::string>> patterns_;  // each subscription's levels
+};
 
 /// What one message becomes: readings, or one incident to report.
 struct Mapped {

@@ -1,6 +1,7 @@
 #include "ioc/mqtt.hpp"
 
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -29,8 +30,8 @@ class Source {
         broker_(config,
                 BrokerConnection::Callbacks{
                     [this](bool resumed) { return connected(resumed); }, [this] { subscribed(); },
-                    [this](const std::vector<InboundMessage>& batch, std::int64_t session) {
-                      take(batch, session);
+                    [this](std::vector<InboundMessage> chunk, std::int64_t session) {
+                      return store(std::move(chunk), session);
                     },
                     [this](const std::string& state, const std::string& error) {
                       changed(state, error);
@@ -51,17 +52,17 @@ class Source {
     std::size_t subscription = 0;
     int mid = 0;
     std::string digest;  // of topic and payload, for QoS 1 deliveries
+    bool again = false;  // delivered again after a reconnect, already stored
     Mapped mapped;
   };
 
   BrokerConnection::SessionPlan connected(bool resumed) {
-    SessionTable::Begun begun;
     ctx_.writes.run([&](WriteContext& w) {
-      begun = SessionTable(w.writer).begin(config_.name, resumed, filters_);
+      session_ = SessionTable(w.writer).begin(config_.name, resumed, filters_);
     });
-    redelivers_from_ = begun.redelivers_from;
     if (++connections_ > 1) stats_.count_reconnect();
-    return BrokerConnection::SessionPlan{begun.session, begun.subscribe, begun.unsubscribe};
+    return BrokerConnection::SessionPlan{session_.session, session_.subscribe,
+                                         session_.unsubscribe};
   }
 
   void subscribed() {
@@ -80,48 +81,61 @@ class Source {
     if (state == "up") last_error_.clear();
   }
 
-  void take(const std::vector<InboundMessage>& batch, std::int64_t session) {
+  // Maps a chunk here, on the broker's thread, and queues it for the writer; the answer waits
+  // for its commit.
+  BrokerConnection::Callbacks::Stored store(std::vector<InboundMessage> chunk,
+                                            std::int64_t session) {
     const auto fed = ctx_.federation();
     const MappingScope scope{*fed, ctx_.node_id, ctx_.local.cameras, ctx_.clock.now()};
-    std::vector<Prepared> ready;
-    ready.reserve(batch.size());
-    for (const auto& m : batch) {
+    auto ready = std::make_shared<std::vector<Prepared>>();
+    ready->reserve(chunk.size());
+    for (const auto& m : chunk) {
       std::optional<std::size_t> sub;
       try {
-        const auto match = match_topic(config_.subscriptions, m.topic);
+        const auto match = matcher_.match(m.topic);
         if (!match) throw BadMessage("no subscription's topic fits it");
         sub = match->subscription;
         if (m.payload.size() > config_.max_payload)
           throw BadMessage("the payload has " + std::to_string(m.payload.size()) +
                            " bytes, over maxPayload (" + std::to_string(config_.max_payload) + ")");
-        Prepared p{*sub, m.mid, "",
-                   map_message(config_.subscriptions[*sub], *match, m.payload, scope)};
-        if (m.qos > 0) p.digest = crypto::sha256_hex(m.topic + '\0' + m.payload).substr(0, 32);
-        ready.push_back(std::move(p));
+        Prepared p;
+        p.subscription = *sub;
+        p.mid = m.mid;
+        if (m.qos > 0) {
+          p.digest = crypto::sha256_hex(m.topic + '\0' + m.payload).substr(0, 32);
+          p.again = session_.delivered_again(m.mid, p.digest);
+        }
+        if (!p.again) p.mapped = map_message(config_.subscriptions[*sub], *match, m.payload, scope);
+        ready->push_back(std::move(p));
       } catch (const BadMessage& e) {
         stats_.count_bad(sub, m.topic, e.what());
       }
     }
-    if (ready.empty()) return;
-    try {
-      store(ready, session);
-    } catch (const Error& e) {
-      if (!refuses_input(e)) throw;  // not acknowledged: the broker delivers it again
-      // One message the store refuses must not hold back the others: each alone, and the one
-      // refused again is counted bad (and acknowledged: it would be refused every time).
-      for (auto& p : ready) {
-        std::vector<Prepared> one;
-        one.push_back(std::move(p));
-        try {
-          store(one, session);
-        } catch (const Error& alone) {
-          if (!refuses_input(alone)) throw;
-          const std::size_t sub = one.front().subscription;
-          stats_.count_bad(sub, config_.subscriptions[sub].topic,
-                           std::string("not stored: ") + alone.what());
+    auto committed = submit(ready, session);
+    return [this, ready, session, committed] {
+      try {
+        committed.get();
+      } catch (const Error& e) {
+        if (!refuses_input(e)) throw;  // not acknowledged: the broker delivers it again
+        // One message the store refuses must not hold back the others: each alone, and the one
+        // refused again is counted bad (and acknowledged: it would be refused every time).
+        for (auto& p : *ready) {
+          auto one = std::make_shared<std::vector<Prepared>>();
+          one->push_back(std::move(p));
+          try {
+            submit(one, session).get();
+            count(*one);
+          } catch (const Error& alone) {
+            if (!refuses_input(alone)) throw;
+            const std::size_t sub = one->front().subscription;
+            stats_.count_bad(sub, config_.subscriptions[sub].topic,
+                             std::string("not stored: ") + alone.what());
+          }
         }
+        return;
       }
-    }
+      count(*ready);
+    };
   }
 
   // What the message itself causes, as opposed to a store that cannot write now (full queue,
@@ -139,38 +153,33 @@ class Source {
     }
   }
 
-  // Stores a batch in one job, waiting for room in the writer's queue as long as the node runs:
-  // the broker holds on to what is not acknowledged.
-  void store(std::vector<Prepared>& ready, std::int64_t session) {
-    std::vector<bool> again(ready.size(), false);
+  // Queues one job storing `ready`, waiting for room in the writer's queue as long as the node
+  // runs: the broker holds on to what is not acknowledged.
+  std::shared_future<void> submit(std::shared_ptr<std::vector<Prepared>> ready,
+                                  std::int64_t session) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto future = done->get_future().share();
     for (;;) {
-      try {
-        ctx_.writes.run([&](WriteContext& w) { store_in(w, ready, session, again); });
-        break;
-      } catch (const Error& e) {
-        if (e.code() != ErrorCode::kTooManyRequests || stopping_) throw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-    for (std::size_t i = 0; i < ready.size(); ++i) {
-      if (again[i]) {
-        stats_.count_duplicate();
-        continue;
-      }
-      stats_.count_taken(ready[i].subscription, ready[i].mapped.rows.size(),
-                         ready[i].mapped.incident ? 1 : 0);
+      const bool queued = ctx_.writes.submit(
+          [this, ready, session](WriteContext& w) { store_in(w, *ready, session); },
+          [done](std::exception_ptr error) {
+            if (error)
+              done->set_exception(error);
+            else
+              done->set_value();
+          });
+      if (queued) return future;
+      if (stopping_) throw Error(ErrorCode::kUnavailable, "the node is stopping");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
 
-  void store_in(WriteContext& w, const std::vector<Prepared>& ready, std::int64_t session,
-                std::vector<bool>& again) {
+  void store_in(WriteContext& w, const std::vector<Prepared>& ready, std::int64_t session) {
     SessionTable table(w.writer);
     std::vector<Observation> rows;
-    for (std::size_t i = 0; i < ready.size(); ++i) {
-      const Prepared& p = ready[i];
-      again[i] =
-          p.mid > 0 && table.taken_before(config_.name, p.mid, p.digest, session, redelivers_from_);
-      if (again[i]) continue;
+    for (const Prepared& p : ready) {
+      if (p.mid > 0) table.taken(config_.name, p.mid, p.digest, session);
+      if (p.again) continue;
       rows.insert(rows.end(), p.mapped.rows.begin(), p.mapped.rows.end());
       if (p.mapped.incident)
         incidents_.report_in(w, "mqtt:" + config_.name, *p.mapped.incident, "");
@@ -179,13 +188,37 @@ class Source {
     table.delivered(config_.name, session);
   }
 
+  void count(const std::vector<Prepared>& stored) {
+    struct Sums {
+      std::size_t messages = 0, rows = 0, incidents = 0;
+    };
+    std::vector<Sums> by_subscription(config_.subscriptions.size());
+    std::size_t again = 0;
+    for (const Prepared& p : stored) {
+      if (p.again) {
+        ++again;
+        continue;
+      }
+      Sums& s = by_subscription[p.subscription];
+      ++s.messages;
+      s.rows += p.mapped.rows.size();
+      s.incidents += p.mapped.incident ? 1 : 0;
+    }
+    for (std::size_t i = 0; i < by_subscription.size(); ++i)
+      if (by_subscription[i].messages)
+        stats_.count_taken(i, by_subscription[i].messages, by_subscription[i].rows,
+                           by_subscription[i].incidents);
+    if (again) stats_.count_duplicates(again);
+  }
+
   const SourceConnection& config_;
   NodeContext& ctx_;
   ObservationIngest& ingest_;
   IncidentService& incidents_;
   SourceStats stats_;
   std::vector<std::string> filters_;
-  std::int64_t redelivers_from_ = -1;  // the broker's thread only
+  TopicMatcher matcher_{config_.subscriptions};
+  SessionTable::Begun session_;  // the broker's thread only
   int connections_ = 0;
   std::string last_error_;
   std::atomic<bool> stopping_{false};

@@ -31,18 +31,26 @@ SessionTable::Begun SessionTable::begin(const std::string& connection, bool resu
       db.prepare("SELECT session, delivered, filters FROM mqtt_sessions WHERE connection=?");
   read.bind(1, connection);
   Begun out;
+  std::int64_t delivered = -1;
   std::vector<std::string> held;
   if (read.executeStep()) {
     out.session = read.getColumn(0).getInt64() + 1;
-    out.redelivers_from = read.getColumn(1).getInt64();
+    delivered = read.getColumn(1).getInt64();
     held = nlohmann::json::parse(read.getColumn(2).getString()).get<std::vector<std::string>>();
   }
   read.reset();
-  if (!resumed) {
+  if (resumed) {
+    auto& taken = db.prepare("SELECT mid, digest FROM mqtt_taken WHERE connection=? AND session=?");
+    taken.bind(1, connection);
+    taken.bind(2, static_cast<int64_t>(delivered));
+    while (taken.executeStep())
+      out.redeliverable.emplace(taken.getColumn(0).getInt(), taken.getColumn(1).getString());
+    taken.reset();
+  } else {
+    // The broker kept nothing: it delivers nothing again, and holds no subscription.
     auto& forget = db.prepare("DELETE FROM mqtt_taken WHERE connection=?");
     forget.bind(1, connection);
     forget.exec();
-    out.redelivers_from = -1;
     held.clear();
   }
   for (const auto& f : filters)
@@ -67,25 +75,17 @@ void SessionTable::subscribed(const std::string& connection,
   st.exec();
 }
 
-bool SessionTable::taken_before(const std::string& connection, int mid, const std::string& digest,
-                                std::int64_t session, std::int64_t redelivers_from) {
-  auto& db = w_.connection();
-  auto& read = db.prepare("SELECT digest, session FROM mqtt_taken WHERE connection=? AND mid=?");
-  read.bind(1, connection);
-  read.bind(2, mid);
-  const bool again = read.executeStep() && read.getColumn(0).getString() == digest &&
-                     read.getColumn(1).getInt64() == redelivers_from && redelivers_from >= 0;
-  read.reset();
-  auto& write = db.prepare(
+void SessionTable::taken(const std::string& connection, int mid, const std::string& digest,
+                         std::int64_t session) {
+  auto& st = w_.connection().prepare(
       "INSERT INTO mqtt_taken(connection, mid, digest, session) VALUES(?, ?, ?, ?) "
       "ON CONFLICT(connection, mid) DO UPDATE SET digest=excluded.digest, "
       "session=excluded.session");
-  write.bind(1, connection);
-  write.bind(2, mid);
-  write.bind(3, digest);
-  write.bind(4, static_cast<int64_t>(session));
-  write.exec();
-  return again;
+  st.bind(1, connection);
+  st.bind(2, mid);
+  st.bind(3, digest);
+  st.bind(4, static_cast<int64_t>(session));
+  st.exec();
 }
 
 void SessionTable::delivered(const std::string& connection, std::int64_t session) {

@@ -44,21 +44,22 @@ SourceStats::Second& SourceStats::this_second() {
   return s;
 }
 
-void SourceStats::count_taken(std::size_t subscription, std::size_t rows, std::size_t incidents) {
+void SourceStats::count_taken(std::size_t subscription, std::size_t messages, std::size_t rows,
+                              std::size_t incidents) {
   std::lock_guard lock(mutex_);
   Counts& c = by_subscription_.at(subscription);
-  ++c.messages;
+  c.messages += messages;
   c.rows += rows;
   c.incidents += incidents;
   Second& s = this_second();
-  ++s.messages;
+  s.messages += messages;
   s.rows += rows;
   last_message_ = clock_.now();
 }
 
-void SourceStats::count_duplicate() {
+void SourceStats::count_duplicates(std::size_t messages) {
   std::lock_guard lock(mutex_);
-  ++duplicates_;
+  duplicates_ += messages;
 }
 
 void SourceStats::count_bad(std::optional<std::size_t> subscription, const std::string& topic,

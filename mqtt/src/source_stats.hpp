@@ -25,11 +25,12 @@ class SourceStats {
   /// The connection's state: "connecting", "up" or "down", with the reason when down.
   void set_state(const std::string& state, const std::string& error = "");
   void count_reconnect();
-  /// A message committed: `rows` readings and `incidents` incidents stored from it.
-  void count_taken(std::size_t subscription, std::size_t rows, std::size_t incidents);
-  /// A message the broker delivered again after a reconnect, already stored: acknowledged, not
+  /// Messages of a subscription committed, and the readings and incidents stored from them.
+  void count_taken(std::size_t subscription, std::size_t messages, std::size_t rows,
+                   std::size_t incidents);
+  /// Messages the broker delivered again after a reconnect, already stored: acknowledged, not
   /// stored again.
-  void count_duplicate();
+  void count_duplicates(std::size_t messages);
   /// A message that could not be taken, kept with its reason; `subscription` is none when no
   /// subscription's pattern fits its topic.
   void count_bad(std::optional<std::size_t> subscription, const std::string& topic,

@@ -30,7 +30,7 @@ struct Mapping {
     local = load_node_config(fed, "city");
   }
   Mapped map(const std::string& topic, const std::string& payload) const {
-    const auto m = match_topic(local.sources[0].subscriptions, topic);
+    const auto m = TopicMatcher(local.sources[0].subscriptions).match(topic);
     if (!m) throw BadMessage("no match");
     return map_message(local.sources[0].subscriptions[m->subscription], *m, payload,
                        MappingScope{fed, "city", local.cameras, kNow});
@@ -57,20 +57,20 @@ TEST_CASE("topics match the first subscription whose pattern fits, {area} over s
   - {topic: "gauges/+/{source}/level", format: json, metric: river_level, area: city}
   - {topic: "all/#", format: json, metric: m, area: city, source: s}
 )");
-  const auto& subs = m.local.sources[0].subscriptions;
-  auto hit = match_topic(subs, "ioc/city/north/aq-1");
+  const TopicMatcher subs(m.local.sources[0].subscriptions);
+  auto hit = subs.match("ioc/city/north/aq-1");
   REQUIRE(hit);
   CHECK(hit->subscription == 0);
-  CHECK(hit->levels.at("area") == "city/north");
-  CHECK(hit->levels.at("source") == "aq-1");
-  CHECK_FALSE(match_topic(subs, "ioc/aq-1"));  // {area} takes at least one level
-  hit = match_topic(subs, "gauges/tamky/g7/level");
+  CHECK(hit->area == "city/north");
+  CHECK(hit->source == "aq-1");
+  CHECK_FALSE(subs.match("ioc/aq-1"));  // {area} takes at least one level
+  hit = subs.match("gauges/tamky/g7/level");
   REQUIRE(hit);
   CHECK(hit->subscription == 1);
-  CHECK(hit->levels.at("source") == "g7");
-  CHECK_FALSE(match_topic(subs, "gauges/tamky/g7/flow"));
-  CHECK(match_topic(subs, "all")->subscription == 2);  // "#" also matches its parent level
-  CHECK(match_topic(subs, "all/x/y")->subscription == 2);
+  CHECK(hit->source == "g7");
+  CHECK_FALSE(subs.match("gauges/tamky/g7/flow"));
+  CHECK(subs.match("all")->subscription == 2);  // "#" also matches its parent level
+  CHECK(subs.match("all/x/y")->subscription == 2);
 }
 
 TEST_CASE("SenML records become readings with base fields, units and times", "[mqtt][senml]") {

@@ -58,7 +58,7 @@ MosquittoBroker::MosquittoBroker(const std::string& dir, Options options)
   std::string conf = "user " + std::string(me ? me->pw_name : "root") + "\n" + "listener " +
                      std::to_string(port_) + " 127.0.0.1\n" +
                      "persistence true\npersistence_location " + dir + "/\n" +
-                     "max_queued_messages 0\nmax_inflight_messages 100\n";
+                     "max_queued_messages 0\nmax_inflight_messages 1000\n";
   if (options.tls)
     conf += "cafile " + options.tls->ca + "\ncertfile " + options.tls->cert + "\nkeyfile " +
             options.tls->key + "\n";
