@@ -1,7 +1,10 @@
 #include "broker_connection.hpp"
 
 #include <mosquitto.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <chrono>
@@ -168,8 +171,10 @@ void BrokerConnection::run() {
             on_connack();
             if (a.batch_.size() >= kChunk) hand_over();
             p.revents = 0;
-          } while (unsettled + a.batch_.size() < kMaxUnsettled && ::poll(&p, 1, 0) > 0 &&
-                   (p.revents & POLLIN));
+            // While chunks are being stored, more may arrive before they are: keep reading
+            // (the writer stays busy); acknowledging waits for them anyway.
+          } while (unsettled + a.batch_.size() < kMaxUnsettled &&
+                   ::poll(&p, 1, pending.empty() ? 0 : 1) > 0 && (p.revents & POLLIN));
         }
         on_connack();
         if (a.suback_) {
@@ -184,7 +189,12 @@ void BrokerConnection::run() {
         pending.clear();
         unsettled = 0;
         if (mosquitto_want_write(a.m_)) {
+          // libmosquitto writes each PUBACK on its own: corked, they leave in a few segments.
+          const int fd = mosquitto_socket(a.m_);
+          int on = 1, off = 0;
+          ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
           rc = mosquitto_loop_write(a.m_, 1);
+          ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
           if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("lost the broker: " + reason(rc));
         }
         rc = mosquitto_loop_misc(a.m_);
