@@ -148,7 +148,6 @@ void BrokerConnection::run() {
           a.suback_ = true;
         up = true;
         backoff = kBackoffMinMs;
-        callbacks_.state("up", "");
       };
       const auto hand_over = [&] {
         if (!up || a.batch_.empty()) return;
@@ -177,9 +176,10 @@ void BrokerConnection::run() {
                    ::poll(&p, 1, pending.empty() ? 0 : 1) > 0 && (p.revents & POLLIN));
         }
         on_connack();
-        if (a.suback_) {
+        if (a.suback_) {  // up once the broker holds the subscriptions: messages flow from now
           a.suback_ = false;
           callbacks_.subscribed();
+          callbacks_.state("up", "");
         }
         if (!up && Clock::now() - started > kConnackWithin)
           throw std::runtime_error("no answer to CONNECT within 10 s");

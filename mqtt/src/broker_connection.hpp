@@ -43,7 +43,7 @@ class BrokerConnection {
     using Stored = std::function<void()>;
     /// Starts storing a chunk delivered in session `session`.
     std::function<Stored(std::vector<InboundMessage> chunk, std::int64_t session)> store;
-    /// "connecting", "up" or "down", with the reason.
+    /// "connecting", "up" (the broker holds the subscriptions) or "down", with the reason.
     std::function<void(const std::string& state, const std::string& error)> state;
   };
 

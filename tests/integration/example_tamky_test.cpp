@@ -7,6 +7,7 @@
 
 #include "example_federation.hpp"
 #include "ioc/time.hpp"
+#include "mqtt_broker.hpp"
 #include "poll.hpp"
 
 using namespace ioc::test;
@@ -15,17 +16,37 @@ using nlohmann::json;
 namespace {
 
 // The example with fresh keys and free ports: the Da Nang federation file, and the 2024 one
-// with Tam Ky under Quang Nam.
+// with Tam Ky under Quang Nam. The gauge publishes to a real Mosquitto, as the example's Sources
+// file says.
 struct TamKy : ExampleFederation {
-  TamKy() : ExampleFederation("tamky", {"federation-2024.yaml", "federation.yaml"}) {}
+  TamKy() : ExampleFederation("tamky", {"federation-2024.yaml", "federation.yaml"}) {
+    const std::string sources = dir / "config/tam-ky-gauges.yaml";
+    std::string text = read_file(sources);
+    text.replace(text.find("127.0.0.1:7283"), 14, "127.0.0.1:" + std::to_string(broker.port()));
+    write_file(sources, text);
+  }
 
-  // A river gauge reading at the ward, each a millisecond after the last.
+  // A river gauge reading at the ward, each a millisecond after the last, published over MQTT;
+  // returns once the ward has stored it.
   void gauge(double metres) {
     const auto ts = ioc::SystemClock().now() + readings++;
-    REQUIRE(at("tam-ky")
-                .post("/api/v1/observations",
-                      observations("river_level", "tam-ky", {metres}, ts, 1, "gauge-tam-ky"))
-                .status == 202);
+    if (!device) {
+      // The ward's subscription must exist before the gauge's first message: a broker keeps
+      // messages only for the subscriptions it holds.
+      REQUIRE(ioc::test::poll_until(
+          [&] { return at("tam-ky").get("/api/v1/sources").json()["items"][0]["state"] == "up"; }));
+      device = std::make_unique<MqttPublisher>(broker.port());
+    }
+    device->publish("tamky/gauges/gauge-tam-ky/level",
+                    json{{"level_m", metres}, {"ts", ts}}.dump());
+    REQUIRE(device->wait_acknowledged());
+    json sources;
+    const bool stored = ioc::test::poll_until([&] {
+      sources = at("tam-ky").get("/api/v1/sources").json();
+      return sources["items"][0]["rows"] == readings;
+    });
+    INFO("reading " << readings << ": " << sources.dump() << "\n" << node("tam-ky").log());
+    REQUIRE(stored);
   }
 
   /// The CAP messages `node` holds, oldest first, once there are at least `n`.
@@ -48,6 +69,8 @@ struct TamKy : ExampleFederation {
     return n;
   }
 
+  MosquittoBroker broker{dir / "broker"};
+  std::unique_ptr<MqttPublisher> device;
   int readings = 0;
 };
 
