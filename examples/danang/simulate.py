@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Simulated sensors and operators for the Da Nang demo (standard library only).
+"""Simulated sensors and operators for the Da Nang demo (standard library and mosquitto_pub).
 
-Each district operations centre gets rainfall, PM2.5 and traffic flow from its own sensors; Hai
+Each district operations centre gets rainfall, PM2.5 and traffic flow from its own sensors (Son
+Tra's publish SenML to the district's MQTT broker, the others post to their node); Hai
 Chau's gauge on the Han river rises through alarm levels 1.70 / 2.20 / 2.70 m and back. Citizens
 file Open311 requests at their district. Hai Chau owns the flood incident its rules open (a
 moderate flood is within its delegated authority); the city orders the dispatch down to it; when the
@@ -13,6 +14,7 @@ import argparse
 import json
 import math
 import random
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -81,6 +83,33 @@ def readings(area, t, total):
     return rows
 
 
+MQTT_DISTRICT = "danang/son-tra"
+
+
+class MqttSensors:
+    """Son Tra's sensors: one mosquitto_pub per sensor, each line a SenML pack on
+    ioc/<area>/<sensor> (QoS 1), as the district's Sources file expects."""
+
+    def __init__(self, port=7183):
+        self.port, self.publishers = port, {}
+
+    def publish(self, rows):
+        for row in rows:
+            topic = "ioc/%s/%s" % (row["area"], row["source"])
+            if topic not in self.publishers:
+                self.publishers[topic] = subprocess.Popen(
+                    ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), "-q", "1",
+                     "-i", "sim-" + row["source"], "-t", topic, "-l"], stdin=subprocess.PIPE, text=True)
+            pack = [{"bt": row["ts"] / 1000, "n": row["metric"], "u": row["unit"], "v": row["value"]}]
+            self.publishers[topic].stdin.write(json.dumps(pack) + "\n")
+            self.publishers[topic].stdin.flush()
+
+    def close(self):
+        for p in self.publishers.values():
+            p.stdin.close()
+            p.wait(timeout=5)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--tokens", required=True, help="JSON file: node id -> admin token")
@@ -98,10 +127,14 @@ def main():
     if seen_alerts:
         print("(%d CAP messages from earlier runs are at the city; showing new ones only)" % len(seen_alerts))
     step = 0
+    sensors = MqttSensors()
     try:
         while time.time() - start < a.seconds:
             t = time.time() - start
             for district in DISTRICTS:
+                if district == MQTT_DISTRICT:
+                    sensors.publish(readings(district, t, a.seconds))
+                    continue
                 status, res = call(url_of(district) + "/api/v1/observations", tokens[district], "POST",
                                    readings(district, t, a.seconds))
                 if status != 202:
@@ -206,6 +239,11 @@ def main():
             time.sleep(1)
     except KeyboardInterrupt:
         pass
+    sensors.close()
+    _, sources = call(url_of(MQTT_DISTRICT) + "/api/v1/sources", tokens[MQTT_DISTRICT])
+    for c in sources.get("items", []):
+        print("Son Tra over MQTT (%s): %s, %d messages, %d readings, %d bad" % (
+            c["name"], c["state"], c["messages"], c["rows"], c["bad"]))
     if typhoon:
         status, _ = call(city + "/api/v1/alerts", city_token, "POST",
                          json.dumps({"msgType": "Cancel", "references": typhoon}).encode())
