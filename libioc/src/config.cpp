@@ -273,12 +273,8 @@ Rule read_rule(yaml::MapReader& r, const FederationConfig& fed) {
   if (r.has("incident")) {
     yaml::MapReader i(r.file(), r.node("incident"), r.key_path("incident"));
     Rule::IncidentSpec spec;
-    const auto dom = i.str("domain");
-    const auto d = parse_domain(dom);
-    if (!d) i.fail_at("domain", "unknown domain '" + dom + "'");
-    spec.domain = *d;
-    spec.severity =
-        *parse_severity(i.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
+    spec.domain = yaml::domain_at(i, "domain");
+    spec.severity = yaml::severity_at(i, "severity");
     i.finish();
     rule.incident = spec;
   }
@@ -291,10 +287,7 @@ Service read_service(yaml::MapReader& r) {
   s.code = r.str("code");
   s.name = r.str("name");
   s.group = r.str("group");
-  const auto dom = r.str("domain");
-  const auto d = parse_domain(dom);
-  if (!d) r.fail_at("domain", "unknown domain '" + dom + "'");
-  s.domain = *d;
+  s.domain = yaml::domain_at(r, "domain");
   const auto sla = r.str("sla");
   const auto ms = parse_duration(sla);
   if (!ms || *ms == 0)

@@ -299,9 +299,8 @@ std::string error_body(std::string_view code, const std::string& message,
   return dump(json{{"error", err}});
 }
 
-json parse_external(std::string_view text, const std::string& field) {
-  // The nesting is measured in one pass over the bytes before the parser builds anything, so
-  // deep input costs no more than its length; strings are skipped with their escapes.
+void check_depth(std::string_view text, const std::string& field) {
+  // Strings are skipped with their escapes, so deep input costs no more than its length.
   int depth = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -322,6 +321,10 @@ json parse_external(std::string_view text, const std::string& field) {
       --depth;
     }
   }
+}
+
+json parse_external(std::string_view text, const std::string& field) {
+  check_depth(text, field);
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded())
     throw Error(ErrorCode::kBadRequest, field + " is not valid JSON (UTF-8)", field);

@@ -38,6 +38,9 @@ inline constexpr int kMaxJsonDepth = 64;
 /// Parses JSON from outside. Throws Error(kBadRequest) naming `field` if it is not valid JSON
 /// (UTF-8 included) or nests deeper than kMaxJsonDepth.
 json parse_external(std::string_view text, const std::string& field = "body");
+/// The nesting check of parse_external alone, in one pass over the bytes before a parser builds
+/// anything: throws Error(kBadRequest) naming `field` beyond kMaxJsonDepth.
+void check_depth(std::string_view text, const std::string& field);
 
 /// Serialises for an answer: never throws on text that is not valid UTF-8 (such bytes become
 /// U+FFFD), so a stored string can never stop a response.

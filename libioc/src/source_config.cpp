@@ -101,11 +101,8 @@ SourceSubscription read_subscription(yaml::MapReader& r, const FederationConfig&
   if (r.has("incident")) {
     yaml::MapReader i(r.file(), r.node("incident"), r.key_path("incident"));
     SourceSubscription::IncidentMapping m;
-    const auto dom = i.str("domain");
-    const auto d = parse_domain(dom);
-    if (!d) i.fail_at("domain", "unknown domain '" + dom + "'");
-    m.domain = *d;
-    m.severity = *parse_severity(i.one_of("severity", {"minor", "moderate", "severe", "extreme"}));
+    m.domain = yaml::domain_at(i, "domain");
+    m.severity = yaml::severity_at(i, "severity");
     m.title = i.str("title");
     if (m.title.empty()) i.fail_at("title", "must not be empty");
     i.finish();

@@ -215,4 +215,15 @@ std::string resolve_path(const std::string& file, const std::string& relative) {
   return (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
 }
 
+Domain domain_at(MapReader& r, const std::string& key) {
+  const auto name = r.str(key);
+  const auto d = parse_domain(name);
+  if (!d) r.fail_at(key, "unknown domain '" + name + "'");
+  return *d;
+}
+
+Severity severity_at(MapReader& r, const std::string& key) {
+  return *parse_severity(r.one_of(key, {"minor", "moderate", "severe", "extreme"}));
+}
+
 }  // namespace ioc::yaml

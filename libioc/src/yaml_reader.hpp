@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ioc/model.hpp"
+
 namespace ioc::yaml {
 
 /// Parses a YAML file; syntax errors become Error(kConfig) with file:line:col.
@@ -54,6 +56,11 @@ class MapReader {
   mutable std::set<std::string>
       asked_;  ///< every key looked for: what an unknown key may have meant
 };
+
+/// The domain named at `key` (traffic, flood, ...); an unknown name fails at the key.
+Domain domain_at(MapReader& r, const std::string& key);
+/// The incident severity named at `key`: minor, moderate, severe or extreme.
+Severity severity_at(MapReader& r, const std::string& key);
 
 /// "file:line:col" (1-based) of a node.
 std::string location(const std::string& file, const YAML::Node& at);

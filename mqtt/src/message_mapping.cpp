@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "ioc/error.hpp"
+#include "json_codec.hpp"
 #include "utf8.hpp"
 
 namespace ioc::mqtt {
@@ -12,10 +14,9 @@ namespace {
 using json = nlohmann::json;
 using Part = MessagePart;
 
-constexpr std::size_t kMaxText = 256;        // bytes in a metric, source, unit or area
-constexpr std::size_t kMaxTitle = 200;       // bytes in an incident's title
-constexpr std::size_t kMaxRecords = 10'000;  // readings in one message
-constexpr int kMaxDepth = 16;
+constexpr std::size_t kMaxText = 256;              // bytes in a metric, source, unit or area
+constexpr std::size_t kMaxTitle = 200;             // bytes in an incident's title
+constexpr std::size_t kMaxRecords = 10'000;        // readings in one message
 constexpr TimeMs kLatestTs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
 constexpr double kRelativeBelow = 268'435'456;     // 2^28 s: SenML times below are relative
 
@@ -74,31 +75,12 @@ bool topic_fits(const std::vector<std::string>& pattern, const std::vector<std::
   return true;
 }
 
-// Refuses JSON nested deeper than kMaxDepth before it is parsed (strings skipped).
-void check_depth(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) bad("nested deeper than " + std::to_string(kMaxDepth) + " levels");
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-}
-
 json parse_payload(std::string_view payload) {
-  check_depth(payload);
   try {
+    codec::check_depth(payload, "the payload");
     return json::parse(payload.begin(), payload.end());
+  } catch (const Error& e) {
+    bad(e.what());
   } catch (const json::exception& e) {
     bad(std::string("not JSON: ") + e.what());
   }
