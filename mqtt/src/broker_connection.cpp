@@ -23,6 +23,7 @@ constexpr int kBackoffMaxMs = 10'000;
 constexpr auto kConnackWithin = std::chrono::seconds(10);
 constexpr std::size_t kChunk = 50;           // messages stored in one job
 constexpr std::size_t kMaxUnsettled = 2000;  // messages read before their chunks must be stored
+constexpr std::size_t kMaxUnsettledBytes = 32 << 20;  // and their bytes: memory stays bounded
 
 std::string reason(int rc) {
   if (rc == MOSQ_ERR_ERRNO) return std::strerror(errno);
@@ -49,11 +50,12 @@ class Attempt {
     });
     mosquitto_message_callback_set(m_, [](mosquitto*, void* self, const mosquitto_message* msg) {
       auto* a = static_cast<Attempt*>(self);
-      a->batch_.push_back(
-          InboundMessage{msg->topic,
-                         std::string(static_cast<const char*>(msg->payload),
-                                     static_cast<std::size_t>(std::max(0, msg->payloadlen))),
-                         msg->qos > 0 ? msg->mid : 0, msg->qos});
+      InboundMessage m{msg->topic,
+                       std::string(static_cast<const char*>(msg->payload),
+                                   static_cast<std::size_t>(std::max(0, msg->payloadlen))),
+                       msg->qos > 0 ? msg->mid : 0, msg->qos};
+      a->unsettled_bytes_ += m.topic.size() + m.payload.size();
+      a->batch_.push_back(std::move(m));
     });
     if (!config.credentials_file.empty()) {
       std::ifstream in(config.credentials_file);
@@ -84,6 +86,7 @@ class Attempt {
   bool resumed_ = false;
   bool suback_ = false;
   std::vector<InboundMessage> batch_;
+  std::size_t unsettled_bytes_ = 0;  // read since the last acknowledgements
 };
 
 // Subscribes to `filters` at QoS 1, or unsubscribes from them, in one packet.
@@ -172,8 +175,10 @@ void BrokerConnection::run() {
             p.revents = 0;
             // While chunks are being stored, more may arrive before they are: keep reading
             // (the writer stays busy); acknowledging waits for them anyway.
-          } while (unsettled + a.batch_.size() < kMaxUnsettled &&
-                   ::poll(&p, 1, pending.empty() ? 0 : 1) > 0 && (p.revents & POLLIN));
+          } while (
+              unsettled + a.batch_.size() < kMaxUnsettled &&
+              a.unsettled_bytes_<kMaxUnsettledBytes&& ::poll(&p, 1, pending.empty() ? 0 : 1)> 0 &&
+              (p.revents & POLLIN));
         }
         on_connack();
         if (a.suback_) {  // up once the broker holds the subscriptions: messages flow from now
@@ -188,6 +193,7 @@ void BrokerConnection::run() {
         for (auto& stored : pending) stored();
         pending.clear();
         unsettled = 0;
+        a.unsettled_bytes_ = 0;
         if (mosquitto_want_write(a.m_)) {
           // libmosquitto writes each PUBACK on its own: corked, they leave in a few segments.
           const int fd = mosquitto_socket(a.m_);
@@ -203,9 +209,14 @@ void BrokerConnection::run() {
       if (stopping_) return;
     } catch (const std::exception& e) {
       why = e.what();
+    } catch (...) {  // the thread's edge: nothing ends it but stop
+      why = "an unexpected failure; the connection starts again";
     }
     if (stopping_) return;
-    callbacks_.state("down", why);
+    try {
+      callbacks_.state("down", why);
+    } catch (...) {  // the state is only reported; the connection goes on without it
+    }
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
     const auto until =
         Clock::now() + std::chrono::milliseconds(static_cast<int>(backoff * jitter(random)));
