@@ -152,7 +152,7 @@ TimeMs json_time(const json* f, const std::string& path, TimeMs now) {
   if (f->is_string()) {
     const auto t = parse_rfc3339(f->get<std::string>());
     if (!t) bad("time: field '" + path + "' is not an RFC 3339 time");
-    return *t;
+    return checked_time(static_cast<double>(*t), "time: field '" + path + "'");
   }
   if (!f->is_number()) bad("time: field '" + path + "' is neither a number nor RFC 3339 text");
   const double v = f->get<double>();

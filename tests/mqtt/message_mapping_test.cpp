@@ -160,6 +160,9 @@ TEST_CASE("JSON payloads map their fields, one object or an array", "[mqtt][json
   CHECK(m.refusal("sensors/city/x", R"({"device": {"id": "a"}, "reading": 1, "at": "noon"})") ==
         "time: field 'at' is not an RFC 3339 time");
   CHECK(m.refusal("sensors/city/x", "42") == "not a JSON object");
+  CHECK(m.refusal("sensors/city/x",
+                  R"({"device": {"id": "a"}, "reading": 1, "at": "0903-11-30T10:00:00Z"})") ==
+        "time: field 'at' is not a time between 1970 and 9999");  // found by the fuzzer
 }
 
 TEST_CASE("camera events open incidents at the camera, titled from their fields",
