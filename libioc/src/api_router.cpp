@@ -346,13 +346,8 @@ void ApiRouter::get_alerts(ApiCall& call, Respond& respond) {
   }
   q.areas = query_subtree(call);
   q.sender = query_node(call.query, "origin");
-  if (const auto it = call.query.find("severity"); it != call.query.end()) {
-    q.severity = parse_cap_severity(it->second);
-    if (!q.severity)
-      throw Error(ErrorCode::kBadRequest,
-                  "unknown severity '" + it->second + "' (Extreme, Severe, Moderate, Minor)",
-                  "severity");
-  }
+  q.severity =
+      query_parsed(call.query, "severity", parse_cap_severity, "Extreme, Severe, Moderate, Minor");
   q.from = query_time(call.query, "from");
   q.to = query_time(call.query, "to");
   q.limit = query_limit(call.query);
@@ -429,23 +424,10 @@ void ApiRouter::get_incidents(ApiCall& call, Respond& respond) {
   only_params(call.query, {"status", "domain", "severity", "area", "origin", "owner", "from", "to",
                            "limit", "cursor"});
   IncidentQuery q;
-  if (const auto it = call.query.find("status"); it != call.query.end()) {
-    q.status = parse_incident_status(it->second);
-    if (!q.status)
-      throw Error(ErrorCode::kBadRequest, "unknown status '" + it->second + "'", "status");
-  }
-  if (const auto it = call.query.find("domain"); it != call.query.end()) {
-    q.domain = parse_domain(it->second);
-    if (!q.domain)
-      throw Error(ErrorCode::kBadRequest, "unknown domain '" + it->second + "'", "domain");
-  }
-  if (const auto it = call.query.find("severity"); it != call.query.end()) {
-    q.severity = parse_severity(it->second);
-    if (!q.severity)
-      throw Error(ErrorCode::kBadRequest,
-                  "unknown severity '" + it->second + "' (minor, moderate, severe, extreme)",
-                  "severity");
-  }
+  q.status = query_parsed(call.query, "status", parse_incident_status);
+  q.domain = query_parsed(call.query, "domain", parse_domain);
+  q.severity =
+      query_parsed(call.query, "severity", parse_severity, "minor, moderate, severe, extreme");
   q.areas = query_subtree(call);
   q.origin = query_node(call.query, "origin");
   q.owner = query_node(call.query, "owner");

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "http_message.hpp"
+#include "ioc/error.hpp"
 #include "ioc/time.hpp"
 #include "store.hpp"
 
@@ -45,6 +46,21 @@ std::int64_t query_int(const Query& q, const char* key, std::int64_t min, std::i
 int query_limit(const Query& q);
 /// `cursor`: a cursor this API returned (0, the start, when absent or empty).
 std::int64_t query_cursor(const Query& q);
+/// A query parameter read by `parse` (a name to std::optional<T>), if given; a value `parse`
+/// does not know is refused (400) as "unknown KEY 'VALUE'", followed by `known` when given.
+template <typename Parse>
+auto query_parsed(const Query& q, const char* key, Parse&& parse, const std::string& known = "")
+    -> decltype(parse(std::string())) {
+  const auto it = q.find(key);
+  if (it == q.end()) return std::nullopt;
+  auto value = parse(it->second);
+  if (!value)
+    throw Error(ErrorCode::kBadRequest,
+                std::string("unknown ") + key + " '" + it->second + "'" +
+                    (known.empty() ? "" : " (" + known + ")"),
+                key);
+  return value;
+}
 /// An RFC 3339 time parameter, if given.
 std::optional<TimeMs> query_time(const Query& q, const char* key);
 

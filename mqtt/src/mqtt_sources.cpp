@@ -111,46 +111,12 @@ class Source {
         stats_.count_bad(sub, m.topic, e.what());
       }
     }
-    auto committed = submit(ready, session);
-    return [this, ready, session, committed] {
-      try {
-        committed.get();
-      } catch (const Error& e) {
-        if (!refuses_input(e)) throw;  // not acknowledged: the broker delivers it again
-        // One message the store refuses must not hold back the others: each alone, and the one
-        // refused again is counted bad (and acknowledged: it would be refused every time).
-        for (auto& p : *ready) {
-          auto one = std::make_shared<std::vector<Prepared>>();
-          one->push_back(std::move(p));
-          try {
-            submit(one, session).get();
-            count(*one);
-          } catch (const Error& alone) {
-            if (!refuses_input(alone)) throw;
-            const std::size_t sub = one->front().subscription;
-            stats_.count_bad(sub, config_.subscriptions[sub].topic,
-                             std::string("not stored: ") + alone.what());
-          }
-        }
-        return;
-      }
+    // A chunk that is not stored is not acknowledged: the connection starts again and the broker
+    // delivers it again, to be mapped afresh (a message the tree no longer takes is bad then).
+    return [this, ready, committed = submit(ready, session)] {
+      committed.get();
       count(*ready);
     };
-  }
-
-  // What the message itself causes, as opposed to a store that cannot write now (full queue,
-  // disk, shutdown), after which the broker's copy is what remains.
-  static bool refuses_input(const Error& e) {
-    switch (e.code()) {
-      case ErrorCode::kBadRequest:
-      case ErrorCode::kForbidden:
-      case ErrorCode::kNotFound:
-      case ErrorCode::kConflict:
-      case ErrorCode::kPayloadTooLarge:
-        return true;
-      default:
-        return false;
-    }
   }
 
   // Queues one job storing `ready`, waiting for room in the writer's queue as long as the node
