@@ -102,10 +102,7 @@ struct City {
     const std::string fed = write_test_federation(dir.path());
     write_file(dir / "sources.yaml", "apiVersion: ioc/v1\nkind: Sources\nbroker: tcp://127.0.0.1:" +
                                          std::to_string(broker.port()) + "\n");
-    std::string text = read_file(fed);
-    text.replace(text.find("config: [rules.yaml, services.yaml]"), 35,
-                 "config: [rules.yaml, services.yaml, sources.yaml]");
-    write_file(fed, text);
+    set_city_config(fed, {"rules.yaml", "services.yaml", "sources.yaml"});
     node = std::make_unique<NodeProcess>(fed, "city", dir / "data",
                                          std::vector<std::string>{"--key", dir / "keys/city.key"});
     viewer = issue(dir / "data", "viewer");

@@ -40,10 +40,8 @@ rules:
     missingFor: 3s
     alert: {event: Gauge silent, category: Infra, severity: Minor, headline: The river gauge stopped}
 )");
-    std::string text = read_file(fed);
-    text.replace(text.find("config: [rules.yaml, services.yaml]"), 35,
-                 "config: [rules.yaml, services.yaml, sources.yaml, cameras.yaml, quiet.yaml]");
-    write_file(fed, text);
+    set_city_config(fed,
+                    {"rules.yaml", "services.yaml", "sources.yaml", "cameras.yaml", "quiet.yaml"});
     node = std::make_unique<NodeProcess>(fed, "city", dir / "data",
                                          std::vector<std::string>{"--key", dir / "keys/city.key"});
     for (const char* role : {"viewer", "ingest"}) tokens[role] = issue(dir / "data", role);
@@ -194,6 +192,14 @@ TEST_CASE("bad MQTT payloads are counted with their reasons and the subscription
         "camera 'nowhere' is not in this node's Cameras file", "no subscription's topic fits it"})
     CHECK(reasons.find(why) != std::string::npos);
   CHECK(s["unmatched"] == 1);
+  // The bad messages changed nothing: one reading in all, no incident.
+  CHECK(city.as("viewer").get("/api/v1/observations").json()["items"].size() == 1);
+  CHECK(city.as("viewer").get("/api/v1/incidents").json()["items"].empty());
+  // The route itself: a token is required, and any parameter is refused naming it.
+  CHECK(HttpClient(city.node->port()).get("/api/v1/sources").status == 401);
+  const auto refused = city.as("viewer").get("/api/v1/sources?name=x");
+  CHECK(refused.status == 400);
+  CHECK(refused.json()["error"]["field"] == "name");
 }
 
 TEST_CASE("a node killed -9 mid-stream loses no message the broker delivered and stores none twice",

@@ -22,10 +22,7 @@ struct Mapping {
     write_file(dir / "cameras.yaml",
                "apiVersion: ioc/v1\nkind: Cameras\ncameras:\n  - {id: ql1-km98, lat: 21.53, lon: "
                "106.34}\n");
-    std::string f = ioc::test::read_file(fed_path);
-    f.replace(f.find("config: [rules.yaml, services.yaml]"), 35,
-              "config: [sources.yaml, cameras.yaml]");
-    write_file(fed_path, f);
+    ioc::test::set_city_config(fed_path, {"sources.yaml", "cameras.yaml"});
     fed = load_federation(fed_path);
     local = load_node_config(fed, "city");
   }

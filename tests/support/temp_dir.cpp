@@ -82,6 +82,15 @@ nodes:
   return path;
 }
 
+void set_city_config(const std::string& federation, const std::vector<std::string>& files) {
+  const std::string was = "config: [rules.yaml, services.yaml]";
+  std::string list;
+  for (const auto& f : files) list += (list.empty() ? "" : ", ") + f;
+  std::string text = read_file(federation);
+  text.replace(text.find(was), was.size(), "config: [" + list + "]");
+  write_file(federation, text);
+}
+
 int free_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -28,6 +28,10 @@ std::string read_file(const std::string& path);
 /// generated into DIR/keys (NAME.key, NAME.pub) unless `with_keys` is false.
 std::string write_test_federation(const std::string& dir, bool with_keys = true);
 
+/// Gives the test federation's city (write_test_federation) the config files `files`, relative to
+/// the federation file, in place of its Rules and Services files.
+void set_city_config(const std::string& federation, const std::vector<std::string>& files);
+
 /// A TCP port on 127.0.0.1 that was free a moment ago (for a node that must keep its port
 /// across restarts).
 int free_port();
