@@ -236,7 +236,12 @@ TEST_CASE("a ward moves to another district, then the district tier goes, while 
   REQUIRE(ingest.run_for(20));
   write_file(r.dir / "federation.yaml", federation_text("city", r.ports, "ward.yaml"));
   REQUIRE(r.reload("ward").status == 200);
-  // The city removes the districts only once what they took has reached it.
+  // The city removes the districts only once what they took has reached it: on a report of
+  // theirs made after it was asked, so the first asking is refused, saying why.
+  const auto asked = r.reload("city");
+  CHECK(asked.status == 400);
+  CHECK(asked.body.find("move its children first, wait until its backlog is 0") !=
+        std::string::npos);
   HttpResult city_reload;
   poll_until([&] {
     city_reload = r.reload("city");

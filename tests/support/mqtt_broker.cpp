@@ -1,6 +1,5 @@
 #include "mqtt_broker.hpp"
 
-#include <fcntl.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -78,15 +77,7 @@ MosquittoBroker::~MosquittoBroker() {
 }
 
 void MosquittoBroker::start() {
-  const std::string log_path = dir_ + "/mosquitto.log";
-  pid_ = fork();
-  if (pid_ == 0) {
-    const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(out, 1);
-    dup2(out, 2);
-    execl("/usr/sbin/mosquitto", "mosquitto", "-c", (dir_ + "/mosquitto.conf").c_str(), nullptr);
-    _exit(127);
-  }
+  pid_ = spawn({"/usr/sbin/mosquitto", "-c", dir_ + "/mosquitto.conf"}, dir_ + "/mosquitto.log");
   if (!poll_until([&] { return accepts(port_); }))
     throw std::runtime_error("mosquitto did not start: " + log());
 }

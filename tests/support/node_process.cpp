@@ -1,6 +1,5 @@
 #include "node_process.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,18 +37,7 @@ void NodeProcess::start() {
   std::vector<std::string> argv{IOCD_PATH, "--federation", federation_, "--node",     node_,
                                 "--data",  data_dir_,      "--listen",  "127.0.0.1:0"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
-  const std::string log_path = data_dir_ + "/iocd.log";
-  pid_ = fork();
-  if (pid_ == 0) {
-    const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(out, 1);
-    dup2(out, 2);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
+  pid_ = spawn(argv, data_dir_ + "/iocd.log");
   const bool serving = poll_until([&] {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -105,6 +105,21 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+int spawn(const std::vector<std::string>& argv, const std::string& log_path) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 CommandResult run_command(const std::vector<std::string>& argv) {
   TempDir scratch;
   const std::string out_path = scratch / "out", err_path = scratch / "err";

@@ -36,6 +36,10 @@ void set_city_config(const std::string& federation, const std::vector<std::strin
 /// across restarts).
 int free_port();
 
+/// Starts a program with arguments (no shell) in the background, its output appended to
+/// `log_path`; returns its pid.
+int spawn(const std::vector<std::string>& argv, const std::string& log_path);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;
