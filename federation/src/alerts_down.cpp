@@ -85,7 +85,7 @@ std::vector<std::string> shared_with(const FederationContext& ctx, const std::st
   for (const auto& r : ctx.policies.engine()->policies().sharing) {
     const std::string& to = r.to;
     if (!(r.data & policy::bit(policy::DataKind::kAlerts)) || (r.from != "*" && r.from != self) ||
-        to == "parent" || to == "children" || to == self ||
+        to == "parent" || to == "children" || to == "subtree" || to == self ||
         std::find(above.begin(), above.end(), to) != above.end() ||
         std::find(out.begin(), out.end(), to) != out.end())
       continue;

@@ -218,8 +218,8 @@ class Loader {
       s.from = r.str("from");
       if (s.from != "*") known_node(fed_, r, "from", s.from);
       s.to = r.str("to");
-      if (s.to != "parent" && s.to != "children" && !fed_.find(s.to))
-        r.fail_at("to", "expected parent, children or a node id, got '" + s.to + "'");
+      if (s.to != "parent" && s.to != "children" && s.to != "subtree" && !fed_.find(s.to))
+        r.fail_at("to", "expected parent, children, subtree or a node id, got '" + s.to + "'");
       for (const auto& name : r.str_list("data")) {
         const auto k = parse_data_kind(name);
         if (!k)
@@ -315,7 +315,7 @@ class Loader {
                 "alerts shared with a node other than the parent travel whole, signed by their "
                 "issuer: give them a rule without redact");
     if (s.hold_until) r.fail_at("holdUntil", "applies to sharing with the parent only");
-    if (s.to == "children") {
+    if (s.to == "children" || s.to == "subtree") {
       if (s.data & bit(DataKind::kAlerts))
         r.fail_at("data",
                   "alerts go down to the nodes their areas cover: name a node to share alerts "

@@ -1,7 +1,7 @@
 #include "shared_records.hpp"
 
-#include <algorithm>
 #include <map>
+#include <unordered_set>
 
 #include "crypto_util.hpp"
 #include "federation_tables.hpp"
@@ -165,19 +165,23 @@ std::vector<std::string> candidates(const FederationContext& ctx, const Federati
                                     DataKind kind) {
   const auto above = fed.ancestors(ctx.node_id);
   std::vector<std::string> out;
+  std::unordered_set<std::string> seen{above.begin(), above.end()};
+  seen.insert(ctx.node_id);
   const auto add = [&](const std::string& node) {
-    if (node != ctx.node_id && std::find(above.begin(), above.end(), node) == above.end() &&
-        std::find(out.begin(), out.end(), node) == out.end())
-      out.push_back(node);
+    if (seen.insert(node).second) out.push_back(node);
   };
   for (const auto& r : ctx.policies.engine()->policies().sharing) {
     if (!(r.data & policy::bit(kind)) || (r.from != "*" && r.from != ctx.node_id) ||
         r.to == "parent" || r.granularity != Granularity::kRaw)
       continue;
-    if (r.to == "children")
+    if (r.to == "children") {
       for (const auto& child : fed.children(ctx.node_id)) add(child);
-    else if (fed.find(r.to))
+    } else if (r.to == "subtree") {
+      for (const auto& node : fed.nodes)
+        if (fed.in_subtree(node.id, ctx.node_id)) add(node.id);
+    } else if (fed.find(r.to)) {
       add(r.to);
+    }
   }
   return out;
 }

@@ -2,9 +2,10 @@
 
 // Records shared down and sideways by Sharing rules (docs/protocol.md, "Records shared down and
 // across"): an incident version, a service request or readings a node wrote, sent whole to a node
-// a rule names (or to its children), signed by the writer so that no relay can change or redirect
-// it. Those below the writer go down the links; the others go up the log to the nearest common
-// ancestor, which checks them and turns them down. Every node on the way checks the rule again.
+// a rule names (or to its children, or to every node below it), signed by the writer so that no
+// relay can change or redirect it. Those below the writer go down the links; the others go up the
+// log to the nearest common ancestor, which checks them and turns them down. Every node on the way
+// checks the rule again.
 #include <nlohmann/json.hpp>
 
 #include <string>

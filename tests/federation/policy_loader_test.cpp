@@ -104,11 +104,23 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
                                     "denies:\n  - id: d1\n    to: [city/south]\n"});
     CHECK_THAT(e, Catch::Contains("denies[0].to: a deny may only name nodes below its issuer"));
   }
-  SECTION("alerts go down by their areas, not by a rule for children") {
+  SECTION("alerts go down by their areas, not by a rule for children or the subtree") {
+    for (const char* to : {"children", "subtree"}) {
+      INFO(to);
+      const auto e =
+          load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
+                           "    from: city\n    to: " +
+                           std::string(to) + "\n    data: [alerts]\n    granularity: raw\n"});
+      CHECK_THAT(e,
+                 Catch::Contains("rules[0].data: alerts go down to the nodes their areas cover"));
+    }
+  }
+  SECTION("a target that is neither a node nor parent, children or subtree") {
     const auto e = load_error(dir, {"apiVersion: ioc/v1\nkind: Sharing\nrules:\n  - id: s1\n"
-                                    "    from: city\n    to: children\n    data: [alerts]\n"
+                                    "    from: city\n    to: below\n    data: [incidents]\n"
                                     "    granularity: raw\n"});
-    CHECK_THAT(e, Catch::Contains("rules[0].data: alerts go down to the nodes their areas cover"));
+    CHECK_THAT(e, Catch::Contains("rules[0].to: expected parent, children, subtree or a node id, "
+                                  "got 'below'"));
   }
   SECTION("a scope for data it cannot describe, or an empty one") {
     const std::string rule =
@@ -147,8 +159,14 @@ TEST_CASE("policy loading names file, line, column and key", "[policy]") {
     }
     CHECK(load_error(dir, {rule + "    data: [incidents]\n    granularity: raw\n"
                                   "    redact: [title]\n"}) == "no error");
-    CHECK(load_error(dir, {sharing + "    from: city\n    to: children\n    data: [incidents]\n"
-                                     "    granularity: raw\n"}) == "no error");
+    for (const char* below : {"children", "subtree"}) {
+      INFO(below);
+      CHECK(load_error(dir, {sharing + "    from: city\n    to: " + below +
+                             "\n    data: [incidents]\n    granularity: raw\n"}) == "no error");
+      CHECK_THAT(load_error(dir, {sharing + "    from: city\n    to: " + below +
+                                  "\n    data: [incidents]\n    granularity: aggregate\n"}),
+                 Catch::Contains("rules[0].granularity: data shared down or sideways"));
+    }
     // Up to a node above the parent: through the parent, as the rule for the parent says.
     CHECK_THAT(load_error(dir, {sharing + "    from: city/north/ward-1\n    to: city\n"
                                           "    data: [incidents]\n    granularity: raw\n"}),

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "federated_context.hpp"
+#include "policy_fixture.hpp"
 #include "sharing_rule.hpp"
 
 using namespace ioc;
@@ -35,6 +36,33 @@ TEST_CASE("the most specific Sharing rule decides", "[sharing]") {
         Granularity::kNone);
   CHECK(share_for(none, t.fed, "city/north", "city", DataKind::kSummaries).granularity ==
         Granularity::kAggregate);
+}
+
+TEST_CASE("a rule for the subtree reaches every node below its sender, and only those",
+          "[sharing]") {
+  test::TempDir dir;
+  const FederationConfig fed = load_federation(test::write_policy_federation(dir, {}));
+  policy::PolicySet set;
+  const auto incidents = policy::bit(DataKind::kIncidents);
+  set.sharing.push_back(
+      test::sharing_rule("city-down", "city", "subtree", incidents, Granularity::kRaw));
+  set.sharing.push_back(
+      test::sharing_rule("north-down", "city/north", "subtree", incidents, Granularity::kRaw));
+  set.sharing.push_back(
+      test::sharing_rule("not-ward-1", "city", "city/north/ward-1", incidents, Granularity::kNone));
+  CHECK(share_for(set, fed, "city", "city/north", DataKind::kIncidents).rule == "city-down");
+  CHECK(share_for(set, fed, "city", "city/health", DataKind::kIncidents).rule == "city-down");
+  // A rule naming the node is more specific than the one for the whole subtree.
+  CHECK(share_for(set, fed, "city", "city/north/ward-1", DataKind::kIncidents).rule ==
+        "not-ward-1");
+  CHECK(share_for(set, fed, "city/north", "city/north/ward-1", DataKind::kIncidents).rule ==
+        "north-down");
+  // Never sideways, up, or to the sender itself.
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"city/north", "city/south"}, {"city/north", "city"}, {"city/north", "city/north"}}) {
+    INFO(from << " to " << to);
+    CHECK(share_for(set, fed, from, to, DataKind::kIncidents).rule.empty());
+  }
 }
 
 TEST_CASE("redaction clears exactly the fields a rule names, in each kind's wire form",

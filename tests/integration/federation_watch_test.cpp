@@ -5,63 +5,21 @@
 
 #include <csignal>
 
-#include "http_client.hpp"
-#include "ioc/federation/node_keys.hpp"
-#include "node_process.hpp"
 #include "poll.hpp"
-#include "temp_dir.hpp"
+#include "three_tiers.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
 
 namespace {
 
-// city > city/north > city/north/ward-1, each on a port of its own.
-struct ThreeTiers {
-  TempDir dir;
-  int city_port = free_port(), north_port = free_port(), ward_port = free_port();
-  std::string federation;
-  std::unique_ptr<NodeProcess> city, north, ward;
-  std::string city_token;
-
-  ThreeTiers() {
-    for (const char* node : {"city", "city/north", "city/north/ward-1"})
-      ioc::federation::generate_keys(node, dir / "keys");
-    const auto entry = [&](const std::string& id, const std::string& kind,
-                           const std::string& parent, int port) {
-      return "  - {id: " + id + ", kind: " + kind + (parent.empty() ? "" : ", parent: " + parent) +
-             ", endpoint: \"http://127.0.0.1:" + std::to_string(port) + "\", publicKey: keys/" +
-             ioc::federation::key_file_stem(id) + ".pub}\n";
-    };
-    federation = dir / "federation.yaml";
-    write_file(federation, "apiVersion: ioc/v1\nkind: Federation\nname: tiers\nnodes:\n" +
-                               entry("city", "city", "", city_port) +
-                               entry("city/north", "district", "city", north_port) +
-                               entry("city/north/ward-1", "ward", "city/north", ward_port));
-    const auto node = [&](const std::string& id, const std::string& data, int port) {
-      return std::make_unique<NodeProcess>(
-          federation, id, dir / data,
-          std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(port), "--key",
-                                   dir / ("keys/" + ioc::federation::key_file_stem(id) + ".key")});
-    };
-    city = node("city", "city", city_port);
-    north = node("city/north", "north", north_port);
-    ward = node("city/north/ward-1", "ward", ward_port);
-    city_token = issue(dir / "city", "viewer");
-    city->start();
-    north->start();
-    ward->start();
-  }
-
-  HttpClient at_city() const { return HttpClient(city->port(), city_token); }
-
-  json node_at_city(const std::string& id) const {
-    const json view = at_city().get("/api/v1/federation").json();
-    for (const auto& n : view["nodes"])
-      if (n["id"] == id) return n;
-    return json::object();
-  }
-};
+// How the city shows node `id` in its federation view.
+json node_at_city(const ThreeTiers& t, const std::string& id) {
+  const json view = t.at_city().get("/api/v1/federation").json();
+  for (const auto& n : view["nodes"])
+    if (n["id"] == id) return n;
+  return json::object();
+}
 
 // The Infra alerts the city holds about `child`, newest last.
 std::vector<json> infra_alerts(const ThreeTiers& t, const std::string& child) {
@@ -79,11 +37,11 @@ TEST_CASE("a district gone quiet raises an Infra alert at the city, cancelled wh
   ThreeTiers t;
   // 1. Everything fresh: the ward is shown at the city as the district last relayed it.
   REQUIRE(poll_until([&] {
-    const json ward = t.node_at_city("city/north/ward-1");
+    const json ward = node_at_city(t, "city/north/ward-1");
     return ward.contains("link") && ward["link"].is_object() &&
            ward["link"].value("state", "") == "fresh";
   }));
-  const json ward = t.node_at_city("city/north/ward-1")["link"];
+  const json ward = node_at_city(t, "city/north/ward-1")["link"];
   CHECK(ward["relayed"] == true);
   CHECK(ward["via"] == "city/north");
   const std::string metrics = HttpClient(t.city->port()).get("/metrics").body;
@@ -120,7 +78,7 @@ TEST_CASE("a district gone quiet raises an Infra alert at the city, cancelled wh
   CHECK_THAT(HttpClient(t.city->port()).get("/metrics").body,
              Catch::Contains("ioc_child_state{node=\"city\",child=\"city/north\"} 1"));
   // The ward, which the city has no link to, is still shown as last relayed, not as down.
-  CHECK(t.node_at_city("city/north/ward-1")["link"]["relayed"] == true);
+  CHECK(node_at_city(t, "city/north/ward-1")["link"]["relayed"] == true);
 
   // 3. The district returns: the alert is cancelled.
   t.north->start();

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "city_and_district.hpp"
+#include "three_tiers.hpp"
 
 using namespace ioc::test;
 using nlohmann::json;
@@ -101,4 +102,54 @@ TEST_CASE("a district shares health incidents and air readings sideways, and not
   HttpClient again(health.port(), health_token);
   CHECK(poll_until([&] { return again.get("/api/v1/incidents/" + storm).status == 200; }));
   CHECK(again.get("/api/v1/federation").json()["quarantine"]["total"] == 0);
+}
+
+TEST_CASE("the city shares its incidents with every node below it, a ward through a restart",
+          "[integration][federation]") {
+  ThreeTiers t(
+      std::vector<std::pair<std::string, std::string>>{{"sharing.yaml", R"(apiVersion: ioc/v1
+kind: Sharing
+rules:
+  - id: city-incidents-below
+    from: city
+    to: subtree
+    data: [incidents]
+    granularity: raw
+    domains: [flood]
+    redact: [notes]
+)"}});
+  const auto operator_token = issue(t.dir / "city", "operator");
+  HttpClient at_city(t.city->port(), operator_token);
+  const auto report_at_city = [&](const std::string& domain, const std::string& title) {
+    return report(HttpClient(t.city->port(), operator_token), "city", domain, title);
+  };
+
+  // 1. The ward is down: what the city shares waits for it at its district.
+  t.ward->stop();
+  const std::string storm = report_at_city("flood", "Storm surge expected");
+  const std::string traffic = report_at_city("traffic", "Bridge closed");
+  REQUIRE(poll_until([&] { return t.at_north().get("/api/v1/incidents/" + storm).status == 200; }));
+  t.ward->start();
+  HttpClient at_ward = t.at_ward();
+  REQUIRE(poll_until([&] { return at_ward.get("/api/v1/incidents/" + storm).status == 200; }));
+  CHECK(at_ward.get("/api/v1/incidents/" + storm).json()["origin"] == "city");
+
+  // 2. Its next version follows, with its note cleared; the other domain never came.
+  const auto step = at_city.post("/api/v1/incidents/" + storm + "/actions",
+                                 {{"action", "acknowledge"}, {"note", "sandbags at Bach Dang"}});
+  INFO(step.body);
+  REQUIRE(step.status == 200);
+  REQUIRE(poll_until([&] {
+    return at_ward.get("/api/v1/incidents/" + storm).json()["status"] == "acknowledged";
+  }));
+  const json held = at_ward.get("/api/v1/incidents/" + storm).json();
+  for (const auto& change : held["history"]) CHECK(change.value("note", "") == "");
+  for (const auto* node : {t.north.get(), t.ward.get()}) {
+    INFO(node->log());
+    HttpClient at(node->port(), node == t.ward.get() ? t.ward_token : t.north_token);
+    CHECK(at.get("/api/v1/incidents/" + traffic).status == 404);
+    CHECK(at.get("/api/v1/federation").json()["quarantine"]["total"] == 0);
+    // Kept once, however it came.
+    CHECK(at.get("/api/v1/incidents?origin=city").json()["items"].size() == 1);
+  }
 }

@@ -93,7 +93,7 @@ std::string_view to_string(Granularity g);
 struct SharingRule {
   std::string id;
   std::string from;  ///< a node id or "*"
-  std::string to;    ///< "parent", "children" or a node id
+  std::string to;    ///< "parent", "children", "subtree" (every node below) or a node id
   Mask data = 0;     ///< DataKind bits
   Granularity granularity = Granularity::kAggregate;
   int min_group_size = 0;           ///< aggregates over fewer rows are not sent
