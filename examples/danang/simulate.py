@@ -244,6 +244,17 @@ def main():
     for c in sources.get("items", []):
         print("Son Tra over MQTT (%s): %s, %d messages, %d readings, %d bad" % (
             c["name"], c["state"], c["messages"], c["rows"], c["bad"]))
+    # The health department follows Hai Chau's air quality under a rule scoped to PM2.5.
+    health = "danang/health"
+    held = {}
+    for metric in ("pm25", "rainfall", "traffic_flow"):
+        _, page = call(url_of(health) + "/api/v1/observations?metric=%s&area=danang/hai-chau&limit=1000" % metric,
+                       tokens[health])
+        held[metric] = page.get("items", [])
+    if held["pm25"]:
+        print("the health department holds %d of Hai Chau's PM2.5 readings (latest %.1f ug/m3, source %s) and "
+              "%d of its other readings" % (len(held["pm25"]), held["pm25"][-1]["value"], held["pm25"][-1]["source"],
+                                            len(held["rainfall"]) + len(held["traffic_flow"])))
     if typhoon:
         status, _ = call(city + "/api/v1/alerts", city_token, "POST",
                          json.dumps({"msgType": "Cancel", "references": typhoon}).encode())

@@ -34,6 +34,20 @@ void keep_and_pass_on(FederationContext& ctx, WriteContext& w, const PolicyUpdat
   });
 }
 
+// The version of the policy set this node sent or took last, empty when none.
+std::string last_set_version(const Store& store) {
+  std::string version;
+  for (const auto& [kind, text] : PolicyUpdates::all(store)) {
+    if (kind != "policy-set") continue;
+    try {
+      version = PolicyUpdate::from_json(json::parse(text)).body.value("version", "");
+    } catch (const std::exception&) {
+      version.clear();
+    }
+  }
+  return version;
+}
+
 // Checks an update against the policy in force and signs it.
 PolicyUpdate signed_update(FederationContext& ctx, const std::string& kind, const json& body) {
   if (!ctx.sign_policy)
@@ -88,11 +102,18 @@ void issue_policy_update(FederationContext& ctx, const std::string& kind, const 
 void publish_policy_set(FederationContext& ctx) {
   if (ctx.federation()->root() != ctx.node_id || !ctx.sign_policy) return;
   const std::string version = ctx.policies.version();
+  if (last_set_version(ctx.store) == version) return;  // sent already
   json files = json::array();
   for (const auto& [path, text] : ctx.policies.sources())
     files.push_back({{"path", path}, {"text", text}});
-  const PolicyUpdate u = ctx.sign_policy(
-      "policy-set", json{{"id", "set-" + version}, {"version", version}, {"files", files}});
+  // A set may be sent again after another (files put back as they were): each sending is its own
+  // update, and nodes below adopt only a set sent after the one they hold.
+  const TimeMs sent = ctx.clock.now();
+  const PolicyUpdate u =
+      ctx.sign_policy("policy-set", json{{"id", "set-" + version + "-" + std::to_string(sent)},
+                                         {"version", version},
+                                         {"sent", sent},
+                                         {"files", files}});
   ctx.writes.run([&](WriteContext& w) { keep_and_pass_on(ctx, w, u, ""); });
 }
 
@@ -104,7 +125,11 @@ void take_policy_update(FederationContext& ctx, WriteContext& w, const PolicyUpd
 
 void restore_policy_updates(FederationContext& ctx) {
   const auto fed = ctx.federation();
+  // The root's files are its set in force; the sets it sent before are history (it sends the
+  // files' set again as it starts).
+  const bool root = fed->root() == ctx.node_id;
   for (const auto& [kind, text] : PolicyUpdates::all(ctx.store)) {
+    if (root && kind == "policy-set") continue;
     try {
       const auto u = PolicyUpdate::from_json(json::parse(text));
       verify_update(*fed, u);

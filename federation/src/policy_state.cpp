@@ -90,7 +90,10 @@ std::string PolicyState::reload(std::shared_ptr<const FederationConfig> fresh) {
   }
   auto files = from_root ? *from_root : policy::load_policies(*fresh);
   std::lock_guard lock(mutex_);
-  if (!from_root) root_set_.reset();
+  if (!from_root) {
+    root_set_.reset();
+    root_set_sent_ = 0;
+  }
   files_ = std::move(files);
   running_ = std::move(fresh);
   // Runtime grants stay only while their nodes exist and they still lie inside their parent grant.
@@ -217,7 +220,9 @@ bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
     // writer_mutex_ is held: running_ cannot be swapped under this adoption.
     const auto dir = std::filesystem::path(running_->path).parent_path();
     policy::PolicySet set;
+    TimeMs sent = 0;
     try {
+      sent = u.body.value("sent", TimeMs{0});
       for (const auto& f : u.body.at("files"))
         files.emplace_back((dir / f.at("path").get<std::string>()).lexically_normal().string(),
                            f.at("text").get<std::string>());
@@ -227,9 +232,12 @@ bool PolicyState::adopt(const PolicyUpdate& u, TimeMs now) {
     }
     set.version = u.body.value("version", set.version);  // the version the root enforces
     std::lock_guard lock(mutex_);
+    // Sets arrive in the order the root sent them; one sent before the set in force is a replay.
+    if (root_set_ && sent <= root_set_sent_) return false;
     updates_.insert(u.kind + ":" + u.id());
     root_set_ = set;
     root_set_issuer_ = u.issuer;
+    root_set_sent_ = sent;
     files_ = std::move(set);
     rebuild();
     return true;

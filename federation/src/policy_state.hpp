@@ -80,6 +80,7 @@ class PolicyState final : public Authority {
   std::set<std::string> updates_;              // ids of adopted updates
   std::optional<policy::PolicySet> root_set_;  // the set the root sent, once adopted
   std::string root_set_issuer_;
+  TimeMs root_set_sent_ = 0;  // when the root sent it: a set sent earlier is not adopted after it
   std::shared_ptr<const policy::Engine> engine_;
 };
 

@@ -130,3 +130,30 @@ TEST_CASE("an update is adopted only within its issuer's rights, however it arri
   CHECK(field_of([&] { s.state.check_update(set, kNow); }) == "issuer");
   CHECK_FALSE(s.state.adopt(set, kNow));
 }
+
+TEST_CASE("a policy set is adopted only after the one the root sent before it", "[policy-state]") {
+  State s;
+  const auto set_from_root = [](const std::string& version, TimeMs sent,
+                                const std::string& max_severity) {
+    std::string authority = test::kCityAuthority;
+    authority.replace(authority.find("maxSeverity: moderate"), 21, "maxSeverity: " + max_severity);
+    return PolicyUpdate{
+        "policy-set", "city",
+        nlohmann::json{{"id", "set-" + version + "-" + std::to_string(sent)},
+                       {"version", version},
+                       {"sent", sent},
+                       {"files", {{{"path", "policy-0.yaml"}, {"text", authority}}}}},
+        ""};
+  };
+  const auto version = [&] { return s.state.version(); };
+  REQUIRE(s.state.adopt(set_from_root("narrow", kNow, "minor"), kNow));
+  CHECK(version() == "narrow");
+  // The same set sent again later (files put back as they were) is adopted again.
+  REQUIRE(s.state.adopt(set_from_root("wide", kNow + 1000, "moderate"), kNow));
+  REQUIRE(s.state.adopt(set_from_root("narrow", kNow + 2000, "minor"), kNow));
+  CHECK(version() == "narrow");
+  // One sent before the set in force (a relay replaying an old set) is not.
+  CHECK_FALSE(s.state.adopt(set_from_root("wide", kNow + 1500, "moderate"), kNow));
+  CHECK_FALSE(s.state.adopt(set_from_root("wide", kNow + 2000, "moderate"), kNow));
+  CHECK(version() == "narrow");
+}

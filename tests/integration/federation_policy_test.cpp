@@ -380,6 +380,15 @@ TEST_CASE("the root's reloaded policy set travels down and is enforced and repor
   CHECK(f.at_north().post("/admin/v1/policies/reload", json::object()).json()["policyVersion"] ==
         after);
   CHECK(ioc::test::poll_until([&] { return version_at(f.at_city(), "city/north") == after; }));
+
+  // The admin puts the wider grant back and restarts the city: its files are the set in force
+  // there, not the set it sent before, and the district adopts them.
+  write_file(f.dir / "authority.yaml", kAuthority);
+  f.city->stop();
+  f.city->start();
+  const json restarted = version_at(f.at_city(), "city");
+  CHECK(restarted == before);
+  CHECK(ioc::test::poll_until([&] { return version_at(f.at_north(), "city/north") == before; }));
 }
 
 TEST_CASE("a summaries rule lets a sibling pull a district's summary, small groups left out",

@@ -26,7 +26,7 @@ TEST_CASE("iocctl policy test checks Sharing cases and says which rule decides i
   auto r = run_command({IOCCTL_PATH, "policy", "test", kSharingSuite});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::EndsWith("10 passed, 0 failed\n"));
+  CHECK_THAT(r.out, Catch::EndsWith("12 passed, 0 failed\n"));
   TempDir dir;
   write_file(dir / "wrong.yaml",
              "apiVersion: ioc/v1\nkind: PolicyTest\nfederation: " + kDanang +
