@@ -1,5 +1,7 @@
 #include "policy_distribution.hpp"
 
+#include <algorithm>
+
 #include "crypto_util.hpp"
 #include "federation_tables.hpp"
 #include "ioc/error.hpp"
@@ -34,18 +36,24 @@ void keep_and_pass_on(FederationContext& ctx, WriteContext& w, const PolicyUpdat
   });
 }
 
-// The version of the policy set this node sent or took last, empty when none.
-std::string last_set_version(const Store& store) {
+// The policy set this node sent or took last: its version (empty when none) and when it was sent.
+struct LastSet {
   std::string version;
+  TimeMs sent = 0;
+};
+
+LastSet last_set(const Store& store) {
+  LastSet last;
   for (const auto& [kind, text] : PolicyUpdates::all(store)) {
     if (kind != "policy-set") continue;
     try {
-      version = PolicyUpdate::from_json(json::parse(text)).body.value("version", "");
+      const json body = PolicyUpdate::from_json(json::parse(text)).body;
+      last = {body.value("version", ""), body.value("sent", TimeMs{0})};
     } catch (const std::exception&) {
-      version.clear();
+      last = {};
     }
   }
-  return version;
+  return last;
 }
 
 // Checks an update against the policy in force and signs it.
@@ -102,13 +110,15 @@ void issue_policy_update(FederationContext& ctx, const std::string& kind, const 
 void publish_policy_set(FederationContext& ctx) {
   if (ctx.federation()->root() != ctx.node_id || !ctx.sign_policy) return;
   const std::string version = ctx.policies.version();
-  if (last_set_version(ctx.store) == version) return;  // sent already
+  const LastSet last = last_set(ctx.store);
+  if (last.version == version) return;  // sent already
   json files = json::array();
   for (const auto& [path, text] : ctx.policies.sources())
     files.push_back({{"path", path}, {"text", text}});
   // A set may be sent again after another (files put back as they were): each sending is its own
-  // update, and nodes below adopt only a set sent after the one they hold.
-  const TimeMs sent = ctx.clock.now();
+  // update, and nodes below adopt only a set sent after the one they hold (so `sent` grows even
+  // if the root's clock went back).
+  const TimeMs sent = std::max(ctx.clock.now(), last.sent + 1);
   const PolicyUpdate u =
       ctx.sign_policy("policy-set", json{{"id", "set-" + version + "-" + std::to_string(sent)},
                                          {"version", version},
