@@ -89,6 +89,19 @@ class Attempt {
   std::size_t unsettled_bytes_ = 0;  // read since the last acknowledgements
 };
 
+// Why the broker went away. Before it answered CONNECT, with the cause an operator can act on:
+// a TLS broker that requires client certificates closes the connection during the handshake.
+std::string lost(const SourceConnection& config, const Attempt& a, int rc) {
+  if (a.connack_ > 0)
+    return std::string("the broker refused the connection: ") +
+           mosquitto_connack_string(a.connack_);
+  if (a.connack_ == 0) return "lost the broker: " + reason(rc);
+  std::string why = "the broker closed the connection before accepting it (" + reason(rc) + ")";
+  if (config.tls && config.cert_file.empty())
+    why += "; over TLS it may require a client certificate: set cert and key";
+  return why;
+}
+
 // Subscribes to `filters` at QoS 1, or unsubscribes from them, in one packet.
 int multiple(mosquitto* m, std::vector<std::string>& filters, bool subscribe) {
   std::vector<char*> list;
@@ -138,9 +151,7 @@ void BrokerConnection::run() {
       std::size_t unsettled = 0;
       const auto on_connack = [&] {
         if (up || a.connack_ < 0) return;
-        if (a.connack_ > 0)
-          throw std::runtime_error(std::string("the broker refused the connection: ") +
-                                   mosquitto_connack_string(a.connack_));
+        if (a.connack_ > 0) throw std::runtime_error(lost(config_, a, MOSQ_ERR_CONN_REFUSED));
         auto plan = callbacks_.connected(a.resumed_);
         session = plan.session;
         if (!plan.unsubscribe.empty())
@@ -169,7 +180,7 @@ void BrokerConnection::run() {
           // next is read; the acknowledgements reading queues stay queued.
           do {
             rc = mosquitto_loop_read(a.m_, 1);
-            if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("lost the broker: " + reason(rc));
+            if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error(lost(config_, a, rc));
             on_connack();
             if (a.batch_.size() >= kChunk) hand_over();
             p.revents = 0;
@@ -201,10 +212,10 @@ void BrokerConnection::run() {
           ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
           rc = mosquitto_loop_write(a.m_, 1);
           ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
-          if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("lost the broker: " + reason(rc));
+          if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error(lost(config_, a, rc));
         }
         rc = mosquitto_loop_misc(a.m_);
-        if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("lost the broker: " + reason(rc));
+        if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error(lost(config_, a, rc));
       }
       if (stopping_) return;
     } catch (const std::exception& e) {

@@ -38,15 +38,25 @@ bool accepts(int port) {
 }  // namespace
 
 TestCa::TestCa(const std::string& dir)
-    : ca(dir + "/ca.pem"), cert(dir + "/broker.pem"), key(dir + "/broker.key") {
-  const std::string ca_key = dir + "/ca.key", csr = dir + "/broker.csr", ext = dir + "/san.ext";
-  write_file(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    : ca(dir + "/ca.pem"),
+      cert(dir + "/broker.pem"),
+      key(dir + "/broker.key"),
+      client_cert(dir + "/client.pem"),
+      client_key(dir + "/client.key") {
+  const std::string ca_key = dir + "/ca.key";
   run_or_throw({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                 "-subj", "/CN=ioc test CA", "-keyout", ca_key, "-out", ca});
-  run_or_throw({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj",
-                "/CN=127.0.0.1", "-keyout", key, "-out", csr});
-  run_or_throw({"/usr/bin/openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
-                "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert});
+  const auto sign = [&](const std::string& name, const std::string& cn, const std::string& ext,
+                        const std::string& out_cert, const std::string& out_key) {
+    const std::string csr = dir + "/" + name + ".csr", ext_file = dir + "/" + name + ".ext";
+    write_file(ext_file, ext);
+    run_or_throw({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + cn,
+                  "-keyout", out_key, "-out", csr});
+    run_or_throw({"/usr/bin/openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                  "-CAcreateserial", "-days", "2", "-extfile", ext_file, "-out", out_cert});
+  };
+  sign("broker", "127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost\n", cert, key);
+  sign("client", "tamky-ioc", "extendedKeyUsage=clientAuth\n", client_cert, client_key);
 }
 
 MosquittoBroker::MosquittoBroker(const std::string& dir, Options options)
@@ -61,6 +71,8 @@ MosquittoBroker::MosquittoBroker(const std::string& dir, Options options)
   if (options.tls)
     conf += "cafile " + options.tls->ca + "\ncertfile " + options.tls->cert + "\nkeyfile " +
             options.tls->key + "\n";
+  if (options.tls && options.client_certificates)
+    conf += "require_certificate true\nuse_identity_as_username true\n";
   if (options.user.empty()) {
     conf += "allow_anonymous true\n";
   } else {
@@ -107,7 +119,10 @@ MqttPublisher::MqttPublisher(int port, const MosquittoBroker::Options& options)
   if (!options.user.empty())
     mosquitto_username_pw_set(state_->m, options.user.c_str(), options.password.c_str());
   if (options.tls)
-    mosquitto_tls_set(state_->m, options.tls->ca.c_str(), nullptr, nullptr, nullptr, nullptr);
+    mosquitto_tls_set(state_->m, options.tls->ca.c_str(), nullptr,
+                      options.client_certificates ? options.tls->client_cert.c_str() : nullptr,
+                      options.client_certificates ? options.tls->client_key.c_str() : nullptr,
+                      nullptr);
   mosquitto_max_inflight_messages_set(state_->m, 1000);
   if (mosquitto_connect(state_->m, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS)
     throw std::runtime_error("the publisher cannot connect");

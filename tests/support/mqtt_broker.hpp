@@ -8,11 +8,12 @@
 
 namespace ioc::test {
 
-/// Certificates a test makes for a TLS broker: a CA, and the broker's certificate for 127.0.0.1
-/// signed by it (openssl, into `dir`).
+/// Certificates a test makes for a TLS broker: a CA, the broker's certificate for 127.0.0.1 and
+/// a client's certificate (CN "tamky-ioc"), both signed by it (openssl, into `dir`).
 struct TestCa {
   explicit TestCa(const std::string& dir);
   std::string ca, cert, key;
+  std::string client_cert, client_key;
 };
 
 /// A real Mosquitto broker on a free 127.0.0.1 port, with persistence (sessions survive its
@@ -22,6 +23,8 @@ class MosquittoBroker {
   struct Options {
     const TestCa* tls = nullptr;  ///< a TLS listener with these certificates
     std::string user, password;   ///< set: only this user may connect
+    /// With `tls`: a client must present a certificate the CA signed (its CN is its user name).
+    bool client_certificates = false;
   };
   MosquittoBroker(const std::string& dir, Options options);
   explicit MosquittoBroker(const std::string& dir) : MosquittoBroker(dir, Options{}) {}
