@@ -98,6 +98,18 @@ const char* kGaugesAndCameras = R"(subscriptions:
     incident: {domain: traffic, severity: minor, title: "{type} {plate}"}
 )";
 
+// Once the node is up, one gauge reading a device publishes through the same broker (connecting
+// with `options`) is stored, once.
+void one_reading_arrives(const MqttCity& city, const MosquittoBroker::Options& options) {
+  REQUIRE(poll_until([&] { return city.source_up(); }));
+  MqttPublisher device(city.broker.port(), options);
+  device.publish("ioc/city/south/gauge-9", senml("river_level", 1.82));
+  REQUIRE(device.wait_acknowledged());
+  REQUIRE(poll_until([&] {
+    return city.values("river_level") == std::map<double, int>{{1.82, 1}};
+  }));
+}
+
 }  // namespace
 
 TEST_CASE("SenML and mapped JSON over MQTT reach the store and the rules, cameras open incidents",
@@ -288,13 +300,7 @@ TEST_CASE("MQTT over TLS with a CA the test makes, and credentials from a file",
   const MosquittoBroker::Options options{&ca, "tamky-ioc", "s3cret pass"};
   write_file(certs / "credentials", "tamky-ioc\ns3cret pass\n");
   MqttCity city("ca: " + ca.ca + "\ncredentials: " + certs / "credentials" + "\n", options, "ssl");
-  REQUIRE(poll_until([&] { return city.source_up(); }));
-  MqttPublisher device(city.broker.port(), options);
-  device.publish("ioc/city/south/gauge-9", senml("river_level", 1.82));
-  REQUIRE(device.wait_acknowledged());
-  REQUIRE(poll_until([&] {
-    return city.values("river_level") == std::map<double, int>{{1.82, 1}};
-  }));
+  one_reading_arrives(city, options);
 }
 
 TEST_CASE("MQTT over TLS with a client certificate, and without one the broker refuses the node",
@@ -306,13 +312,7 @@ TEST_CASE("MQTT over TLS with a client certificate, and without one the broker r
   options.client_certificates = true;
   MqttCity city("ca: " + ca.ca + "\ncert: " + ca.client_cert + "\nkey: " + ca.client_key + "\n",
                 options, "ssl");
-  REQUIRE(poll_until([&] { return city.source_up(); }));
-  MqttPublisher device(city.broker.port(), options);
-  device.publish("ioc/city/south/gauge-9", senml("river_level", 1.82));
-  REQUIRE(device.wait_acknowledged());
-  REQUIRE(poll_until([&] {
-    return city.values("river_level") == std::map<double, int>{{1.82, 1}};
-  }));
+  one_reading_arrives(city, options);
 
   // The same node started without its certificate never gets in, and says so.
   city.node->stop();
