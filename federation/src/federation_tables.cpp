@@ -215,6 +215,17 @@ std::vector<std::pair<std::string, std::string>> PolicyUpdates::all(const Store&
   return out;
 }
 
+std::optional<std::string> PolicyUpdates::last(const Store& store, const std::string& kind) {
+  std::optional<std::string> out;
+  store.read([&](Connection& conn) {
+    auto& st =
+        conn.prepare("SELECT body FROM policy_updates WHERE kind = ? ORDER BY seq DESC LIMIT 1");
+    st.bind(1, kind);
+    if (st.executeStep()) out = st.getColumn(0).getString();
+  });
+  return out;
+}
+
 void Quarantine::put(const QuarantinedEntry& e, const std::string& body) {
   auto& st = w_.connection().prepare(
       "INSERT OR IGNORE INTO quarantine(origin, epoch, seq, type, reason, body, via, at) "

@@ -108,6 +108,8 @@ class PolicyUpdates {
   bool put(const std::string& id, const std::string& kind, const std::string& body);
   /// Every one kept, oldest first: (kind, body).
   static std::vector<std::pair<std::string, std::string>> all(const Store& store);
+  /// The body of the one of `kind` kept last, if any.
+  static std::optional<std::string> last(const Store& store, const std::string& kind);
 
  private:
   Store::Writer& w_;

@@ -43,17 +43,14 @@ struct LastSet {
 };
 
 LastSet last_set(const Store& store) {
-  LastSet last;
-  for (const auto& [kind, text] : PolicyUpdates::all(store)) {
-    if (kind != "policy-set") continue;
-    try {
-      const json body = PolicyUpdate::from_json(json::parse(text)).body;
-      last = {body.value("version", ""), body.value("sent", TimeMs{0})};
-    } catch (const std::exception&) {
-      last = {};
-    }
+  const auto text = PolicyUpdates::last(store, "policy-set");
+  if (!text) return {};
+  try {
+    const json body = PolicyUpdate::from_json(json::parse(*text)).body;
+    return {body.value("version", ""), body.value("sent", TimeMs{0})};
+  } catch (const std::exception&) {
+    return {};
   }
-  return last;
 }
 
 // Checks an update against the policy in force and signs it.

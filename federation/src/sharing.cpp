@@ -48,14 +48,14 @@ Share share_for(const policy::PolicySet& set, const FederationConfig& fed, const
   const NodeConfig* receiver = fed.find(to);
   const bool to_parent = sender && sender->parent && *sender->parent == to;
   const bool to_child = receiver && receiver->parent && *receiver->parent == from;
-  const bool to_below = receiver && to != from && fed.in_subtree(to, from);
   const policy::SharingRule* best = nullptr;
   int best_score = -1;
   for (const auto& r : set.sharing) {
     if (!(r.data & policy::bit(kind))) continue;
     if (r.from != "*" && r.from != from) continue;
-    const bool to_matches = r.to == to || (r.to == "parent" && to_parent) ||
-                            (r.to == "children" && to_child) || (r.to == "subtree" && to_below);
+    const bool to_matches =
+        r.to == to || (r.to == "parent" && to_parent) || (r.to == "children" && to_child) ||
+        (r.to == "subtree" && receiver && to != from && fed.in_subtree(to, from));
     if (!to_matches || !in_scope(r, item)) continue;
     const int score = (r.from == from ? 2 : 0) + (r.to == to ? 1 : 0);
     if (score > best_score) best = &r, best_score = score;

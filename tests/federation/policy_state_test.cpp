@@ -155,5 +155,9 @@ TEST_CASE("a policy set is adopted only after the one the root sent before it", 
   // One sent before the set in force (a relay replaying an old set) is not.
   CHECK_FALSE(s.state.adopt(set_from_root("wide", kNow + 1500, "moderate"), kNow));
   CHECK_FALSE(s.state.adopt(set_from_root("wide", kNow + 2000, "moderate"), kNow));
+  // Nor one whose time of sending is not a number.
+  auto odd = set_from_root("wide", kNow + 3000, "moderate");
+  odd.body["sent"] = "later";
+  CHECK_FALSE(s.state.adopt(odd, kNow));
   CHECK(version() == "narrow");
 }

@@ -32,13 +32,8 @@ class ManualClock final : public Clock {
 inline std::string write_federation_with(
     const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& policies) {
   const std::string path = write_test_federation(dir.path());
-  if (policies.empty()) return path;
-  std::string list = "policies:\n";
-  for (const auto& [name, text] : policies) {
-    write_file(dir / name, text);
-    list += "  - " + name + "\n";
-  }
-  write_file(path, read_file(path) + list);
+  if (!policies.empty())
+    write_file(path, read_file(path) + write_policy_files(dir.path(), policies));
   return path;
 }
 

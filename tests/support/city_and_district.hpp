@@ -28,14 +28,7 @@ struct CityAndDistrict {
                            const std::function<std::string(std::string)>& edit = {})
       : city_port(free_port()) {
     federation = write_test_federation(dir.path());
-    if (!policies.empty()) {
-      std::string list = "policies:\n";
-      for (const auto& [name, text] : policies) {
-        write_file(dir / name, text);
-        list += "  - " + name + "\n";
-      }
-      write_file(federation, read_file(federation) + list);
-    }
+    write_file(federation, read_file(federation) + write_policy_files(dir.path(), policies));
     // Point the federation file at the city's real port before either node reads it.
     const std::string text =
         std::regex_replace(read_file(federation), std::regex("http://127.0.0.1:1\""),

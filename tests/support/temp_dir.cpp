@@ -82,6 +82,17 @@ nodes:
   return path;
 }
 
+std::string write_policy_files(const std::string& dir,
+                               const std::vector<std::pair<std::string, std::string>>& policies) {
+  if (policies.empty()) return "";
+  std::string list = "policies:\n";
+  for (const auto& [name, text] : policies) {
+    write_file(dir + "/" + name, text);
+    list += "  - " + name + "\n";
+  }
+  return list;
+}
+
 void set_city_config(const std::string& federation, const std::vector<std::string>& files) {
   const std::string was = "config: [rules.yaml, services.yaml]";
   std::string list;
@@ -105,17 +116,28 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+namespace {
+
+// In a forked child: runs `argv` with these descriptors as its stdin (-1: the parent's), stdout
+// and stderr.
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, int in, int out, int err) {
+  if (in >= 0) dup2(in, 0);
+  dup2(out, 1);
+  dup2(err, 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+
+}  // namespace
+
 int spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   const pid_t pid = fork();
   if (pid == 0) {
     const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(out, 1);
-    dup2(out, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    exec_child(argv, -1, out, out);
   }
   return pid;
 }
@@ -125,17 +147,9 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   const std::string out_path = scratch / "out", err_path = scratch / "err";
   const pid_t pid = fork();
   if (pid == 0) {
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int in = open("/dev/null", O_RDONLY);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    exec_child(argv, open("/dev/null", O_RDONLY),
+               open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+               open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600));
   }
   int status = 0;
   waitpid(pid, &status, 0);

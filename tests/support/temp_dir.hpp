@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ioc::test {
@@ -27,6 +28,11 @@ std::string read_file(const std::string& path);
 /// hysteresis 0.1 opening a severe flood incident; `pm25` above 55 for 5m. Key pairs are
 /// generated into DIR/keys (NAME.key, NAME.pub) unless `with_keys` is false.
 std::string write_test_federation(const std::string& dir, bool with_keys = true);
+
+/// Writes each (file name, text) of `policies` into `dir`; returns the Federation file's
+/// `policies:` list naming them, or "" when there are none.
+std::string write_policy_files(const std::string& dir,
+                               const std::vector<std::pair<std::string, std::string>>& policies);
 
 /// Gives the test federation's city (write_test_federation) the config files `files`, relative to
 /// the federation file, in place of its Rules and Services files.

@@ -31,16 +31,12 @@ struct ThreeTiers {
              ", endpoint: \"http://127.0.0.1:" + std::to_string(port) + "\", publicKey: keys/" +
              ioc::federation::key_file_stem(id) + ".pub}\n";
     };
-    std::string list = policies.empty() ? "" : "policies:\n";
-    for (const auto& [name, text] : policies) {
-      write_file(dir / name, text);
-      list += "  - " + name + "\n";
-    }
     federation = dir / "federation.yaml";
     write_file(federation, "apiVersion: ioc/v1\nkind: Federation\nname: tiers\nnodes:\n" +
                                entry("city", "city", "", city_port) +
                                entry("city/north", "district", "city", north_port) +
-                               entry("city/north/ward-1", "ward", "city/north", ward_port) + list);
+                               entry("city/north/ward-1", "ward", "city/north", ward_port) +
+                               write_policy_files(dir.path(), policies));
     const auto node = [&](const std::string& id, const std::string& data, int port) {
       return std::make_unique<NodeProcess>(
           federation, id, dir / data,
